@@ -1,0 +1,259 @@
+//! Request and result shapes of the store: what callers pass in (new objects, patches,
+//! filters, pages) and what list calls return.
+
+use airm_core::{
+    ActorKind, AssetKind, DataCategory, EuAiActTier, Exposure, FindingStatus, LifecycleStage,
+    Outcome, Person, Role, Severity, Timestamp,
+};
+use serde::{Deserialize, Serialize};
+
+/// A page request. `limit` is clamped to [`Page::MAX_LIMIT`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Page {
+    /// Items to return (1..=500).
+    pub limit: u32,
+    /// Items to skip.
+    pub offset: u64,
+}
+
+impl Page {
+    /// Largest page size served.
+    pub const MAX_LIMIT: u32 = 500;
+
+    /// A page, with `limit` clamped to 1..=500.
+    pub fn new(limit: u32, offset: u64) -> Self {
+        Page {
+            limit: limit.clamp(1, Self::MAX_LIMIT),
+            offset: offset.min(i64::MAX as u64),
+        }
+    }
+}
+
+impl Default for Page {
+    fn default() -> Self {
+        Page::new(50, 0)
+    }
+}
+
+/// One page of results plus the total number of matches.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Paged<T> {
+    /// The items of this page.
+    pub items: Vec<T>,
+    /// Matches in total, across pages.
+    pub total: u64,
+}
+
+/// A system to register.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewSystem {
+    /// Unique name.
+    pub name: String,
+    /// What it is for.
+    pub purpose: String,
+    /// Accountable owner.
+    pub owner: Option<String>,
+    /// Risk owner.
+    pub risk_owner: Option<String>,
+    /// 1..=5.
+    pub importance: u8,
+    /// Lifecycle stage.
+    pub lifecycle: LifecycleStage,
+    /// Exposure.
+    pub exposure: Exposure,
+    /// Data categories processed.
+    pub data_categories: Vec<DataCategory>,
+    /// EU AI Act tier.
+    pub eu_ai_act_tier: Option<EuAiActTier>,
+}
+
+/// A change to a system; `None` leaves a field as it is. For the optional fields,
+/// `Some(None)` clears the value.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SystemPatch {
+    /// New purpose.
+    pub purpose: Option<String>,
+    /// New owner (or clear).
+    pub owner: Option<Option<String>>,
+    /// New risk owner (or clear).
+    pub risk_owner: Option<Option<String>>,
+    /// New importance.
+    pub importance: Option<u8>,
+    /// New lifecycle stage.
+    pub lifecycle: Option<LifecycleStage>,
+    /// New exposure.
+    pub exposure: Option<Exposure>,
+    /// Replace the data categories.
+    pub data_categories: Option<Vec<DataCategory>>,
+    /// Data categories to add (applied after a replacement).
+    pub add_data_categories: Vec<DataCategory>,
+    /// New EU AI Act tier (or clear).
+    pub eu_ai_act_tier: Option<Option<EuAiActTier>>,
+}
+
+impl SystemPatch {
+    /// Whether the patch changes nothing.
+    pub fn is_empty(&self) -> bool {
+        *self == SystemPatch::default()
+    }
+}
+
+/// Filters for listing systems; all given filters must match.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SystemFilter {
+    /// Case-insensitive substring of name or purpose.
+    pub query: Option<String>,
+    /// Exact owner.
+    pub owner: Option<String>,
+    /// Lifecycle stage.
+    pub lifecycle: Option<LifecycleStage>,
+    /// Exposure.
+    pub exposure: Option<Exposure>,
+    /// Minimum importance.
+    pub min_importance: Option<u8>,
+}
+
+/// Filters for listing assets.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AssetFilter {
+    /// Kind of asset.
+    pub kind: Option<AssetKind>,
+    /// Used by this system (id or name).
+    pub system: Option<String>,
+    /// Case-insensitive substring of name or location.
+    pub query: Option<String>,
+}
+
+/// Filters for listing findings.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FindingFilter {
+    /// At or above this severity.
+    pub min_severity: Option<Severity>,
+    /// Exactly this severity.
+    pub severity: Option<Severity>,
+    /// Status.
+    pub status: Option<FindingStatus>,
+    /// Rule id.
+    pub rule_id: Option<String>,
+    /// Asset id.
+    pub asset_id: Option<String>,
+    /// Findings on assets of this system (id or name).
+    pub system: Option<String>,
+}
+
+/// A person to add.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewUser {
+    /// Email (login name); stored lower-cased.
+    pub email: String,
+    /// Display name.
+    pub name: String,
+    /// Role.
+    pub role: Role,
+}
+
+/// Filters for listing users.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UserFilter {
+    /// Role.
+    pub role: Option<Role>,
+    /// Only active (true) or only inactive (false) users.
+    pub active: Option<bool>,
+}
+
+/// An API token as stored: never the secret, only metadata.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenInfo {
+    /// Token id (`tok_…`), safe to show and log.
+    pub id: String,
+    /// The user it acts for.
+    pub user_id: String,
+    /// A label chosen at creation.
+    pub name: String,
+    /// When it was made.
+    pub created_at: Timestamp,
+    /// When it stops working, if ever.
+    pub expires_at: Option<Timestamp>,
+    /// When it was revoked, if it was.
+    pub revoked_at: Option<Timestamp>,
+}
+
+impl TokenInfo {
+    /// Whether the token may be used at `now`.
+    pub fn is_usable(&self, now: Timestamp) -> bool {
+        self.revoked_at.is_none() && self.expires_at.is_none_or(|e| e > now)
+    }
+}
+
+/// A token with the person it belongs to, as resolved during authentication.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    /// The person.
+    pub user: Person,
+    /// The token or session used, if any.
+    pub token: Option<TokenInfo>,
+}
+
+/// A dashboard session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionInfo {
+    /// The person logged in.
+    pub user: Person,
+    /// CSRF token bound to the session.
+    pub csrf: String,
+    /// When it ends.
+    pub expires_at: Timestamp,
+}
+
+/// An event to append to the activity log; the store assigns `seq`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewEvent {
+    /// When.
+    pub time: Timestamp,
+    /// Kind of actor.
+    pub actor_kind: ActorKind,
+    /// Actor id.
+    pub actor_id: String,
+    /// Dotted verb.
+    pub action: String,
+    /// Object acted on.
+    pub target: Option<String>,
+    /// How it ended.
+    pub outcome: Outcome,
+    /// Redacted details.
+    pub details: serde_json::Value,
+    /// Request id.
+    pub request_id: Option<String>,
+}
+
+/// Filters for reading events.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EventFilter {
+    /// Actor id.
+    pub actor: Option<String>,
+    /// Action, or prefix ending in `.` (e.g. `system.`).
+    pub action: Option<String>,
+    /// Target.
+    pub target: Option<String>,
+    /// At or after.
+    pub since: Option<Timestamp>,
+    /// Before.
+    pub until: Option<Timestamp>,
+}
+
+/// Numbers for the overview page and metrics.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    /// AI systems.
+    pub systems: u64,
+    /// Assets.
+    pub assets: u64,
+    /// All findings.
+    pub findings: u64,
+    /// Open findings per severity, indexed by `Severity::rank()`.
+    pub open_by_severity: [u64; 5],
+    /// Users.
+    pub users: u64,
+    /// Activity-log events.
+    pub events: u64,
+}

@@ -1,0 +1,61 @@
+//! The store for several instances: PostgreSQL, selected with `--database-url postgres://…`.
+//! Migrations run under PostgreSQL's advisory lock, so instances starting together are safe.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+
+use crate::error::mask_url;
+use crate::{Result, StoreError};
+
+/// [`crate::Store`] on PostgreSQL.
+#[derive(Debug, Clone)]
+pub struct PgStore {
+    pub(crate) pool: sqlx::PgPool,
+}
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+impl PgStore {
+    /// Connects to `url` and migrates the schema.
+    pub async fn open(url: &str) -> Result<Self> {
+        Self::open_in_schema(url, None).await
+    }
+
+    /// Connects with `search_path` set to `schema` (created if missing); used by tests to
+    /// isolate runs inside one database.
+    pub async fn open_in_schema(url: &str, schema: Option<&str>) -> Result<Self> {
+        let mut opts = PgConnectOptions::from_str(url).map_err(|e| StoreError::BadUrl {
+            url: mask_url(url),
+            reason: e.to_string(),
+        })?;
+        if let Some(s) = schema {
+            if !s
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+            {
+                return Err(StoreError::Invalid(format!("invalid schema name `{s}`")));
+            }
+            let admin = PgPoolOptions::new()
+                .max_connections(1)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(opts.clone())
+                .await?;
+            sqlx::query(&format!("CREATE SCHEMA IF NOT EXISTS {s}"))
+                .execute(&admin)
+                .await?;
+            admin.close().await;
+            opts = opts.options([("search_path", s)]);
+        }
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(opts)
+            .await?;
+        MIGRATOR.run(&pool).await?;
+        Ok(PgStore { pool })
+    }
+}
+
+crate::sql::impl_sql_store!(PgStore, sqlx::Postgres, "postgres");

@@ -1,0 +1,1115 @@
+//! The SQL both engines share, and the macro that implements [`crate::Store`] for a pool.
+//!
+//! SQLite and PostgreSQL accept the same statements here: `$n` placeholders, `RETURNING`,
+//! `ON CONFLICT`, integers for times, JSON text for lists. Each engine's module invokes
+//! [`impl_sql_store!`] once; nothing engine-specific lives in the statements.
+
+use airm_core::{new_id, Timestamp};
+use rand::RngCore;
+
+/// A value to bind to a dynamically built statement.
+#[derive(Debug, Clone)]
+pub(crate) enum Arg {
+    Text(String),
+    Int(i64),
+}
+
+/// A statement built from optional filters, with its arguments in placeholder order.
+#[derive(Debug, Default)]
+pub(crate) struct Sql {
+    pub text: String,
+    pub args: Vec<Arg>,
+}
+
+impl Sql {
+    pub fn new(text: &str) -> Self {
+        Sql {
+            text: text.to_string(),
+            args: Vec::new(),
+        }
+    }
+
+    /// Appends `clause`, replacing each `?` in it with the next `$n` placeholder.
+    pub fn push(&mut self, clause: &str, args: impl IntoIterator<Item = Arg>) -> &mut Self {
+        for (i, part) in clause.split('?').enumerate() {
+            if i > 0 {
+                self.text.push_str(&format!("${}", self.args.len() + i));
+            }
+            self.text.push_str(part);
+        }
+        self.args.extend(args);
+        self
+    }
+
+    /// Appends a condition joined by WHERE/AND.
+    pub fn and(&mut self, cond: &str, args: impl IntoIterator<Item = Arg>) -> &mut Self {
+        let joiner = if self.text.contains(" WHERE ") {
+            " AND "
+        } else {
+            " WHERE "
+        };
+        self.text.push_str(joiner);
+        self.push(cond, args)
+    }
+}
+
+/// A `LIKE` pattern matching `s` anywhere, lower-cased, with `%`, `_` and `\` escaped.
+pub(crate) fn contains_pattern(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('%');
+    for c in s.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
+
+/// A fresh time-ordered id with the given prefix.
+pub(crate) fn fresh_id(prefix: &str) -> String {
+    let mut bytes = [0u8; 16];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    new_id(
+        prefix,
+        Timestamp::now().millis(),
+        u128::from_le_bytes(bytes),
+    )
+}
+
+pub(crate) fn to_json<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| "null".to_string())
+}
+
+/// Implements `Store` for `$ty`, a struct with a `pool: sqlx::Pool<$db>` field.
+macro_rules! impl_sql_store {
+    ($ty:ident, $db:ty, $backend:literal) => {
+      mod sql_impl {
+        use super::$ty;
+        use airm_core::{
+            Actor, AiSystem, Asset, AssetKind, AuditEvent, ContentHash, Finding, FindingStatus,
+            Location, Person, Provenance, Role, Severity, Timestamp,
+        };
+        use async_trait::async_trait;
+        use sqlx::Row;
+
+        use $crate::model::*;
+        use $crate::sql::{contains_pattern, fresh_id, to_json, Arg, Sql};
+        use $crate::{Result, Store, StoreError};
+
+        type DbRow = <$db as sqlx::Database>::Row;
+
+        fn bind_args<'q>(
+            mut q: sqlx::query::Query<'q, $db, <$db as sqlx::Database>::Arguments<'q>>,
+            args: &'q [Arg],
+        ) -> sqlx::query::Query<'q, $db, <$db as sqlx::Database>::Arguments<'q>> {
+            for a in args {
+                q = match a {
+                    Arg::Text(s) => q.bind(s.as_str()),
+                    Arg::Int(i) => q.bind(*i),
+                };
+            }
+            q
+        }
+
+        fn is_unique_violation(e: &sqlx::Error) -> bool {
+            matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
+        }
+
+        fn parse_col<T: std::str::FromStr>(row: &DbRow, table: &'static str, col: &str) -> Result<T>
+        where
+            T::Err: std::fmt::Display,
+        {
+            let s: String = row.try_get(col)?;
+            s.parse().map_err(|e: T::Err| StoreError::Corrupt {
+                table,
+                reason: format!("{col}: {e}"),
+            })
+        }
+
+        fn parse_opt<T: std::str::FromStr>(
+            row: &DbRow,
+            table: &'static str,
+            col: &str,
+        ) -> Result<Option<T>>
+        where
+            T::Err: std::fmt::Display,
+        {
+            let s: Option<String> = row.try_get(col)?;
+            s.map(|s| {
+                s.parse().map_err(|e: T::Err| StoreError::Corrupt {
+                    table,
+                    reason: format!("{col}: {e}"),
+                })
+            })
+            .transpose()
+        }
+
+        fn json_col<T: serde::de::DeserializeOwned>(
+            row: &DbRow,
+            table: &'static str,
+            col: &str,
+        ) -> Result<T> {
+            let s: String = row.try_get(col)?;
+            serde_json::from_str(&s).map_err(|e| StoreError::Corrupt {
+                table,
+                reason: format!("{col}: {e}"),
+            })
+        }
+
+        fn ts(row: &DbRow, col: &str) -> Result<Timestamp> {
+            Ok(Timestamp(row.try_get::<i64, _>(col)?))
+        }
+
+        fn ts_opt(row: &DbRow, col: &str) -> Result<Option<Timestamp>> {
+            Ok(row.try_get::<Option<i64>, _>(col)?.map(Timestamp))
+        }
+
+        fn row_system(row: &DbRow) -> Result<AiSystem> {
+            let importance: i64 = row.try_get("importance")?;
+            Ok(AiSystem {
+                id: row.try_get("id")?,
+                name: row.try_get("name")?,
+                purpose: row.try_get("purpose")?,
+                owner: row.try_get("owner")?,
+                risk_owner: row.try_get("risk_owner")?,
+                importance: u8::try_from(importance).map_err(|_| StoreError::Corrupt {
+                    table: "systems",
+                    reason: format!("importance {importance}"),
+                })?,
+                lifecycle: parse_col(row, "systems", "lifecycle")?,
+                exposure: parse_col(row, "systems", "exposure")?,
+                data_categories: json_col(row, "systems", "data_categories")?,
+                eu_ai_act_tier: parse_opt(row, "systems", "eu_ai_act_tier")?,
+                created_at: ts(row, "created_at")?,
+                updated_at: ts(row, "updated_at")?,
+                version: row.try_get("version")?,
+            })
+        }
+
+        fn row_user(row: &DbRow) -> Result<Person> {
+            Ok(Person {
+                id: row.try_get("id")?,
+                email: row.try_get("email")?,
+                name: row.try_get("name")?,
+                role: parse_col(row, "users", "role")?,
+                active: row.try_get("active")?,
+                created_at: ts(row, "created_at")?,
+            })
+        }
+
+        fn row_token(row: &DbRow) -> Result<TokenInfo> {
+            Ok(TokenInfo {
+                id: row.try_get("id")?,
+                user_id: row.try_get("user_id")?,
+                name: row.try_get("name")?,
+                created_at: ts(row, "created_at")?,
+                expires_at: ts_opt(row, "expires_at")?,
+                revoked_at: ts_opt(row, "revoked_at")?,
+            })
+        }
+
+        fn row_finding(row: &DbRow) -> Result<Finding> {
+            let opt_u32 = |col: &str| -> Result<Option<u32>> {
+                Ok(row
+                    .try_get::<Option<i64>, _>(col)?
+                    .and_then(|v| u32::try_from(v).ok()))
+            };
+            Ok(Finding {
+                id: row.try_get("id")?,
+                rule_id: row.try_get("rule_id")?,
+                severity: parse_col(row, "findings", "severity")?,
+                asset_id: row.try_get("asset_id")?,
+                location: Location {
+                    path: row.try_get("path")?,
+                    offset: row
+                        .try_get::<Option<i64>, _>("byte_offset")?
+                        .and_then(|v| u64::try_from(v).ok()),
+                    line: opt_u32("line")?,
+                    column: opt_u32("col")?,
+                    member: row.try_get("member")?,
+                },
+                message: row.try_get("message")?,
+                evidence: row.try_get("evidence")?,
+                status: parse_col(row, "findings", "status")?,
+                first_seen: ts(row, "first_seen")?,
+                last_seen: ts(row, "last_seen")?,
+                fingerprint: row.try_get("fingerprint")?,
+            })
+        }
+
+        fn row_event(row: &DbRow) -> Result<AuditEvent> {
+            Ok(AuditEvent {
+                seq: row.try_get("seq")?,
+                time: ts(row, "time")?,
+                actor: Actor {
+                    kind: parse_col(row, "events", "actor_kind")?,
+                    id: row.try_get("actor_id")?,
+                },
+                action: row.try_get("action")?,
+                target: row.try_get("target")?,
+                outcome: parse_col(row, "events", "outcome")?,
+                details: json_col(row, "events", "details")?,
+                request_id: row.try_get("request_id")?,
+            })
+        }
+
+        fn opt_i64(v: Option<u64>) -> Option<i64> {
+            v.and_then(|v| i64::try_from(v).ok())
+        }
+
+        const SYSTEM_BY_KEY: &str = "SELECT * FROM systems WHERE id = $1 OR name_key = $2";
+
+        impl $ty {
+            async fn asset_system_names(&self, asset_id: &str) -> Result<Vec<String>> {
+                let rows = sqlx::query(
+                    "SELECT s.name FROM asset_systems a JOIN systems s ON s.id = a.system_id \
+                     WHERE a.asset_id = $1 ORDER BY s.name",
+                )
+                .bind(asset_id)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|r| r.try_get::<String, _>("name").map_err(StoreError::from))
+                    .collect()
+            }
+
+            async fn row_asset(&self, row: &DbRow) -> Result<Asset> {
+                let id: String = row.try_get("id")?;
+                let size: Option<i64> = row.try_get("size")?;
+                Ok(Asset {
+                    systems: self.asset_system_names(&id).await?,
+                    id,
+                    kind: parse_col(row, "assets", "kind")?,
+                    name: row.try_get("name")?,
+                    location: row.try_get("location")?,
+                    hashes: json_col::<Vec<ContentHash>>(row, "assets", "hashes")?,
+                    format: row.try_get("format")?,
+                    size: size.and_then(|s| u64::try_from(s).ok()),
+                    provenance: json_col::<Provenance>(row, "assets", "provenance")?,
+                    first_seen: ts(row, "first_seen")?,
+                    last_seen: ts(row, "last_seen")?,
+                })
+            }
+
+            async fn count(&self, sql: &Sql) -> Result<u64> {
+                let row = bind_args(sqlx::query(&sql.text), &sql.args)
+                    .fetch_one(&self.pool)
+                    .await?;
+                let n: i64 = row.try_get(0)?;
+                Ok(u64::try_from(n).unwrap_or(0))
+            }
+
+            async fn page_rows(&self, mut sql: Sql, order: &str, page: Page) -> Result<Vec<DbRow>> {
+                sql.text.push_str(" ORDER BY ");
+                sql.text.push_str(order);
+                sql.push(
+                    " LIMIT ? OFFSET ?",
+                    [
+                        Arg::Int(i64::from(page.limit)),
+                        Arg::Int(i64::try_from(page.offset).unwrap_or(i64::MAX)),
+                    ],
+                );
+                Ok(bind_args(sqlx::query(&sql.text), &sql.args)
+                    .fetch_all(&self.pool)
+                    .await?)
+            }
+
+            async fn system_id(&self, id_or_name: &str) -> Result<String> {
+                self.get_system(id_or_name)
+                    .await?
+                    .map(|s| s.id)
+                    .ok_or_else(|| StoreError::NotFound {
+                        what: "system",
+                        key: id_or_name.to_string(),
+                    })
+            }
+        }
+
+        fn system_filter(base: &str, f: &SystemFilter) -> Sql {
+            let mut sql = Sql::new(base);
+            if let Some(q) = &f.query {
+                let p = contains_pattern(q);
+                sql.and(
+                    "(LOWER(name) LIKE ? ESCAPE '\\' OR LOWER(purpose) LIKE ? ESCAPE '\\')",
+                    [Arg::Text(p.clone()), Arg::Text(p)],
+                );
+            }
+            if let Some(o) = &f.owner {
+                sql.and("owner = ?", [Arg::Text(o.clone())]);
+            }
+            if let Some(l) = f.lifecycle {
+                sql.and("lifecycle = ?", [Arg::Text(l.to_string())]);
+            }
+            if let Some(e) = f.exposure {
+                sql.and("exposure = ?", [Arg::Text(e.to_string())]);
+            }
+            if let Some(i) = f.min_importance {
+                sql.and("importance >= ?", [Arg::Int(i64::from(i))]);
+            }
+            sql
+        }
+
+        fn apply_patch(s: &mut AiSystem, p: &SystemPatch) {
+            if let Some(v) = &p.purpose {
+                s.purpose = v.clone();
+            }
+            if let Some(v) = &p.owner {
+                s.owner = v.clone();
+            }
+            if let Some(v) = &p.risk_owner {
+                s.risk_owner = v.clone();
+            }
+            if let Some(v) = p.importance {
+                s.importance = v;
+            }
+            if let Some(v) = p.lifecycle {
+                s.lifecycle = v;
+            }
+            if let Some(v) = p.exposure {
+                s.exposure = v;
+            }
+            if let Some(v) = &p.data_categories {
+                s.data_categories = v.clone();
+            }
+            for c in &p.add_data_categories {
+                if !s.data_categories.contains(c) {
+                    s.data_categories.push(*c);
+                }
+            }
+            s.data_categories.sort();
+            s.data_categories.dedup();
+            if let Some(v) = p.eu_ai_act_tier {
+                s.eu_ai_act_tier = v;
+            }
+        }
+
+        #[async_trait]
+        impl Store for $ty {
+            fn backend(&self) -> &'static str {
+                $backend
+            }
+
+            async fn ping(&self) -> Result<()> {
+                sqlx::query("SELECT 1").execute(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn create_system(&self, new: NewSystem) -> Result<AiSystem> {
+                let now = Timestamp::now();
+                let mut cats = new.data_categories.clone();
+                cats.sort();
+                cats.dedup();
+                let sys = AiSystem {
+                    id: fresh_id("sys"),
+                    name: new.name.trim().to_string(),
+                    purpose: new.purpose,
+                    owner: new.owner,
+                    risk_owner: new.risk_owner,
+                    importance: new.importance,
+                    lifecycle: new.lifecycle,
+                    exposure: new.exposure,
+                    data_categories: cats,
+                    eu_ai_act_tier: new.eu_ai_act_tier,
+                    created_at: now,
+                    updated_at: now,
+                    version: 1,
+                };
+                sys.validate().map_err(StoreError::Invalid)?;
+                let res = sqlx::query(
+                    "INSERT INTO systems (id, name, name_key, purpose, owner, risk_owner, importance, \
+                     lifecycle, exposure, data_categories, eu_ai_act_tier, created_at, updated_at, version) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+                )
+                .bind(&sys.id)
+                .bind(&sys.name)
+                .bind(sys.name.to_lowercase())
+                .bind(&sys.purpose)
+                .bind(&sys.owner)
+                .bind(&sys.risk_owner)
+                .bind(i64::from(sys.importance))
+                .bind(sys.lifecycle.as_str())
+                .bind(sys.exposure.as_str())
+                .bind(to_json(&sys.data_categories))
+                .bind(sys.eu_ai_act_tier.map(|t| t.as_str()))
+                .bind(now.millis())
+                .bind(now.millis())
+                .bind(sys.version)
+                .execute(&self.pool)
+                .await;
+                match res {
+                    Ok(_) => Ok(sys),
+                    Err(e) if is_unique_violation(&e) => Err(StoreError::AlreadyExists {
+                        what: "system",
+                        key: sys.name,
+                    }),
+                    Err(e) => Err(e.into()),
+                }
+            }
+
+            async fn get_system(&self, id_or_name: &str) -> Result<Option<AiSystem>> {
+                let row = sqlx::query(SYSTEM_BY_KEY)
+                    .bind(id_or_name)
+                    .bind(id_or_name.trim().to_lowercase())
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.as_ref().map(row_system).transpose()
+            }
+
+            async fn list_systems(&self, filter: &SystemFilter, page: Page) -> Result<Paged<AiSystem>> {
+                let total = self
+                    .count(&system_filter("SELECT COUNT(*) FROM systems", filter))
+                    .await?;
+                let rows = self
+                    .page_rows(system_filter("SELECT * FROM systems", filter), "name_key", page)
+                    .await?;
+                let items = rows.iter().map(row_system).collect::<Result<Vec<_>>>()?;
+                Ok(Paged { items, total })
+            }
+
+            async fn update_system(
+                &self,
+                id_or_name: &str,
+                patch: &SystemPatch,
+                expected_version: Option<i64>,
+            ) -> Result<AiSystem> {
+                // Optimistic concurrency: a write only lands on the version it was computed
+                // from. Without an expected version we retry on the fresh state, which is
+                // safe because the patch names only the fields it changes.
+                for _ in 0..50 {
+                    let mut sys = self.get_system(id_or_name).await?.ok_or_else(|| {
+                        StoreError::NotFound {
+                            what: "system",
+                            key: id_or_name.to_string(),
+                        }
+                    })?;
+                    let base = sys.version;
+                    if let Some(v) = expected_version {
+                        if v != base {
+                            return Err(StoreError::VersionConflict {
+                                what: "system",
+                                key: sys.id,
+                                expected: v,
+                            });
+                        }
+                    }
+                    apply_patch(&mut sys, patch);
+                    sys.validate().map_err(StoreError::Invalid)?;
+                    let now = Timestamp::now();
+                    sys.updated_at = now;
+                    sys.version = base + 1;
+                    let done = sqlx::query(
+                        "UPDATE systems SET purpose = $1, owner = $2, risk_owner = $3, importance = $4, \
+                         lifecycle = $5, exposure = $6, data_categories = $7, eu_ai_act_tier = $8, \
+                         updated_at = $9, version = $10 WHERE id = $11 AND version = $12",
+                    )
+                    .bind(&sys.purpose)
+                    .bind(&sys.owner)
+                    .bind(&sys.risk_owner)
+                    .bind(i64::from(sys.importance))
+                    .bind(sys.lifecycle.as_str())
+                    .bind(sys.exposure.as_str())
+                    .bind(to_json(&sys.data_categories))
+                    .bind(sys.eu_ai_act_tier.map(|t| t.as_str()))
+                    .bind(now.millis())
+                    .bind(sys.version)
+                    .bind(&sys.id)
+                    .bind(base)
+                    .execute(&self.pool)
+                    .await?;
+                    if done.rows_affected() == 1 {
+                        return Ok(sys);
+                    }
+                    if expected_version.is_some() {
+                        return Err(StoreError::VersionConflict {
+                            what: "system",
+                            key: sys.id,
+                            expected: base,
+                        });
+                    }
+                }
+                Err(StoreError::VersionConflict {
+                    what: "system",
+                    key: id_or_name.to_string(),
+                    expected: -1,
+                })
+            }
+
+            async fn upsert_asset(&self, asset: Asset) -> Result<Asset> {
+                let sha = asset.sha256().map(str::to_string);
+                let dedupe = match &sha {
+                    Some(h) => format!("sha256:{h}"),
+                    None => format!("{}:{}", asset.kind, asset.location),
+                };
+                let mut system_ids = Vec::new();
+                for name in &asset.systems {
+                    system_ids.push(self.system_id(name).await?);
+                }
+                let now = Timestamp::now();
+                let mut tx = self.pool.begin().await?;
+                let row = sqlx::query(
+                    "INSERT INTO assets (id, dedupe_key, kind, name, location, sha256, hashes, format, size, \
+                     provenance, first_seen, last_seen) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+                     ON CONFLICT (dedupe_key) DO UPDATE SET name = excluded.name, location = excluded.location, \
+                     hashes = excluded.hashes, format = excluded.format, size = excluded.size, \
+                     provenance = excluded.provenance, last_seen = excluded.last_seen \
+                     RETURNING id",
+                )
+                .bind(if asset.id.is_empty() { fresh_id("ast") } else { asset.id.clone() })
+                .bind(&dedupe)
+                .bind(asset.kind.as_str())
+                .bind(&asset.name)
+                .bind(&asset.location)
+                .bind(&sha)
+                .bind(to_json(&asset.hashes))
+                .bind(&asset.format)
+                .bind(opt_i64(asset.size))
+                .bind(to_json(&asset.provenance))
+                .bind(now.millis())
+                .bind(now.millis())
+                .fetch_one(&mut *tx)
+                .await?;
+                let id: String = row.try_get("id")?;
+                for sid in &system_ids {
+                    sqlx::query(
+                        "INSERT INTO asset_systems (asset_id, system_id) VALUES ($1, $2) \
+                         ON CONFLICT DO NOTHING",
+                    )
+                    .bind(&id)
+                    .bind(sid)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
+                self.get_asset(&id).await?.ok_or(StoreError::NotFound {
+                    what: "asset",
+                    key: id,
+                })
+            }
+
+            async fn get_asset(&self, id: &str) -> Result<Option<Asset>> {
+                let row = sqlx::query("SELECT * FROM assets WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                match row {
+                    Some(r) => Ok(Some(self.row_asset(&r).await?)),
+                    None => Ok(None),
+                }
+            }
+
+            async fn list_assets(&self, filter: &AssetFilter, page: Page) -> Result<Paged<Asset>> {
+                let build = |base: &str| {
+                    let mut sql = Sql::new(base);
+                    if let Some(k) = filter.kind {
+                        sql.and("kind = ?", [Arg::Text(k.to_string())]);
+                    }
+                    if let Some(q) = &filter.query {
+                        let p = contains_pattern(q);
+                        sql.and(
+                            "(LOWER(name) LIKE ? ESCAPE '\\' OR LOWER(location) LIKE ? ESCAPE '\\')",
+                            [Arg::Text(p.clone()), Arg::Text(p)],
+                        );
+                    }
+                    if let Some(s) = &filter.system {
+                        sql.and(
+                            "id IN (SELECT a.asset_id FROM asset_systems a JOIN systems s ON s.id = a.system_id \
+                             WHERE s.id = ? OR s.name_key = ?)",
+                            [Arg::Text(s.clone()), Arg::Text(s.trim().to_lowercase())],
+                        );
+                    }
+                    sql
+                };
+                let total = self.count(&build("SELECT COUNT(*) FROM assets")).await?;
+                let rows = self
+                    .page_rows(build("SELECT * FROM assets"), "last_seen DESC, id", page)
+                    .await?;
+                let mut items = Vec::with_capacity(rows.len());
+                for r in &rows {
+                    items.push(self.row_asset(r).await?);
+                }
+                Ok(Paged { items, total })
+            }
+
+            async fn upsert_finding(&self, f: Finding) -> Result<Finding> {
+                let now = Timestamp::now();
+                let row = sqlx::query(
+                    "INSERT INTO findings (id, fingerprint, rule_id, severity, severity_rank, asset_id, path, \
+                     byte_offset, line, col, member, message, evidence, status, first_seen, last_seen) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
+                     ON CONFLICT (fingerprint) DO UPDATE SET severity = excluded.severity, \
+                     severity_rank = excluded.severity_rank, message = excluded.message, \
+                     evidence = excluded.evidence, last_seen = excluded.last_seen \
+                     RETURNING id",
+                )
+                .bind(if f.id.is_empty() { fresh_id("fnd") } else { f.id.clone() })
+                .bind(&f.fingerprint)
+                .bind(&f.rule_id)
+                .bind(f.severity.as_str())
+                .bind(i64::from(f.severity.rank()))
+                .bind(&f.asset_id)
+                .bind(&f.location.path)
+                .bind(opt_i64(f.location.offset))
+                .bind(f.location.line.map(i64::from))
+                .bind(f.location.column.map(i64::from))
+                .bind(&f.location.member)
+                .bind(&f.message)
+                .bind(&f.evidence)
+                .bind(f.status.as_str())
+                .bind(now.millis())
+                .bind(now.millis())
+                .fetch_one(&self.pool)
+                .await?;
+                let id: String = row.try_get("id")?;
+                self.get_finding(&id).await?.ok_or(StoreError::NotFound {
+                    what: "finding",
+                    key: id,
+                })
+            }
+
+            async fn get_finding(&self, id: &str) -> Result<Option<Finding>> {
+                let row = sqlx::query("SELECT * FROM findings WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.as_ref().map(row_finding).transpose()
+            }
+
+            async fn list_findings(&self, filter: &FindingFilter, page: Page) -> Result<Paged<Finding>> {
+                let build = |base: &str| {
+                    let mut sql = Sql::new(base);
+                    if let Some(s) = filter.min_severity {
+                        sql.and("severity_rank >= ?", [Arg::Int(i64::from(s.rank()))]);
+                    }
+                    if let Some(s) = filter.severity {
+                        sql.and("severity = ?", [Arg::Text(s.to_string())]);
+                    }
+                    if let Some(s) = filter.status {
+                        sql.and("status = ?", [Arg::Text(s.to_string())]);
+                    }
+                    if let Some(r) = &filter.rule_id {
+                        sql.and("rule_id = ?", [Arg::Text(r.clone())]);
+                    }
+                    if let Some(a) = &filter.asset_id {
+                        sql.and("asset_id = ?", [Arg::Text(a.clone())]);
+                    }
+                    if let Some(s) = &filter.system {
+                        sql.and(
+                            "asset_id IN (SELECT a.asset_id FROM asset_systems a JOIN systems s ON s.id = a.system_id \
+                             WHERE s.id = ? OR s.name_key = ?)",
+                            [Arg::Text(s.clone()), Arg::Text(s.trim().to_lowercase())],
+                        );
+                    }
+                    sql
+                };
+                let total = self.count(&build("SELECT COUNT(*) FROM findings")).await?;
+                let rows = self
+                    .page_rows(
+                        build("SELECT * FROM findings"),
+                        "severity_rank DESC, last_seen DESC, id",
+                        page,
+                    )
+                    .await?;
+                let items = rows.iter().map(row_finding).collect::<Result<Vec<_>>>()?;
+                Ok(Paged { items, total })
+            }
+
+            async fn set_finding_status(&self, id: &str, status: FindingStatus) -> Result<Finding> {
+                let done = sqlx::query("UPDATE findings SET status = $1 WHERE id = $2")
+                    .bind(status.as_str())
+                    .bind(id)
+                    .execute(&self.pool)
+                    .await?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::NotFound {
+                        what: "finding",
+                        key: id.to_string(),
+                    });
+                }
+                self.get_finding(id).await?.ok_or(StoreError::NotFound {
+                    what: "finding",
+                    key: id.to_string(),
+                })
+            }
+
+            async fn create_user(&self, new: NewUser) -> Result<Person> {
+                let email = new.email.trim().to_lowercase();
+                if email.is_empty() || email.len() > 254 || email.chars().any(char::is_whitespace) {
+                    return Err(StoreError::Invalid(format!(
+                        "invalid email `{}`: must be non-empty, without spaces, at most 254 bytes",
+                        new.email
+                    )));
+                }
+                let person = Person {
+                    id: fresh_id("usr"),
+                    name: if new.name.trim().is_empty() { email.clone() } else { new.name.trim().to_string() },
+                    email,
+                    role: new.role,
+                    active: true,
+                    created_at: Timestamp::now(),
+                };
+                let res = sqlx::query(
+                    "INSERT INTO users (id, email, name, role, active, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(&person.id)
+                .bind(&person.email)
+                .bind(&person.name)
+                .bind(person.role.as_str())
+                .bind(true)
+                .bind(person.created_at.millis())
+                .execute(&self.pool)
+                .await;
+                match res {
+                    Ok(_) => Ok(person),
+                    Err(e) if is_unique_violation(&e) => Err(StoreError::AlreadyExists {
+                        what: "user",
+                        key: person.email,
+                    }),
+                    Err(e) => Err(e.into()),
+                }
+            }
+
+            async fn get_user(&self, id_or_email: &str) -> Result<Option<Person>> {
+                let row = sqlx::query("SELECT * FROM users WHERE id = $1 OR email = $2")
+                    .bind(id_or_email)
+                    .bind(id_or_email.trim().to_lowercase())
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.as_ref().map(row_user).transpose()
+            }
+
+            async fn list_users(&self, filter: &UserFilter, page: Page) -> Result<Paged<Person>> {
+                let build = |base: &str| {
+                    let mut sql = Sql::new(base);
+                    if let Some(r) = filter.role {
+                        sql.and("role = ?", [Arg::Text(r.to_string())]);
+                    }
+                    if let Some(a) = filter.active {
+                        sql.and(if a { "active = TRUE" } else { "active = FALSE" }, []);
+                    }
+                    sql
+                };
+                let total = self.count(&build("SELECT COUNT(*) FROM users")).await?;
+                let rows = self.page_rows(build("SELECT * FROM users"), "email", page).await?;
+                let items = rows.iter().map(row_user).collect::<Result<Vec<_>>>()?;
+                Ok(Paged { items, total })
+            }
+
+            async fn set_user_role(&self, id_or_email: &str, role: Role) -> Result<Person> {
+                let user = self.get_user(id_or_email).await?.ok_or_else(|| StoreError::NotFound {
+                    what: "user",
+                    key: id_or_email.to_string(),
+                })?;
+                sqlx::query("UPDATE users SET role = $1 WHERE id = $2")
+                    .bind(role.as_str())
+                    .bind(&user.id)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(Person { role, ..user })
+            }
+
+            async fn set_user_active(&self, id_or_email: &str, active: bool) -> Result<Person> {
+                let user = self.get_user(id_or_email).await?.ok_or_else(|| StoreError::NotFound {
+                    what: "user",
+                    key: id_or_email.to_string(),
+                })?;
+                sqlx::query("UPDATE users SET active = $1 WHERE id = $2")
+                    .bind(active)
+                    .bind(&user.id)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(Person { active, ..user })
+            }
+
+            async fn create_token(
+                &self,
+                user_id: &str,
+                name: &str,
+                token_hash: &str,
+                expires_at: Option<Timestamp>,
+            ) -> Result<TokenInfo> {
+                let info = TokenInfo {
+                    id: fresh_id("tok"),
+                    user_id: user_id.to_string(),
+                    name: name.to_string(),
+                    created_at: Timestamp::now(),
+                    expires_at,
+                    revoked_at: None,
+                };
+                let res = sqlx::query(
+                    "INSERT INTO tokens (id, user_id, name, token_hash, created_at, expires_at, revoked_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, NULL)",
+                )
+                .bind(&info.id)
+                .bind(&info.user_id)
+                .bind(&info.name)
+                .bind(token_hash)
+                .bind(info.created_at.millis())
+                .bind(expires_at.map(Timestamp::millis))
+                .execute(&self.pool)
+                .await;
+                match res {
+                    Ok(_) => Ok(info),
+                    Err(sqlx::Error::Database(d)) if d.is_foreign_key_violation() => {
+                        Err(StoreError::NotFound { what: "user", key: user_id.to_string() })
+                    }
+                    Err(e) => Err(e.into()),
+                }
+            }
+
+            async fn authenticate_token(
+                &self,
+                token_hash: &str,
+                now: Timestamp,
+            ) -> Result<Option<Principal>> {
+                let row = sqlx::query(
+                    "SELECT t.id AS t_id, t.user_id, t.name AS t_name, t.created_at AS t_created_at, \
+                     t.expires_at, t.revoked_at, u.* FROM tokens t JOIN users u ON u.id = t.user_id \
+                     WHERE t.token_hash = $1",
+                )
+                .bind(token_hash)
+                .fetch_optional(&self.pool)
+                .await?;
+                let Some(row) = row else { return Ok(None) };
+                let token = TokenInfo {
+                    id: row.try_get("t_id")?,
+                    user_id: row.try_get("user_id")?,
+                    name: row.try_get("t_name")?,
+                    created_at: ts(&row, "t_created_at")?,
+                    expires_at: ts_opt(&row, "expires_at")?,
+                    revoked_at: ts_opt(&row, "revoked_at")?,
+                };
+                let user = row_user(&row)?;
+                if !token.is_usable(now) || !user.active {
+                    return Ok(None);
+                }
+                Ok(Some(Principal { user, token: Some(token) }))
+            }
+
+            async fn revoke_token(&self, id: &str) -> Result<TokenInfo> {
+                sqlx::query("UPDATE tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+                    .bind(Timestamp::now().millis())
+                    .bind(id)
+                    .execute(&self.pool)
+                    .await?;
+                let row = sqlx::query("SELECT * FROM tokens WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                match row {
+                    Some(r) => row_token(&r),
+                    None => Err(StoreError::NotFound { what: "token", key: id.to_string() }),
+                }
+            }
+
+            async fn list_tokens(&self, user_id: Option<&str>) -> Result<Vec<TokenInfo>> {
+                let mut sql = Sql::new("SELECT * FROM tokens");
+                if let Some(u) = user_id {
+                    sql.and("user_id = ?", [Arg::Text(u.to_string())]);
+                }
+                sql.text.push_str(" ORDER BY created_at DESC, id DESC");
+                let rows = bind_args(sqlx::query(&sql.text), &sql.args)
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.iter().map(row_token).collect()
+            }
+
+            async fn bootstrap_admin(&self, email: &str, token_hash: &str) -> Result<Option<Person>> {
+                let now = Timestamp::now();
+                let user_id = fresh_id("usr");
+                let mut tx = self.pool.begin().await?;
+                // The unique email makes two instances bootstrapping at once safe: one
+                // insert wins, the other inserts nothing.
+                let inserted = sqlx::query(
+                    "INSERT INTO users (id, email, name, role, active, created_at) \
+                     SELECT $1, $2, $3, $4, $5, $6 WHERE NOT EXISTS (SELECT 1 FROM users) \
+                     ON CONFLICT DO NOTHING",
+                )
+                .bind(&user_id)
+                .bind(email)
+                .bind("Bootstrap administrator")
+                .bind(Role::Admin.as_str())
+                .bind(true)
+                .bind(now.millis())
+                .execute(&mut *tx)
+                .await;
+                let inserted = match inserted {
+                    Ok(r) => r.rows_affected(),
+                    Err(e) if is_unique_violation(&e) => 0,
+                    Err(e) => return Err(e.into()),
+                };
+                if inserted == 0 {
+                    tx.rollback().await?;
+                    return Ok(None);
+                }
+                sqlx::query(
+                    "INSERT INTO tokens (id, user_id, name, token_hash, created_at, expires_at, revoked_at) \
+                     VALUES ($1, $2, $3, $4, $5, NULL, NULL)",
+                )
+                .bind(fresh_id("tok"))
+                .bind(&user_id)
+                .bind("bootstrap")
+                .bind(token_hash)
+                .bind(now.millis())
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                self.get_user(&user_id).await
+            }
+
+            async fn create_session(
+                &self,
+                id_hash: &str,
+                user_id: &str,
+                csrf: &str,
+                expires_at: Timestamp,
+            ) -> Result<()> {
+                let now = Timestamp::now();
+                sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
+                    .bind(now.millis())
+                    .execute(&self.pool)
+                    .await?;
+                sqlx::query(
+                    "INSERT INTO sessions (id_hash, user_id, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(id_hash)
+                .bind(user_id)
+                .bind(csrf)
+                .bind(now.millis())
+                .bind(expires_at.millis())
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn get_session(&self, id_hash: &str, now: Timestamp) -> Result<Option<SessionInfo>> {
+                let row = sqlx::query(
+                    "SELECT s.csrf, s.expires_at AS s_expires_at, u.* FROM sessions s \
+                     JOIN users u ON u.id = s.user_id WHERE s.id_hash = $1",
+                )
+                .bind(id_hash)
+                .fetch_optional(&self.pool)
+                .await?;
+                let Some(row) = row else { return Ok(None) };
+                let expires_at = ts(&row, "s_expires_at")?;
+                let user = row_user(&row)?;
+                if expires_at <= now || !user.active {
+                    return Ok(None);
+                }
+                Ok(Some(SessionInfo { user, csrf: row.try_get("csrf")?, expires_at }))
+            }
+
+            async fn delete_session(&self, id_hash: &str) -> Result<()> {
+                sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
+                    .bind(id_hash)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn append_event(&self, e: NewEvent) -> Result<AuditEvent> {
+                let details = to_json(&e.details);
+                // The next sequence number is computed inside the insert; two writers that
+                // race get a unique violation and retry, so seq stays gap-free.
+                for _ in 0..100 {
+                    let res = sqlx::query(
+                        "INSERT INTO events (seq, time, actor_kind, actor_id, action, target, outcome, details, request_id) \
+                         SELECT COALESCE(MAX(seq) + 1, 0), $1, $2, $3, $4, $5, $6, $7, $8 FROM events RETURNING seq",
+                    )
+                    .bind(e.time.millis())
+                    .bind(e.actor_kind.as_str())
+                    .bind(&e.actor_id)
+                    .bind(&e.action)
+                    .bind(&e.target)
+                    .bind(e.outcome.as_str())
+                    .bind(&details)
+                    .bind(&e.request_id)
+                    .fetch_one(&self.pool)
+                    .await;
+                    match res {
+                        Ok(row) => {
+                            return Ok(AuditEvent {
+                                seq: row.try_get("seq")?,
+                                time: e.time,
+                                actor: Actor { kind: e.actor_kind, id: e.actor_id },
+                                action: e.action,
+                                target: e.target,
+                                outcome: e.outcome,
+                                details: e.details,
+                                request_id: e.request_id,
+                            })
+                        }
+                        Err(err) if is_unique_violation(&err) => continue,
+                        Err(err) => return Err(err.into()),
+                    }
+                }
+                Err(StoreError::Invalid("event log is too contended; try again".to_string()))
+            }
+
+            async fn list_events(&self, filter: &EventFilter, page: Page) -> Result<Paged<AuditEvent>> {
+                let build = |base: &str| {
+                    let mut sql = Sql::new(base);
+                    if let Some(a) = &filter.actor {
+                        sql.and("actor_id = ?", [Arg::Text(a.clone())]);
+                    }
+                    if let Some(a) = &filter.action {
+                        if a.ends_with('.') {
+                            sql.and("action LIKE ? ESCAPE '\\'", [Arg::Text(format!(
+                                "{}%",
+                                a.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+                            ))]);
+                        } else {
+                            sql.and("action = ?", [Arg::Text(a.clone())]);
+                        }
+                    }
+                    if let Some(t) = &filter.target {
+                        sql.and("target = ?", [Arg::Text(t.clone())]);
+                    }
+                    if let Some(t) = filter.since {
+                        sql.and("time >= ?", [Arg::Int(t.millis())]);
+                    }
+                    if let Some(t) = filter.until {
+                        sql.and("time < ?", [Arg::Int(t.millis())]);
+                    }
+                    sql
+                };
+                let total = self.count(&build("SELECT COUNT(*) FROM events")).await?;
+                let rows = self.page_rows(build("SELECT * FROM events"), "seq DESC", page).await?;
+                let items = rows.iter().map(row_event).collect::<Result<Vec<_>>>()?;
+                Ok(Paged { items, total })
+            }
+
+            async fn counts(&self) -> Result<Counts> {
+                let mut c = Counts::default();
+                let one = |sql: &'static str| async move {
+                    let row = sqlx::query(sql).fetch_one(&self.pool).await?;
+                    let n: i64 = row.try_get(0)?;
+                    Ok::<u64, StoreError>(u64::try_from(n).unwrap_or(0))
+                };
+                c.systems = one("SELECT COUNT(*) FROM systems").await?;
+                c.assets = one("SELECT COUNT(*) FROM assets").await?;
+                c.findings = one("SELECT COUNT(*) FROM findings").await?;
+                c.users = one("SELECT COUNT(*) FROM users").await?;
+                c.events = one("SELECT COUNT(*) FROM events").await?;
+                let rows = sqlx::query(
+                    "SELECT severity_rank, COUNT(*) AS n FROM findings WHERE status = 'open' GROUP BY severity_rank",
+                )
+                .fetch_all(&self.pool)
+                .await?;
+                for r in rows {
+                    let rank: i64 = r.try_get("severity_rank")?;
+                    let n: i64 = r.try_get("n")?;
+                    if let Some(slot) = usize::try_from(rank).ok().and_then(|i| c.open_by_severity.get_mut(i)) {
+                        *slot = u64::try_from(n).unwrap_or(0);
+                    }
+                }
+                let _ = Severity::ALL;
+                let _ = AssetKind::ALL;
+                Ok(c)
+            }
+        }
+      }
+    };
+}
+pub(crate) use impl_sql_store;

@@ -1,0 +1,123 @@
+//! The [`Store`] trait: every read and write airm makes, as one capability with two
+//! implementations (embedded SQLite, PostgreSQL) that pass the same conformance suite.
+//!
+//! Writes that read-modify-write use optimistic concurrency (a `version` column), so two
+//! processes writing to one database never silently overwrite each other.
+
+use airm_core::{AiSystem, Asset, AuditEvent, Finding, FindingStatus, Person, Role, Timestamp};
+use async_trait::async_trait;
+
+use crate::model::{
+    AssetFilter, Counts, EventFilter, FindingFilter, NewEvent, NewSystem, NewUser, Page, Paged,
+    Principal, SessionInfo, SystemFilter, SystemPatch, TokenInfo, UserFilter,
+};
+use crate::Result;
+
+/// Persistence of airm's state.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Which engine this is: `sqlite` or `postgres`.
+    fn backend(&self) -> &'static str;
+
+    /// Checks that the database answers (for `/healthz`).
+    async fn ping(&self) -> Result<()>;
+
+    // --- AI systems ---
+
+    /// Registers a system; fails with `AlreadyExists` if the name is taken (case-insensitive).
+    async fn create_system(&self, new: NewSystem) -> Result<AiSystem>;
+    /// Finds a system by id or by name (case-insensitive).
+    async fn get_system(&self, id_or_name: &str) -> Result<Option<AiSystem>>;
+    /// Lists systems, by name.
+    async fn list_systems(&self, filter: &SystemFilter, page: Page) -> Result<Paged<AiSystem>>;
+    /// Applies `patch` if the stored version is still `expected_version` (any version when
+    /// `None`: the patch is then re-applied on the latest state, never overwriting fields
+    /// it does not name).
+    async fn update_system(
+        &self,
+        id_or_name: &str,
+        patch: &SystemPatch,
+        expected_version: Option<i64>,
+    ) -> Result<AiSystem>;
+
+    // --- assets ---
+
+    /// Inserts an asset or, if one with the same content hash (or, without a hash, the
+    /// same kind and location) exists, refreshes it; links it to `asset.systems` (names).
+    /// Returns the stored asset (with the existing id when deduplicated).
+    async fn upsert_asset(&self, asset: Asset) -> Result<Asset>;
+    /// Finds an asset by id.
+    async fn get_asset(&self, id: &str) -> Result<Option<Asset>>;
+    /// Lists assets, newest first.
+    async fn list_assets(&self, filter: &AssetFilter, page: Page) -> Result<Paged<Asset>>;
+
+    // --- findings ---
+
+    /// Inserts a finding or, if its fingerprint is known, refreshes `last_seen`, severity,
+    /// message and evidence (keeping the user's status and `first_seen`).
+    async fn upsert_finding(&self, finding: Finding) -> Result<Finding>;
+    /// Finds a finding by id.
+    async fn get_finding(&self, id: &str) -> Result<Option<Finding>>;
+    /// Lists findings, most severe and most recent first.
+    async fn list_findings(&self, filter: &FindingFilter, page: Page) -> Result<Paged<Finding>>;
+    /// Records the user's decision on a finding.
+    async fn set_finding_status(&self, id: &str, status: FindingStatus) -> Result<Finding>;
+
+    // --- people, tokens, sessions ---
+
+    /// Adds a person; `AlreadyExists` if the email is taken.
+    async fn create_user(&self, new: NewUser) -> Result<Person>;
+    /// Finds a person by id or email.
+    async fn get_user(&self, id_or_email: &str) -> Result<Option<Person>>;
+    /// Lists people by email.
+    async fn list_users(&self, filter: &UserFilter, page: Page) -> Result<Paged<Person>>;
+    /// Changes a person's role.
+    async fn set_user_role(&self, id_or_email: &str, role: Role) -> Result<Person>;
+    /// Activates or deactivates a person (inactive people cannot authenticate).
+    async fn set_user_active(&self, id_or_email: &str, active: bool) -> Result<Person>;
+    /// Stores a token (only its hash) for a user.
+    async fn create_token(
+        &self,
+        user_id: &str,
+        name: &str,
+        token_hash: &str,
+        expires_at: Option<Timestamp>,
+    ) -> Result<TokenInfo>;
+    /// Resolves a token hash to its usable token and active user.
+    async fn authenticate_token(
+        &self,
+        token_hash: &str,
+        now: Timestamp,
+    ) -> Result<Option<Principal>>;
+    /// Revokes a token (idempotent); returns it.
+    async fn revoke_token(&self, id: &str) -> Result<TokenInfo>;
+    /// Lists tokens (optionally of one user), newest first.
+    async fn list_tokens(&self, user_id: Option<&str>) -> Result<Vec<TokenInfo>>;
+    /// If the store has no users at all, creates an admin user with a token (hash given)
+    /// atomically and returns the user; otherwise returns `None`.
+    async fn bootstrap_admin(&self, email: &str, token_hash: &str) -> Result<Option<Person>>;
+    /// Starts a dashboard session.
+    async fn create_session(
+        &self,
+        id_hash: &str,
+        user_id: &str,
+        csrf: &str,
+        expires_at: Timestamp,
+    ) -> Result<()>;
+    /// Resolves a live session of an active user.
+    async fn get_session(&self, id_hash: &str, now: Timestamp) -> Result<Option<SessionInfo>>;
+    /// Ends a session (idempotent).
+    async fn delete_session(&self, id_hash: &str) -> Result<()>;
+
+    // --- activity events ---
+
+    /// Appends an event; returns it with its sequence number.
+    async fn append_event(&self, event: NewEvent) -> Result<AuditEvent>;
+    /// Reads events, newest first.
+    async fn list_events(&self, filter: &EventFilter, page: Page) -> Result<Paged<AuditEvent>>;
+
+    // --- overview ---
+
+    /// Counts for the overview page and metrics.
+    async fn counts(&self) -> Result<Counts>;
+}

@@ -1,0 +1,575 @@
+//! The behaviour every `Store` must have, whatever the engine.
+
+use std::collections::BTreeSet;
+
+use airm_core::{
+    ActorKind, Asset, AssetKind, ContentHash, DataCategory, Exposure, Finding, FindingStatus,
+    LifecycleStage, Location, Outcome, Provenance, Role, Severity, Timestamp,
+};
+use airm_store::*;
+
+use crate::backends;
+
+fn system(name: &str) -> NewSystem {
+    NewSystem {
+        name: name.to_string(),
+        purpose: format!("{name} purpose"),
+        owner: Some("owner@example.com".into()),
+        risk_owner: None,
+        importance: 3,
+        lifecycle: LifecycleStage::Development,
+        exposure: Exposure::Internal,
+        data_categories: vec![DataCategory::Internal],
+        eu_ai_act_tier: None,
+    }
+}
+
+fn asset(name: &str, sha: Option<&str>, systems: &[&str]) -> Asset {
+    Asset {
+        id: String::new(),
+        kind: AssetKind::Model,
+        name: name.into(),
+        location: format!("/models/{name}"),
+        hashes: sha
+            .map(|h| {
+                vec![ContentHash {
+                    alg: "sha256".into(),
+                    hex: h.into(),
+                }]
+            })
+            .unwrap_or_default(),
+        format: Some("safetensors".into()),
+        size: Some(42),
+        provenance: Provenance::default(),
+        systems: systems.iter().map(|s| s.to_string()).collect(),
+        first_seen: Timestamp(0),
+        last_seen: Timestamp(0),
+    }
+}
+
+fn finding(fp: &str, sev: Severity, asset_id: Option<String>) -> Finding {
+    Finding {
+        id: String::new(),
+        rule_id: "MF001".into(),
+        severity: sev,
+        asset_id,
+        location: Location {
+            path: "/models/x.pkl".into(),
+            offset: Some(12),
+            ..Location::default()
+        },
+        message: "pickle calls `os.system`".into(),
+        evidence: Some("os.system".into()),
+        status: FindingStatus::Open,
+        first_seen: Timestamp(0),
+        last_seen: Timestamp(0),
+        fingerprint: fp.into(),
+    }
+}
+
+fn event(action: &str, actor: &str) -> NewEvent {
+    NewEvent {
+        time: Timestamp::now(),
+        actor_kind: ActorKind::User,
+        actor_id: actor.into(),
+        action: action.into(),
+        target: Some("sys_1".into()),
+        outcome: Outcome::Success,
+        details: serde_json::json!({"k": "v"}),
+        request_id: None,
+    }
+}
+
+#[tokio::test]
+async fn systems_create_get_list_update() {
+    for b in backends("systems") {
+        let s = b.open().await;
+        let a = s.create_system(system("Support-Bot")).await.unwrap();
+        assert_eq!(a.version, 1);
+        assert!(a.id.starts_with("sys_"));
+        // Names are unique case-insensitively.
+        let dup = s.create_system(system("support-bot")).await.unwrap_err();
+        assert!(matches!(dup, StoreError::AlreadyExists { .. }), "{dup}");
+        // Lookup by id or any-case name.
+        assert_eq!(s.get_system(&a.id).await.unwrap().unwrap(), a);
+        assert_eq!(s.get_system("SUPPORT-BOT").await.unwrap().unwrap().id, a.id);
+        assert!(s.get_system("nope").await.unwrap().is_none());
+        // Invalid input is a user error naming the field.
+        let mut bad = system("x");
+        bad.importance = 9;
+        let e = s.create_system(bad).await.unwrap_err();
+        assert!(e.to_string().contains("importance") && e.class() == ErrorClass::User);
+
+        for i in 0..7 {
+            let mut n = system(&format!("sys-{i}"));
+            n.exposure = if i % 2 == 0 {
+                Exposure::Public
+            } else {
+                Exposure::Internal
+            };
+            n.importance = (i % 5 + 1) as u8;
+            s.create_system(n).await.unwrap();
+        }
+        let all = s
+            .list_systems(&SystemFilter::default(), Page::new(3, 0))
+            .await
+            .unwrap();
+        assert_eq!(all.total, 8);
+        assert_eq!(all.items.len(), 3);
+        let rest = s
+            .list_systems(&SystemFilter::default(), Page::new(500, 3))
+            .await
+            .unwrap();
+        assert_eq!(rest.items.len(), 5);
+        let public = s
+            .list_systems(
+                &SystemFilter {
+                    exposure: Some(Exposure::Public),
+                    ..Default::default()
+                },
+                Page::default(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(public.total, 4);
+        assert!(public.items.iter().all(|x| x.exposure == Exposure::Public));
+        let q = s
+            .list_systems(
+                &SystemFilter {
+                    query: Some("SYS-1".into()),
+                    ..Default::default()
+                },
+                Page::default(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(q.total, 1);
+        // LIKE wildcards in the query are literal.
+        let none = s
+            .list_systems(
+                &SystemFilter {
+                    query: Some("%".into()),
+                    ..Default::default()
+                },
+                Page::default(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(none.total, 0);
+
+        let patch = SystemPatch {
+            importance: Some(5),
+            lifecycle: Some(LifecycleStage::Production),
+            add_data_categories: vec![DataCategory::Personal],
+            ..Default::default()
+        };
+        let u = s
+            .update_system("support-bot", &patch, Some(1))
+            .await
+            .unwrap();
+        assert_eq!((u.version, u.importance), (2, 5));
+        assert!(u.data_categories.contains(&DataCategory::Personal));
+        assert!(u.data_categories.contains(&DataCategory::Internal));
+        // A stale version is refused.
+        let e = s.update_system(&a.id, &patch, Some(1)).await.unwrap_err();
+        assert!(matches!(e, StoreError::VersionConflict { .. }));
+        let e = s.update_system("missing", &patch, None).await.unwrap_err();
+        assert!(matches!(e, StoreError::NotFound { .. }));
+    }
+}
+
+#[tokio::test]
+async fn concurrent_writers_on_two_instances_lose_nothing() {
+    for b in backends("concurrent") {
+        let s1 = b.open().await;
+        let s2 = b.open().await;
+        s1.create_system(system("shared")).await.unwrap();
+        // Two "processes" each add distinct data categories to the same system, and each
+        // registers its own systems, concurrently.
+        let cats = DataCategory::ALL.to_vec();
+        let (c1, c2): (Vec<_>, Vec<_>) = cats.iter().enumerate().partition(|(i, _)| i % 2 == 0);
+        let run = |s: DynStore, mine: Vec<DataCategory>, tag: &'static str| async move {
+            for (i, c) in mine.into_iter().enumerate() {
+                let p = SystemPatch {
+                    add_data_categories: vec![c],
+                    ..Default::default()
+                };
+                s.update_system("shared", &p, None).await.unwrap();
+                s.create_system(system(&format!("{tag}-{i}")))
+                    .await
+                    .unwrap();
+                s.append_event(event("system.update", tag)).await.unwrap();
+            }
+        };
+        let h1 = tokio::spawn(run(s1.clone(), c1.into_iter().map(|x| *x.1).collect(), "a"));
+        let h2 = tokio::spawn(run(s2.clone(), c2.into_iter().map(|x| *x.1).collect(), "b"));
+        h1.await.unwrap();
+        h2.await.unwrap();
+        let shared = s1.get_system("shared").await.unwrap().unwrap();
+        let got: BTreeSet<_> = shared.data_categories.iter().copied().collect();
+        let want: BTreeSet<_> = DataCategory::ALL.iter().copied().collect();
+        assert_eq!(got, want, "an update was lost");
+        assert_eq!(shared.version, 1 + DataCategory::ALL.len() as i64);
+        let n = s2
+            .list_systems(&SystemFilter::default(), Page::default())
+            .await
+            .unwrap()
+            .total;
+        assert_eq!(n, 1 + DataCategory::ALL.len() as u64);
+        // Event sequence numbers are gap-free.
+        let ev = s1
+            .list_events(&EventFilter::default(), Page::new(500, 0))
+            .await
+            .unwrap();
+        let seqs: Vec<i64> = ev.items.iter().map(|e| e.seq).rev().collect();
+        assert_eq!(
+            seqs,
+            (0..DataCategory::ALL.len() as i64).collect::<Vec<_>>()
+        );
+    }
+}
+
+#[tokio::test]
+async fn assets_deduplicate_and_link_systems() {
+    for b in backends("assets") {
+        let s = b.open().await;
+        s.create_system(system("bot")).await.unwrap();
+        let a1 = s
+            .upsert_asset(asset("m1", Some("ab12"), &["bot"]))
+            .await
+            .unwrap();
+        assert!(a1.id.starts_with("ast_"));
+        assert_eq!(a1.systems, vec!["bot".to_string()]);
+        // Same content elsewhere is the same asset.
+        let mut moved = asset("m1-copy", Some("ab12"), &[]);
+        moved.location = "/elsewhere/m1".into();
+        let a2 = s.upsert_asset(moved).await.unwrap();
+        assert_eq!(a2.id, a1.id);
+        assert_eq!(a2.location, "/elsewhere/m1");
+        assert_eq!(a2.systems, vec!["bot".to_string()]);
+        // Without a hash, kind + location identify it.
+        let n1 = s.upsert_asset(asset("svc", None, &[])).await.unwrap();
+        let n2 = s.upsert_asset(asset("svc", None, &[])).await.unwrap();
+        assert_eq!(n1.id, n2.id);
+        let e = s
+            .upsert_asset(asset("m3", Some("cd"), &["nope"]))
+            .await
+            .unwrap_err();
+        assert!(matches!(e, StoreError::NotFound { what: "system", .. }));
+
+        let by_sys = s
+            .list_assets(
+                &AssetFilter {
+                    system: Some("BOT".into()),
+                    ..Default::default()
+                },
+                Page::default(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(by_sys.total, 1);
+        let all = s
+            .list_assets(&AssetFilter::default(), Page::default())
+            .await
+            .unwrap();
+        assert_eq!(all.total, 2);
+        let models = s
+            .list_assets(
+                &AssetFilter {
+                    kind: Some(AssetKind::Dataset),
+                    ..Default::default()
+                },
+                Page::default(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(models.total, 0);
+    }
+}
+
+#[tokio::test]
+async fn findings_keep_user_decisions_across_rescans() {
+    for b in backends("findings") {
+        let s = b.open().await;
+        let a = s.upsert_asset(asset("m", Some("ff"), &[])).await.unwrap();
+        let f = s
+            .upsert_finding(finding("fp1", Severity::Critical, Some(a.id.clone())))
+            .await
+            .unwrap();
+        s.upsert_finding(finding("fp2", Severity::Low, None))
+            .await
+            .unwrap();
+        s.upsert_finding(finding("fp3", Severity::High, Some(a.id.clone())))
+            .await
+            .unwrap();
+        let f = s
+            .set_finding_status(&f.id, FindingStatus::Accepted)
+            .await
+            .unwrap();
+        assert_eq!(f.status, FindingStatus::Accepted);
+        // A re-scan refreshes the finding but keeps the decision and id.
+        let again = s
+            .upsert_finding(finding("fp1", Severity::Critical, Some(a.id.clone())))
+            .await
+            .unwrap();
+        assert_eq!(
+            (again.id.as_str(), again.status),
+            (f.id.as_str(), FindingStatus::Accepted)
+        );
+        assert_eq!(again.first_seen, f.first_seen);
+
+        let all = s
+            .list_findings(&FindingFilter::default(), Page::default())
+            .await
+            .unwrap();
+        let sevs: Vec<_> = all.items.iter().map(|f| f.severity).collect();
+        assert_eq!(
+            sevs,
+            vec![Severity::Critical, Severity::High, Severity::Low]
+        );
+        let high = s
+            .list_findings(
+                &FindingFilter {
+                    min_severity: Some(Severity::High),
+                    ..Default::default()
+                },
+                Page::default(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(high.total, 2);
+        let open = s
+            .list_findings(
+                &FindingFilter {
+                    status: Some(FindingStatus::Open),
+                    ..Default::default()
+                },
+                Page::default(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(open.total, 2);
+        let by_asset = s
+            .list_findings(
+                &FindingFilter {
+                    asset_id: Some(a.id.clone()),
+                    ..Default::default()
+                },
+                Page::default(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(by_asset.total, 2);
+        assert!(matches!(
+            s.set_finding_status("fnd_missing", FindingStatus::Fixed)
+                .await,
+            Err(StoreError::NotFound { .. })
+        ));
+        let c = s.counts().await.unwrap();
+        assert_eq!(c.findings, 3);
+        assert_eq!(c.open_by_severity[Severity::High.rank() as usize], 1);
+        assert_eq!(c.open_by_severity[Severity::Critical.rank() as usize], 0);
+    }
+}
+
+#[tokio::test]
+async fn users_tokens_and_sessions() {
+    for b in backends("users") {
+        let s = b.open().await;
+        let u = s
+            .create_user(NewUser {
+                email: "Ana@Example.com".into(),
+                name: "Ana".into(),
+                role: Role::Viewer,
+            })
+            .await
+            .unwrap();
+        assert_eq!(u.email, "ana@example.com");
+        let dup = s
+            .create_user(NewUser {
+                email: "ana@example.com".into(),
+                name: "A".into(),
+                role: Role::Admin,
+            })
+            .await
+            .unwrap_err();
+        assert!(matches!(dup, StoreError::AlreadyExists { .. }));
+        assert!(s
+            .create_user(NewUser {
+                email: "a b".into(),
+                name: "x".into(),
+                role: Role::Admin
+            })
+            .await
+            .is_err());
+        let now = Timestamp::now();
+        let t = s
+            .create_token(&u.id, "laptop", "hash-1", None)
+            .await
+            .unwrap();
+        let p = s.authenticate_token("hash-1", now).await.unwrap().unwrap();
+        assert_eq!(
+            (p.user.id.as_str(), p.token.unwrap().id),
+            (u.id.as_str(), t.id.clone())
+        );
+        assert!(s.authenticate_token("hash-2", now).await.unwrap().is_none());
+        // Expired tokens do not authenticate.
+        s.create_token(&u.id, "old", "hash-old", Some(Timestamp(now.millis() - 1)))
+            .await
+            .unwrap();
+        assert!(s
+            .authenticate_token("hash-old", now)
+            .await
+            .unwrap()
+            .is_none());
+        // Unknown user.
+        assert!(matches!(
+            s.create_token("usr_missing", "x", "hash-x", None).await,
+            Err(StoreError::NotFound { .. })
+        ));
+        // Roles change; inactive users cannot authenticate; revoked tokens neither.
+        assert_eq!(
+            s.set_user_role("ana@example.com", Role::Auditor)
+                .await
+                .unwrap()
+                .role,
+            Role::Auditor
+        );
+        s.set_user_active(&u.id, false).await.unwrap();
+        assert!(s.authenticate_token("hash-1", now).await.unwrap().is_none());
+        s.set_user_active(&u.id, true).await.unwrap();
+        let r = s.revoke_token(&t.id).await.unwrap();
+        assert!(r.revoked_at.is_some());
+        assert!(s.authenticate_token("hash-1", now).await.unwrap().is_none());
+        assert_eq!(s.list_tokens(Some(&u.id)).await.unwrap().len(), 2);
+
+        // Sessions.
+        s.create_session("sess-1", &u.id, "csrf-1", now.plus_days(1))
+            .await
+            .unwrap();
+        let sess = s.get_session("sess-1", now).await.unwrap().unwrap();
+        assert_eq!(
+            (sess.csrf.as_str(), sess.user.role),
+            ("csrf-1", Role::Auditor)
+        );
+        assert!(s
+            .get_session("sess-1", now.plus_days(2))
+            .await
+            .unwrap()
+            .is_none());
+        s.delete_session("sess-1").await.unwrap();
+        assert!(s.get_session("sess-1", now).await.unwrap().is_none());
+
+        let viewers = s
+            .list_users(
+                &UserFilter {
+                    role: Some(Role::Auditor),
+                    ..Default::default()
+                },
+                Page::default(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(viewers.total, 1);
+    }
+}
+
+#[tokio::test]
+async fn bootstrap_happens_once_even_when_racing() {
+    for b in backends("bootstrap") {
+        let s1 = b.open().await;
+        let s2 = b.open().await;
+        let (r1, r2) = tokio::join!(
+            s1.bootstrap_admin("admin@airm.local", "boot-1"),
+            s2.bootstrap_admin("admin@airm.local", "boot-2"),
+        );
+        let made: Vec<_> = [r1.unwrap(), r2.unwrap()].into_iter().flatten().collect();
+        assert_eq!(made.len(), 1, "exactly one instance bootstraps");
+        assert_eq!(made[0].role, Role::Admin);
+        let ok1 = s1
+            .authenticate_token("boot-1", Timestamp::now())
+            .await
+            .unwrap()
+            .is_some();
+        let ok2 = s1
+            .authenticate_token("boot-2", Timestamp::now())
+            .await
+            .unwrap()
+            .is_some();
+        assert!(ok1 ^ ok2);
+        assert!(s2
+            .bootstrap_admin("admin@airm.local", "boot-3")
+            .await
+            .unwrap()
+            .is_none());
+    }
+}
+
+#[tokio::test]
+async fn events_filter_and_persist_across_reopen() {
+    for b in backends("events") {
+        let s = b.open().await;
+        for i in 0..5 {
+            s.append_event(event(
+                if i < 3 {
+                    "system.create"
+                } else {
+                    "token.revoke"
+                },
+                "ana",
+            ))
+            .await
+            .unwrap();
+        }
+        s.append_event(event("auth.login", "bob")).await.unwrap();
+        let f = |action: &str| EventFilter {
+            action: Some(action.into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            s.list_events(&f("system."), Page::default())
+                .await
+                .unwrap()
+                .total,
+            3
+        );
+        assert_eq!(
+            s.list_events(&f("token.revoke"), Page::default())
+                .await
+                .unwrap()
+                .total,
+            2
+        );
+        let bob = EventFilter {
+            actor: Some("bob".into()),
+            ..Default::default()
+        };
+        let got = s.list_events(&bob, Page::default()).await.unwrap();
+        assert_eq!((got.total, got.items[0].seq), (1, 5));
+        assert_eq!(got.items[0].details, serde_json::json!({"k": "v"}));
+        drop(s);
+        // A new instance sees everything committed by the old one.
+        let s = b.open().await;
+        assert_eq!(s.counts().await.unwrap().events, 6);
+        if let Some(dir) = b.sqlite_dir() {
+            assert!(dir.join("airm.db").exists());
+            let direct = SqliteStore::open_dir(&dir).await.unwrap();
+            direct.integrity_check().await.unwrap();
+        }
+    }
+}
+
+#[tokio::test]
+async fn bad_database_urls_are_user_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = match airm_store::open(Some("mysql://x"), dir.path()).await {
+        Err(e) => e,
+        Ok(_) => panic!("mysql url accepted"),
+    };
+    assert_eq!(e.class(), ErrorClass::User);
+    let e = match airm_store::open(Some("postgres://u:pw@127.0.0.1:1/x"), dir.path()).await {
+        Err(e) => e,
+        Ok(_) => panic!("unreachable postgres accepted"),
+    };
+    assert!(!e.to_string().contains("pw@"), "password leaked: {e}");
+}
