@@ -1,7 +1,7 @@
 //! Store conformance suite: every test runs on SQLite, and on PostgreSQL when
+//! `AIRM_TEST_POSTGRES_URL` is set. In CI (`CI` set) a missing PostgreSQL URL fails the run.
 
 #![allow(clippy::unwrap_used)]
-//! `AIRM_TEST_POSTGRES_URL` is set. In CI (`CI` set) a missing PostgreSQL URL fails the run.
 
 mod conformance;
 
