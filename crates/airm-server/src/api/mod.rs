@@ -1,0 +1,174 @@
+//! The REST API under `/api/v1`: one module per resource, one OpenAPI 3.1 document
+//! generated from the handlers' annotations and served at `/api/v1/openapi.json`.
+
+pub mod assets;
+pub mod audit;
+pub mod findings;
+pub mod systems;
+pub mod users;
+
+use axum::extract::State;
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::auth::Authed;
+use crate::error::{ApiResult, ErrorBody};
+use crate::state::AppState;
+
+/// Pagination parameters shared by list endpoints.
+#[derive(Debug, Clone, Copy, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct PageParams {
+    /// Items per page (1–500, default 50).
+    pub limit: Option<u32>,
+    /// Items to skip (default 0).
+    pub offset: Option<u64>,
+}
+
+/// A page of results.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct List<T> {
+    /// The items.
+    pub items: Vec<T>,
+    /// Matches across all pages.
+    pub total: u64,
+    /// Page size used.
+    pub limit: u32,
+    /// Offset used.
+    pub offset: u64,
+}
+
+impl<T> List<T> {
+    pub fn new(paged: airm_store::Paged<T>, page: airm_store::Page) -> Self {
+        List {
+            items: paged.items,
+            total: paged.total,
+            limit: page.limit,
+            offset: page.offset,
+        }
+    }
+}
+
+pub fn page_of(p: Option<u32>, o: Option<u64>) -> airm_store::Page {
+    airm_store::Page::new(p.unwrap_or(50), o.unwrap_or(0))
+}
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("airm API token")
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The OpenAPI description of the API.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "airm API",
+        description = "AI risk management: inventory of AI systems and assets, findings, people and the activity log. Every endpoint requires `Authorization: Bearer <token>`.",
+        license(name = "Apache-2.0", identifier = "Apache-2.0")
+    ),
+    paths(
+        openapi_json,
+        metrics,
+        systems::list_systems,
+        systems::create_system,
+        systems::get_system,
+        systems::update_system,
+        assets::list_assets,
+        assets::create_asset,
+        assets::get_asset,
+        findings::list_findings,
+        findings::get_finding,
+        findings::update_finding,
+        users::list_users,
+        users::create_user,
+        users::get_user,
+        users::update_user,
+        audit::list_events,
+    ),
+    components(schemas(ErrorBody)),
+    modifiers(&BearerAuth),
+    security(("bearer" = [])),
+    tags(
+        (name = "systems", description = "AI systems: business-level AI applications"),
+        (name = "assets", description = "Models, datasets, notebooks, endpoints and services"),
+        (name = "findings", description = "Facts established by airm's rules"),
+        (name = "users", description = "People and roles"),
+        (name = "audit", description = "The activity log"),
+        (name = "meta", description = "API description and metrics"),
+    )
+)]
+pub struct ApiDoc;
+
+/// The OpenAPI 3.1 document of this API.
+#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "meta",
+    responses((status = 200, description = "OpenAPI 3.1 document"), (status = 401, body = ErrorBody)))]
+pub async fn openapi_json(_caller: Authed) -> impl IntoResponse {
+    Json(ApiDoc::openapi())
+}
+
+/// Prometheus metrics (text exposition format 0.0.4).
+#[utoipa::path(get, path = "/metrics", tag = "meta",
+    responses((status = 200, description = "Prometheus text format", content_type = "text/plain"), (status = 401, body = ErrorBody)))]
+pub async fn metrics(
+    State(state): State<AppState>,
+    _caller: Authed,
+) -> ApiResult<impl IntoResponse> {
+    let counts = state.store.counts().await?;
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        state.metrics.render(&counts),
+    ))
+}
+
+/// Routes under `/api/v1`.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/openapi.json", get(openapi_json))
+        .route(
+            "/api/v1/systems",
+            get(systems::list_systems).post(systems::create_system),
+        )
+        .route(
+            "/api/v1/systems/{id}",
+            get(systems::get_system).patch(systems::update_system),
+        )
+        .route(
+            "/api/v1/assets",
+            get(assets::list_assets).post(assets::create_asset),
+        )
+        .route("/api/v1/assets/{id}", get(assets::get_asset))
+        .route("/api/v1/findings", get(findings::list_findings))
+        .route(
+            "/api/v1/findings/{id}",
+            get(findings::get_finding).patch(findings::update_finding),
+        )
+        .route(
+            "/api/v1/users",
+            get(users::list_users).post(users::create_user),
+        )
+        .route(
+            "/api/v1/users/{id}",
+            get(users::get_user).patch(users::update_user),
+        )
+        .route("/api/v1/audit/events", get(audit::list_events))
+}

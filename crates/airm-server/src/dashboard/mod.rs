@@ -1,0 +1,617 @@
+//! The dashboard: server-rendered pages (minijinja, templates and CSS embedded in the
+//! binary, no JavaScript, no CDN). Login with an API token starts a cookie session
+//! (`HttpOnly`, `SameSite=Strict`); every form carries a CSRF token checked on POST.
+//! Pages read through the same [`airm_store::Store`] as the API; they never write
+//! inventory data.
+
+use axum::extract::{FromRequestParts, Path, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use serde::{Deserialize, Serialize};
+
+use airm_core::{
+    ActorKind, Exposure, FindingStatus, LifecycleStage, Outcome, Person, Severity, Timestamp,
+};
+use airm_store::{AssetFilter, FindingFilter, NewEvent, Page, Paged, SystemFilter};
+
+use crate::auth::{constant_time_eq, hash_secret, random_string, TOKEN_PREFIX};
+use crate::state::AppState;
+
+const SESSION_COOKIE: &str = "airm_session";
+const LOGIN_CSRF_COOKIE: &str = "airm_login_csrf";
+
+/// Builds the template environment with every template embedded.
+pub fn templates() -> minijinja::Environment<'static> {
+    let mut env = minijinja::Environment::new();
+    env.add_filter("truncate", truncate);
+    for (name, src) in [
+        ("base.html", include_str!("../../templates/base.html")),
+        ("macros.html", include_str!("../../templates/macros.html")),
+        ("login.html", include_str!("../../templates/login.html")),
+        (
+            "overview.html",
+            include_str!("../../templates/overview.html"),
+        ),
+        ("systems.html", include_str!("../../templates/systems.html")),
+        ("system.html", include_str!("../../templates/system.html")),
+        (
+            "findings.html",
+            include_str!("../../templates/findings.html"),
+        ),
+        ("error.html", include_str!("../../templates/error.html")),
+    ] {
+        // Templates are compiled into the binary and covered by tests; a syntax error
+        // there is a build defect, reported at first render.
+        if let Err(e) = env.add_template(name, src) {
+            tracing::error!(template = name, error = %e, "Invalid embedded template");
+        }
+    }
+    env
+}
+
+/// Shortens text to `n` characters, ending in `…` when cut.
+fn truncate(s: String, n: Option<usize>) -> String {
+    let n = n.unwrap_or(80);
+    if s.chars().count() <= n {
+        s
+    } else {
+        let mut out: String = s.chars().take(n.saturating_sub(1)).collect();
+        out.push('…');
+        out
+    }
+}
+
+/// Dashboard routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(overview))
+        .route("/login", get(login_page).post(login))
+        .route("/logout", post(logout))
+        .route("/systems", get(systems))
+        .route("/systems/{id}", get(system_detail))
+        .route("/findings", get(findings))
+        .route("/static/app.css", get(stylesheet))
+}
+
+async fn stylesheet() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../static/app.css"),
+    )
+}
+
+fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
+fn set_cookie(state: &AppState, name: &str, value: &str, max_age_secs: i64) -> HeaderValue {
+    let secure = if state.config.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    let v = format!(
+        "{name}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_secs}{secure}"
+    );
+    HeaderValue::from_str(&v).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+/// A logged-in dashboard user; pages that need one redirect to `/login` otherwise.
+struct Session {
+    user: Person,
+    csrf: String,
+    id_hash: String,
+}
+
+struct ToLogin;
+
+impl IntoResponse for ToLogin {
+    fn into_response(self) -> Response {
+        Redirect::to("/login").into_response()
+    }
+}
+
+impl FromRequestParts<AppState> for Session {
+    type Rejection = ToLogin;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ToLogin> {
+        let id = cookie(&parts.headers, SESSION_COOKIE).ok_or(ToLogin)?;
+        let id_hash = hash_secret(&id);
+        match state.store.get_session(&id_hash, Timestamp::now()).await {
+            Ok(Some(s)) => Ok(Session {
+                user: s.user,
+                csrf: s.csrf,
+                id_hash,
+            }),
+            Ok(None) => Err(ToLogin),
+            Err(e) => {
+                tracing::error!(error = %e, "Session lookup failed");
+                Err(ToLogin)
+            }
+        }
+    }
+}
+
+/// Renders a template or a plain 500 page.
+fn render(state: &AppState, name: &str, ctx: minijinja::Value) -> Response {
+    let result = state
+        .templates
+        .get_template(name)
+        .and_then(|t| t.render(ctx));
+    match result {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => {
+            tracing::error!(template = name, error = %e, "Template rendering failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+        }
+    }
+}
+
+fn error_page(
+    state: &AppState,
+    session: &Session,
+    status: StatusCode,
+    title: &str,
+    message: &str,
+) -> Response {
+    let mut res = render(
+        state,
+        "error.html",
+        minijinja::context! { user => &session.user, csrf => &session.csrf, title, message },
+    );
+    *res.status_mut() = status;
+    res
+}
+
+#[derive(Serialize)]
+struct PageView<T: Serialize> {
+    items: Vec<T>,
+    total: u64,
+    offset: u64,
+    limit: u32,
+    from: u64,
+    to: u64,
+}
+
+fn page_view<T: Serialize>(p: Paged<T>, page: Page) -> PageView<T> {
+    let n = p.items.len() as u64;
+    PageView {
+        from: if n == 0 { 0 } else { page.offset + 1 },
+        to: page.offset + n,
+        items: p.items,
+        total: p.total,
+        offset: page.offset,
+        limit: page.limit,
+    }
+}
+
+/// Empty form fields (`?exposure=`) mean "any".
+fn nonempty(s: &Option<String>) -> Option<&str> {
+    s.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+fn parse_opt<T: std::str::FromStr>(s: &Option<String>) -> Result<Option<T>, String>
+where
+    T::Err: std::fmt::Display,
+{
+    nonempty(s)
+        .map(|v| v.parse::<T>().map_err(|e| e.to_string()))
+        .transpose()
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    token: String,
+    csrf: String,
+}
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    csrf: String,
+}
+
+async fn login_page(State(state): State<AppState>) -> Response {
+    login_form(&state, None, StatusCode::OK)
+}
+
+fn login_form(state: &AppState, error: Option<&str>, status: StatusCode) -> Response {
+    let csrf = random_string(24);
+    let mut res = render(
+        state,
+        "login.html",
+        minijinja::context! { csrf => &csrf, error },
+    );
+    *res.status_mut() = status;
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(state, LOGIN_CSRF_COOKIE, &csrf, 3600),
+    );
+    res
+}
+
+async fn login(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Response {
+    let expected = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
+    if expected.is_empty() || !constant_time_eq(&expected, &form.csrf) {
+        return login_form(
+            &state,
+            Some("Your login form expired. Please try again."),
+            StatusCode::FORBIDDEN,
+        );
+    }
+    let token = form.token.trim();
+    let principal = if token.starts_with(TOKEN_PREFIX) && token.len() <= 128 {
+        match state
+            .store
+            .authenticate_token(&hash_secret(token), Timestamp::now())
+            .await
+        {
+            Ok(p) => p,
+            Err(e) => {
+                tracing::error!(error = %e, "Token lookup failed");
+                None
+            }
+        }
+    } else {
+        None
+    };
+    let Some(principal) = principal else {
+        record_login(&state, ActorKind::Anonymous, "unknown", Outcome::Denied).await;
+        return login_form(
+            &state,
+            Some("That token is not valid, expired or revoked."),
+            StatusCode::UNAUTHORIZED,
+        );
+    };
+    let session_id = random_string(32);
+    let csrf = random_string(24);
+    let hours = state.config.session_hours.max(1);
+    let expires = Timestamp(Timestamp::now().millis() + hours * 3_600_000);
+    if let Err(e) = state
+        .store
+        .create_session(
+            &hash_secret(&session_id),
+            &principal.user.id,
+            &csrf,
+            expires,
+        )
+        .await
+    {
+        tracing::error!(error = %e, "Could not create session");
+        return login_form(
+            &state,
+            Some("The server could not start a session; try again."),
+            StatusCode::SERVICE_UNAVAILABLE,
+        );
+    }
+    record_login(
+        &state,
+        ActorKind::User,
+        &principal.user.email,
+        Outcome::Success,
+    )
+    .await;
+    let mut res = Redirect::to("/").into_response();
+    let h = res.headers_mut();
+    h.append(
+        header::SET_COOKIE,
+        set_cookie(&state, SESSION_COOKIE, &session_id, hours * 3600),
+    );
+    h.append(
+        header::SET_COOKIE,
+        set_cookie(&state, LOGIN_CSRF_COOKIE, "", 0),
+    );
+    res
+}
+
+async fn record_login(state: &AppState, kind: ActorKind, who: &str, outcome: Outcome) {
+    let event = NewEvent {
+        time: Timestamp::now(),
+        actor_kind: kind,
+        actor_id: who.to_string(),
+        action: "auth.login".to_string(),
+        target: None,
+        outcome,
+        details: serde_json::json!({"via": "dashboard"}),
+        request_id: None,
+    };
+    if let Err(e) = state.store.append_event(event).await {
+        tracing::error!(error = %e, "Failed to record login event");
+    }
+}
+
+async fn logout(
+    State(state): State<AppState>,
+    session: Session,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    if !constant_time_eq(&session.csrf, &form.csrf) {
+        return error_page(
+            &state,
+            &session,
+            StatusCode::FORBIDDEN,
+            "Request refused",
+            "The form's CSRF token did not match your session.",
+        );
+    }
+    if let Err(e) = state.store.delete_session(&session.id_hash).await {
+        tracing::error!(error = %e, "Could not delete session");
+    }
+    let mut res = Redirect::to("/login").into_response();
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(&state, SESSION_COOKIE, "", 0),
+    );
+    res
+}
+
+async fn overview(State(state): State<AppState>, session: Session) -> Response {
+    let counts = state.store.counts().await;
+    let systems = state
+        .store
+        .list_systems(
+            &SystemFilter {
+                min_importance: Some(1),
+                ..Default::default()
+            },
+            Page::new(500, 0),
+        )
+        .await;
+    let findings = state
+        .store
+        .list_findings(
+            &FindingFilter {
+                min_severity: Some(Severity::High),
+                status: Some(FindingStatus::Open),
+                ..Default::default()
+            },
+            Page::new(10, 0),
+        )
+        .await;
+    let (Ok(counts), Ok(systems), Ok(findings)) = (counts, systems, findings) else {
+        return error_page(
+            &state,
+            &session,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Store unavailable",
+            "The database did not answer; try again.",
+        );
+    };
+    let mut top = systems.items;
+    top.sort_by(|a, b| {
+        b.importance
+            .cmp(&a.importance)
+            .then_with(|| a.name.cmp(&b.name))
+    });
+    top.truncate(8);
+    let open: std::collections::BTreeMap<&str, u64> = Severity::ALL
+        .iter()
+        .map(|s| {
+            (
+                s.as_str(),
+                counts
+                    .open_by_severity
+                    .get(s.rank() as usize)
+                    .copied()
+                    .unwrap_or(0),
+            )
+        })
+        .collect();
+    render(
+        &state,
+        "overview.html",
+        minijinja::context! {
+            user => &session.user, csrf => &session.csrf, section => "overview",
+            counts => counts, open => open, systems => top, findings => findings.items,
+        },
+    )
+}
+
+#[derive(Deserialize)]
+struct SystemsQuery {
+    q: Option<String>,
+    exposure: Option<String>,
+    lifecycle: Option<String>,
+    offset: Option<u64>,
+}
+
+async fn systems(
+    State(state): State<AppState>,
+    session: Session,
+    axum::extract::Query(q): axum::extract::Query<SystemsQuery>,
+) -> Response {
+    let (exposure, lifecycle) = match (
+        parse_opt::<Exposure>(&q.exposure),
+        parse_opt::<LifecycleStage>(&q.lifecycle),
+    ) {
+        (Ok(e), Ok(l)) => (e, l),
+        (Err(m), _) | (_, Err(m)) => {
+            return error_page(&state, &session, StatusCode::BAD_REQUEST, "Bad filter", &m)
+        }
+    };
+    let page = Page::new(50, q.offset.unwrap_or(0));
+    let filter = SystemFilter {
+        query: nonempty(&q.q).map(str::to_string),
+        exposure,
+        lifecycle,
+        ..Default::default()
+    };
+    let Ok(list) = state.store.list_systems(&filter, page).await else {
+        return error_page(
+            &state,
+            &session,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Store unavailable",
+            "The database did not answer; try again.",
+        );
+    };
+    let base = format!(
+        "/systems?q={}&exposure={}&lifecycle={}&",
+        urlencode(nonempty(&q.q).unwrap_or("")),
+        exposure.map(|e| e.as_str()).unwrap_or(""),
+        lifecycle.map(|l| l.as_str()).unwrap_or("")
+    );
+    render(
+        &state,
+        "systems.html",
+        minijinja::context! {
+            user => &session.user, csrf => &session.csrf, section => "systems",
+            page => page_view(list, page), q => nonempty(&q.q), base => base,
+            exposure => exposure, lifecycle => lifecycle,
+            exposures => Exposure::ALL, lifecycles => LifecycleStage::ALL,
+        },
+    )
+}
+
+async fn system_detail(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+) -> Response {
+    let sys = match state.store.get_system(&id).await {
+        Ok(Some(s)) => s,
+        Ok(None) => {
+            return error_page(
+                &state,
+                &session,
+                StatusCode::NOT_FOUND,
+                "Not found",
+                "There is no AI system with that id or name.",
+            )
+        }
+        Err(_) => {
+            return error_page(
+                &state,
+                &session,
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Store unavailable",
+                "The database did not answer; try again.",
+            )
+        }
+    };
+    let assets = state
+        .store
+        .list_assets(
+            &AssetFilter {
+                system: Some(sys.id.clone()),
+                ..Default::default()
+            },
+            Page::new(100, 0),
+        )
+        .await;
+    let findings = state
+        .store
+        .list_findings(
+            &FindingFilter {
+                system: Some(sys.id.clone()),
+                ..Default::default()
+            },
+            Page::new(100, 0),
+        )
+        .await;
+    let (Ok(assets), Ok(findings)) = (assets, findings) else {
+        return error_page(
+            &state,
+            &session,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Store unavailable",
+            "The database did not answer; try again.",
+        );
+    };
+    render(
+        &state,
+        "system.html",
+        minijinja::context! {
+            user => &session.user, csrf => &session.csrf, section => "systems",
+            system => sys, assets => assets, findings => findings,
+        },
+    )
+}
+
+#[derive(Deserialize)]
+struct FindingsQuery {
+    min_severity: Option<String>,
+    status: Option<String>,
+    rule_id: Option<String>,
+    system: Option<String>,
+    offset: Option<u64>,
+}
+
+async fn findings(
+    State(state): State<AppState>,
+    session: Session,
+    axum::extract::Query(q): axum::extract::Query<FindingsQuery>,
+) -> Response {
+    let (min_severity, status) = match (
+        parse_opt::<Severity>(&q.min_severity),
+        parse_opt::<FindingStatus>(&q.status),
+    ) {
+        (Ok(s), Ok(st)) => (s, st),
+        (Err(m), _) | (_, Err(m)) => {
+            return error_page(&state, &session, StatusCode::BAD_REQUEST, "Bad filter", &m)
+        }
+    };
+    let page = Page::new(50, q.offset.unwrap_or(0));
+    let filter = FindingFilter {
+        min_severity,
+        status,
+        rule_id: nonempty(&q.rule_id).map(str::to_string),
+        system: nonempty(&q.system).map(str::to_string),
+        ..Default::default()
+    };
+    let Ok(list) = state.store.list_findings(&filter, page).await else {
+        return error_page(
+            &state,
+            &session,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Store unavailable",
+            "The database did not answer; try again.",
+        );
+    };
+    let base = format!(
+        "/findings?min_severity={}&status={}&rule_id={}&system={}&",
+        min_severity.map(|s| s.as_str()).unwrap_or(""),
+        status.map(|s| s.as_str()).unwrap_or(""),
+        urlencode(nonempty(&q.rule_id).unwrap_or("")),
+        urlencode(nonempty(&q.system).unwrap_or("")),
+    );
+    render(
+        &state,
+        "findings.html",
+        minijinja::context! {
+            user => &session.user, csrf => &session.csrf, section => "findings",
+            page => page_view(list, page), base => base,
+            min_severity => min_severity, status => status,
+            rule_id => nonempty(&q.rule_id), system => nonempty(&q.system),
+            severities => Severity::ALL.iter().rev().collect::<Vec<_>>(), statuses => FindingStatus::ALL,
+        },
+    )
+}
+
+fn urlencode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}

@@ -1,0 +1,174 @@
+//! airm's HTTP server: the REST API under `/api/v1` (bearer tokens, roles, OpenAPI 3.1),
+//! `/metrics` (Prometheus), `/healthz` (the one public endpoint) and the dashboard.
+//!
+//! [`app`] builds the whole router for a state so tests call it in-process; [`serve`]
+//! binds it to a socket with graceful shutdown. The server holds no state of its own
+//! beyond metrics: everything lives in the store, so several instances can share one
+//! PostgreSQL database.
+
+pub mod api;
+pub mod auth;
+pub mod dashboard;
+pub mod error;
+pub mod json;
+pub mod metrics;
+pub mod state;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::body::Body;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+
+use airm_store::DynStore;
+
+pub use auth::{hash_secret, new_token};
+pub use error::{ApiError, ErrorBody};
+pub use state::{AppState, RequestId, ServerConfig};
+
+/// Email of the administrator created on first start.
+pub const BOOTSTRAP_ADMIN: &str = "admin@airm.local";
+
+impl AppState {
+    /// State for a store with default settings.
+    pub fn new(store: DynStore, config: ServerConfig) -> Self {
+        AppState {
+            store,
+            metrics: Arc::new(metrics::Metrics::default()),
+            templates: Arc::new(dashboard::templates()),
+            config: Arc::new(config),
+        }
+    }
+}
+
+/// If the store has no users, creates the bootstrap administrator and returns its token
+/// (to be shown once). Safe when several instances start together.
+pub async fn bootstrap(store: &DynStore) -> airm_store::Result<Option<String>> {
+    let (token, hash) = new_token();
+    Ok(store
+        .bootstrap_admin(BOOTSTRAP_ADMIN, &hash)
+        .await?
+        .map(|_| token))
+}
+
+/// The complete application.
+pub fn app(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(api::metrics))
+        .merge(api::router())
+        .merge(dashboard::router())
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(json::MAX_BODY))
+        .layer(middleware::from_fn_with_state(state.clone(), observe))
+        .with_state(state)
+}
+
+/// Liveness and store reachability; public, reveals nothing else.
+async fn healthz(State(state): State<AppState>) -> Response {
+    match state.store.ping().await {
+        Ok(()) => Json(serde_json::json!({"status": "ok", "store": state.store.backend()}))
+            .into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "Health check: store unreachable");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(serde_json::json!({"status": "unavailable"})),
+            )
+                .into_response()
+        }
+    }
+}
+
+async fn not_found(req: Request) -> Response {
+    if req.uri().path().starts_with("/api/") {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("no such endpoint: {}", req.uri().path()),
+        )
+        .into_response()
+    } else {
+        (StatusCode::NOT_FOUND, "not found").into_response()
+    }
+}
+
+/// Per request: an id, metrics, security headers, and JSON bodies for errors that the
+/// router produces without a handler (405, 413 on the API).
+async fn observe(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let start = Instant::now();
+    let method = req.method().as_str().to_string();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_string());
+    let is_api = req.uri().path().starts_with("/api/");
+    let request_id = auth::random_string(12);
+    req.extensions_mut().insert(RequestId(request_id.clone()));
+    let mut res = next.run(req).await;
+
+    let empty_body = res.headers().get(header::CONTENT_TYPE).is_none();
+    if is_api && empty_body {
+        match res.status() {
+            StatusCode::METHOD_NOT_ALLOWED => {
+                res = ApiError::new(
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    "method_not_allowed",
+                    "this endpoint does not support that HTTP method",
+                )
+                .into_response();
+            }
+            StatusCode::PAYLOAD_TOO_LARGE => res = json::payload_too_large().into_response(),
+            _ => {}
+        }
+    }
+    let h = res.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&request_id) {
+        h.insert("x-request-id", v);
+    }
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        ),
+    );
+    if is_api {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    let route = route.unwrap_or_else(|| "unmatched".to_string());
+    state
+        .metrics
+        .observe(&method, &route, res.status().as_u16(), start.elapsed());
+    res
+}
+
+/// Serves `app(state)` on `listener` until `shutdown` resolves, then drains in-flight
+/// requests.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = app(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// A request body type re-exported for tests.
+pub type BodyType = Body;

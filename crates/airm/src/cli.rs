@@ -1,0 +1,280 @@
+//! The command-line grammar (clap derive). Every subcommand listed here works; commands
+//! that do not exist yet are absent, not stubs.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use airm_core::{DataCategory, EuAiActTier, Exposure, LifecycleStage, Role, RuleTarget};
+
+/// airm — AI risk management: inventory AI systems, record findings, govern and prove.
+#[derive(Debug, Parser)]
+#[command(
+    name = "airm",
+    version,
+    about,
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    /// Directory for the embedded store and keys [default: the platform data dir, e.g. ~/.local/share/airm].
+    #[arg(long, global = true, env = airm_core::env::DATA_DIR, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// Database URL (postgres://… for several instances); default: SQLite in the data dir.
+    #[arg(long, global = true, env = airm_core::env::DATABASE_URL, value_name = "URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+
+    /// Configuration file [default: ./airm.toml if it exists].
+    #[arg(long, global = true, env = airm_core::env::CONFIG, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Output format.
+    #[arg(long, global = true, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+
+    /// Print only errors (and requested data).
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// More detail (repeat for debug logs).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Aligned columns for people.
+    Table,
+    /// JSON for programs.
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Register and manage AI systems.
+    #[command(subcommand)]
+    Systems(SystemsCmd),
+    /// Manage people and their roles.
+    #[command(subcommand)]
+    Users(UsersCmd),
+    /// Create, list and revoke API tokens.
+    #[command(subcommand)]
+    Tokens(TokensCmd),
+    /// Start the API server and dashboard.
+    Serve(ServeArgs),
+    /// List and explain detection rules.
+    #[command(subcommand)]
+    Rules(RulesCmd),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SystemsCmd {
+    /// Register an AI system.
+    Add(SystemAdd),
+    /// List AI systems.
+    List(SystemList),
+    /// Show one AI system.
+    Show {
+        /// System name or id.
+        system: String,
+    },
+    /// Change fields of an AI system.
+    Set(SystemSet),
+}
+
+#[derive(Debug, Args)]
+pub struct SystemAdd {
+    /// Unique name, e.g. support-chatbot.
+    pub name: String,
+    /// What the system is for.
+    #[arg(long, default_value = "")]
+    pub purpose: String,
+    /// Accountable owner (email).
+    #[arg(long)]
+    pub owner: Option<String>,
+    /// Named risk owner (email).
+    #[arg(long)]
+    pub risk_owner: Option<String>,
+    /// Business importance, 1 (low) to 5 (business-critical).
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u8).range(1..=5))]
+    pub importance: u8,
+    /// Lifecycle stage.
+    #[arg(long, default_value = "development", value_parser = parse_enum::<LifecycleStage>)]
+    pub lifecycle: LifecycleStage,
+    /// Who can reach it.
+    #[arg(long, default_value = "internal", value_parser = parse_enum::<Exposure>)]
+    pub exposure: Exposure,
+    /// Data categories processed (repeat or comma-separate).
+    #[arg(long = "data", value_delimiter = ',', value_parser = parse_enum::<DataCategory>)]
+    pub data: Vec<DataCategory>,
+    /// EU AI Act tier, once classified.
+    #[arg(long, value_parser = parse_enum::<EuAiActTier>)]
+    pub eu_tier: Option<EuAiActTier>,
+}
+
+#[derive(Debug, Args)]
+pub struct SystemList {
+    /// Substring of name or purpose.
+    #[arg(long)]
+    pub query: Option<String>,
+    /// Only this exposure.
+    #[arg(long, value_parser = parse_enum::<Exposure>)]
+    pub exposure: Option<Exposure>,
+    /// Only this lifecycle stage.
+    #[arg(long, value_parser = parse_enum::<LifecycleStage>)]
+    pub lifecycle: Option<LifecycleStage>,
+    /// Only systems at least this important.
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=5))]
+    pub min_importance: Option<u8>,
+    /// Maximum rows.
+    #[arg(long, default_value_t = 500)]
+    pub limit: u32,
+}
+
+#[derive(Debug, Args)]
+pub struct SystemSet {
+    /// System name or id.
+    pub system: String,
+    /// New purpose.
+    #[arg(long)]
+    pub purpose: Option<String>,
+    /// New accountable owner.
+    #[arg(long, conflicts_with = "no_owner")]
+    pub owner: Option<String>,
+    /// Remove the accountable owner.
+    #[arg(long)]
+    pub no_owner: bool,
+    /// New risk owner.
+    #[arg(long, conflicts_with = "no_risk_owner")]
+    pub risk_owner: Option<String>,
+    /// Remove the risk owner.
+    #[arg(long)]
+    pub no_risk_owner: bool,
+    /// New business importance (1–5).
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=5))]
+    pub importance: Option<u8>,
+    /// New lifecycle stage.
+    #[arg(long, value_parser = parse_enum::<LifecycleStage>)]
+    pub lifecycle: Option<LifecycleStage>,
+    /// New exposure.
+    #[arg(long, value_parser = parse_enum::<Exposure>)]
+    pub exposure: Option<Exposure>,
+    /// Replace the data categories.
+    #[arg(long = "data", value_delimiter = ',', value_parser = parse_enum::<DataCategory>)]
+    pub data: Option<Vec<DataCategory>>,
+    /// Add data categories.
+    #[arg(long = "add-data", value_delimiter = ',', value_parser = parse_enum::<DataCategory>)]
+    pub add_data: Vec<DataCategory>,
+    /// New EU AI Act tier.
+    #[arg(long, value_parser = parse_enum::<EuAiActTier>, conflicts_with = "no_eu_tier")]
+    pub eu_tier: Option<EuAiActTier>,
+    /// Clear the EU AI Act tier.
+    #[arg(long)]
+    pub no_eu_tier: bool,
+    /// Apply only if the stored version is still this one.
+    #[arg(long)]
+    pub if_version: Option<i64>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UsersCmd {
+    /// Add a person.
+    Add {
+        /// Email (login name).
+        email: String,
+        /// Role: admin, risk-owner, auditor or viewer.
+        #[arg(long, value_parser = parse_enum::<Role>)]
+        role: Role,
+        /// Display name.
+        #[arg(long, default_value = "")]
+        name: String,
+    },
+    /// List people.
+    List {
+        /// Only this role.
+        #[arg(long, value_parser = parse_enum::<Role>)]
+        role: Option<Role>,
+    },
+    /// Change a person's role.
+    SetRole {
+        /// Email or id.
+        user: String,
+        /// New role.
+        #[arg(value_parser = parse_enum::<Role>)]
+        role: Role,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokensCmd {
+    /// Create an API token for a person; it is shown once.
+    Create {
+        /// Email or id of the person the token acts for.
+        #[arg(long)]
+        user: String,
+        /// A label, e.g. the machine it is for.
+        #[arg(long, default_value = "cli")]
+        name: String,
+        /// Days until it expires (default: never).
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=3650))]
+        expires_in_days: Option<u32>,
+    },
+    /// List tokens (never their secrets).
+    List {
+        /// Only tokens of this person.
+        #[arg(long)]
+        user: Option<String>,
+    },
+    /// Revoke a token by id.
+    Revoke {
+        /// Token id (tok_…).
+        id: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on [default: 127.0.0.1:8080, or `server.listen` in airm.toml].
+    #[arg(long, env = airm_core::env::LISTEN, value_name = "ADDR")]
+    pub listen: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RulesCmd {
+    /// List all rules.
+    List {
+        /// Only rules for this target.
+        #[arg(long, value_parser = parse_enum::<RuleTarget>)]
+        target: Option<RuleTarget>,
+    },
+    /// Print a rule's documentation.
+    Explain {
+        /// Rule id, e.g. PI001.
+        id: String,
+    },
+}
+
+/// Parses any airm enum through its `FromStr`, so CLI spellings equal API spellings.
+fn parse_enum<T>(s: &str) -> Result<T, String>
+where
+    T: std::str::FromStr,
+    T::Err: std::fmt::Display,
+{
+    s.parse().map_err(|e: T::Err| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn grammar_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

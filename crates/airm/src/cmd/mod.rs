@@ -1,0 +1,29 @@
+//! One module per subcommand. Each returns the process exit code (0 or 1) or an error
+//! (exit 2, printed by `main`).
+
+mod rules;
+mod serve;
+mod systems;
+mod tokens;
+mod users;
+
+use crate::cli::{Cli, Command};
+use crate::context::Context;
+use crate::output::Printer;
+
+pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<u8> {
+    match cli.command {
+        // Rules need no store.
+        Command::Rules(ref c) => rules::run(c, printer),
+        _ => {
+            let ctx = Context::new(&cli)?;
+            match cli.command {
+                Command::Systems(c) => systems::run(c, &ctx, printer).await,
+                Command::Users(c) => users::run(c, &ctx, printer).await,
+                Command::Tokens(c) => tokens::run(c, &ctx, printer).await,
+                Command::Serve(a) => serve::run(a, &ctx, printer).await,
+                Command::Rules(_) => Ok(0),
+            }
+        }
+    }
+}

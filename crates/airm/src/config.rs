@@ -1,0 +1,109 @@
+//! `airm.toml`: the one configuration file. Every key is documented here and in
+//! `docs/configuration.md`; unknown keys are rejected with the file, line and column.
+//! Command-line flags and `AIRM_*` environment variables override the file.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use serde::Deserialize;
+
+/// The whole file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Where state is kept.
+    #[serde(default)]
+    pub store: StoreConfig,
+    /// The HTTP server.
+    #[serde(default)]
+    pub server: ServerSection,
+}
+
+/// `[store]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoreConfig {
+    /// Data directory for the embedded SQLite store and keys.
+    pub data_dir: Option<PathBuf>,
+    /// Database URL (`postgres://…`); prefer `AIRM_DATABASE_URL` for URLs with passwords.
+    pub database_url: Option<String>,
+}
+
+/// `[server]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSection {
+    /// Listen address, e.g. `0.0.0.0:8080` (default `127.0.0.1:8080`).
+    pub listen: Option<String>,
+    /// Mark cookies `Secure` (set when the dashboard is served over HTTPS).
+    pub secure_cookies: Option<bool>,
+    /// Dashboard session lifetime in hours (default 12).
+    pub session_hours: Option<u32>,
+}
+
+impl Config {
+    /// Loads `path`, or `./airm.toml` when no path is given and that file exists.
+    pub fn load(path: Option<&Path>) -> anyhow::Result<Config> {
+        let (path, required) = match path {
+            Some(p) => (p.to_path_buf(), true),
+            None => (PathBuf::from("airm.toml"), false),
+        };
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(Config::default())
+            }
+            Err(e) => {
+                return Err(e).with_context(|| format!("cannot read config {}", path.display()))
+            }
+        };
+        Self::parse(&text, &path)
+    }
+
+    /// Parses config text; errors name the file, line and column.
+    pub fn parse(text: &str, path: &Path) -> anyhow::Result<Config> {
+        toml::from_str(text).map_err(|e| {
+            let (line, col) = e.span().map(|s| line_col(text, s.start)).unwrap_or((1, 1));
+            anyhow::anyhow!(
+                "{}:{line}:{col}: {}",
+                path.display(),
+                e.message().trim_end()
+            )
+        })
+    }
+}
+
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = text.get(..offset).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, col)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_keys_are_rejected_with_line_and_column() {
+        let text = "[server]\nlisten = \"0.0.0.0:9000\"\nlisen = 1\n";
+        let err = Config::parse(text, Path::new("airm.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("airm.toml:3:1:"), "{err}");
+        assert!(err.contains("unknown field `lisen`"), "{err}");
+        let ok = Config::parse("[server]\nlisten = \"0.0.0.0:9000\"\n", Path::new("a")).unwrap();
+        assert_eq!(ok.server.listen.as_deref(), Some("0.0.0.0:9000"));
+        let bad_type = Config::parse("[server]\nsession_hours = \"x\"\n", Path::new("a"))
+            .unwrap_err()
+            .to_string();
+        assert!(bad_type.starts_with("a:2:"), "{bad_type}");
+    }
+
+    #[test]
+    fn missing_default_file_is_fine_but_missing_explicit_file_is_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let explicit = dir.path().join("nope.toml");
+        assert!(Config::load(Some(&explicit)).is_err());
+    }
+}
