@@ -517,3 +517,19 @@ async fn openapi_and_metrics_are_served_to_authenticated_callers() {
     assert!(text.contains("# TYPE airm_http_request_duration_seconds histogram"));
     assert!(text.contains("airm_users 1"));
 }
+
+/// `docs/openapi.json` is generated from the code; this fails when it is stale.
+/// Regenerate with `AIRM_UPDATE_DOCS=1 cargo test -p airm-server --test it openapi_doc`.
+#[test]
+fn openapi_doc_in_docs_is_current() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/openapi.json");
+    let fresh = serde_json::to_string_pretty(&airm_server::api::ApiDoc::openapi()).unwrap() + "\n";
+    if std::env::var_os("AIRM_UPDATE_DOCS").is_some() {
+        std::fs::write(&path, &fresh).unwrap();
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == fresh,
+        "docs/openapi.json is stale: run AIRM_UPDATE_DOCS=1 cargo test -p airm-server --test it openapi_doc"
+    );
+}
