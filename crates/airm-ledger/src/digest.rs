@@ -35,18 +35,39 @@ impl Digest {
         hex::encode(self.0)
     }
 
+    /// Appends the lowercase hex text to `out` without allocating.
+    pub(crate) fn write_hex(&self, out: &mut Vec<u8>) {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        for b in self.0 {
+            out.push(HEX[usize::from(b >> 4)]);
+            out.push(HEX[usize::from(b & 0xf)]);
+        }
+    }
+
     /// Parses exactly 64 lowercase hex digits (the only spelling the ledger writes, so that
     /// a hash has one text form).
     pub fn from_hex(s: &str) -> Result<Digest, Error> {
-        if s.len() != 64
-            || !s
-                .bytes()
-                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-        {
+        fn nibble(c: u8) -> Option<u8> {
+            match c {
+                b'0'..=b'9' => Some(c - b'0'),
+                b'a'..=b'f' => Some(c - b'a' + 10),
+                _ => None,
+            }
+        }
+        let bytes = s.as_bytes();
+        if bytes.len() != 64 {
             return Err(Error::BadHash(truncate(s)));
         }
         let mut out = [0u8; 32];
-        hex::decode_to_slice(s, &mut out).map_err(|_| Error::BadHash(truncate(s)))?;
+        for (o, pair) in out.iter_mut().zip(bytes.chunks_exact(2)) {
+            let (Some(hi), Some(lo)) = (
+                pair.first().copied().and_then(nibble),
+                pair.get(1).copied().and_then(nibble),
+            ) else {
+                return Err(Error::BadHash(truncate(s)));
+            };
+            *o = (hi << 4) | lo;
+        }
         Ok(Digest(out))
     }
 }
@@ -87,8 +108,17 @@ impl Serialize for Digest {
 
 impl<'de> Deserialize<'de> for Digest {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = std::borrow::Cow::<str>::deserialize(d)?;
-        Digest::from_hex(&s).map_err(serde::de::Error::custom)
+        struct HexVisitor;
+        impl serde::de::Visitor<'_> for HexVisitor {
+            type Value = Digest;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("64 lowercase hex digits")
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Digest, E> {
+                Digest::from_hex(s).map_err(E::custom)
+            }
+        }
+        d.deserialize_str(HexVisitor)
     }
 }
 

@@ -18,7 +18,8 @@
 //! 4. `inclusion_proof` (`leaf_index`, `tree_size`, `hashes`) then `consistency_proof`
 //!    (`old_size`, `new_size`, `hashes`) lines, each sorted by their two sizes, proving
 //!    against checkpoints in the file;
-//! 5. `{"type":"end","entries":N,"tree_size":M}`, the last line.
+//! 5. `{"type":"end","entries":N,"tree_size":M,"checkpoints":C,"inclusion_proofs":I,
+//!    "consistency_proofs":K}`, the last line, counting what came before.
 //!
 //! Because every line must be canonical and in its place, any changed, added, removed or
 //! moved byte or line fails verification, with the line number and, for entries, the seq.
@@ -87,6 +88,9 @@ impl ExportHeader {
 struct EndLine {
     entries: u64,
     tree_size: u64,
+    checkpoints: u64,
+    inclusion_proofs: u64,
+    consistency_proofs: u64,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -114,13 +118,13 @@ struct EntryLineIn {
 fn entry_line(entry: &LedgerEntry, out: &mut Vec<u8>) -> Result<std::ops::Range<usize>, Error> {
     out.clear();
     out.extend_from_slice(ENTRY_PREFIX);
-    out.extend_from_slice(entry.entry_hash.to_hex().as_bytes());
+    entry.entry_hash.write_hex(out);
     out.extend_from_slice(b"\",\"event\":");
     let start = out.len();
     encode_event_into(&entry.event, out)?;
     let end = out.len();
     out.extend_from_slice(b",\"prev_hash\":\"");
-    out.extend_from_slice(entry.prev_hash.to_hex().as_bytes());
+    entry.prev_hash.write_hex(out);
     out.extend_from_slice(b"\",\"type\":\"entry\"}");
     Ok(start..end)
 }
@@ -133,6 +137,9 @@ pub struct ExportWriter<W: Write> {
     buf: Vec<u8>,
     from_seq: u64,
     entries: u64,
+    checkpoints: u64,
+    inclusion_proofs: u64,
+    consistency_proofs: u64,
 }
 
 impl<W: Write> ExportWriter<W> {
@@ -143,6 +150,9 @@ impl<W: Write> ExportWriter<W> {
             buf: Vec::with_capacity(1024),
             from_seq: header.from_seq,
             entries: 0,
+            checkpoints: 0,
+            inclusion_proofs: 0,
+            consistency_proofs: 0,
         };
         w.line(&Line::Header(Box::new(header.clone())))?;
         Ok(w)
@@ -176,17 +186,23 @@ impl<W: Write> ExportWriter<W> {
 
     /// Writes a checkpoint line.
     pub fn checkpoint(&mut self, cp: &Checkpoint) -> Result<(), Error> {
-        self.line(&Line::Checkpoint(cp.clone()))
+        self.line(&Line::Checkpoint(cp.clone()))?;
+        self.checkpoints += 1;
+        Ok(())
     }
 
     /// Writes an inclusion proof line.
     pub fn inclusion_proof(&mut self, p: &InclusionProof) -> Result<(), Error> {
-        self.line(&Line::InclusionProof(p.clone()))
+        self.line(&Line::InclusionProof(p.clone()))?;
+        self.inclusion_proofs += 1;
+        Ok(())
     }
 
     /// Writes a consistency proof line.
     pub fn consistency_proof(&mut self, p: &ConsistencyProof) -> Result<(), Error> {
-        self.line(&Line::ConsistencyProof(p.clone()))
+        self.line(&Line::ConsistencyProof(p.clone()))?;
+        self.consistency_proofs += 1;
+        Ok(())
     }
 
     /// Writes the end line and returns the stream (flushed).
@@ -194,6 +210,9 @@ impl<W: Write> ExportWriter<W> {
         let end = EndLine {
             entries: self.entries,
             tree_size: self.from_seq + self.entries,
+            checkpoints: self.checkpoints,
+            inclusion_proofs: self.inclusion_proofs,
+            consistency_proofs: self.consistency_proofs,
         };
         self.line(&Line::End(end))?;
         self.out.flush().map_err(|source| Error::Io {
@@ -621,6 +640,21 @@ impl State {
                 reason: format!(
                     "end line claims {} entries (tree size {}), the export has {entries} (tree size {size})",
                     end.entries, end.tree_size
+                ),
+            });
+        }
+        let counts = (self.checkpoints, self.inclusion, self.consistency);
+        if (
+            end.checkpoints,
+            end.inclusion_proofs,
+            end.consistency_proofs,
+        ) != counts
+        {
+            return Err(VerifyError::Malformed {
+                line: 0,
+                reason: format!(
+                    "end line counts {} checkpoints, {} inclusion and {} consistency proofs; the export has {}, {} and {} (lines removed or added?)",
+                    end.checkpoints, end.inclusion_proofs, end.consistency_proofs, counts.0, counts.1, counts.2
                 ),
             });
         }
