@@ -44,6 +44,19 @@ impl LedgerEntry {
         leaf_hash(&self.entry_hash.0)
     }
 
+    /// Seals `event` after an entry whose hash is `prev_hash` ([`Digest::ZERO`] for seq 0):
+    /// computes the entry hash. For stores that append inside a database transaction
+    /// (read the last entry, set `event.seq` to its seq + 1, seal, insert) instead of
+    /// keeping a [`Chain`] in memory.
+    pub fn seal(event: AuditEvent, prev_hash: Digest) -> Result<LedgerEntry, Error> {
+        let entry_hash = entry_hash(&prev_hash, &event)?;
+        Ok(LedgerEntry {
+            event,
+            prev_hash,
+            entry_hash,
+        })
+    }
+
     /// Recomputes the entry hash from the event and `prev_hash` (ignores `entry_hash`).
     pub fn compute_hash(&self) -> Result<Digest, Error> {
         entry_hash(&self.prev_hash, &self.event)
@@ -264,5 +277,14 @@ mod tests {
         manual.extend_from_slice(&[0u8; 32]);
         manual.extend_from_slice(br#"{"action":"test.append","actor":{"id":"test","kind":"system"},"details":{"i":0},"outcome":"success","request_id":null,"seq":0,"target":"t0","time_ms":1700000000000}"#);
         assert_eq!(h, Digest::sha256(&manual));
+        // The test vector in docs/ledger-format.md.
+        assert_eq!(
+            h.to_hex(),
+            "bcba9c00cea0c02ec059a688456327c9abdb3d8c648dc9bbb39a7bb5efa6fec5"
+        );
+        assert_eq!(
+            leaf_hash(&h.0).to_hex(),
+            "d4f578420ee5b2166995c1d1151c59f004d3d72e613fdaa31f65ca18c190b34d"
+        );
     }
 }

@@ -35,7 +35,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::canonical::{encode_event_into, encode_json, CanonicalEvent};
 use crate::chain::ChainState;
-use crate::merkle::{verify_consistency, verify_inclusion};
+use crate::merkle::{
+    consistency_proof, inclusion_proof, verify_consistency, verify_inclusion, CompactTree,
+    LeafSource,
+};
 use crate::{
     Checkpoint, ConsistencyProof, Digest, Error, InclusionProof, LedgerEntry, PublicKey, Verifier,
     VerifyError,
@@ -269,6 +272,51 @@ pub fn write_export<W: Write>(
         w.consistency_proof(p)?;
     }
     w.finish()
+}
+
+/// Writes the export `airm audit export` needs in one call: entries from `from_seq` (the
+/// entry before it has hash `prev_hash`), every checkpoint in `checkpoints` (older ones tied
+/// to the newest by consistency proofs), and inclusion proofs of the `prove` seqs in the
+/// newest checkpoint's tree. `leaves` must supply the leaf hashes of the whole log up to the
+/// newest checkpoint; `entries` must reach at least that checkpoint (sign a fresh checkpoint
+/// of the current size first, so the tail is covered).
+#[allow(clippy::too_many_arguments)]
+pub fn export_log<W: Write, S: LeafSource + ?Sized>(
+    out: W,
+    public_key: &PublicKey,
+    leaves: &S,
+    from_seq: u64,
+    prev_hash: Digest,
+    entries: impl IntoIterator<Item = LedgerEntry>,
+    checkpoints: &[Checkpoint],
+    prove: &[u64],
+) -> Result<W, Error> {
+    let tree = CompactTree::from_source(leaves, from_seq)?;
+    let start = ChainState {
+        size: from_seq,
+        head: prev_hash,
+        frontier: tree.frontier().to_vec(),
+    };
+    let header = ExportHeader::new(public_key, start);
+    let newest = checkpoints.iter().map(|c| c.tree_size).max();
+    let mut consistency = Vec::new();
+    let mut inclusion = Vec::new();
+    if let Some(n) = newest {
+        for c in checkpoints.iter().filter(|c| c.tree_size < from_seq) {
+            consistency.push(consistency_proof(leaves, c.tree_size, n)?);
+        }
+        for &seq in prove {
+            if seq < from_seq {
+                return Err(Error::Proof(format!(
+                    "entry {seq} is before the export's first entry {from_seq}"
+                )));
+            }
+            inclusion.push(inclusion_proof(leaves, seq, n)?);
+        }
+    } else if !prove.is_empty() {
+        return Err(Error::Proof("inclusion proofs need a checkpoint".into()));
+    }
+    write_export(out, &header, entries, checkpoints, &inclusion, &consistency)
 }
 
 /// What an export verification covered.

@@ -26,8 +26,8 @@ pub use checkpoint::{Checkpoint, PublicKey, SigningKey, CHECKPOINT_ORIGIN};
 pub use digest::Digest;
 pub use error::{Error, VerifyError};
 pub use export::{
-    verify_export, write_export, ExportHeader, ExportSummary, ExportWriter, EXPORT_FORMAT,
-    MAX_LINE_BYTES,
+    export_log, verify_export, write_export, ExportHeader, ExportSummary, ExportWriter,
+    EXPORT_FORMAT, MAX_LINE_BYTES,
 };
 pub use merkle::{
     verify_consistency, verify_inclusion, CompactTree, ConsistencyProof, InclusionProof, LeafSource,

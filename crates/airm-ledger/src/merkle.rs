@@ -18,8 +18,11 @@ use sha2::{Digest as _, Sha256};
 
 use crate::{Digest, Error};
 
-/// Leaves or proof lengths beyond this are refused (a tree of 2^63 leaves cannot exist).
+/// Proofs longer than this are refused (a tree of 2^64 leaves cannot exist).
 const MAX_PROOF_LEN: usize = 64;
+
+/// Largest tree size accepted from outside (seqs are `i64`), so appending cannot overflow.
+pub const MAX_TREE_SIZE: u64 = i64::MAX as u64;
 
 /// `SHA-256(0x00 || data)`: the Merkle leaf hash of `data`.
 pub fn leaf_hash(data: &[u8]) -> Digest {
@@ -101,6 +104,9 @@ impl CompactTree {
     /// Rebuilds a tree of `size` leaves from its frontier: the MTH of each perfect subtree in
     /// the binary decomposition of `size`, largest (leftmost) first — one hash per set bit.
     pub fn from_frontier(size: u64, frontier: Vec<Digest>) -> Result<Self, Error> {
+        if size > MAX_TREE_SIZE {
+            return Err(Error::Proof(format!("tree size {size} is too large")));
+        }
         if frontier.len() != size.count_ones() as usize {
             return Err(Error::Proof(format!(
                 "a frontier of a tree of size {size} has {} hashes, got {}",
@@ -135,7 +141,8 @@ impl CompactTree {
         &self.frontier
     }
 
-    /// Appends a leaf given its leaf hash.
+    /// Appends a leaf given its leaf hash. (A tree cannot outgrow [`MAX_TREE_SIZE`] + 1
+    /// leaves in practice; the size saturates rather than wrap.)
     pub fn push_leaf_hash(&mut self, leaf: Digest) {
         let mut h = leaf;
         let mut s = self.size;
@@ -147,7 +154,7 @@ impl CompactTree {
             s >>= 1;
         }
         self.frontier.push(h);
-        self.size += 1;
+        self.size = self.size.saturating_add(1);
     }
 
     /// The tree head: MTH of all leaves so far.
