@@ -63,6 +63,12 @@ pub enum StoreError {
     /// Schema migration failed.
     #[error("database migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The activity log could not be sealed or read back (corrupt chain state).
+    #[error("activity log: {0}")]
+    Ledger(#[from] airm_ledger::Error),
+    /// The activity-log writer stopped or failed for a whole batch.
+    #[error("activity log writer: {0}")]
+    LogWriter(String),
     /// The database reported an error.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
@@ -77,8 +83,10 @@ impl StoreError {
             | StoreError::VersionConflict { .. }
             | StoreError::Invalid(_)
             | StoreError::BadUrl { .. } => ErrorClass::User,
-            StoreError::Database(_) | StoreError::Migrate(_) => ErrorClass::Upstream,
-            StoreError::Corrupt { .. } => ErrorClass::Internal,
+            StoreError::Database(_) | StoreError::Migrate(_) | StoreError::LogWriter(_) => {
+                ErrorClass::Upstream
+            }
+            StoreError::Corrupt { .. } | StoreError::Ledger(_) => ErrorClass::Internal,
         }
     }
 }

@@ -7,6 +7,7 @@
 //! rules beyond the invariants of the stored types.
 
 mod error;
+mod group;
 mod model;
 mod postgres;
 mod sql;
@@ -17,6 +18,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 pub use error::{mask_url, ErrorClass, Result, StoreError};
+pub use group::{EventLog, MAX_BATCH};
 pub use model::{
     AssetFilter, Counts, EventFilter, FindingFilter, NewEvent, NewSystem, NewUser, Page, Paged,
     Principal, SessionInfo, SystemFilter, SystemPatch, TokenInfo, UserFilter,

@@ -91,6 +91,7 @@ macro_rules! impl_sql_store {
             Actor, AiSystem, Asset, AssetKind, AuditEvent, ContentHash, Finding, FindingStatus,
             Location, Person, Provenance, Role, Severity, Timestamp,
         };
+        use airm_ledger::{Chain, ChainState, Checkpoint, Digest, LedgerEntry};
         use async_trait::async_trait;
         use sqlx::Row;
 
@@ -1008,43 +1009,150 @@ macro_rules! impl_sql_store {
                 Ok(())
             }
 
-            async fn append_event(&self, e: NewEvent) -> Result<AuditEvent> {
-                let details = to_json(&e.details);
-                // The next sequence number is computed inside the insert; two writers that
-                // race get a unique violation and retry, so seq stays gap-free.
-                for _ in 0..100 {
-                    let res = sqlx::query(
-                        "INSERT INTO events (seq, time, actor_kind, actor_id, action, target, outcome, details, request_id) \
-                         SELECT COALESCE(MAX(seq) + 1, 0), $1, $2, $3, $4, $5, $6, $7, $8 FROM events RETURNING seq",
-                    )
-                    .bind(e.time.millis())
-                    .bind(e.actor_kind.as_str())
-                    .bind(&e.actor_id)
-                    .bind(&e.action)
-                    .bind(&e.target)
-                    .bind(e.outcome.as_str())
-                    .bind(&details)
-                    .bind(&e.request_id)
-                    .fetch_one(&self.pool)
-                    .await;
-                    match res {
-                        Ok(row) => {
-                            return Ok(AuditEvent {
-                                seq: row.try_get("seq")?,
-                                time: e.time,
-                                actor: Actor { kind: e.actor_kind, id: e.actor_id },
-                                action: e.action,
-                                target: e.target,
-                                outcome: e.outcome,
-                                details: e.details,
-                                request_id: e.request_id,
-                            })
-                        }
-                        Err(err) if is_unique_violation(&err) => continue,
-                        Err(err) => return Err(err.into()),
-                    }
+            async fn append_events(&self, events: Vec<NewEvent>) -> Result<Vec<LedgerEntry>> {
+                if events.is_empty() {
+                    return Ok(Vec::new());
                 }
-                Err(StoreError::Invalid("event log is too contended; try again".to_string()))
+                let mut tx = self.pool.begin().await?;
+                // Writing the head row first takes the write lock (SQLite) or the row lock
+                // (PostgreSQL) before the head is read, so no other writer can seal the
+                // same sequence numbers.
+                sqlx::query("UPDATE ledger_head SET size = size WHERE id = 1")
+                    .execute(&mut *tx)
+                    .await?;
+                let head = sqlx::query("SELECT size, head, frontier FROM ledger_head WHERE id = 1")
+                    .fetch_one(&mut *tx)
+                    .await?;
+                let size: i64 = head.try_get("size")?;
+                let corrupt = |reason: String| StoreError::Corrupt { table: "ledger_head", reason };
+                let state = ChainState {
+                    size: u64::try_from(size).map_err(|_| corrupt(format!("size {size}")))?,
+                    head: Digest::from_hex(&head.try_get::<String, _>("head")?)?,
+                    frontier: serde_json::from_str(&head.try_get::<String, _>("frontier")?)
+                        .map_err(|e| corrupt(format!("frontier: {e}")))?,
+                };
+                let mut chain = Chain::resume(state)?;
+                let mut sealed = Vec::with_capacity(events.len());
+                for e in events {
+                    sealed.push(chain.append(AuditEvent {
+                        seq: 0,
+                        time: e.time,
+                        actor: Actor { kind: e.actor_kind, id: e.actor_id },
+                        action: e.action,
+                        target: e.target,
+                        outcome: e.outcome,
+                        details: e.details,
+                        request_id: e.request_id,
+                    })?);
+                }
+                for chunk in sealed.chunks(500) {
+                    let mut qb: sqlx::QueryBuilder<$db> = sqlx::QueryBuilder::new(
+                        "INSERT INTO events (seq, time, actor_kind, actor_id, action, target, outcome, \
+                         details, request_id, prev_hash, entry_hash) ",
+                    );
+                    qb.push_values(chunk, |mut b, entry| {
+                        let ev = &entry.event;
+                        b.push_bind(ev.seq)
+                            .push_bind(ev.time.millis())
+                            .push_bind(ev.actor.kind.as_str())
+                            .push_bind(ev.actor.id.clone())
+                            .push_bind(ev.action.clone())
+                            .push_bind(ev.target.clone())
+                            .push_bind(ev.outcome.as_str())
+                            .push_bind(to_json(&ev.details))
+                            .push_bind(ev.request_id.clone())
+                            .push_bind(entry.prev_hash.to_hex())
+                            .push_bind(entry.entry_hash.to_hex());
+                    });
+                    qb.build().execute(&mut *tx).await?;
+                }
+                let st = chain.state();
+                sqlx::query("UPDATE ledger_head SET size = $1, head = $2, frontier = $3 WHERE id = 1")
+                    .bind(i64::try_from(st.size).map_err(|_| corrupt("size overflow".into()))?)
+                    .bind(st.head.to_hex())
+                    .bind(to_json(&st.frontier))
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(sealed)
+            }
+
+            async fn ledger_entries(&self, from_seq: u64, limit: u32) -> Result<Vec<LedgerEntry>> {
+                let rows = sqlx::query("SELECT * FROM events WHERE seq >= $1 ORDER BY seq LIMIT $2")
+                    .bind(i64::try_from(from_seq).unwrap_or(i64::MAX))
+                    .bind(i64::from(limit))
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(LedgerEntry {
+                            event: row_event(r)?,
+                            prev_hash: Digest::from_hex(&r.try_get::<String, _>("prev_hash")?)?,
+                            entry_hash: Digest::from_hex(&r.try_get::<String, _>("entry_hash")?)?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn ledger_state(&self) -> Result<ChainState> {
+                let head = sqlx::query("SELECT size, head, frontier FROM ledger_head WHERE id = 1")
+                    .fetch_one(&self.pool)
+                    .await?;
+                let size: i64 = head.try_get("size")?;
+                let corrupt = |reason: String| StoreError::Corrupt { table: "ledger_head", reason };
+                Ok(ChainState {
+                    size: u64::try_from(size).map_err(|_| corrupt(format!("size {size}")))?,
+                    head: Digest::from_hex(&head.try_get::<String, _>("head")?)?,
+                    frontier: serde_json::from_str(&head.try_get::<String, _>("frontier")?)
+                        .map_err(|e| corrupt(format!("frontier: {e}")))?,
+                })
+            }
+
+            async fn leaf_hashes(&self, from: u64, to: u64) -> Result<Vec<Digest>> {
+                let rows = sqlx::query("SELECT entry_hash FROM events WHERE seq >= $1 AND seq < $2 ORDER BY seq")
+                    .bind(i64::try_from(from).unwrap_or(i64::MAX))
+                    .bind(i64::try_from(to).unwrap_or(i64::MAX))
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.iter()
+                    .map(|r| Ok(Digest::from_hex(&r.try_get::<String, _>("entry_hash")?)?))
+                    .collect()
+            }
+
+            async fn add_checkpoint(&self, cp: &Checkpoint) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO checkpoints (tree_size, root_hash, time, key_id, signature) \
+                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (tree_size) DO NOTHING",
+                )
+                .bind(i64::try_from(cp.tree_size).unwrap_or(i64::MAX))
+                .bind(cp.root_hash.to_hex())
+                .bind(cp.time.millis())
+                .bind(&cp.key_id)
+                .bind(&cp.signature)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn checkpoints(&self) -> Result<Vec<Checkpoint>> {
+                let rows = sqlx::query("SELECT * FROM checkpoints ORDER BY tree_size")
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.iter()
+                    .map(|r| {
+                        let size: i64 = r.try_get("tree_size")?;
+                        Ok(Checkpoint {
+                            tree_size: u64::try_from(size).map_err(|_| StoreError::Corrupt {
+                                table: "checkpoints",
+                                reason: format!("tree_size {size}"),
+                            })?,
+                            root_hash: Digest::from_hex(&r.try_get::<String, _>("root_hash")?)?,
+                            time: ts(r, "time")?,
+                            key_id: r.try_get("key_id")?,
+                            signature: r.try_get("signature")?,
+                        })
+                    })
+                    .collect()
             }
 
             async fn list_events(&self, filter: &EventFilter, page: Page) -> Result<Paged<AuditEvent>> {

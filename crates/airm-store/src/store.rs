@@ -5,6 +5,7 @@
 //! processes writing to one database never silently overwrite each other.
 
 use airm_core::{AiSystem, Asset, AuditEvent, Finding, FindingStatus, Person, Role, Timestamp};
+use airm_ledger::{ChainState, Checkpoint, Digest, LedgerEntry};
 use async_trait::async_trait;
 
 use crate::model::{
@@ -111,10 +112,31 @@ pub trait Store: Send + Sync + 'static {
 
     // --- activity events ---
 
-    /// Appends an event; returns it with its sequence number.
-    async fn append_event(&self, event: NewEvent) -> Result<AuditEvent>;
+    /// Appends events atomically to the hash-chained activity log: assigns consecutive
+    /// sequence numbers and seals each entry to the previous one under a lock on the
+    /// chain head, so concurrent writers (threads or processes) form one chain. When this
+    /// returns, the entries are durable.
+    async fn append_events(&self, events: Vec<NewEvent>) -> Result<Vec<LedgerEntry>>;
+    /// Appends one event; see [`Store::append_events`].
+    async fn append_event(&self, event: NewEvent) -> Result<AuditEvent> {
+        let mut sealed = self.append_events(vec![event]).await?;
+        sealed
+            .pop()
+            .map(|e| e.event)
+            .ok_or_else(|| crate::StoreError::LogWriter("no entry sealed".into()))
+    }
     /// Reads events, newest first.
     async fn list_events(&self, filter: &EventFilter, page: Page) -> Result<Paged<AuditEvent>>;
+    /// Reads up to `limit` sealed entries from `from_seq` on, in order.
+    async fn ledger_entries(&self, from_seq: u64, limit: u32) -> Result<Vec<LedgerEntry>>;
+    /// The chain head: size, last entry hash and Merkle frontier.
+    async fn ledger_state(&self) -> Result<ChainState>;
+    /// Entry hashes (Merkle leaves) of `[from, to)`.
+    async fn leaf_hashes(&self, from: u64, to: u64) -> Result<Vec<Digest>>;
+    /// Stores a signed checkpoint (idempotent per tree size).
+    async fn add_checkpoint(&self, checkpoint: &Checkpoint) -> Result<()>;
+    /// All checkpoints, oldest first.
+    async fn checkpoints(&self) -> Result<Vec<Checkpoint>>;
 
     // --- overview ---
 

@@ -97,6 +97,42 @@ CREATE TABLE events (
     target     TEXT,
     outcome    TEXT NOT NULL,
     details    TEXT NOT NULL,
-    request_id TEXT
+    request_id TEXT,
+    prev_hash  TEXT NOT NULL,
+    entry_hash TEXT NOT NULL
 );
 CREATE INDEX events_action ON events (action, time);
+CREATE INDEX events_time ON events (time);
+
+-- The head of the hash chain: next seq, last entry hash, Merkle frontier (JSON). Appends
+-- lock this one row, so seq assignment and sealing are serialised across processes.
+CREATE TABLE ledger_head (
+    id       BIGINT PRIMARY KEY NOT NULL,
+    size     BIGINT NOT NULL,
+    head     TEXT NOT NULL,
+    frontier TEXT NOT NULL
+);
+INSERT INTO ledger_head (id, size, head, frontier)
+VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000', '[]');
+
+CREATE TABLE checkpoints (
+    tree_size BIGINT PRIMARY KEY NOT NULL,
+    root_hash TEXT NOT NULL,
+    time      BIGINT NOT NULL,
+    key_id    TEXT NOT NULL,
+    signature TEXT NOT NULL
+);
+
+
+-- The activity log is append-only: no statement may change or remove an entry.
+CREATE FUNCTION airm_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'the activity log is append-only (% on %)', TG_OP, TG_TABLE_NAME;
+END;
+$$;
+CREATE TRIGGER events_append_only BEFORE UPDATE OR DELETE ON events
+    FOR EACH ROW EXECUTE FUNCTION airm_append_only();
+CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON events
+    FOR EACH STATEMENT EXECUTE FUNCTION airm_append_only();
+CREATE TRIGGER checkpoints_append_only BEFORE UPDATE OR DELETE ON checkpoints
+    FOR EACH ROW EXECUTE FUNCTION airm_append_only();

@@ -573,3 +573,83 @@ async fn bad_database_urls_are_user_errors() {
     };
     assert!(!e.to_string().contains("pw@"), "password leaked: {e}");
 }
+
+#[tokio::test]
+async fn ledger_chain_checkpoints_and_append_only() {
+    for b in backends("ledger") {
+        let s1 = b.open().await;
+        let s2 = b.open().await;
+        // Many concurrent batches from two instances through group commit.
+        let log1 = EventLog::start(s1.clone());
+        let log2 = EventLog::start(s2.clone());
+        let mut tasks = Vec::new();
+        for i in 0..200 {
+            let log = if i % 2 == 0 {
+                log1.clone()
+            } else {
+                log2.clone()
+            };
+            tasks.push(tokio::spawn(async move {
+                log.append(event("scan.run", &format!("w{i}")))
+                    .await
+                    .unwrap()
+            }));
+        }
+        let mut seqs = Vec::new();
+        for t in tasks {
+            seqs.push(t.await.unwrap().seq);
+        }
+        seqs.sort_unstable();
+        assert_eq!(
+            seqs,
+            (0..200).collect::<Vec<i64>>(),
+            "acknowledged seqs are unique and gap-free"
+        );
+        let batch = s1
+            .append_events(vec![event("a.b", "x"), event("a.c", "y")])
+            .await
+            .unwrap();
+        assert_eq!((batch[0].event.seq, batch[1].event.seq), (200, 201));
+        assert_eq!(batch[1].prev_hash, batch[0].entry_hash);
+
+        let state = s2.ledger_state().await.unwrap();
+        assert_eq!(state.size, 202);
+        let key = airm_ledger::SigningKey::from_seed([7; 32]);
+        let entries = s1.ledger_entries(0, 10_000).await.unwrap();
+        let root =
+            airm_ledger::verify_entries(&entries, airm_ledger::ChainState::empty(), &[], None)
+                .unwrap()
+                .root;
+        let cp = key.sign_checkpoint(state.size, root, Timestamp::now());
+        s1.add_checkpoint(&cp).await.unwrap();
+        s2.add_checkpoint(&cp).await.unwrap(); // idempotent
+        let cps = s1.checkpoints().await.unwrap();
+        assert_eq!(cps, vec![cp.clone()]);
+        let summary = airm_ledger::verify_entries(
+            &entries,
+            airm_ledger::ChainState::empty(),
+            &cps,
+            Some(&key.public_key()),
+        )
+        .unwrap();
+        assert_eq!(
+            (summary.checkpoints_verified, summary.uncovered_tail),
+            (1, 0)
+        );
+        let leaves = s1.leaf_hashes(0, state.size).await.unwrap();
+        assert_eq!(leaves.len(), 202);
+        assert_eq!(leaves[5], entries[5].entry_hash);
+        let page = s1.ledger_entries(150, 10).await.unwrap();
+        assert_eq!(page.first().map(|e| e.event.seq), Some(150));
+        assert_eq!(page.len(), 10);
+        // The database itself refuses to change or remove entries.
+        let last = b
+            .raw_exec("UPDATE events SET action = 'x' WHERE seq = 3")
+            .await;
+        assert!(last.unwrap_err().contains("append-only"));
+        let last = b.raw_exec("DELETE FROM events WHERE seq = 3").await;
+        assert!(last.unwrap_err().contains("append-only"));
+        let last = b.raw_exec("DELETE FROM checkpoints").await;
+        assert!(last.unwrap_err().contains("append-only"));
+    }
+}

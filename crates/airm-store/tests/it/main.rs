@@ -26,6 +26,37 @@ impl Backend {
         }
     }
 
+    /// Runs raw SQL outside airm (as an attacker with database access would).
+    pub async fn raw_exec(&self, sql: &str) -> Result<(), String> {
+        match self {
+            Backend::Sqlite(dir) => {
+                let pool = sqlx::SqlitePool::connect(&format!(
+                    "sqlite://{}",
+                    dir.path().join("airm.db").display()
+                ))
+                .await
+                .unwrap();
+                sqlx::query(sql)
+                    .execute(&pool)
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| e.to_string())
+            }
+            Backend::Postgres { url, schema } => {
+                let opts: sqlx::postgres::PgConnectOptions = url.parse().unwrap();
+                let pool =
+                    sqlx::PgPool::connect_with(opts.options([("search_path", schema.as_str())]))
+                        .await
+                        .unwrap();
+                sqlx::query(sql)
+                    .execute(&pool)
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| e.to_string())
+            }
+        }
+    }
+
     pub fn sqlite_dir(&self) -> Option<PathBuf> {
         match self {
             Backend::Sqlite(d) => Some(d.path().to_path_buf()),
