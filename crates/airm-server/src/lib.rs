@@ -36,9 +36,15 @@ pub use state::{AppState, RequestId, ServerConfig};
 pub const BOOTSTRAP_ADMIN: &str = "admin@airm.local";
 
 impl AppState {
-    /// State for a store with default settings.
-    pub fn new(store: DynStore, config: ServerConfig) -> Self {
+    /// State for a store; starts the activity-log writer (needs a Tokio runtime).
+    pub fn new(
+        store: DynStore,
+        ledger_key: Arc<airm_ledger::SigningKey>,
+        config: ServerConfig,
+    ) -> Self {
         AppState {
+            events: airm_store::EventLog::start(store.clone()),
+            ledger_key,
             store,
             metrics: Arc::new(metrics::Metrics::default()),
             templates: Arc::new(dashboard::templates()),
@@ -158,16 +164,39 @@ async fn observe(State(state): State<AppState>, mut req: Request, next: Next) ->
 }
 
 /// Serves `app(state)` on `listener` until `shutdown` resolves, then drains in-flight
-/// requests.
+/// requests. Signs an activity-log checkpoint every `checkpoint_interval_secs` while the
+/// log grows, and once more on shutdown.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let interval = state.config.checkpoint_interval_secs;
+    let ticker = (interval > 0).then(|| {
+        let (store, key) = (state.store.clone(), state.ledger_key.clone());
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(interval));
+            tick.tick().await;
+            loop {
+                tick.tick().await;
+                if let Err(e) = airm_store::audit::checkpoint_now(&store, &key).await {
+                    tracing::warn!(error = %e, "Periodic activity-log checkpoint failed");
+                }
+            }
+        })
+    });
+    let (store, key) = (state.store.clone(), state.ledger_key.clone());
     let app = app(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
+    let result = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
-        .await
+        .await;
+    if let Some(t) = ticker {
+        t.abort();
+    }
+    if let Err(e) = airm_store::audit::checkpoint_now(&store, &key).await {
+        tracing::warn!(error = %e, "Final activity-log checkpoint failed");
+    }
+    result
 }
 
 /// A request body type re-exported for tests.

@@ -3,7 +3,8 @@
 use std::sync::Arc;
 
 use airm_core::{ActorKind, Outcome, Timestamp};
-use airm_store::{DynStore, NewEvent};
+use airm_ledger::SigningKey;
+use airm_store::{DynStore, EventLog, NewEvent};
 
 use crate::auth::Caller;
 use crate::metrics::Metrics;
@@ -15,6 +16,8 @@ pub struct ServerConfig {
     pub secure_cookies: bool,
     /// Dashboard session lifetime in hours.
     pub session_hours: i64,
+    /// Seconds between automatic activity-log checkpoints (0 = only on demand).
+    pub checkpoint_interval_secs: u64,
 }
 
 impl Default for ServerConfig {
@@ -22,6 +25,7 @@ impl Default for ServerConfig {
         ServerConfig {
             secure_cookies: false,
             session_hours: 12,
+            checkpoint_interval_secs: 300,
         }
     }
 }
@@ -31,6 +35,10 @@ impl Default for ServerConfig {
 pub struct AppState {
     /// The store.
     pub store: DynStore,
+    /// The activity log (group commit).
+    pub events: EventLog,
+    /// Key that signs activity-log checkpoints.
+    pub ledger_key: Arc<SigningKey>,
     /// Request metrics.
     pub metrics: Arc<Metrics>,
     /// Dashboard templates.
@@ -68,7 +76,7 @@ impl AppState {
             details,
             request_id: Some(caller.request_id.clone()).filter(|s| !s.is_empty()),
         };
-        if let Err(e) = self.store.append_event(event).await {
+        if let Err(e) = self.events.append(event).await {
             tracing::error!(error = %e, action, "Failed to record activity event");
         }
     }

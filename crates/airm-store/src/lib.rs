@@ -6,6 +6,7 @@
 //! live in `migrations/{sqlite,postgres}` and move together. This crate holds no business
 //! rules beyond the invariants of the stored types.
 
+pub mod audit;
 mod error;
 mod group;
 mod model;

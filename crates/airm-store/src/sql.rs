@@ -1115,7 +1115,10 @@ macro_rules! impl_sql_store {
                     .fetch_all(&self.pool)
                     .await?;
                 rows.iter()
-                    .map(|r| Ok(Digest::from_hex(&r.try_get::<String, _>("entry_hash")?)?))
+                    .map(|r| {
+                        let entry = Digest::from_hex(&r.try_get::<String, _>("entry_hash")?)?;
+                        Ok(airm_ledger::merkle::leaf_hash(&entry.0))
+                    })
                     .collect()
             }
 

@@ -131,7 +131,7 @@ pub trait Store: Send + Sync + 'static {
     async fn ledger_entries(&self, from_seq: u64, limit: u32) -> Result<Vec<LedgerEntry>>;
     /// The chain head: size, last entry hash and Merkle frontier.
     async fn ledger_state(&self) -> Result<ChainState>;
-    /// Entry hashes (Merkle leaves) of `[from, to)`.
+    /// Merkle leaf hashes (`SHA-256(0x00 || entry_hash)`) of the entries `[from, to)`.
     async fn leaf_hashes(&self, from: u64, to: u64) -> Result<Vec<Digest>>;
     /// Stores a signed checkpoint (idempotent per tree size).
     async fn add_checkpoint(&self, checkpoint: &Checkpoint) -> Result<()>;

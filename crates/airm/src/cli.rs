@@ -70,6 +70,83 @@ pub enum Command {
     /// List and explain detection rules.
     #[command(subcommand)]
     Rules(RulesCmd),
+    /// Read, verify, export and forward the tamper-evident activity log.
+    #[command(subcommand)]
+    Audit(AuditCmd),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCmd {
+    /// Show the latest events (with --format json: one JSON object per line).
+    Tail {
+        /// How many events.
+        #[arg(short = 'n', long, default_value_t = 20)]
+        lines: u32,
+        /// Keep printing new events as they are appended.
+        #[arg(short, long)]
+        follow: bool,
+    },
+    /// Find events by actor, action, target and time.
+    Search(AuditSearch),
+    /// Sign a checkpoint of the current log head now.
+    Checkpoint,
+    /// Verify the stored log, or an exported file offline.
+    Verify {
+        /// An export written by `airm audit export` to verify instead of the store.
+        #[arg(long, requires = "public_key")]
+        file: Option<PathBuf>,
+        /// The public key (`ed25519:…`, or a file containing it) for --file.
+        #[arg(long)]
+        public_key: Option<String>,
+    },
+    /// Write entries, checkpoints and proofs as JSON Lines for offline verification.
+    Export {
+        /// Start at the first entry at or after this time (RFC 3339 or YYYY-MM-DD).
+        #[arg(long, value_parser = parse_enum::<airm_core::Timestamp>, conflicts_with = "from_seq")]
+        since: Option<airm_core::Timestamp>,
+        /// Start at this entry.
+        #[arg(long)]
+        from_seq: Option<u64>,
+        /// Write to this file instead of standard output.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+    /// Print the public key that verifies checkpoints.
+    PublicKey,
+    /// Forward events to a SIEM as RFC 5424 syslog messages.
+    Forward {
+        /// Destination: udp://HOST:PORT or tcp://HOST:PORT (octet-counted framing).
+        #[arg(long)]
+        syslog: String,
+        /// First entry to send.
+        #[arg(long, default_value_t = 0)]
+        from_seq: u64,
+        /// Keep forwarding new events as they are appended.
+        #[arg(short, long)]
+        follow: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct AuditSearch {
+    /// Actor id, e.g. an email or cli:USER.
+    #[arg(long)]
+    pub actor: Option<String>,
+    /// Action, or a prefix ending in `.` (e.g. `system.`).
+    #[arg(long)]
+    pub action: Option<String>,
+    /// Target id.
+    #[arg(long)]
+    pub target: Option<String>,
+    /// At or after (RFC 3339 or YYYY-MM-DD).
+    #[arg(long, value_parser = parse_enum::<airm_core::Timestamp>)]
+    pub since: Option<airm_core::Timestamp>,
+    /// Before (RFC 3339 or YYYY-MM-DD).
+    #[arg(long, value_parser = parse_enum::<airm_core::Timestamp>)]
+    pub until: Option<airm_core::Timestamp>,
+    /// Maximum events.
+    #[arg(long, default_value_t = 100)]
+    pub limit: u32,
 }
 
 #[derive(Debug, Subcommand)]

@@ -17,6 +17,19 @@ pub struct Config {
     /// The HTTP server.
     #[serde(default)]
     pub server: ServerSection,
+    /// The activity log.
+    #[serde(default)]
+    pub audit: AuditSection,
+}
+
+/// `[audit]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditSection {
+    /// Seconds between automatic checkpoints while the server runs (default 300; 0 = off).
+    pub checkpoint_interval_secs: Option<u64>,
+    /// Signing key file (default `ledger.key` in the data directory).
+    pub signing_key: Option<PathBuf>,
 }
 
 /// `[store]`.

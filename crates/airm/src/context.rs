@@ -38,6 +38,22 @@ impl Context {
         })
     }
 
+    /// The key that signs activity-log checkpoints, created on first use (mode 0600).
+    pub fn signing_key(&self) -> anyhow::Result<airm_ledger::SigningKey> {
+        let path = self
+            .config
+            .audit
+            .signing_key
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("ledger.key"));
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+        }
+        airm_ledger::SigningKey::load_or_create(&path)
+            .with_context(|| format!("cannot load the signing key {}", path.display()))
+    }
+
     /// Opens (and migrates) the configured store.
     pub async fn store(&self) -> anyhow::Result<DynStore> {
         let store = airm_store::open(self.database_url.as_deref(), &self.data_dir)

@@ -7,6 +7,7 @@ mod cmd;
 mod config;
 mod context;
 mod output;
+mod syslog;
 
 use std::process::ExitCode;
 

@@ -101,6 +101,10 @@ impl Modify for BearerAuth {
         users::get_user,
         users::update_user,
         audit::list_events,
+        audit::list_checkpoints,
+        audit::create_checkpoint,
+        audit::get_proof,
+        audit::verify_log,
     ),
     components(schemas(ErrorBody)),
     modifiers(&BearerAuth),
@@ -171,4 +175,10 @@ pub fn router() -> Router<AppState> {
             get(users::get_user).patch(users::update_user),
         )
         .route("/api/v1/audit/events", get(audit::list_events))
+        .route(
+            "/api/v1/audit/checkpoints",
+            get(audit::list_checkpoints).post(audit::create_checkpoint),
+        )
+        .route("/api/v1/audit/proof/{seq}", get(audit::get_proof))
+        .route("/api/v1/audit/verify", get(audit::verify_log))
 }

@@ -42,6 +42,7 @@ pub fn templates() -> minijinja::Environment<'static> {
             include_str!("../../templates/findings.html"),
         ),
         ("error.html", include_str!("../../templates/error.html")),
+        ("audit.html", include_str!("../../templates/audit.html")),
     ] {
         // Templates are compiled into the binary and covered by tests; a syntax error
         // there is a build defect, reported at first render.
@@ -73,6 +74,8 @@ pub fn router() -> Router<AppState> {
         .route("/systems", get(systems))
         .route("/systems/{id}", get(system_detail))
         .route("/findings", get(findings))
+        .route("/audit", get(audit_page))
+        .route("/audit/verify", post(audit_verify))
         .route("/static/app.css", get(stylesheet))
 }
 
@@ -331,7 +334,7 @@ async fn record_login(state: &AppState, kind: ActorKind, who: &str, outcome: Out
         details: serde_json::json!({"via": "dashboard"}),
         request_id: None,
     };
-    if let Err(e) = state.store.append_event(event).await {
+    if let Err(e) = state.events.append(event).await {
         tracing::error!(error = %e, "Failed to record login event");
     }
 }
@@ -614,4 +617,141 @@ fn urlencode(s: &str) -> String {
         }
     }
     out
+}
+
+#[derive(Deserialize, Serialize, Default)]
+struct AuditQuery {
+    actor: Option<String>,
+    action: Option<String>,
+    target: Option<String>,
+    since: Option<String>,
+    until: Option<String>,
+    offset: Option<u64>,
+}
+
+async fn audit_page(
+    State(state): State<AppState>,
+    session: Session,
+    axum::extract::Query(q): axum::extract::Query<AuditQuery>,
+) -> Response {
+    render_audit(&state, &session, q, None).await
+}
+
+async fn audit_verify(
+    State(state): State<AppState>,
+    session: Session,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    if !constant_time_eq(&session.csrf, &form.csrf) {
+        return error_page(
+            &state,
+            &session,
+            StatusCode::FORBIDDEN,
+            "Request refused",
+            "The form's CSRF token did not match your session.",
+        );
+    }
+    if !session.user.role.can_audit() {
+        return error_page(
+            &state,
+            &session,
+            StatusCode::FORBIDDEN,
+            "Not allowed",
+            "Only administrators and auditors may read the activity log.",
+        );
+    }
+    let result = crate::api::audit::verify_view(&state).await;
+    let event = NewEvent {
+        time: Timestamp::now(),
+        actor_kind: ActorKind::User,
+        actor_id: session.user.email.clone(),
+        action: "audit.verify".to_string(),
+        target: None,
+        outcome: Outcome::Success,
+        details: serde_json::json!({"ok": result.as_ref().map(|v| v.ok).unwrap_or(false), "via": "dashboard"}),
+        request_id: None,
+    };
+    if let Err(e) = state.events.append(event).await {
+        tracing::error!(error = %e, "Failed to record verification");
+    }
+    match result {
+        Ok(v) => render_audit(&state, &session, AuditQuery::default(), Some(v)).await,
+        Err(_) => error_page(
+            &state,
+            &session,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Store unavailable",
+            "The database did not answer; try again.",
+        ),
+    }
+}
+
+async fn render_audit(
+    state: &AppState,
+    session: &Session,
+    q: AuditQuery,
+    verify: Option<crate::api::audit::VerifyView>,
+) -> Response {
+    if !session.user.role.can_audit() {
+        return error_page(
+            state,
+            session,
+            StatusCode::FORBIDDEN,
+            "Not allowed",
+            "Only administrators and auditors may read the activity log.",
+        );
+    }
+    let (since, until) = match (
+        parse_opt::<Timestamp>(&q.since),
+        parse_opt::<Timestamp>(&q.until),
+    ) {
+        (Ok(s), Ok(u)) => (s, u),
+        (Err(m), _) | (_, Err(m)) => {
+            return error_page(state, session, StatusCode::BAD_REQUEST, "Bad filter", &m)
+        }
+    };
+    let filter = airm_store::EventFilter {
+        actor: nonempty(&q.actor).map(str::to_string),
+        action: nonempty(&q.action).map(str::to_string),
+        target: nonempty(&q.target).map(str::to_string),
+        since,
+        until,
+    };
+    let page = Page::new(100, q.offset.unwrap_or(0));
+    let (list, head, cps) = (
+        state.store.list_events(&filter, page).await,
+        state.store.ledger_state().await,
+        state.store.checkpoints().await,
+    );
+    let (Ok(list), Ok(head), Ok(cps)) = (list, head, cps) else {
+        return error_page(
+            state,
+            session,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Store unavailable",
+            "The database did not answer; try again.",
+        );
+    };
+    let base = format!(
+        "/audit?actor={}&action={}&target={}&since={}&until={}&",
+        urlencode(nonempty(&q.actor).unwrap_or("")),
+        urlencode(nonempty(&q.action).unwrap_or("")),
+        urlencode(nonempty(&q.target).unwrap_or("")),
+        urlencode(nonempty(&q.since).unwrap_or("")),
+        urlencode(nonempty(&q.until).unwrap_or("")),
+    );
+    let pk = state.ledger_key.public_key();
+    let checkpoint = cps
+        .last()
+        .map(|c| crate::api::audit::CheckpointView::from(c.clone()));
+    render(
+        state,
+        "audit.html",
+        minijinja::context! {
+            user => &session.user, csrf => &session.csrf, section => "audit",
+            page => page_view(list, page), base => base, f => &q,
+            log_size => head.size, checkpoint => checkpoint, verify => verify,
+            public_key => pk.to_string(), key_id => pk.key_id(),
+        },
+    )
 }

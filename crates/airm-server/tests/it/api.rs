@@ -15,7 +15,7 @@ fn operations() -> Vec<(Method, String)> {
     for (path, item) in doc["paths"].as_object().unwrap() {
         for method in ["get", "post", "put", "patch", "delete"] {
             if item.get(method).is_some() {
-                let concrete = path.replace("{id}", "some-id");
+                let concrete = path.replace("{id}", "some-id").replace("{seq}", "0");
                 ops.push((
                     Method::from_bytes(method.to_uppercase().as_bytes()).unwrap(),
                     concrete,

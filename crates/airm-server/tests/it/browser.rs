@@ -208,7 +208,8 @@ async fn login_see_system_and_open_detail_in_chromium() {
         .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let state = AppState::new(store.clone(), ServerConfig::default());
+    let key = Arc::new(airm_ledger::SigningKey::generate());
+    let state = AppState::new(store.clone(), key, ServerConfig::default());
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(airm_server::serve(listener, state, async move {
         let _ = stop_rx.await;

@@ -274,4 +274,43 @@ async fn every_page_renders_with_data() {
     let (st, _, html) = get_with_cookie(&s, &format!("/systems/{id}"), &cookie).await;
     assert_eq!(st, StatusCode::OK);
     assert!(html.contains("sev-critical") && html.contains("high"));
+    // The verify button runs a real verification.
+    let csrf = hidden_csrf(&get_with_cookie(&s, "/audit", &cookie).await.2);
+    let (st, _, html) = post_form(&s, "/audit/verify", &cookie, &format!("csrf={csrf}")).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(html.contains("Verified"), "{html}");
+    let (st, _, _) = get_with_cookie(&s, "/audit?since=yesterday", &cookie).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn viewers_do_not_see_the_activity_log() {
+    let s = TestServer::new().await;
+    let sid = airm_server::auth::random_string(32);
+    let user = s
+        .store
+        .create_user(airm_store::NewUser {
+            email: "v@example.com".into(),
+            name: "V".into(),
+            role: Role::Viewer,
+        })
+        .await
+        .unwrap();
+    s.store
+        .create_session(
+            &airm_server::hash_secret(&sid),
+            &user.id,
+            "c",
+            airm_core::Timestamp::now().plus_days(1),
+        )
+        .await
+        .unwrap();
+    let cookie = format!("airm_session={sid}");
+    let (st, _, html) = get_with_cookie(&s, "/", &cookie).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(!html.contains("href=\"/audit\""));
+    let (st, _, _) = get_with_cookie(&s, "/audit", &cookie).await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    let (st, _, _) = post_form(&s, "/audit/verify", &cookie, "csrf=c").await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
 }

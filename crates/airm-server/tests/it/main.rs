@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod api;
+mod audit;
 mod browser;
 mod dashboard;
 
@@ -27,7 +28,8 @@ impl TestServer {
     pub async fn new() -> Self {
         let dir = tempfile::tempdir().unwrap();
         let store: DynStore = Arc::new(SqliteStore::open_dir(dir.path()).await.unwrap());
-        let state = AppState::new(store.clone(), ServerConfig::default());
+        let key = Arc::new(airm_ledger::SigningKey::from_seed([42; 32]));
+        let state = AppState::new(store.clone(), key, ServerConfig::default());
         TestServer {
             app: app(state),
             store,

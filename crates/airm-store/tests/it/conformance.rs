@@ -638,7 +638,7 @@ async fn ledger_chain_checkpoints_and_append_only() {
         );
         let leaves = s1.leaf_hashes(0, state.size).await.unwrap();
         assert_eq!(leaves.len(), 202);
-        assert_eq!(leaves[5], entries[5].entry_hash);
+        assert_eq!(leaves[5], entries[5].leaf_hash());
         let page = s1.ledger_entries(150, 10).await.unwrap();
         assert_eq!(page.first().map(|e| e.event.seq), Some(150));
         assert_eq!(page.len(), 10);

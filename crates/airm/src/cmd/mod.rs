@@ -1,6 +1,7 @@
 //! One module per subcommand. Each returns the process exit code (0 or 1) or an error
 //! (exit 2, printed by `main`).
 
+mod audit;
 mod rules;
 mod serve;
 mod systems;
@@ -22,6 +23,7 @@ pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<u8> {
                 Command::Users(c) => users::run(c, &ctx, printer).await,
                 Command::Tokens(c) => tokens::run(c, &ctx, printer).await,
                 Command::Serve(a) => serve::run(a, &ctx, printer).await,
+                Command::Audit(c) => audit::run(c, &ctx, printer).await,
                 Command::Rules(_) => Ok(0),
             }
         }

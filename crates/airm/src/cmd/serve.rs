@@ -60,10 +60,20 @@ pub async fn run(args: ServeArgs, ctx: &Context, p: &Printer) -> anyhow::Result<
     let config = ServerConfig {
         secure_cookies: ctx.config.server.secure_cookies.unwrap_or(false),
         session_hours: i64::from(ctx.config.server.session_hours.unwrap_or(12)),
+        checkpoint_interval_secs: ctx.config.audit.checkpoint_interval_secs.unwrap_or(300),
     };
-    airm_server::serve(listener, AppState::new(store, config), shutdown_signal())
-        .await
-        .context("server failed")?;
+    let key = std::sync::Arc::new(ctx.signing_key()?);
+    p.detail(&format!(
+        "Activity-log signing key {}",
+        key.public_key().key_id()
+    ));
+    airm_server::serve(
+        listener,
+        AppState::new(store, key, config),
+        shutdown_signal(),
+    )
+    .await
+    .context("server failed")?;
     p.note("Stopped.");
     Ok(0)
 }

@@ -1,0 +1,220 @@
+//! Operations on the stored activity log that both the server and the CLI need: signing a
+//! checkpoint of the current head, verifying the whole stored log (streaming, constant
+//! memory), proving that an entry is in a checkpointed tree, and exporting for offline
+//! verification. The cryptography lives in `airm-ledger`; this module only feeds it rows.
+
+use std::io::Write;
+
+use airm_core::Timestamp;
+use airm_ledger::{
+    merkle::{consistency_proof, inclusion_proof},
+    Chain, ChainState, Checkpoint, ConsistencyProof, Digest, InclusionProof, LedgerEntry,
+    PublicKey, SigningKey, Verifier, VerifyError, VerifySummary,
+};
+
+use crate::{DynStore, Result, StoreError};
+
+/// Rows read per round trip while streaming the log.
+const CHUNK: u32 = 20_000;
+
+/// The signed checkpoint of the current head: the latest stored checkpoint if it already
+/// covers every entry, otherwise a new one. `None` for an empty log.
+pub async fn checkpoint_now(store: &DynStore, key: &SigningKey) -> Result<Option<Checkpoint>> {
+    let state = store.ledger_state().await?;
+    if state.size == 0 {
+        return Ok(None);
+    }
+    if let Some(last) = store.checkpoints().await?.pop() {
+        if last.tree_size == state.size {
+            return Ok(Some(last));
+        }
+    }
+    let root = Chain::resume(state.clone())?.root();
+    let cp = key.sign_checkpoint(state.size, root, Timestamp::now());
+    store.add_checkpoint(&cp).await?;
+    Ok(Some(cp))
+}
+
+/// Why a stored log failed verification.
+#[derive(Debug, thiserror::Error)]
+pub enum AuditFailure {
+    /// The entries or checkpoints do not verify; names the first bad entry.
+    #[error(transparent)]
+    Tampered(#[from] VerifyError),
+    /// The chain head says there are more entries than the table holds.
+    #[error("the log ends at entry {found} but its head records {expected} entries: entries were removed")]
+    MissingTail {
+        /// Entries found.
+        found: u64,
+        /// Entries the head records.
+        expected: u64,
+    },
+    /// The head's hash does not match the last entry.
+    #[error("the chain head does not match entry {seq}")]
+    HeadMismatch {
+        /// The last entry.
+        seq: u64,
+    },
+    /// The store could not be read.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Verifies every stored entry from seq 0, every stored checkpoint (signature with `key`
+/// when given, root always), and that the chain head matches the last entry.
+pub async fn verify_store(
+    store: &DynStore,
+    key: Option<&PublicKey>,
+) -> std::result::Result<VerifySummary, AuditFailure> {
+    let mut cps = store.checkpoints().await?.into_iter().peekable();
+    let head = store.ledger_state().await?;
+    let mut v = Verifier::new(ChainState::empty())?;
+    let mut next = 0u64;
+    loop {
+        let rows = store.ledger_entries(next, CHUNK).await?;
+        if rows.is_empty() {
+            break;
+        }
+        for e in &rows {
+            v.push(e)?;
+            while let Some(cp) = cps.next_if(|c| c.tree_size <= v.size()) {
+                v.check_checkpoint(&cp, key)?;
+            }
+        }
+        next = v.size();
+        if rows.len() < CHUNK as usize {
+            break;
+        }
+    }
+    if let Some(cp) = cps.next() {
+        return Err(VerifyError::Truncated {
+            missing_seq: v.size(),
+            tree_size: cp.tree_size,
+        }
+        .into());
+    }
+    if head.size != v.size() {
+        return Err(AuditFailure::MissingTail {
+            found: v.size(),
+            expected: head.size,
+        });
+    }
+    if head.head != v.head() {
+        return Err(AuditFailure::HeadMismatch {
+            seq: v.size().saturating_sub(1),
+        });
+    }
+    Ok(v.summary())
+}
+
+/// An entry with the proof that it is in the tree of a signed checkpoint.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct EntryProof {
+    /// The entry.
+    pub entry: LedgerEntry,
+    /// The checkpoint the proof is against.
+    pub checkpoint: Checkpoint,
+    /// RFC 6962 audit path.
+    pub inclusion_proof: InclusionProof,
+}
+
+/// Proves entry `seq` against the checkpoint of `tree_size` (default: the smallest stored
+/// checkpoint covering it).
+pub async fn prove_entry(store: &DynStore, seq: u64, tree_size: Option<u64>) -> Result<EntryProof> {
+    let cps = store.checkpoints().await?;
+    let cp = cps
+        .into_iter()
+        .find(|c| c.tree_size > seq && tree_size.is_none_or(|t| t == c.tree_size))
+        .ok_or_else(|| StoreError::NotFound {
+            what: "checkpoint covering entry",
+            key: seq.to_string(),
+        })?;
+    let entry = store
+        .ledger_entries(seq, 1)
+        .await?
+        .into_iter()
+        .find(|e| e.event.seq == seq as i64)
+        .ok_or_else(|| StoreError::NotFound {
+            what: "entry",
+            key: seq.to_string(),
+        })?;
+    let leaves = store.leaf_hashes(0, cp.tree_size).await?;
+    let proof = inclusion_proof(&leaves, seq, cp.tree_size)?;
+    Ok(EntryProof {
+        entry,
+        checkpoint: cp,
+        inclusion_proof: proof,
+    })
+}
+
+/// Proves that the checkpoint of `old_size` is a prefix of the one of `new_size`.
+pub async fn prove_consistency(
+    store: &DynStore,
+    old_size: u64,
+    new_size: u64,
+) -> Result<ConsistencyProof> {
+    let leaves = store.leaf_hashes(0, new_size).await?;
+    Ok(consistency_proof(&leaves, old_size, new_size)?)
+}
+
+/// Writes an export (`airm-ledger-export/v1`, JSON Lines) of the entries from `from_seq`
+/// on, with every checkpoint they reach and inclusion proofs of the first and last entry,
+/// verifiable offline with the public key. Returns the number of entries written.
+pub async fn export<W: Write>(
+    store: &DynStore,
+    key: &SigningKey,
+    from_seq: u64,
+    out: W,
+) -> Result<u64> {
+    let state = store.ledger_state().await?;
+    let from_seq = from_seq.min(state.size);
+    let leaves: Vec<Digest> = store.leaf_hashes(0, state.size).await?;
+    let checkpoints: Vec<Checkpoint> = store
+        .checkpoints()
+        .await?
+        .into_iter()
+        .filter(|c| c.tree_size >= from_seq)
+        .collect();
+    let prev_hash = match from_seq.checked_sub(1) {
+        None => Digest::ZERO,
+        Some(prev) => store
+            .ledger_entries(prev, 1)
+            .await?
+            .first()
+            .map(|e| e.entry_hash)
+            .ok_or_else(|| StoreError::NotFound {
+                what: "entry",
+                key: prev.to_string(),
+            })?,
+    };
+    let mut entries = Vec::new();
+    let mut next = from_seq;
+    while next < state.size {
+        let rows = store.ledger_entries(next, CHUNK).await?;
+        let Some(last) = rows.last() else { break };
+        next = u64::try_from(last.event.seq)
+            .unwrap_or(u64::MAX)
+            .saturating_add(1);
+        entries.extend(rows);
+    }
+    let n = entries.len() as u64;
+    // Inclusion proofs of the first and last exported entries that a checkpoint covers.
+    let covered = checkpoints.last().map_or(0, |c| c.tree_size);
+    let mut prove = Vec::new();
+    if n > 0 && covered > from_seq {
+        prove.push(from_seq);
+        prove.push((from_seq + n - 1).min(covered - 1));
+    }
+    prove.dedup();
+    airm_ledger::export_log(
+        out,
+        &key.public_key(),
+        &leaves,
+        from_seq,
+        prev_hash,
+        entries,
+        &checkpoints,
+        &prove,
+    )?;
+    Ok(n)
+}
