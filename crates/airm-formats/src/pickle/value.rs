@@ -1,0 +1,164 @@
+//! Symbolic values on the pickle machine's stack and memo.
+//!
+//! Values keep only what resolving callables needs: names, short strings and bytes, tuple
+//! items (capped), and call results with their arguments. Lists, dicts and sets are opaque
+//! markers, so memory stays bounded whatever the pickle builds. Nesting depth is capped so
+//! that dropping a value never recurses deeply.
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use super::report::PickleReport;
+
+/// A string or bytes payload, possibly only a prefix of it.
+#[derive(Debug)]
+pub(crate) struct Payload {
+    /// The kept bytes (all of them when `complete`).
+    pub data: Vec<u8>,
+    /// The full length.
+    pub len: u64,
+    /// Offset of the payload's first byte.
+    pub offset: u64,
+    /// Analysis of the payload as a pickle, when it was analysed while being read.
+    pub nested: Option<Rc<PickleReport>>,
+    /// Index in the report's nested list when it was recorded as embedded.
+    pub recorded: Cell<Option<usize>>,
+}
+
+impl Payload {
+    pub fn complete(&self) -> bool {
+        self.data.len() as u64 == self.len
+    }
+
+    pub fn text(&self) -> Option<String> {
+        if self.complete() {
+            Some(String::from_utf8_lossy(&self.data).into_owned())
+        } else {
+            None
+        }
+    }
+}
+
+/// A shared name (thin pointer keeps `Value` at 16 bytes).
+pub(crate) type Name = Rc<String>;
+
+/// A tuple with its nesting depth.
+#[derive(Debug)]
+pub(crate) struct TupleVal {
+    pub items: Vec<Value>,
+    pub depth: u16,
+}
+
+/// The result of a call, kept with its arguments.
+#[derive(Debug)]
+pub(crate) struct CallVal {
+    /// The resolved callee.
+    pub func: Name,
+    pub args: Vec<Value>,
+    pub depth: u16,
+}
+
+/// A symbolic value.
+#[derive(Debug, Clone)]
+pub(crate) enum Value {
+    None,
+    Bool(bool),
+    Int(i64),
+    /// An integer that does not fit `i64`.
+    BigInt,
+    Float,
+    Str(Rc<Payload>),
+    Bytes(Rc<Payload>),
+    Tuple(Rc<TupleVal>),
+    List,
+    Dict,
+    Set,
+    /// A callable or other object obtained by name: `module.qualname`.
+    Global(Name),
+    /// A module object (from `__import__`/`import_module`).
+    Module(Name),
+    /// The result of calling something.
+    Call(Rc<CallVal>),
+    /// `functools.partial(func, *args)`.
+    Partial(Rc<CallVal>),
+    /// `operator.attrgetter(*names)`.
+    AttrGetter(Rc<Vec<String>>),
+    /// `operator.methodcaller(name, *args)`; `func` holds the method name.
+    MethodCaller(Rc<CallVal>),
+    /// The result of a persistent-id load.
+    PersId,
+    /// An out-of-band buffer.
+    Buffer,
+    /// Unknown (dropped after a cap, or too deep).
+    Unknown,
+}
+
+impl Value {
+    pub fn depth(&self) -> u16 {
+        match self {
+            Value::Tuple(t) => t.depth,
+            Value::Call(c) | Value::Partial(c) | Value::MethodCaller(c) => c.depth,
+            _ => 0,
+        }
+    }
+
+    /// The string value, if this is a fully known `str`.
+    pub fn as_str(&self) -> Option<String> {
+        match self {
+            Value::Str(p) => p.text(),
+            _ => None,
+        }
+    }
+
+    /// The integer value, if known.
+    pub fn as_int(&self) -> Option<i64> {
+        match self {
+            Value::Int(i) => Some(*i),
+            Value::Bool(b) => Some(i64::from(*b)),
+            _ => None,
+        }
+    }
+
+    /// A qualified name for the object, as used when reaching attributes of it.
+    pub fn qualname(&self) -> String {
+        match self {
+            Value::Global(n) | Value::Module(n) => n.to_string(),
+            Value::Call(c) => format!("<result of {}>", c.func),
+            Value::Str(_) => "<str>".to_string(),
+            Value::Bytes(_) => "<bytes>".to_string(),
+            Value::Tuple(..) => "<tuple>".to_string(),
+            Value::List => "<list>".to_string(),
+            Value::Dict => "<dict>".to_string(),
+            Value::Int(_) | Value::BigInt | Value::Bool(_) => "<int>".to_string(),
+            Value::Partial(_) => "<functools.partial object>".to_string(),
+            Value::AttrGetter(_) => "<operator.attrgetter object>".to_string(),
+            Value::MethodCaller(_) => "<operator.methodcaller object>".to_string(),
+            Value::PersId => "<persistent object>".to_string(),
+            _ => "<unknown>".to_string(),
+        }
+    }
+
+    /// A short printable preview of a string or bytes value.
+    pub fn preview(&self, max: usize) -> Option<String> {
+        let p = match self {
+            Value::Str(p) | Value::Bytes(p) => p,
+            _ => return None,
+        };
+        let mut s = String::new();
+        for ch in String::from_utf8_lossy(&p.data).chars() {
+            if s.len() >= max {
+                s.push('…');
+                return Some(s);
+            }
+            if ch.is_control() {
+                s.extend(ch.escape_default());
+            } else {
+                s.push(ch);
+            }
+        }
+        if !p.complete() {
+            s.push('…');
+        }
+        Some(s)
+    }
+}

@@ -1,0 +1,1 @@
+//! Static scanning of model files.
