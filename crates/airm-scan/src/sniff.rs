@@ -63,12 +63,13 @@ fn looks_like_text_pickle(head: &[u8]) -> bool {
         return false;
     }
     let r = pickle::analyse_bytes(head, 0, &pickle::PickleOptions::default());
-    let first_ok = r.streams.first().is_some_and(|s| s.opcodes >= 3);
+    let ops = r.streams.first().map_or(0, |s| s.opcodes);
     let damaged = r
         .incomplete
         .iter()
         .any(|i| !matches!(i, pickle::Incomplete::Truncated { .. }));
-    first_ok && !damaged
+    // A first opcode whose line is longer than the sniffed head also counts.
+    !damaged && (ops >= 3 || (ops >= 1 && head.len() >= SNIFF_LEN))
 }
 
 #[cfg(test)]

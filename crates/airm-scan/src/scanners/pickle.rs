@@ -201,14 +201,12 @@ pub(crate) fn pickle_findings(
         }
     }
     if !multi_stream_ok {
-        if report.streams.len() > 1 {
+        let complete = report.streams.iter().filter(|s| s.complete).count();
+        if complete > 1 {
             let s = report.streams.get(1).map_or(0, |s| s.start);
             out.push(
                 PickleTrailingData::finding(
-                    format!(
-                        "file holds {} pickle streams; the second starts at byte {s}",
-                        report.streams.len()
-                    ),
+                    format!("file holds {complete} pickle streams; the second starts at byte {s}"),
                     None,
                 )
                 .at(s)
