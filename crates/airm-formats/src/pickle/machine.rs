@@ -16,7 +16,7 @@ use super::names::{is_nested_loader, qualify};
 use super::report::{
     CallKind, CallSite, CallableRef, Incomplete, NestedPickle, PickleReport, RefKind, StreamInfo,
 };
-use super::value::{CallVal, Name, Payload, TupleVal, Value};
+use super::value::{CallVal, DictVal, Name, Payload, TupleVal, Value};
 use crate::source::{Source, SourceError};
 
 /// Caps and options of the machine.
@@ -160,6 +160,9 @@ struct Stream {
     memo_full: bool,
     protocol: Option<u8>,
     ops: u64,
+    /// Arrays of joblib's `NumpyArrayWrapper` follow their `BUILD` in the stream (set for
+    /// top-level streams, which `joblib.load` reads with its own unpickler).
+    joblib: bool,
 }
 
 struct Machine<'o> {
@@ -223,7 +226,10 @@ impl<'o> Machine<'o> {
                 break;
             }
             let extra = !self.report.streams.is_empty();
-            let mut st = Stream::default();
+            let mut st = Stream {
+                joblib: self.depth == 0,
+                ..Stream::default()
+            };
             let res = self.run_stream(&mut st, src, first, start);
             let end = src.offset();
             let complete = res.is_ok();
@@ -1039,7 +1045,7 @@ impl<'o> Machine<'o> {
                 self.push(st, v, off);
             }
             b']' => self.push(st, Value::List, off),
-            b'}' => self.push(st, Value::Dict, off),
+            b'}' => self.push(st, Value::Dict(Rc::default()), off),
             0x8f => self.push(st, Value::Set, off),
             b'l' => {
                 self.pop_mark(st)?;
@@ -1050,7 +1056,12 @@ impl<'o> Machine<'o> {
                 if items.len() % 2 != 0 && !st.degraded {
                     return corrupt("odd number of items for DICT");
                 }
-                self.push(st, Value::Dict, off);
+                let d = Rc::new(DictVal::default());
+                let mut it = items.into_iter();
+                while let (Some(k), Some(v)) = (it.next(), it.next()) {
+                    d.insert(&k, v, self.opts.max_items);
+                }
+                self.push(st, Value::Dict(d), off);
             }
             0x91 => {
                 self.pop_mark(st)?;
@@ -1065,20 +1076,30 @@ impl<'o> Machine<'o> {
                 self.top(st)?;
             }
             b's' => {
-                self.pop(st)?;
-                self.pop(st)?;
-                self.top(st)?;
+                let v = self.pop(st)?;
+                let k = self.pop(st)?;
+                if let Value::Dict(d) = self.top(st)? {
+                    d.insert(&k, v, self.opts.max_items);
+                }
             }
             b'u' => {
                 let items = self.pop_mark(st)?;
                 if items.len() % 2 != 0 && !st.degraded {
                     return corrupt("odd number of items for SETITEMS");
                 }
-                self.top(st)?;
+                if let Value::Dict(d) = self.top(st)? {
+                    let mut it = items.into_iter();
+                    while let (Some(k), Some(v)) = (it.next(), it.next()) {
+                        d.insert(&k, v, self.opts.max_items);
+                    }
+                }
             }
             b'b' => {
-                self.pop(st)?;
-                self.top(st)?;
+                let state = self.pop(st)?;
+                let obj = self.top(st)?;
+                if st.joblib && is_joblib_wrapper(&obj) {
+                    self.joblib_array(st, src, &state, off)?;
+                }
             }
             b'p' => {
                 let idx = Self::line_int(src)?;
@@ -1208,6 +1229,62 @@ impl<'o> Machine<'o> {
         Ok(false)
     }
 
+    /// Skips (or, for object arrays, analyses) the array data joblib writes right after a
+    /// `NumpyArrayWrapper`'s `BUILD`.
+    fn joblib_array(
+        &mut self,
+        st: &mut Stream,
+        src: &mut Source<'_>,
+        state: &Value,
+        off: u64,
+    ) -> Result<(), Halt> {
+        let Value::Dict(d) = state else {
+            return corrupt("joblib NumpyArrayWrapper without a state dict");
+        };
+        let dtype = match d.get("dtype") {
+            Some(Value::Call(c)) if c.func.as_str() == "numpy.dtype" => {
+                c.args.first().and_then(Value::as_str)
+            }
+            _ => None,
+        };
+        let Some(dtype) = dtype else {
+            return corrupt("cannot determine the dtype of a joblib array");
+        };
+        let Some((object, itemsize)) = dtype_itemsize(&dtype) else {
+            return corrupt(format!("unsupported joblib array dtype {dtype:?}"));
+        };
+        if object {
+            // An object array is written as a complete pickle stream in place.
+            let start = src.offset();
+            let Some(first) = src.next_byte()? else {
+                return Err(Halt::Eof);
+            };
+            let mut inner = Stream::default();
+            let _ = st;
+            return self
+                .run_stream(&mut inner, src, first, start)
+                .map_err(|(_, h)| h);
+        }
+        let count = match d.get("shape") {
+            Some(Value::Tuple(t)) => t.items.iter().try_fold(1u64, |acc, v| {
+                v.as_int()
+                    .and_then(|x| u64::try_from(x).ok())
+                    .and_then(|x| acc.checked_mul(x))
+            }),
+            _ => None,
+        };
+        let Some(bytes) = count.and_then(|c| c.checked_mul(itemsize)) else {
+            return corrupt("cannot determine the shape of a joblib array");
+        };
+        if matches!(d.get("numpy_array_alignment_bytes"), Some(v) if !matches!(v, Value::None)) {
+            let [pad] = src.array::<1>()?;
+            src.take(u64::from(pad), 0)?;
+        }
+        let _ = off;
+        src.take(bytes, 0)?;
+        Ok(())
+    }
+
     fn text_value(&mut self, data: Vec<u8>, complete: bool, raw_len: u64, end: u64) -> Value {
         let len = if complete {
             data.len() as u64
@@ -1222,6 +1299,32 @@ impl<'o> Machine<'o> {
             nested: None,
             recorded: Default::default(),
         }))
+    }
+}
+
+fn is_joblib_wrapper(v: &Value) -> bool {
+    matches!(v, Value::Call(c) if matches!(c.func.as_str(),
+        "joblib.numpy_pickle.NumpyArrayWrapper"
+            | "sklearn.externals.joblib.numpy_pickle.NumpyArrayWrapper"))
+}
+
+/// `(is object, item size)` of a NumPy dtype string such as `f8`, `<i4`, `U10` or `O8`.
+fn dtype_itemsize(s: &str) -> Option<(bool, u64)> {
+    let s = s.trim_start_matches(['<', '>', '=', '|']);
+    let mut chars = s.chars();
+    let kind = chars.next()?;
+    let digits: String = chars.take_while(char::is_ascii_digit).collect();
+    let n: u64 = if digits.is_empty() {
+        0
+    } else {
+        digits.parse().ok()?
+    };
+    match kind {
+        'O' => Some((true, 8)),
+        '?' => Some((false, 1)),
+        'U' => Some((false, n.checked_mul(4)?)),
+        'b' | 'i' | 'u' | 'f' | 'c' | 'm' | 'M' | 'S' | 'a' | 'V' if n > 0 => Some((false, n)),
+        _ => None,
     }
 }
 

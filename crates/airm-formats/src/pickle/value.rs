@@ -5,7 +5,7 @@
 //! markers, so memory stays bounded whatever the pickle builds. Nesting depth is capped so
 //! that dropping a value never recurses deeply.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use super::report::PickleReport;
@@ -49,6 +49,37 @@ pub(crate) struct TupleVal {
     pub depth: u16,
 }
 
+/// Depth assigned to every dict (its entries are flat, so at most this deep).
+pub(crate) const DICT_DEPTH: u16 = 3;
+
+/// A dict's kept entries.
+#[derive(Debug, Default)]
+pub(crate) struct DictVal {
+    pub items: RefCell<Vec<(String, Value)>>,
+}
+
+impl DictVal {
+    /// The value kept under `key`.
+    pub fn get(&self, key: &str) -> Option<Value> {
+        let items = self.items.try_borrow().ok()?;
+        items.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone())
+    }
+
+    /// Keeps `key: value` if it is flat and there is room.
+    pub fn insert(&self, key: &Value, value: Value, cap: usize) {
+        let (Some(k), true) = (key.as_str(), value.is_flat()) else {
+            return;
+        };
+        if let Ok(mut items) = self.items.try_borrow_mut() {
+            if let Some(slot) = items.iter_mut().find(|(x, _)| *x == k) {
+                slot.1 = value;
+            } else if items.len() < cap {
+                items.push((k, value));
+            }
+        }
+    }
+}
+
 /// The result of a call, kept with its arguments.
 #[derive(Debug)]
 pub(crate) struct CallVal {
@@ -71,7 +102,9 @@ pub(crate) enum Value {
     Bytes(Rc<Payload>),
     Tuple(Rc<TupleVal>),
     List,
-    Dict,
+    /// A dict; keeps up to a few `str`-keyed entries whose values are flat (see
+    /// [`Value::is_flat`]), so dicts never nest and never form cycles.
+    Dict(Rc<DictVal>),
     Set,
     /// A callable or other object obtained by name: `module.qualname`.
     Global(Name),
@@ -98,7 +131,21 @@ impl Value {
         match self {
             Value::Tuple(t) => t.depth,
             Value::Call(c) | Value::Partial(c) | Value::MethodCaller(c) => c.depth,
+            Value::Dict(_) => DICT_DEPTH,
             _ => 0,
+        }
+    }
+
+    /// Whether the value may be kept inside a dict: scalars, names, flat tuples and
+    /// shallow call results (like `numpy.dtype('f8')`).
+    pub fn is_flat(&self) -> bool {
+        match self {
+            Value::Tuple(t) => t.depth <= 1,
+            Value::Call(c) => c.depth <= 2,
+            Value::Dict(_) | Value::Partial(_) | Value::MethodCaller(_) | Value::AttrGetter(_) => {
+                false
+            }
+            _ => true,
         }
     }
 
@@ -128,7 +175,7 @@ impl Value {
             Value::Bytes(_) => "<bytes>".to_string(),
             Value::Tuple(..) => "<tuple>".to_string(),
             Value::List => "<list>".to_string(),
-            Value::Dict => "<dict>".to_string(),
+            Value::Dict(_) => "<dict>".to_string(),
             Value::Int(_) | Value::BigInt | Value::Bool(_) => "<int>".to_string(),
             Value::Partial(_) => "<functools.partial object>".to_string(),
             Value::AttrGetter(_) => "<operator.attrgetter object>".to_string(),

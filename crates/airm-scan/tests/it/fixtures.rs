@@ -252,3 +252,59 @@ pub fn safetensors(header: &str, data: usize) -> Vec<u8> {
     v.extend(std::iter::repeat_n(0u8, data));
     v
 }
+
+/// A joblib file (`joblib.dump`) holding one array: the `NumpyArrayWrapper` pickle with
+/// the raw array bytes right after its `BUILD`. `dtype` is e.g. `f8` or `O8`; `data` are
+/// the bytes joblib writes (raw values, or a whole pickle for object arrays).
+pub fn joblib_array(dtype: &str, shape: &[i32], data: &[u8]) -> Vec<u8> {
+    let mut w = W::proto(4)
+        .global("sklearn.linear_model._logistic", "LogisticRegression")
+        .empty_tuple()
+        .newobj()
+        .empty_dict()
+        .str("coef_")
+        .global("joblib.numpy_pickle", "NumpyArrayWrapper")
+        .empty_tuple()
+        .newobj()
+        .empty_dict()
+        .mark()
+        .str("subclass")
+        .global("numpy", "ndarray")
+        .str("shape")
+        .mark();
+    for d in shape {
+        w = w.int(*d);
+    }
+    w = w
+        .tuple()
+        .str("order")
+        .str("C")
+        .str("dtype")
+        .global("numpy", "dtype")
+        .str(dtype)
+        .op(0x89)
+        .op(0x88)
+        .tuple_n(3)
+        .reduce()
+        .mark()
+        .int(3)
+        .str("<")
+        .none()
+        .none()
+        .none()
+        .int(-1)
+        .int(-1)
+        .int(0)
+        .tuple()
+        .build()
+        .str("allow_mmap")
+        .op(0x88);
+    if !dtype.starts_with('O') {
+        w = w.str("numpy_array_alignment_bytes").int(16);
+    }
+    w = w.op(b'u').build();
+    if !dtype.starts_with('O') {
+        w = w.raw(&[3, 0xff, 0xff, 0xff]);
+    }
+    w.raw(data).setitem().build().stop()
+}

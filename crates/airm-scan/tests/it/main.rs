@@ -98,6 +98,28 @@ fn numeric_npy_and_npz_are_clean() {
     assert_eq!(r.format, Format::NumpyZip);
 }
 
+#[test]
+fn joblib_arrays_are_skipped_or_analysed() {
+    // Raw array bytes that look like pickle opcodes are data, not code.
+    let data: Vec<u8> = b"cos\nsystem\n(S'x'\ntR."
+        .iter()
+        .cycle()
+        .take(48)
+        .copied()
+        .collect();
+    let r = assert_clean(&joblib_array("f8", &[2, 3], &data));
+    assert_eq!(r.format, Format::Pickle);
+    assert_clean(&joblib_array("<i4", &[3], &[0u8; 12]));
+    // An object array is a pickle stream in place, and it runs on load.
+    let evil = W::proto(2).call_global("os", "system", &["true"]).stop();
+    assert_malicious(&joblib_array("O8", &[1], &evil), "os.system");
+    let ok = W::proto(2).mark().str("a").op(b'l').stop();
+    assert_clean(&joblib_array("O8", &[1], &ok));
+    // Wrong size: the stream is damaged, never clean.
+    let r = scan(&joblib_array("f8", &[2, 3], &data[..40]));
+    assert_ne!(r.verdict, Verdict::Clean);
+}
+
 // ----- malicious pickles ---------------------------------------------------------------
 
 #[test]
