@@ -98,6 +98,22 @@ impl<'a> Source<'a> {
         Ok(out)
     }
 
+    /// Fills `out` exactly.
+    pub(crate) fn fill_exact(&mut self, out: &mut [u8]) -> Result<(), SourceError> {
+        let n = out.len();
+        if self.pos + n <= self.end {
+            if let Some(s) = self.buf.get(self.pos..self.pos + n) {
+                out.copy_from_slice(s);
+                self.pos += n;
+                return Ok(());
+            }
+        }
+        for slot in out.iter_mut() {
+            *slot = self.next_byte()?.ok_or(SourceError::Eof)?;
+        }
+        Ok(())
+    }
+
     /// Reads `len` bytes, keeping at most `keep` of them. Returns the kept prefix; fails with
     /// `Eof` if the input ends before `len` bytes.
     pub(crate) fn take(&mut self, len: u64, keep: usize) -> Result<Vec<u8>, SourceError> {

@@ -16,7 +16,7 @@ use super::names::{is_nested_loader, qualify};
 use super::report::{
     CallKind, CallSite, CallableRef, Incomplete, NestedPickle, PickleReport, RefKind, StreamInfo,
 };
-use super::value::{CallVal, DictVal, Name, Payload, TupleVal, Value};
+use super::value::{CallVal, DictVal, Name, Payload, ShortStr, TupleVal, Value, SHORT};
 use crate::source::{Source, SourceError};
 
 /// Caps and options of the machine.
@@ -105,11 +105,35 @@ fn corrupt<T>(msg: impl Into<String>) -> Result<T, Halt> {
     Err(Halt::Corrupt(msg.into()))
 }
 
-/// Memo: dense for `MEMOIZE`-style indices, sparse otherwise, with a shared entry cap.
+/// Memo: dense for `MEMOIZE`-style indices, sparse otherwise. Past `cap` entries only
+/// cheap values (no heap of their own: names, numbers, short strings) are kept, up to `cap`
+/// more; other entries are dropped, and reading a dropped entry back is reported as a cap
+/// hit at that point.
 #[derive(Default)]
 struct Memo {
     dense: Vec<Value>,
     sparse: HashMap<u64, Value>,
+    overflow: usize,
+    dropped: bool,
+}
+
+fn cheap(v: &Value) -> bool {
+    matches!(
+        v,
+        Value::None
+            | Value::Bool(_)
+            | Value::Int(_)
+            | Value::BigInt
+            | Value::Float
+            | Value::Short(_)
+            | Value::Global(_)
+            | Value::Module(_)
+            | Value::List
+            | Value::Set
+            | Value::PersId
+            | Value::Buffer
+            | Value::Unknown
+    )
 }
 
 impl Memo {
@@ -117,7 +141,7 @@ impl Memo {
         self.dense.len() + self.sparse.len()
     }
 
-    /// `false` when the cap prevents storing.
+    /// `false` when the entry was dropped.
     fn put(&mut self, idx: u64, v: Value, cap: usize) -> bool {
         if let Some(slot) = usize::try_from(idx)
             .ok()
@@ -131,6 +155,12 @@ impl Memo {
             return true;
         }
         if self.len() >= cap {
+            if self.overflow < cap && cheap(&v) {
+                self.overflow += 1;
+                self.sparse.insert(idx, v);
+                return true;
+            }
+            self.dropped = true;
             return false;
         }
         if idx == self.dense.len() as u64 {
@@ -157,7 +187,6 @@ struct Stream {
     memo: Memo,
     /// A cap was hit: stack underflow and memo misses are tolerated.
     degraded: bool,
-    memo_full: bool,
     protocol: Option<u8>,
     ops: u64,
     /// Arrays of joblib's `NumpyArrayWrapper` follow their `BUILD` in the stream (set for
@@ -359,17 +388,17 @@ impl<'o> Machine<'o> {
 
     fn memo_put(&mut self, st: &mut Stream, idx: u64, off: u64) -> Result<(), Halt> {
         let v = self.top(st)?;
-        if !st.memo.put(idx, v, self.opts.max_memo) && !st.memo_full {
-            st.memo_full = true;
-            st.degraded = true;
-            self.cap(off, "max-memo");
-        }
+        let _ = (st.memo.put(idx, v, self.opts.max_memo), off);
         Ok(())
     }
 
     fn memo_get(&mut self, st: &mut Stream, idx: u64, off: u64) -> Result<(), Halt> {
         let v = match st.memo.get(idx) {
             Some(v) => v,
+            None if st.memo.dropped => {
+                self.cap(off, "max-memo");
+                Value::Unknown
+            }
             None if st.degraded => Value::Unknown,
             None => return corrupt(format!("memo value not found at index {idx}")),
         };
@@ -447,6 +476,14 @@ impl<'o> Machine<'o> {
         is_bytes: bool,
         off: u64,
     ) -> Result<Value, Halt> {
+        if !is_bytes && len <= SHORT as u64 {
+            let mut buf = [0u8; SHORT];
+            let n = len as usize;
+            src.fill_exact(buf.get_mut(..n).unwrap_or(&mut []))?;
+            if let Some(s) = ShortStr::new(buf.get(..n).unwrap_or(&[])) {
+                return Ok(Value::Short(s));
+            }
+        }
         let offset = src.offset();
         let over_budget = self.budget_used >= self.opts.payload_budget;
         if over_budget && !self.budget_noted && len > NAME_KEEP as u64 {
@@ -555,7 +592,7 @@ impl<'o> Machine<'o> {
         }
         let mut items = items;
         items.truncate(self.opts.max_items);
-        Value::Tuple(Rc::new(TupleVal { items, depth }))
+        Value::Tuple(Rc::new(TupleVal::new(items, depth)))
     }
 
     fn call_val(&self, func: Name, args: Vec<Value>) -> Rc<CallVal> {
@@ -582,7 +619,7 @@ impl<'o> Machine<'o> {
 
     fn args_of(v: Value) -> Vec<Value> {
         match v {
-            Value::Tuple(t) => t.items.clone(),
+            Value::Tuple(t) => t.items().to_vec(),
             Value::Unknown => vec![Value::Unknown],
             _ => Vec::new(),
         }
@@ -754,10 +791,15 @@ impl<'o> Machine<'o> {
 
     /// `str` → `bytes` the way `_codecs.encode(s, 'latin1')` does, keeping nested analysis.
     fn encode_bytes(&mut self, v: Option<&Value>, off: u64) -> Option<Value> {
-        match v {
-            Some(Value::Bytes(p)) => Some(Value::Bytes(p.clone())),
-            Some(Value::Str(p)) if p.complete() => {
-                let text = String::from_utf8_lossy(&p.data);
+        let (raw, at): (&[u8], u64) = match v {
+            Some(Value::Bytes(p)) => return Some(Value::Bytes(p.clone())),
+            Some(Value::Str(p)) if p.complete() => (&p.data, p.offset),
+            Some(Value::Short(s)) => (s.bytes(), off),
+            _ => return None,
+        };
+        {
+            {
+                let text = String::from_utf8_lossy(raw);
                 let data: Vec<u8> = if text.chars().all(|c| (c as u32) < 256) {
                     text.chars().map(|c| c as u32 as u8).collect()
                 } else {
@@ -765,22 +807,20 @@ impl<'o> Machine<'o> {
                 };
                 let nested = if looks_like_pickle(&data) && self.depth < self.opts.max_nested_depth
                 {
-                    Some(Rc::new(self.analyse_nested(&data, p.offset)))
+                    Some(Rc::new(self.analyse_nested(&data, at)))
                 } else {
                     None
                 };
-                let _ = off;
                 let np = Rc::new(Payload {
                     len: data.len() as u64,
                     data,
-                    offset: p.offset,
+                    offset: at,
                     nested,
                     recorded: Default::default(),
                 });
                 self.note_embedded(&np);
                 Some(Value::Bytes(np))
             }
-            _ => None,
         }
     }
 
@@ -792,7 +832,7 @@ impl<'o> Machine<'o> {
             Value::Bytes(p) => Some(p.clone()),
             Value::Str(p) => Some(p.clone()),
             Value::Tuple(t) => t
-                .items
+                .items()
                 .iter()
                 .find_map(|i| Self::find_payload(i, depth + 1)),
             Value::Call(c) => c.args.iter().find_map(|i| Self::find_payload(i, depth + 1)),
@@ -1146,8 +1186,8 @@ impl<'o> Machine<'o> {
                         Value::Global(self.global(&m, &n, RefKind::StackGlobal, off))
                     }
                     _ if st.degraded
-                        || matches!(module, Value::Unknown | Value::Str(_))
-                            && matches!(name, Value::Unknown | Value::Str(_)) =>
+                        || matches!(module, Value::Unknown | Value::Str(_) | Value::Short(_))
+                            && matches!(name, Value::Unknown | Value::Str(_) | Value::Short(_)) =>
                     {
                         self.unresolved(off, "the names of a STACK_GLOBAL");
                         self.record_ref("<unresolved>", RefKind::StackGlobal, off, None);
@@ -1266,7 +1306,7 @@ impl<'o> Machine<'o> {
                 .map_err(|(_, h)| h);
         }
         let count = match d.get("shape") {
-            Some(Value::Tuple(t)) => t.items.iter().try_fold(1u64, |acc, v| {
+            Some(Value::Tuple(t)) => t.items().iter().try_fold(1u64, |acc, v| {
                 v.as_int()
                     .and_then(|x| u64::try_from(x).ok())
                     .and_then(|x| acc.checked_mul(x))
@@ -1286,6 +1326,11 @@ impl<'o> Machine<'o> {
     }
 
     fn text_value(&mut self, data: Vec<u8>, complete: bool, raw_len: u64, end: u64) -> Value {
+        if complete {
+            if let Some(s) = ShortStr::new(&data) {
+                return Value::Short(s);
+            }
+        }
         let len = if complete {
             data.len() as u64
         } else {

@@ -278,6 +278,22 @@ fn memo_cap_is_reported_and_analysis_continues() {
         max_memo: 10,
         ..Default::default()
     };
+    // Cheap values past the cap are kept; nothing read back was lost.
+    let r = analyse_bytes(&b, 0, &opts);
+    assert!(r.is_complete(), "{:?}", r.incomplete);
+    assert_eq!(callees(&r), ["os.system"]);
+    // Entries with heap past both caps are dropped; reading one back is a cap hit.
+    let mut w = PickleWriter::proto(4).mark();
+    for i in 0..40 {
+        w = w.str(&format!("a long string number {i}")).memoize();
+    }
+    let b = w
+        .op(b'l')
+        .op(b'j')
+        .raw(&39u32.to_le_bytes())
+        .pop()
+        .call_global("os", "system", &["x"])
+        .stop();
     let r = analyse_bytes(&b, 0, &opts);
     assert!(r
         .incomplete

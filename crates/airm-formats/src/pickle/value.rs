@@ -42,11 +42,69 @@ impl Payload {
 /// A shared name (thin pointer keeps `Value` at 16 bytes).
 pub(crate) type Name = Rc<String>;
 
+/// Tuple items: up to three inline (one allocation per tuple), more on the heap.
+#[derive(Debug)]
+pub(crate) enum Items {
+    Inline(u8, [Value; 3]),
+    Heap(Vec<Value>),
+}
+
 /// A tuple with its nesting depth.
 #[derive(Debug)]
 pub(crate) struct TupleVal {
-    pub items: Vec<Value>,
+    pub items: Items,
     pub depth: u16,
+}
+
+impl TupleVal {
+    pub fn new(mut items: Vec<Value>, depth: u16) -> Self {
+        let items = if items.len() <= 3 {
+            let n = items.len() as u8;
+            let mut arr = [Value::None, Value::None, Value::None];
+            for (slot, v) in arr.iter_mut().zip(items.drain(..)) {
+                *slot = v;
+            }
+            Items::Inline(n, arr)
+        } else {
+            Items::Heap(items)
+        };
+        TupleVal { items, depth }
+    }
+
+    pub fn items(&self) -> &[Value] {
+        match &self.items {
+            Items::Inline(n, arr) => arr.get(..usize::from(*n)).unwrap_or(&[]),
+            Items::Heap(v) => v,
+        }
+    }
+}
+
+/// A `str` of at most [`SHORT`] bytes, stored inside the value (no allocation).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ShortStr {
+    len: u8,
+    buf: [u8; SHORT],
+}
+
+/// Longest [`ShortStr`].
+pub(crate) const SHORT: usize = 14;
+
+impl ShortStr {
+    pub fn new(b: &[u8]) -> Option<Self> {
+        if b.len() > SHORT {
+            return None;
+        }
+        let mut buf = [0u8; SHORT];
+        buf.get_mut(..b.len())?.copy_from_slice(b);
+        Some(ShortStr {
+            len: b.len() as u8,
+            buf,
+        })
+    }
+
+    pub fn bytes(&self) -> &[u8] {
+        self.buf.get(..usize::from(self.len)).unwrap_or(&[])
+    }
 }
 
 /// Depth assigned to every dict (its entries are flat, so at most this deep).
@@ -99,6 +157,8 @@ pub(crate) enum Value {
     BigInt,
     Float,
     Str(Rc<Payload>),
+    /// A short `str`, inline.
+    Short(ShortStr),
     Bytes(Rc<Payload>),
     Tuple(Rc<TupleVal>),
     List,
@@ -153,6 +213,7 @@ impl Value {
     pub fn as_str(&self) -> Option<String> {
         match self {
             Value::Str(p) => p.text(),
+            Value::Short(s) => Some(String::from_utf8_lossy(s.bytes()).into_owned()),
             _ => None,
         }
     }
@@ -171,7 +232,7 @@ impl Value {
         match self {
             Value::Global(n) | Value::Module(n) => n.to_string(),
             Value::Call(c) => format!("<result of {}>", c.func),
-            Value::Str(_) => "<str>".to_string(),
+            Value::Str(_) | Value::Short(_) => "<str>".to_string(),
             Value::Bytes(_) => "<bytes>".to_string(),
             Value::Tuple(..) => "<tuple>".to_string(),
             Value::List => "<list>".to_string(),
@@ -187,12 +248,13 @@ impl Value {
 
     /// A short printable preview of a string or bytes value.
     pub fn preview(&self, max: usize) -> Option<String> {
-        let p = match self {
-            Value::Str(p) | Value::Bytes(p) => p,
+        let (data, complete) = match self {
+            Value::Str(p) | Value::Bytes(p) => (&p.data[..], p.complete()),
+            Value::Short(s) => (s.bytes(), true),
             _ => return None,
         };
         let mut s = String::new();
-        for ch in String::from_utf8_lossy(&p.data).chars() {
+        for ch in String::from_utf8_lossy(data).chars() {
             if s.len() >= max {
                 s.push('…');
                 return Some(s);
@@ -203,9 +265,26 @@ impl Value {
                 s.push(ch);
             }
         }
-        if !p.complete() {
+        if !complete {
             s.push('…');
         }
         Some(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn value_is_two_words() {
+        assert_eq!(std::mem::size_of::<Value>(), 16);
+        let s = ShortStr::new(b"torch._utils").unwrap();
+        assert_eq!(Value::Short(s).as_str().as_deref(), Some("torch._utils"));
+        assert!(ShortStr::new(&[b'x'; 15]).is_none());
+        let t = TupleVal::new(vec![Value::Int(1), Value::Int(2)], 1);
+        assert_eq!(t.items().len(), 2);
+        let t = TupleVal::new(vec![Value::None; 5], 1);
+        assert_eq!(t.items().len(), 5);
     }
 }

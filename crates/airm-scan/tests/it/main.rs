@@ -438,10 +438,12 @@ fn truncated_and_corrupt_are_never_clean() {
 #[test]
 fn cap_reached_is_unknown() {
     let mut w = W::proto(4).mark();
-    for _ in 0..100 {
-        w = w.none().memoize();
+    for i in 0..100 {
+        w = w
+            .str(&format!("a string longer than fourteen bytes {i}"))
+            .memoize();
     }
-    let b = w.op(b'l').stop();
+    let b = w.op(b'l').op(b'j').raw(&99u32.to_le_bytes()).pop().stop();
     let cfg = ScanConfig {
         max_memo: 10,
         ..Default::default()
@@ -585,15 +587,16 @@ fn findings_convert_to_core_findings() {
 
 #[test]
 fn huge_memo_and_long_string_finish_quickly() {
-    // 10 million memo entries: NONE, MEMOIZE, POP repeated.
-    let mut b = vec![0x80, 4, b'N'];
-    for _ in 0..10_000_000 {
-        b.extend_from_slice(&[0x94]);
-    }
-    b.push(b'.');
+    // 10 million memo entries of an empty dict, one of the last read back.
+    let mut b = vec![0x80, 4, b'}'];
+    b.extend(std::iter::repeat_n(0x94, 10_000_000));
+    b.extend_from_slice(&[b'j']);
+    b.extend_from_slice(&9_999_999u32.to_le_bytes());
+    b.extend_from_slice(b"0.");
     let t = std::time::Instant::now();
     let r = scan(&b);
-    assert_eq!(r.verdict, Verdict::Unknown);
+    assert_eq!(r.verdict, Verdict::Unknown, "{:#?}", r.findings);
+    assert!(r.findings[0].message.contains("max-memo"));
     assert!(t.elapsed().as_secs() < 20);
     // A 256 MiB single-line protocol 0 string.
     let mut s = b"S'".to_vec();
