@@ -53,7 +53,7 @@ impl Default for PickleOptions {
             max_memo: 1_000_000,
             max_stack: 500_000,
             keep_payload: 64 * 1024,
-            payload_budget: 64 * 1024 * 1024,
+            payload_budget: 48 * 1024 * 1024,
             max_streams: 256,
             stop_after_streams: None,
             max_nested_depth: 4,
@@ -204,9 +204,13 @@ struct Machine<'o> {
     budget_used: u64,
     budget_noted: bool,
     records_noted: bool,
+    /// Offset of the opcode being executed.
+    at: u64,
 }
 
 const NAME_KEEP: usize = 64;
+/// Most entries kept per dict.
+const DICT_ITEMS: usize = 8;
 
 impl<'o> Machine<'o> {
     fn new(opts: &'o PickleOptions, depth: u8) -> Self {
@@ -225,6 +229,7 @@ impl<'o> Machine<'o> {
             budget_used: 0,
             budget_noted: false,
             records_noted: false,
+            at: 0,
         }
     }
 
@@ -317,6 +322,7 @@ impl<'o> Machine<'o> {
 
     // ----- stack helpers -------------------------------------------------------------
 
+    #[inline]
     fn push(&mut self, st: &mut Stream, v: Value, off: u64) {
         if st.stack.len() >= self.opts.max_stack {
             self.cap(off, "max-stack");
@@ -585,28 +591,54 @@ impl<'o> Machine<'o> {
         }
     }
 
-    fn make_tuple(&self, items: Vec<Value>) -> Value {
+    /// Charges `cost` bytes of kept values to the budget; `false` (and a cap hit) when
+    /// the budget is exhausted.
+    fn charge(&mut self, cost: u64, off: u64) -> bool {
+        if self.budget_used.saturating_add(cost) > self.opts.payload_budget {
+            if !self.budget_noted {
+                self.budget_noted = true;
+                self.cap(off.max(self.at), "payload-budget");
+            }
+            return false;
+        }
+        self.budget_used += cost;
+        true
+    }
+
+    fn make_tuple(&mut self, items: Vec<Value>) -> Value {
         let depth = 1 + items.iter().map(Value::depth).max().unwrap_or(0);
         if depth > self.opts.max_value_depth {
             return Value::Unknown;
         }
         let mut items = items;
         items.truncate(self.opts.max_items);
+        if items.len() > 3 && !self.charge(16 * items.len() as u64 + 48, 0) {
+            items.truncate(3);
+        }
         Value::Tuple(Rc::new(TupleVal::new(items, depth)))
     }
 
-    fn call_val(&self, func: Name, args: Vec<Value>) -> Rc<CallVal> {
+    fn call_val(&mut self, func: Name, args: Vec<Value>) -> Rc<CallVal> {
         let depth = 1 + args.iter().map(Value::depth).max().unwrap_or(0);
         let mut args = args;
         if depth > self.opts.max_value_depth {
             args.clear();
         }
         args.truncate(self.opts.max_items);
+        if args.len() > 3 && !self.charge(16 * args.len() as u64 + 64, 0) {
+            args.truncate(3);
+        }
         Rc::new(CallVal {
             func,
             args,
             depth: depth.min(self.opts.max_value_depth),
         })
+    }
+
+    fn dict_insert(&mut self, d: &DictVal, k: &Value, v: Value, off: u64) {
+        if d.len() < DICT_ITEMS && v.is_flat() && self.charge(96, off) {
+            d.insert(k, v, DICT_ITEMS);
+        }
     }
 
     fn global(&mut self, module: &str, name: &str, kind: RefKind, off: u64) -> Name {
@@ -905,6 +937,7 @@ impl<'o> Machine<'o> {
         op: u8,
         off: u64,
     ) -> Result<bool, Halt> {
+        self.at = off;
         match op {
             b'(' => {
                 if st.marks.len() >= self.opts.max_stack {
@@ -1099,7 +1132,7 @@ impl<'o> Machine<'o> {
                 let d = Rc::new(DictVal::default());
                 let mut it = items.into_iter();
                 while let (Some(k), Some(v)) = (it.next(), it.next()) {
-                    d.insert(&k, v, self.opts.max_items);
+                    self.dict_insert(&d, &k, v, off);
                 }
                 self.push(st, Value::Dict(d), off);
             }
@@ -1119,7 +1152,7 @@ impl<'o> Machine<'o> {
                 let v = self.pop(st)?;
                 let k = self.pop(st)?;
                 if let Value::Dict(d) = self.top(st)? {
-                    d.insert(&k, v, self.opts.max_items);
+                    self.dict_insert(&d, &k, v, off);
                 }
             }
             b'u' => {
@@ -1130,7 +1163,7 @@ impl<'o> Machine<'o> {
                 if let Value::Dict(d) = self.top(st)? {
                     let mut it = items.into_iter();
                     while let (Some(k), Some(v)) = (it.next(), it.next()) {
-                        d.insert(&k, v, self.opts.max_items);
+                        self.dict_insert(&d, &k, v, off);
                     }
                 }
             }

@@ -117,23 +117,36 @@ pub(crate) struct DictVal {
 }
 
 impl DictVal {
+    /// Entries kept.
+    pub fn len(&self) -> usize {
+        self.items.try_borrow().map_or(usize::MAX, |i| i.len())
+    }
+
     /// The value kept under `key`.
     pub fn get(&self, key: &str) -> Option<Value> {
         let items = self.items.try_borrow().ok()?;
         items.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone())
     }
 
-    /// Keeps `key: value` if it is flat and there is room.
+    /// Keeps `key: value` if it is flat and there is room (updates past the cap are
+    /// ignored: only the first entries of a dict matter for resolution).
     pub fn insert(&self, key: &Value, value: Value, cap: usize) {
-        let (Some(k), true) = (key.as_str(), value.is_flat()) else {
+        if !value.is_flat() {
+            return;
+        }
+        let Ok(mut items) = self.items.try_borrow_mut() else {
             return;
         };
-        if let Ok(mut items) = self.items.try_borrow_mut() {
-            if let Some(slot) = items.iter_mut().find(|(x, _)| *x == k) {
-                slot.1 = value;
-            } else if items.len() < cap {
-                items.push((k, value));
-            }
+        if items.len() >= cap {
+            return;
+        }
+        let Some(k) = key.as_str() else {
+            return;
+        };
+        if let Some(slot) = items.iter_mut().find(|(x, _)| *x == k) {
+            slot.1 = value;
+        } else {
+            items.push((k, value));
         }
     }
 }

@@ -590,7 +590,7 @@ fn huge_memo_and_long_string_finish_quickly() {
     // 10 million memo entries of an empty dict, one of the last read back.
     let mut b = vec![0x80, 4, b'}'];
     b.extend(std::iter::repeat_n(0x94, 10_000_000));
-    b.extend_from_slice(&[b'j']);
+    b.extend_from_slice(b"j");
     b.extend_from_slice(&9_999_999u32.to_le_bytes());
     b.extend_from_slice(b"0.");
     let t = std::time::Instant::now();
