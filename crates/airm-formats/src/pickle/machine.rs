@@ -16,7 +16,7 @@ use super::names::{is_nested_loader, qualify};
 use super::report::{
     CallKind, CallSite, CallableRef, Incomplete, NestedPickle, PickleReport, RefKind, StreamInfo,
 };
-use super::value::{CallVal, DictVal, Name, Payload, ShortStr, TupleVal, Value, SHORT};
+use super::value::{CallVal, DictVal, LiveBytes, Name, Payload, ShortStr, TupleVal, Value, SHORT};
 use crate::source::{Source, SourceError};
 
 /// Caps and options of the machine.
@@ -51,9 +51,9 @@ impl Default for PickleOptions {
     fn default() -> Self {
         PickleOptions {
             max_memo: 1_000_000,
-            max_stack: 500_000,
+            max_stack: 250_000,
             keep_payload: 64 * 1024,
-            payload_budget: 48 * 1024 * 1024,
+            payload_budget: 64 * 1024 * 1024,
             max_streams: 256,
             stop_after_streams: None,
             max_nested_depth: 4,
@@ -115,6 +115,29 @@ struct Memo {
     sparse: HashMap<u64, Value>,
     overflow: usize,
     dropped: bool,
+    /// Estimated heap bytes held by entries.
+    heap: u64,
+}
+
+/// Most estimated heap bytes the memo's entries may hold.
+const MEMO_HEAP: u64 = 64 * 1024 * 1024;
+
+/// A rough estimate of the heap a value holds on its own.
+fn heap_cost(v: &Value) -> u64 {
+    match v {
+        Value::Str(p) | Value::Bytes(p) => 96 + p.data.len() as u64,
+        Value::Tuple(t) => match &t.items {
+            super::value::Items::Inline(..) => 80,
+            super::value::Items::Heap(v) => 96 + 16 * v.len() as u64,
+        },
+        Value::Call(c) | Value::Partial(c) | Value::MethodCaller(c) => {
+            96 + 16 * c.args.len() as u64
+        }
+        Value::Dict(d) => 64 + 96 * d.len().min(64) as u64,
+        Value::AttrGetter(_) => 64,
+        Value::Global(_) | Value::Module(_) => 48,
+        _ => 0,
+    }
 }
 
 fn cheap(v: &Value) -> bool {
@@ -154,8 +177,9 @@ impl Memo {
             *slot = v;
             return true;
         }
-        if self.len() >= cap {
-            if self.overflow < cap && cheap(&v) {
+        let cost = heap_cost(&v);
+        if self.len() >= cap || self.heap.saturating_add(cost) > MEMO_HEAP {
+            if self.overflow < cap / 2 && cheap(&v) {
                 self.overflow += 1;
                 self.sparse.insert(idx, v);
                 return true;
@@ -163,6 +187,7 @@ impl Memo {
             self.dropped = true;
             return false;
         }
+        self.heap += cost;
         if idx == self.dense.len() as u64 {
             self.dense.push(v);
         } else {
@@ -202,6 +227,8 @@ struct Machine<'o> {
     call_index: HashMap<(String, CallKind), usize>,
     ext: HashMap<i64, Name>,
     budget_used: u64,
+    /// Payload bytes currently kept (shared with nested machines).
+    live: LiveBytes,
     budget_noted: bool,
     records_noted: bool,
     /// Offset of the opcode being executed.
@@ -227,6 +254,7 @@ impl<'o> Machine<'o> {
             call_index: HashMap::new(),
             ext,
             budget_used: 0,
+            live: LiveBytes::default(),
             budget_noted: false,
             records_noted: false,
             at: 0,
@@ -491,10 +519,15 @@ impl<'o> Machine<'o> {
             }
         }
         let offset = src.offset();
-        let over_budget = self.budget_used >= self.opts.payload_budget;
-        if over_budget && !self.budget_noted && len > NAME_KEEP as u64 {
-            self.budget_noted = true;
-            self.cap(off, "payload-budget");
+        let over_budget = self.live.get() >= self.opts.payload_budget;
+        if over_budget {
+            // Past the budget long payloads are skipped unkept; using one is unresolved.
+            if !self.budget_noted {
+                self.budget_noted = true;
+                self.cap(off, "payload-budget");
+            }
+            src.take(len, 0)?;
+            return Ok(Value::Unknown);
         }
         let keep = if over_budget {
             NAME_KEEP
@@ -511,6 +544,7 @@ impl<'o> Machine<'o> {
                 let report = {
                     let mut chained = (&head[..]).chain(&mut lim);
                     let mut inner = Machine::new(self.opts, self.depth + 1);
+                    inner.live = self.live.clone();
                     let mut isrc = Source::new(&mut chained, offset);
                     inner.run(&mut isrc);
                     inner.report
@@ -528,7 +562,7 @@ impl<'o> Machine<'o> {
         } else {
             src.take(len, keep)?
         };
-        self.budget_used += data.len() as u64 + 64;
+        let live = self.live.charge(data.len() as u64 + 112);
         if nested.is_none()
             && is_bytes
             && data.len() as u64 == len
@@ -543,6 +577,7 @@ impl<'o> Machine<'o> {
             offset,
             nested,
             recorded: Default::default(),
+            live,
         });
         self.note_embedded(&p);
         Ok(if is_bytes {
@@ -554,6 +589,7 @@ impl<'o> Machine<'o> {
 
     fn analyse_nested(&self, data: &[u8], offset: u64) -> PickleReport {
         let mut inner = Machine::new(self.opts, self.depth + 1);
+        inner.live = self.live.clone();
         let mut r = data;
         let mut isrc = Source::new(&mut r, offset);
         inner.run(&mut isrc);
@@ -843,7 +879,9 @@ impl<'o> Machine<'o> {
                 } else {
                     None
                 };
+                let live = self.live.charge(data.len() as u64 + 112);
                 let np = Rc::new(Payload {
+                    live,
                     len: data.len() as u64,
                     data,
                     offset: at,
@@ -1369,8 +1407,9 @@ impl<'o> Machine<'o> {
         } else {
             raw_len.max(data.len() as u64 + 1)
         };
-        self.budget_used += data.len() as u64 + 64;
+        let live = self.live.charge(data.len() as u64 + 112);
         Value::Str(Rc::new(Payload {
+            live,
             data,
             len,
             offset: end.saturating_sub(raw_len + 1),

@@ -23,6 +23,42 @@ pub(crate) struct Payload {
     pub nested: Option<Rc<PickleReport>>,
     /// Index in the report's nested list when it was recorded as embedded.
     pub recorded: Cell<Option<usize>>,
+    /// The live-bytes counter this payload is charged to (released on drop).
+    #[allow(dead_code)] // Held for its Drop.
+    pub live: Charged,
+}
+
+/// Bytes of payload currently kept, shared by a machine and its nested machines.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct LiveBytes(Rc<Cell<u64>>);
+
+impl LiveBytes {
+    pub fn get(&self) -> u64 {
+        self.0.get()
+    }
+
+    /// Charges `n` bytes; the returned handle releases them when dropped.
+    pub fn charge(&self, n: u64) -> Charged {
+        self.0.set(self.0.get().saturating_add(n));
+        Charged {
+            live: self.clone(),
+            n,
+        }
+    }
+}
+
+/// Bytes charged to a [`LiveBytes`], released on drop.
+#[derive(Debug)]
+pub(crate) struct Charged {
+    live: LiveBytes,
+    n: u64,
+}
+
+impl Drop for Charged {
+    fn drop(&mut self) {
+        let c = &self.live.0;
+        c.set(c.get().saturating_sub(self.n));
+    }
 }
 
 impl Payload {
