@@ -1,0 +1,15 @@
+//! Bounded, panic-free parsers of untrusted model files.
+//!
+//! Each parser reads through bounded buffers, caps sizes, depths and counts, and reports
+//! damage as data rather than panicking: a scanner must be able to say "analysis
+//! incomplete at byte N" about any input. Nothing here executes, imports or evaluates
+//! content. Parsers state facts; the rules that judge them live in `airm-scan`.
+
+mod error;
+pub mod gguf;
+pub mod npy;
+pub mod pickle;
+pub mod safetensors;
+mod source;
+
+pub use error::FormatError;

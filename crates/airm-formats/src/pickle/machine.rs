@@ -1,0 +1,1553 @@
+//! The symbolic pickle machine: executes opcodes of protocols 0–5 on symbolic values —
+//! stack, memo, marks, frames — and records every callable the real unpickler would import
+//! or call, without importing or calling anything.
+//!
+//! It reads through a bounded buffer, keeps only prefixes of long payloads, and caps the
+//! stack, memo, stored payload bytes, value depth and nesting of pickles in pickles. A cap
+//! hit is recorded as [`Incomplete::CapReached`] and the machine continues in a degraded
+//! mode that still records imports. Errors in the stream stop that stream the way Python
+//! would, after everything reached before the damage has been recorded.
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::rc::Rc;
+
+use super::names::{is_nested_loader, qualify};
+use super::report::{
+    CallKind, CallSite, CallableRef, Incomplete, NestedPickle, PickleReport, RefKind, StreamInfo,
+};
+use super::value::{CallVal, DictVal, LiveBytes, Name, Payload, ShortStr, TupleVal, Value, SHORT};
+use crate::source::{Source, SourceError};
+
+/// Caps and options of the machine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PickleOptions {
+    /// Most memo entries kept.
+    pub max_memo: usize,
+    /// Most stack items (all marks together).
+    pub max_stack: usize,
+    /// Payloads up to this length are kept whole (for names and nested pickles).
+    pub keep_payload: usize,
+    /// Total payload bytes kept per analysis; past it only short strings are kept.
+    pub payload_budget: u64,
+    /// Most streams analysed in one input.
+    pub max_streams: usize,
+    /// Stop after this many streams without looking at what follows (legacy PyTorch files
+    /// hold a fixed number of pickles followed by raw tensor data).
+    pub stop_after_streams: Option<usize>,
+    /// Deepest pickle-in-pickle analysed.
+    pub max_nested_depth: u8,
+    /// Most tuple items and call arguments kept per value.
+    pub max_items: usize,
+    /// Deepest nesting of kept tuples and call results.
+    pub max_value_depth: u16,
+    /// Most distinct references and calls recorded.
+    pub max_records: usize,
+    /// Extension registry entries known to the loading process (`code`, `module.name`).
+    pub extensions: Vec<(i64, String)>,
+}
+
+impl Default for PickleOptions {
+    fn default() -> Self {
+        PickleOptions {
+            max_memo: 1_000_000,
+            max_stack: 250_000,
+            keep_payload: 64 * 1024,
+            payload_budget: 64 * 1024 * 1024,
+            max_streams: 256,
+            stop_after_streams: None,
+            max_nested_depth: 4,
+            max_items: 64,
+            max_value_depth: 24,
+            max_records: 10_000,
+            extensions: Vec::new(),
+        }
+    }
+}
+
+/// Analyses every pickle stream in `reader`. Offsets in the report start at `start_offset`.
+/// Never fails: read errors and damage are recorded in the report.
+pub fn analyse(reader: &mut dyn Read, start_offset: u64, opts: &PickleOptions) -> PickleReport {
+    let mut m = Machine::new(opts, 0);
+    let mut src = Source::new(reader, start_offset);
+    m.run(&mut src);
+    m.report
+}
+
+/// Analyses a pickle held in memory.
+pub fn analyse_bytes(data: &[u8], start_offset: u64, opts: &PickleOptions) -> PickleReport {
+    let mut r = data;
+    analyse(&mut r, start_offset, opts)
+}
+
+/// Whether the bytes start like a protocol 2+ pickle.
+pub fn looks_like_pickle(data: &[u8]) -> bool {
+    matches!(data, [0x80, p, ..] if *p <= 5)
+}
+
+/// Why a stream stopped.
+enum Halt {
+    Eof,
+    Corrupt(String),
+    Io(String),
+}
+
+impl From<SourceError> for Halt {
+    fn from(e: SourceError) -> Self {
+        match e {
+            SourceError::Eof => Halt::Eof,
+            SourceError::Io(e) => Halt::Io(e.to_string()),
+        }
+    }
+}
+
+fn corrupt<T>(msg: impl Into<String>) -> Result<T, Halt> {
+    Err(Halt::Corrupt(msg.into()))
+}
+
+/// Memo: dense for `MEMOIZE`-style indices, sparse otherwise. Past `cap` entries only
+/// cheap values (no heap of their own: names, numbers, short strings) are kept, up to `cap`
+/// more; other entries are dropped, and reading a dropped entry back is reported as a cap
+/// hit at that point.
+#[derive(Default)]
+struct Memo {
+    dense: Vec<Value>,
+    sparse: HashMap<u64, Value>,
+    overflow: usize,
+    dropped: bool,
+    /// Estimated heap bytes held by entries.
+    heap: u64,
+}
+
+/// Most estimated heap bytes the memo's entries may hold.
+const MEMO_HEAP: u64 = 64 * 1024 * 1024;
+
+/// A rough estimate of the heap a value holds on its own.
+fn heap_cost(v: &Value) -> u64 {
+    match v {
+        Value::Str(p) | Value::Bytes(p) => 96 + p.data.len() as u64,
+        Value::Tuple(t) => match &t.items {
+            super::value::Items::Inline(..) => 80,
+            super::value::Items::Heap(v) => 96 + 16 * v.len() as u64,
+        },
+        Value::Call(c) | Value::Partial(c) | Value::MethodCaller(c) => {
+            96 + 16 * c.args.len() as u64
+        }
+        Value::Dict(d) => 64 + 96 * d.len().min(64) as u64,
+        Value::AttrGetter(_) => 64,
+        Value::Global(_) | Value::Module(_) => 48,
+        _ => 0,
+    }
+}
+
+fn cheap(v: &Value) -> bool {
+    matches!(
+        v,
+        Value::None
+            | Value::Bool(_)
+            | Value::Int(_)
+            | Value::BigInt
+            | Value::Float
+            | Value::Short(_)
+            | Value::Global(_)
+            | Value::Module(_)
+            | Value::List
+            | Value::Set
+            | Value::PersId
+            | Value::Buffer
+            | Value::Unknown
+    )
+}
+
+impl Memo {
+    fn len(&self) -> usize {
+        self.dense.len() + self.sparse.len()
+    }
+
+    /// `false` when the entry was dropped.
+    fn put(&mut self, idx: u64, v: Value, cap: usize) -> bool {
+        if let Some(slot) = usize::try_from(idx)
+            .ok()
+            .and_then(|i| self.dense.get_mut(i))
+        {
+            *slot = v;
+            return true;
+        }
+        if let Some(slot) = self.sparse.get_mut(&idx) {
+            *slot = v;
+            return true;
+        }
+        let cost = heap_cost(&v);
+        if self.len() >= cap || self.heap.saturating_add(cost) > MEMO_HEAP {
+            if self.overflow < cap / 2 && cheap(&v) {
+                self.overflow += 1;
+                self.sparse.insert(idx, v);
+                return true;
+            }
+            self.dropped = true;
+            return false;
+        }
+        self.heap += cost;
+        if idx == self.dense.len() as u64 {
+            self.dense.push(v);
+        } else {
+            self.sparse.insert(idx, v);
+        }
+        true
+    }
+
+    fn get(&self, idx: u64) -> Option<Value> {
+        usize::try_from(idx)
+            .ok()
+            .and_then(|i| self.dense.get(i))
+            .or_else(|| self.sparse.get(&idx))
+            .cloned()
+    }
+}
+
+#[derive(Default)]
+struct Stream {
+    stack: Vec<Value>,
+    marks: Vec<usize>,
+    memo: Memo,
+    /// A cap was hit: stack underflow and memo misses are tolerated.
+    degraded: bool,
+    protocol: Option<u8>,
+    ops: u64,
+    /// Arrays of joblib's `NumpyArrayWrapper` follow their `BUILD` in the stream (set for
+    /// top-level streams, which `joblib.load` reads with its own unpickler).
+    joblib: bool,
+}
+
+struct Machine<'o> {
+    opts: &'o PickleOptions,
+    depth: u8,
+    report: PickleReport,
+    ref_index: HashMap<(String, RefKind), usize>,
+    call_index: HashMap<(String, CallKind), usize>,
+    ext: HashMap<i64, Name>,
+    budget_used: u64,
+    /// Payload bytes currently kept (shared with nested machines).
+    live: LiveBytes,
+    budget_noted: bool,
+    records_noted: bool,
+    /// Offset of the opcode being executed.
+    at: u64,
+}
+
+const NAME_KEEP: usize = 64;
+/// Most entries kept per dict.
+const DICT_ITEMS: usize = 8;
+
+impl<'o> Machine<'o> {
+    fn new(opts: &'o PickleOptions, depth: u8) -> Self {
+        let ext = opts
+            .extensions
+            .iter()
+            .map(|(c, n)| (*c, Rc::new(n.clone())))
+            .collect();
+        Machine {
+            opts,
+            depth,
+            report: PickleReport::default(),
+            ref_index: HashMap::new(),
+            call_index: HashMap::new(),
+            ext,
+            budget_used: 0,
+            live: LiveBytes::default(),
+            budget_noted: false,
+            records_noted: false,
+            at: 0,
+        }
+    }
+
+    fn run(&mut self, src: &mut Source<'_>) {
+        loop {
+            if let Some(n) = self.opts.stop_after_streams {
+                if self.report.streams.len() >= n {
+                    break;
+                }
+            }
+            let start = src.offset();
+            let first = match src.next_byte() {
+                Ok(Some(b)) => b,
+                Ok(None) => break,
+                Err(e) => {
+                    self.report.incomplete.push(Incomplete::Io {
+                        offset: start,
+                        error: format!("{e:?}"),
+                    });
+                    break;
+                }
+            };
+            if self.report.streams.len() >= self.opts.max_streams {
+                self.report.incomplete.push(Incomplete::CapReached {
+                    offset: start,
+                    cap: "max-streams".into(),
+                });
+                break;
+            }
+            let extra = !self.report.streams.is_empty();
+            let mut st = Stream {
+                joblib: self.depth == 0,
+                ..Stream::default()
+            };
+            let res = self.run_stream(&mut st, src, first, start);
+            let end = src.offset();
+            let complete = res.is_ok();
+            self.report.streams.push(StreamInfo {
+                start,
+                end,
+                protocol: st.protocol,
+                complete,
+                opcodes: st.ops,
+            });
+            if let Err((off, halt)) = res {
+                if extra {
+                    // Data after the first stream that is not a complete pickle.
+                    let rest = drain(src);
+                    self.report.trailing = Some((start, end - start + rest));
+                } else {
+                    self.report.incomplete.push(match halt {
+                        Halt::Eof => Incomplete::Truncated { offset: end },
+                        Halt::Corrupt(reason) => Incomplete::Corrupt {
+                            offset: off,
+                            reason,
+                        },
+                        Halt::Io(error) => Incomplete::Io { offset: off, error },
+                    });
+                }
+                break;
+            }
+        }
+        self.report.end = src.offset();
+    }
+
+    fn run_stream(
+        &mut self,
+        st: &mut Stream,
+        src: &mut Source<'_>,
+        first: u8,
+        start: u64,
+    ) -> Result<(), (u64, Halt)> {
+        let mut op = first;
+        let mut off = start;
+        loop {
+            st.ops += 1;
+            match self.step(st, src, op, off) {
+                Ok(true) => return Ok(()),
+                Ok(false) => {}
+                Err(h) => return Err((off, h)),
+            }
+            off = src.offset();
+            op = match src.next_byte() {
+                Ok(Some(b)) => b,
+                Ok(None) => return Err((off, Halt::Eof)),
+                Err(e) => return Err((off, e.into())),
+            };
+        }
+    }
+
+    // ----- stack helpers -------------------------------------------------------------
+
+    #[inline]
+    fn push(&mut self, st: &mut Stream, v: Value, off: u64) {
+        if st.stack.len() >= self.opts.max_stack {
+            self.cap(off, "max-stack");
+            st.degraded = true;
+            st.stack.clear();
+            st.marks.clear();
+        }
+        st.stack.push(v);
+    }
+
+    fn floor(st: &Stream) -> usize {
+        st.marks.last().copied().unwrap_or(0)
+    }
+
+    fn pop(&mut self, st: &mut Stream) -> Result<Value, Halt> {
+        if st.stack.len() > Self::floor(st) {
+            if let Some(v) = st.stack.pop() {
+                return Ok(v);
+            }
+        }
+        if st.degraded {
+            return Ok(Value::Unknown);
+        }
+        corrupt("unpickling stack underflow")
+    }
+
+    fn top(&mut self, st: &mut Stream) -> Result<Value, Halt> {
+        if st.stack.len() > Self::floor(st) {
+            if let Some(v) = st.stack.last() {
+                return Ok(v.clone());
+            }
+        }
+        if st.degraded {
+            return Ok(Value::Unknown);
+        }
+        corrupt("unpickling stack underflow")
+    }
+
+    fn pop_mark(&mut self, st: &mut Stream) -> Result<Vec<Value>, Halt> {
+        match st.marks.pop() {
+            Some(m) => Ok(st.stack.split_off(m.min(st.stack.len()))),
+            None if st.degraded => Ok(std::mem::take(&mut st.stack)),
+            None => corrupt("could not find MARK"),
+        }
+    }
+
+    fn cap(&mut self, off: u64, cap: &str) {
+        if !self
+            .report
+            .incomplete
+            .iter()
+            .any(|i| matches!(i, Incomplete::CapReached { cap: c, .. } if c == cap))
+        {
+            self.report.incomplete.push(Incomplete::CapReached {
+                offset: off,
+                cap: cap.into(),
+            });
+        }
+    }
+
+    fn unresolved(&mut self, off: u64, what: &str) {
+        if self.report.incomplete.len() < 64 {
+            self.report.incomplete.push(Incomplete::Unresolved {
+                offset: off,
+                what: what.into(),
+            });
+        }
+    }
+
+    fn memo_put(&mut self, st: &mut Stream, idx: u64, off: u64) -> Result<(), Halt> {
+        let v = self.top(st)?;
+        let _ = (st.memo.put(idx, v, self.opts.max_memo), off);
+        Ok(())
+    }
+
+    fn memo_get(&mut self, st: &mut Stream, idx: u64, off: u64) -> Result<(), Halt> {
+        let v = match st.memo.get(idx) {
+            Some(v) => v,
+            None if st.memo.dropped => {
+                self.cap(off, "max-memo");
+                Value::Unknown
+            }
+            None if st.degraded => Value::Unknown,
+            None => return corrupt(format!("memo value not found at index {idx}")),
+        };
+        self.push(st, v, off);
+        Ok(())
+    }
+
+    // ----- records -------------------------------------------------------------------
+
+    fn record_ref(&mut self, name: &str, kind: RefKind, off: u64, via: Option<&str>) {
+        let key = (name.to_string(), kind);
+        if let Some(&i) = self.ref_index.get(&key) {
+            if let Some(r) = self.report.refs.get_mut(i) {
+                r.count += 1;
+            }
+            return;
+        }
+        if self.report.refs.len() >= self.opts.max_records {
+            if !self.records_noted {
+                self.records_noted = true;
+                self.cap(off, "max-records");
+            }
+            return;
+        }
+        self.ref_index.insert(key, self.report.refs.len());
+        self.report.refs.push(CallableRef {
+            name: name.to_string(),
+            kind,
+            offset: off,
+            count: 1,
+            via: via.map(str::to_string),
+        });
+    }
+
+    fn record_call(
+        &mut self,
+        callee: &str,
+        kind: CallKind,
+        off: u64,
+        args: &[Value],
+        via: Option<&str>,
+    ) {
+        let key = (callee.to_string(), kind);
+        if let Some(&i) = self.call_index.get(&key) {
+            if let Some(c) = self.report.calls.get_mut(i) {
+                c.count += 1;
+            }
+            return;
+        }
+        if self.report.calls.len() >= self.opts.max_records {
+            if !self.records_noted {
+                self.records_noted = true;
+                self.cap(off, "max-records");
+            }
+            return;
+        }
+        let arg_preview = args.iter().find_map(|a| a.preview(120));
+        self.call_index.insert(key, self.report.calls.len());
+        self.report.calls.push(CallSite {
+            callee: callee.to_string(),
+            kind,
+            offset: off,
+            count: 1,
+            arg_preview,
+            via: via.map(str::to_string),
+        });
+    }
+
+    // ----- payloads ------------------------------------------------------------------
+
+    fn payload(
+        &mut self,
+        src: &mut Source<'_>,
+        len: u64,
+        is_bytes: bool,
+        off: u64,
+    ) -> Result<Value, Halt> {
+        if !is_bytes && len <= SHORT as u64 {
+            let mut buf = [0u8; SHORT];
+            let n = len as usize;
+            src.fill_exact(buf.get_mut(..n).unwrap_or(&mut []))?;
+            if let Some(s) = ShortStr::new(buf.get(..n).unwrap_or(&[])) {
+                return Ok(Value::Short(s));
+            }
+        }
+        let offset = src.offset();
+        let over_budget = self.live.get() >= self.opts.payload_budget;
+        if over_budget {
+            // Past the budget long payloads are skipped unkept; using one is unresolved.
+            if !self.budget_noted {
+                self.budget_noted = true;
+                self.cap(off, "payload-budget");
+            }
+            src.take(len, 0)?;
+            return Ok(Value::Unknown);
+        }
+        let keep = if over_budget {
+            NAME_KEEP
+        } else {
+            self.opts.keep_payload
+        };
+        let mut nested = None;
+        let data = if len > keep as u64 && is_bytes && self.depth < self.opts.max_nested_depth {
+            // Large payload: analyse it as a pickle while skipping it, if it looks like one.
+            let head_len = len.min(16);
+            let head = src.take(head_len, 16)?;
+            if looks_like_pickle(&head) {
+                let mut lim = src.limited(len - head_len);
+                let report = {
+                    let mut chained = (&head[..]).chain(&mut lim);
+                    let mut inner = Machine::new(self.opts, self.depth + 1);
+                    inner.live = self.live.clone();
+                    let mut isrc = Source::new(&mut chained, offset);
+                    inner.run(&mut isrc);
+                    inner.report
+                };
+                let left = lim.left();
+                src.take(left, 0)?;
+                nested = Some(Rc::new(report));
+                head
+            } else {
+                let mut head = head;
+                let more = src.take(len - head_len, keep.saturating_sub(head.len()))?;
+                head.extend_from_slice(&more);
+                head
+            }
+        } else {
+            src.take(len, keep)?
+        };
+        let live = self.live.charge(data.len() as u64 + 112);
+        if nested.is_none()
+            && is_bytes
+            && data.len() as u64 == len
+            && looks_like_pickle(&data)
+            && self.depth < self.opts.max_nested_depth
+        {
+            nested = Some(Rc::new(self.analyse_nested(&data, offset)));
+        }
+        let p = Rc::new(Payload {
+            data,
+            len,
+            offset,
+            nested,
+            recorded: Default::default(),
+            live,
+        });
+        self.note_embedded(&p);
+        Ok(if is_bytes {
+            Value::Bytes(p)
+        } else {
+            Value::Str(p)
+        })
+    }
+
+    fn analyse_nested(&self, data: &[u8], offset: u64) -> PickleReport {
+        let mut inner = Machine::new(self.opts, self.depth + 1);
+        inner.live = self.live.clone();
+        let mut r = data;
+        let mut isrc = Source::new(&mut r, offset);
+        inner.run(&mut isrc);
+        inner.report
+    }
+
+    /// Records an embedded pickle that imports something, even if never loaded.
+    fn note_embedded(&mut self, p: &Rc<Payload>) {
+        if let Some(n) = &p.nested {
+            if !n.refs.is_empty() && p.recorded.get().is_none() {
+                p.recorded.set(Some(self.report.nested.len()));
+                self.report.nested.push(NestedPickle {
+                    offset: p.offset,
+                    loader: None,
+                    report: Some(Box::new((**n).clone())),
+                    unanalysed: None,
+                });
+            }
+        }
+    }
+
+    fn line_text(src: &mut Source<'_>) -> Result<(String, bool), Halt> {
+        let (data, len) = src.line(4096)?;
+        Ok((
+            String::from_utf8_lossy(&data).into_owned(),
+            data.len() as u64 == len,
+        ))
+    }
+
+    fn line_int(src: &mut Source<'_>) -> Result<u64, Halt> {
+        let (t, _) = Self::line_text(src)?;
+        match t.trim().parse::<u64>() {
+            Ok(v) => Ok(v),
+            Err(_) => corrupt(format!("invalid memo index {:?}", truncate(&t, 40))),
+        }
+    }
+
+    /// Charges `cost` bytes of kept values to the budget; `false` (and a cap hit) when
+    /// the budget is exhausted.
+    fn charge(&mut self, cost: u64, off: u64) -> bool {
+        if self.budget_used.saturating_add(cost) > self.opts.payload_budget {
+            if !self.budget_noted {
+                self.budget_noted = true;
+                self.cap(off.max(self.at), "payload-budget");
+            }
+            return false;
+        }
+        self.budget_used += cost;
+        true
+    }
+
+    fn make_tuple(&mut self, items: Vec<Value>) -> Value {
+        let depth = 1 + items.iter().map(Value::depth).max().unwrap_or(0);
+        if depth > self.opts.max_value_depth {
+            return Value::Unknown;
+        }
+        let mut items = items;
+        items.truncate(self.opts.max_items);
+        if items.len() > 3 && !self.charge(16 * items.len() as u64 + 48, 0) {
+            items.truncate(3);
+        }
+        Value::Tuple(Rc::new(TupleVal::new(items, depth)))
+    }
+
+    fn call_val(&mut self, func: Name, args: Vec<Value>) -> Rc<CallVal> {
+        let depth = 1 + args.iter().map(Value::depth).max().unwrap_or(0);
+        let mut args = args;
+        if depth > self.opts.max_value_depth {
+            args.clear();
+        }
+        args.truncate(self.opts.max_items);
+        if args.len() > 3 && !self.charge(16 * args.len() as u64 + 64, 0) {
+            args.truncate(3);
+        }
+        Rc::new(CallVal {
+            func,
+            args,
+            depth: depth.min(self.opts.max_value_depth),
+        })
+    }
+
+    fn dict_insert(&mut self, d: &DictVal, k: &Value, v: Value, off: u64) {
+        if d.len() < DICT_ITEMS && v.is_flat() && self.charge(96, off) {
+            d.insert(k, v, DICT_ITEMS);
+        }
+    }
+
+    fn global(&mut self, module: &str, name: &str, kind: RefKind, off: u64) -> Name {
+        let q = qualify(module, name);
+        self.record_ref(&q, kind, off, None);
+        Rc::new(q)
+    }
+
+    // ----- calls ---------------------------------------------------------------------
+
+    fn args_of(v: Value) -> Vec<Value> {
+        match v {
+            Value::Tuple(t) => t.items().to_vec(),
+            Value::Unknown => vec![Value::Unknown],
+            _ => Vec::new(),
+        }
+    }
+
+    fn call(
+        &mut self,
+        func: Value,
+        args: Vec<Value>,
+        kind: CallKind,
+        off: u64,
+        hops: u8,
+    ) -> Result<Value, Halt> {
+        if hops > 8 {
+            self.unresolved(off, "callable chain deeper than 8 hops");
+            return Ok(Value::Unknown);
+        }
+        match func {
+            Value::Global(name) | Value::Module(name) => {
+                Ok(self.call_named(name, args, kind, off, None, hops))
+            }
+            Value::Partial(p) => {
+                let mut all = p.args.clone();
+                all.extend(args);
+                Ok(self.call_named(
+                    p.func.clone(),
+                    all,
+                    CallKind::Indirect,
+                    off,
+                    Some("functools.partial"),
+                    hops + 1,
+                ))
+            }
+            Value::AttrGetter(names) => {
+                let obj = args.first().cloned().unwrap_or(Value::Unknown);
+                let mut out = Vec::new();
+                for n in names.iter() {
+                    let target = format!("{}.{n}", obj.qualname());
+                    self.record_ref(&target, RefKind::Indirect, off, Some("operator.attrgetter"));
+                    out.push(Value::Global(Rc::new(target)));
+                }
+                Ok(if out.len() == 1 {
+                    out.pop().unwrap_or(Value::Unknown)
+                } else {
+                    self.make_tuple(out)
+                })
+            }
+            Value::MethodCaller(mc) => {
+                let obj = args.first().cloned().unwrap_or(Value::Unknown);
+                let target = format!("{}.{}", obj.qualname(), mc.func);
+                self.record_ref(
+                    &target,
+                    RefKind::Indirect,
+                    off,
+                    Some("operator.methodcaller"),
+                );
+                Ok(self.call_named(
+                    Rc::new(target),
+                    mc.args.clone(),
+                    CallKind::Indirect,
+                    off,
+                    Some("operator.methodcaller"),
+                    hops + 1,
+                ))
+            }
+            Value::Call(c) => {
+                let callee = format!("<result of {}>", c.func);
+                self.record_call(&callee, kind, off, &args, Some(&c.func));
+                Ok(Value::Call(self.call_val(Rc::new(callee), args)))
+            }
+            Value::PersId => {
+                self.record_call("<persistent object>", kind, off, &args, None);
+                Ok(Value::Unknown)
+            }
+            Value::Unknown => {
+                self.unresolved(off, "a callable");
+                self.record_call("<unknown>", kind, off, &args, None);
+                Ok(Value::Unknown)
+            }
+            other => corrupt(format!("{} object is not callable", other.qualname())),
+        }
+    }
+
+    fn call_named(
+        &mut self,
+        name: Name,
+        args: Vec<Value>,
+        kind: CallKind,
+        off: u64,
+        via: Option<&str>,
+        hops: u8,
+    ) -> Value {
+        self.record_call(&name, kind, off, &args, via);
+        let arg_str = |i: usize| args.get(i).and_then(Value::as_str);
+        match name.as_str() {
+            "builtins.getattr" => match (args.first(), arg_str(1)) {
+                (Some(obj), Some(attr)) => {
+                    let target = format!("{}.{attr}", obj.qualname());
+                    self.record_ref(&target, RefKind::Indirect, off, Some("builtins.getattr"));
+                    return Value::Global(Rc::new(target));
+                }
+                _ => {
+                    self.unresolved(off, "the attribute name passed to builtins.getattr");
+                    return Value::Unknown;
+                }
+            },
+            "operator.attrgetter" => {
+                let names: Vec<String> = (0..args.len()).filter_map(arg_str).collect();
+                if names.len() != args.len() || names.is_empty() {
+                    self.unresolved(off, "the names passed to operator.attrgetter");
+                }
+                return Value::AttrGetter(Rc::new(names));
+            }
+            "operator.methodcaller" => match arg_str(0) {
+                Some(m) => {
+                    let rest = args.get(1..).unwrap_or(&[]).to_vec();
+                    return Value::MethodCaller(self.call_val(Rc::new(m), rest));
+                }
+                None => {
+                    self.unresolved(off, "the method name passed to operator.methodcaller");
+                    return Value::Unknown;
+                }
+            },
+            "functools.partial" | "functools.partialmethod" => {
+                let target = match args.first() {
+                    Some(Value::Global(n)) | Some(Value::Module(n)) => Some(n.clone()),
+                    Some(Value::Partial(p)) => {
+                        let mut all = p.args.clone();
+                        all.extend(args.get(1..).unwrap_or(&[]).iter().cloned());
+                        return Value::Partial(self.call_val(p.func.clone(), all));
+                    }
+                    Some(other) => Some(Rc::new(other.qualname())),
+                    None => None,
+                };
+                if let Some(t) = target {
+                    let rest = args.get(1..).unwrap_or(&[]).to_vec();
+                    return Value::Partial(self.call_val(t, rest));
+                }
+            }
+            "builtins.__import__" | "importlib.import_module" | "importlib.__import__" => {
+                if let Some(m) = arg_str(0) {
+                    let m = qualify(&m, "");
+                    self.record_ref(&m, RefKind::Indirect, off, Some(&name));
+                    return Value::Module(Rc::new(m));
+                }
+                self.unresolved(off, "the module name passed to an import function");
+                return Value::Unknown;
+            }
+            "copyreg.add_extension" => {
+                if let (Some(m), Some(n), Some(code)) =
+                    (arg_str(0), arg_str(1), args.get(2).and_then(Value::as_int))
+                {
+                    self.ext.insert(code, Rc::new(qualify(&m, &n)));
+                }
+            }
+            "_codecs.encode" | "codecs.encode" | "builtins.bytes" | "builtins.bytearray" => {
+                if let Some(v) = self.encode_bytes(args.first(), off) {
+                    return v;
+                }
+            }
+            _ => {}
+        }
+        if is_nested_loader(&name) {
+            self.nested_load(&name, &args, off);
+        }
+        let _ = hops;
+        Value::Call(self.call_val(name, args))
+    }
+
+    /// `str` → `bytes` the way `_codecs.encode(s, 'latin1')` does, keeping nested analysis.
+    fn encode_bytes(&mut self, v: Option<&Value>, off: u64) -> Option<Value> {
+        let (raw, at): (&[u8], u64) = match v {
+            Some(Value::Bytes(p)) => return Some(Value::Bytes(p.clone())),
+            Some(Value::Str(p)) if p.complete() => (&p.data, p.offset),
+            Some(Value::Short(s)) => (s.bytes(), off),
+            _ => return None,
+        };
+        {
+            {
+                let text = String::from_utf8_lossy(raw);
+                let data: Vec<u8> = if text.chars().all(|c| (c as u32) < 256) {
+                    text.chars().map(|c| c as u32 as u8).collect()
+                } else {
+                    text.as_bytes().to_vec()
+                };
+                let nested = if looks_like_pickle(&data) && self.depth < self.opts.max_nested_depth
+                {
+                    Some(Rc::new(self.analyse_nested(&data, at)))
+                } else {
+                    None
+                };
+                let live = self.live.charge(data.len() as u64 + 112);
+                let np = Rc::new(Payload {
+                    live,
+                    len: data.len() as u64,
+                    data,
+                    offset: at,
+                    nested,
+                    recorded: Default::default(),
+                });
+                self.note_embedded(&np);
+                Some(Value::Bytes(np))
+            }
+        }
+    }
+
+    fn find_payload(v: &Value, depth: u8) -> Option<Rc<Payload>> {
+        if depth > 6 {
+            return None;
+        }
+        match v {
+            Value::Bytes(p) => Some(p.clone()),
+            Value::Str(p) => Some(p.clone()),
+            Value::Tuple(t) => t
+                .items()
+                .iter()
+                .find_map(|i| Self::find_payload(i, depth + 1)),
+            Value::Call(c) => c.args.iter().find_map(|i| Self::find_payload(i, depth + 1)),
+            _ => None,
+        }
+    }
+
+    fn nested_load(&mut self, loader: &str, args: &[Value], off: u64) {
+        let payload = args.iter().find_map(|a| Self::find_payload(a, 0));
+        let (offset, report, unanalysed) = match payload {
+            None => (
+                off,
+                None,
+                Some("the argument is not a literal bytes value".to_string()),
+            ),
+            Some(p) => {
+                if let Some(idx) = p.recorded.get() {
+                    if let Some(n) = self.report.nested.get_mut(idx) {
+                        n.loader = Some(loader.to_string());
+                        return;
+                    }
+                }
+                if let Some(n) = &p.nested {
+                    (p.offset, Some(Box::new((**n).clone())), None)
+                } else if !p.complete() {
+                    (
+                        p.offset,
+                        None,
+                        Some(format!(
+                            "payload of {} bytes is larger than the analysis keeps",
+                            p.len
+                        )),
+                    )
+                } else if loader.starts_with("marshal.") {
+                    (
+                        p.offset,
+                        None,
+                        Some("payload is marshalled Python code".to_string()),
+                    )
+                } else if self.depth >= self.opts.max_nested_depth {
+                    self.cap(off, "max-nested-depth");
+                    (
+                        p.offset,
+                        None,
+                        Some("nested deeper than the analysis follows".to_string()),
+                    )
+                } else {
+                    let r = self.analyse_nested(&p.data, p.offset);
+                    (p.offset, Some(Box::new(r)), None)
+                }
+            }
+        };
+        if self.report.nested.len() < self.opts.max_records {
+            self.report.nested.push(NestedPickle {
+                offset,
+                loader: Some(loader.to_string()),
+                report,
+                unanalysed,
+            });
+        }
+    }
+
+    // ----- the opcodes ---------------------------------------------------------------
+
+    /// Executes one opcode; `Ok(true)` at `STOP`.
+    fn step(
+        &mut self,
+        st: &mut Stream,
+        src: &mut Source<'_>,
+        op: u8,
+        off: u64,
+    ) -> Result<bool, Halt> {
+        self.at = off;
+        match op {
+            b'(' => {
+                if st.marks.len() >= self.opts.max_stack {
+                    self.cap(off, "max-stack");
+                    st.degraded = true;
+                    st.marks.clear();
+                    st.stack.clear();
+                }
+                st.marks.push(st.stack.len());
+            }
+            b'.' => {
+                self.pop(st)?;
+                return Ok(true);
+            }
+            b'0' => {
+                if st.stack.len() > Self::floor(st) {
+                    st.stack.pop();
+                } else {
+                    self.pop_mark(st)?;
+                }
+            }
+            b'1' => {
+                self.pop_mark(st)?;
+            }
+            b'2' => {
+                let v = self.top(st)?;
+                self.push(st, v, off);
+            }
+            b'F' => {
+                let (t, _) = Self::line_text(src)?;
+                if t.trim().parse::<f64>().is_err() {
+                    return corrupt("invalid FLOAT literal");
+                }
+                self.push(st, Value::Float, off);
+            }
+            b'I' => {
+                let (t, _) = Self::line_text(src)?;
+                let v = match t.trim() {
+                    "00" => Value::Bool(false),
+                    "01" => Value::Bool(true),
+                    s => parse_int(s)?,
+                };
+                self.push(st, v, off);
+            }
+            b'L' => {
+                let (t, _) = Self::line_text(src)?;
+                let v = parse_int(t.trim().trim_end_matches('L'))?;
+                self.push(st, v, off);
+            }
+            b'J' => {
+                let v = i32::from_le_bytes(src.array::<4>()?);
+                self.push(st, Value::Int(i64::from(v)), off);
+            }
+            b'K' => {
+                let [v] = src.array::<1>()?;
+                self.push(st, Value::Int(i64::from(v)), off);
+            }
+            b'M' => {
+                let v = u16::from_le_bytes(src.array::<2>()?);
+                self.push(st, Value::Int(i64::from(v)), off);
+            }
+            b'N' => self.push(st, Value::None, off),
+            0x88 => self.push(st, Value::Bool(true), off),
+            0x89 => self.push(st, Value::Bool(false), off),
+            b'G' => {
+                src.array::<8>()?;
+                self.push(st, Value::Float, off);
+            }
+            0x8a => {
+                let [n] = src.array::<1>()?;
+                let v = long_value(&src.take(u64::from(n), 8)?, u64::from(n));
+                self.push(st, v, off);
+            }
+            0x8b => {
+                let n = i32::from_le_bytes(src.array::<4>()?);
+                let Ok(n) = u64::try_from(n) else {
+                    return corrupt("LONG pickle has negative byte count");
+                };
+                let v = long_value(&src.take(n, 8)?, n);
+                self.push(st, v, off);
+            }
+            b'P' => {
+                Self::line_text(src)?;
+                self.report.persistent_ids += 1;
+                self.push(st, Value::PersId, off);
+            }
+            b'Q' => {
+                self.pop(st)?;
+                self.report.persistent_ids += 1;
+                self.push(st, Value::PersId, off);
+            }
+            b'S' => {
+                let (data, len) = src.line(self.opts.keep_payload)?;
+                let complete = data.len() as u64 == len;
+                let text = if complete {
+                    decode_string_repr(&data)?
+                } else {
+                    unescape(&data, false)
+                };
+                let v = self.text_value(text, complete, len, src.offset());
+                self.push(st, v, off);
+            }
+            b'V' => {
+                let (data, len) = src.line(self.opts.keep_payload)?;
+                let complete = data.len() as u64 == len;
+                let v = self.text_value(
+                    decode_raw_unicode_escape(&data),
+                    complete,
+                    len,
+                    src.offset(),
+                );
+                self.push(st, v, off);
+            }
+            b'T' => {
+                let n = i32::from_le_bytes(src.array::<4>()?);
+                let Ok(n) = u64::try_from(n) else {
+                    return corrupt("BINSTRING pickle has negative byte count");
+                };
+                let v = self.payload(src, n, false, off)?;
+                self.push(st, v, off);
+            }
+            b'U' => {
+                let [n] = src.array::<1>()?;
+                let v = self.payload(src, u64::from(n), false, off)?;
+                self.push(st, v, off);
+            }
+            b'X' => {
+                let n = u32::from_le_bytes(src.array::<4>()?);
+                let v = self.payload(src, u64::from(n), false, off)?;
+                self.push(st, v, off);
+            }
+            0x8c => {
+                let [n] = src.array::<1>()?;
+                let v = self.payload(src, u64::from(n), false, off)?;
+                self.push(st, v, off);
+            }
+            0x8d => {
+                let n = u64::from_le_bytes(src.array::<8>()?);
+                let v = self.payload(src, n, false, off)?;
+                self.push(st, v, off);
+            }
+            b'B' => {
+                let n = u32::from_le_bytes(src.array::<4>()?);
+                let v = self.payload(src, u64::from(n), true, off)?;
+                self.push(st, v, off);
+            }
+            b'C' => {
+                let [n] = src.array::<1>()?;
+                let v = self.payload(src, u64::from(n), true, off)?;
+                self.push(st, v, off);
+            }
+            0x8e | 0x96 => {
+                let n = u64::from_le_bytes(src.array::<8>()?);
+                let v = self.payload(src, n, true, off)?;
+                self.push(st, v, off);
+            }
+            0x97 => self.push(st, Value::Buffer, off),
+            0x98 => {
+                self.top(st)?;
+            }
+            b')' => {
+                let v = self.make_tuple(Vec::new());
+                self.push(st, v, off);
+            }
+            b't' => {
+                let items = self.pop_mark(st)?;
+                let v = self.make_tuple(items);
+                self.push(st, v, off);
+            }
+            0x85..=0x87 => {
+                let n = usize::from(op - 0x84);
+                let mut items = Vec::with_capacity(n);
+                for _ in 0..n {
+                    items.push(self.pop(st)?);
+                }
+                items.reverse();
+                let v = self.make_tuple(items);
+                self.push(st, v, off);
+            }
+            b']' => self.push(st, Value::List, off),
+            b'}' => self.push(st, Value::Dict(Rc::default()), off),
+            0x8f => self.push(st, Value::Set, off),
+            b'l' => {
+                self.pop_mark(st)?;
+                self.push(st, Value::List, off);
+            }
+            b'd' => {
+                let items = self.pop_mark(st)?;
+                if items.len() % 2 != 0 && !st.degraded {
+                    return corrupt("odd number of items for DICT");
+                }
+                let d = Rc::new(DictVal::default());
+                let mut it = items.into_iter();
+                while let (Some(k), Some(v)) = (it.next(), it.next()) {
+                    self.dict_insert(&d, &k, v, off);
+                }
+                self.push(st, Value::Dict(d), off);
+            }
+            0x91 => {
+                self.pop_mark(st)?;
+                self.push(st, Value::Set, off);
+            }
+            b'a' => {
+                self.pop(st)?;
+                self.top(st)?;
+            }
+            b'e' | 0x90 => {
+                self.pop_mark(st)?;
+                self.top(st)?;
+            }
+            b's' => {
+                let v = self.pop(st)?;
+                let k = self.pop(st)?;
+                if let Value::Dict(d) = self.top(st)? {
+                    self.dict_insert(&d, &k, v, off);
+                }
+            }
+            b'u' => {
+                let items = self.pop_mark(st)?;
+                if items.len() % 2 != 0 && !st.degraded {
+                    return corrupt("odd number of items for SETITEMS");
+                }
+                if let Value::Dict(d) = self.top(st)? {
+                    let mut it = items.into_iter();
+                    while let (Some(k), Some(v)) = (it.next(), it.next()) {
+                        self.dict_insert(&d, &k, v, off);
+                    }
+                }
+            }
+            b'b' => {
+                let state = self.pop(st)?;
+                let obj = self.top(st)?;
+                if st.joblib && is_joblib_wrapper(&obj) {
+                    self.joblib_array(st, src, &state, off)?;
+                }
+            }
+            b'p' => {
+                let idx = Self::line_int(src)?;
+                self.memo_put(st, idx, off)?;
+            }
+            b'q' => {
+                let [i] = src.array::<1>()?;
+                self.memo_put(st, u64::from(i), off)?;
+            }
+            b'r' => {
+                let i = u32::from_le_bytes(src.array::<4>()?);
+                self.memo_put(st, u64::from(i), off)?;
+            }
+            0x94 => {
+                let idx = st.memo.len() as u64;
+                self.memo_put(st, idx, off)?;
+            }
+            b'g' => {
+                let idx = Self::line_int(src)?;
+                self.memo_get(st, idx, off)?;
+            }
+            b'h' => {
+                let [i] = src.array::<1>()?;
+                self.memo_get(st, u64::from(i), off)?;
+            }
+            b'j' => {
+                let i = u32::from_le_bytes(src.array::<4>()?);
+                self.memo_get(st, u64::from(i), off)?;
+            }
+            b'c' => {
+                let (module, mok) = Self::line_text(src)?;
+                let (name, nok) = Self::line_text(src)?;
+                if !mok || !nok {
+                    self.unresolved(off, "an over-long GLOBAL name");
+                }
+                let n = self.global(&module, &name, RefKind::Global, off);
+                self.push(st, Value::Global(n), off);
+            }
+            0x93 => {
+                let name = self.pop(st)?;
+                let module = self.pop(st)?;
+                let v = match (module.as_str(), name.as_str()) {
+                    (Some(m), Some(n)) => {
+                        Value::Global(self.global(&m, &n, RefKind::StackGlobal, off))
+                    }
+                    _ if st.degraded
+                        || matches!(module, Value::Unknown | Value::Str(_) | Value::Short(_))
+                            && matches!(name, Value::Unknown | Value::Str(_) | Value::Short(_)) =>
+                    {
+                        self.unresolved(off, "the names of a STACK_GLOBAL");
+                        self.record_ref("<unresolved>", RefKind::StackGlobal, off, None);
+                        Value::Unknown
+                    }
+                    _ => return corrupt("STACK_GLOBAL requires str"),
+                };
+                self.push(st, v, off);
+            }
+            b'i' => {
+                let (module, _) = Self::line_text(src)?;
+                let (name, _) = Self::line_text(src)?;
+                let n = self.global(&module, &name, RefKind::Inst, off);
+                let args = self.pop_mark(st)?;
+                let v = self.call(Value::Global(n), args, CallKind::Instantiate, off, 0)?;
+                self.push(st, v, off);
+            }
+            b'o' => {
+                let mut items = self.pop_mark(st)?.into_iter();
+                let Some(cls) = items.next() else {
+                    return corrupt("OBJ without a class");
+                };
+                let v = self.call(cls, items.collect(), CallKind::Instantiate, off, 0)?;
+                self.push(st, v, off);
+            }
+            b'R' => {
+                let args = self.pop(st)?;
+                let func = self.pop(st)?;
+                let v = self.call(func, Self::args_of(args), CallKind::Reduce, off, 0)?;
+                self.push(st, v, off);
+            }
+            0x81 => {
+                let args = self.pop(st)?;
+                let cls = self.pop(st)?;
+                let v = self.call(cls, Self::args_of(args), CallKind::NewObj, off, 0)?;
+                self.push(st, v, off);
+            }
+            0x92 => {
+                self.pop(st)?;
+                let args = self.pop(st)?;
+                let cls = self.pop(st)?;
+                let v = self.call(cls, Self::args_of(args), CallKind::NewObj, off, 0)?;
+                self.push(st, v, off);
+            }
+            0x82..=0x84 => {
+                let code: i64 = match op {
+                    0x82 => i64::from(src.array::<1>()?[0]),
+                    0x83 => i64::from(u16::from_le_bytes(src.array::<2>()?)),
+                    _ => i64::from(i32::from_le_bytes(src.array::<4>()?)),
+                };
+                if code <= 0 {
+                    return corrupt("EXT specifies code <= 0");
+                }
+                let v = match self.ext.get(&code).cloned() {
+                    Some(n) => {
+                        self.record_ref(&n, RefKind::Extension, off, Some("copyreg extension"));
+                        Value::Global(n)
+                    }
+                    None => {
+                        let n = format!("<extension code {code}>");
+                        self.record_ref(&n, RefKind::Extension, off, None);
+                        Value::Global(Rc::new(n))
+                    }
+                };
+                self.push(st, v, off);
+            }
+            0x80 => {
+                let [p] = src.array::<1>()?;
+                if p > 5 {
+                    return corrupt(format!("unsupported pickle protocol: {p}"));
+                }
+                st.protocol = Some(st.protocol.map_or(p, |q| q.max(p)));
+            }
+            0x95 => {
+                src.array::<8>()?;
+            }
+            _ => return corrupt(format!("invalid load key 0x{op:02x}")),
+        }
+        Ok(false)
+    }
+
+    /// Skips (or, for object arrays, analyses) the array data joblib writes right after a
+    /// `NumpyArrayWrapper`'s `BUILD`.
+    fn joblib_array(
+        &mut self,
+        st: &mut Stream,
+        src: &mut Source<'_>,
+        state: &Value,
+        off: u64,
+    ) -> Result<(), Halt> {
+        let Value::Dict(d) = state else {
+            return corrupt("joblib NumpyArrayWrapper without a state dict");
+        };
+        let dtype = match d.get("dtype") {
+            Some(Value::Call(c)) if c.func.as_str() == "numpy.dtype" => {
+                c.args.first().and_then(Value::as_str)
+            }
+            _ => None,
+        };
+        let Some(dtype) = dtype else {
+            return corrupt("cannot determine the dtype of a joblib array");
+        };
+        let Some((object, itemsize)) = dtype_itemsize(&dtype) else {
+            return corrupt(format!("unsupported joblib array dtype {dtype:?}"));
+        };
+        if object {
+            // An object array is written as a complete pickle stream in place.
+            let start = src.offset();
+            let Some(first) = src.next_byte()? else {
+                return Err(Halt::Eof);
+            };
+            let mut inner = Stream::default();
+            let _ = st;
+            return self
+                .run_stream(&mut inner, src, first, start)
+                .map_err(|(_, h)| h);
+        }
+        let count = match d.get("shape") {
+            Some(Value::Tuple(t)) => t.items().iter().try_fold(1u64, |acc, v| {
+                v.as_int()
+                    .and_then(|x| u64::try_from(x).ok())
+                    .and_then(|x| acc.checked_mul(x))
+            }),
+            _ => None,
+        };
+        let Some(bytes) = count.and_then(|c| c.checked_mul(itemsize)) else {
+            return corrupt("cannot determine the shape of a joblib array");
+        };
+        if matches!(d.get("numpy_array_alignment_bytes"), Some(v) if !matches!(v, Value::None)) {
+            let [pad] = src.array::<1>()?;
+            src.take(u64::from(pad), 0)?;
+        }
+        let _ = off;
+        src.take(bytes, 0)?;
+        Ok(())
+    }
+
+    fn text_value(&mut self, data: Vec<u8>, complete: bool, raw_len: u64, end: u64) -> Value {
+        if complete {
+            if let Some(s) = ShortStr::new(&data) {
+                return Value::Short(s);
+            }
+        }
+        let len = if complete {
+            data.len() as u64
+        } else {
+            raw_len.max(data.len() as u64 + 1)
+        };
+        let live = self.live.charge(data.len() as u64 + 112);
+        Value::Str(Rc::new(Payload {
+            live,
+            data,
+            len,
+            offset: end.saturating_sub(raw_len + 1),
+            nested: None,
+            recorded: Default::default(),
+        }))
+    }
+}
+
+fn is_joblib_wrapper(v: &Value) -> bool {
+    matches!(v, Value::Call(c) if matches!(c.func.as_str(),
+        "joblib.numpy_pickle.NumpyArrayWrapper"
+            | "sklearn.externals.joblib.numpy_pickle.NumpyArrayWrapper"))
+}
+
+/// `(is object, item size)` of a NumPy dtype string such as `f8`, `<i4`, `U10` or `O8`.
+fn dtype_itemsize(s: &str) -> Option<(bool, u64)> {
+    let s = s.trim_start_matches(['<', '>', '=', '|']);
+    let mut chars = s.chars();
+    let kind = chars.next()?;
+    let digits: String = chars.take_while(char::is_ascii_digit).collect();
+    let n: u64 = if digits.is_empty() {
+        0
+    } else {
+        digits.parse().ok()?
+    };
+    match kind {
+        'O' => Some((true, 8)),
+        '?' => Some((false, 1)),
+        'U' => Some((false, n.checked_mul(4)?)),
+        'b' | 'i' | 'u' | 'f' | 'c' | 'm' | 'M' | 'S' | 'a' | 'V' if n > 0 => Some((false, n)),
+        _ => None,
+    }
+}
+
+fn drain(src: &mut Source<'_>) -> u64 {
+    src.skip_to_end()
+}
+
+fn truncate(s: &str, n: usize) -> &str {
+    match s.char_indices().nth(n) {
+        Some((i, _)) => s.get(..i).unwrap_or(s),
+        None => s,
+    }
+}
+
+fn parse_int(s: &str) -> Result<Value, Halt> {
+    if let Ok(v) = s.parse::<i64>() {
+        return Ok(Value::Int(v));
+    }
+    let digits = s.strip_prefix('-').unwrap_or(s);
+    if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Ok(Value::BigInt);
+    }
+    corrupt(format!("invalid literal for int(): {:?}", truncate(s, 40)))
+}
+
+fn long_value(bytes: &[u8], n: u64) -> Value {
+    if n == 0 {
+        return Value::Int(0);
+    }
+    if n > 8 {
+        return Value::BigInt;
+    }
+    let neg = bytes.last().is_some_and(|b| b & 0x80 != 0);
+    let mut buf = [if neg { 0xff } else { 0 }; 8];
+    for (d, s) in buf.iter_mut().zip(bytes) {
+        *d = *s;
+    }
+    Value::Int(i64::from_le_bytes(buf))
+}
+
+/// Decodes a protocol 0 `STRING` argument: a quoted Python literal with escapes.
+fn decode_string_repr(raw: &[u8]) -> Result<Vec<u8>, Halt> {
+    let inner = match raw {
+        [q, mid @ .., q2] if (*q == b'\'' || *q == b'"') && q == q2 => mid,
+        _ => return corrupt("the STRING opcode argument must be quoted"),
+    };
+    Ok(unescape(inner, false))
+}
+
+fn decode_raw_unicode_escape(raw: &[u8]) -> Vec<u8> {
+    unescape(raw, true)
+}
+
+/// Python escape decoding (`\n`, `\\`, `\'`, `\xNN`, and `\uNNNN`/`\UNNNNNNNN` for unicode).
+fn unescape(s: &[u8], unicode_only: bool) -> Vec<u8> {
+    let mut out = Vec::with_capacity(s.len());
+    let mut i = 0;
+    while let Some(&b) = s.get(i) {
+        if b != b'\\' {
+            out.push(b);
+            i += 1;
+            continue;
+        }
+        let next = s.get(i + 1).copied();
+        let hex = |from: usize, n: usize| -> Option<u32> {
+            let h = s.get(from..from + n)?;
+            u32::from_str_radix(std::str::from_utf8(h).ok()?, 16).ok()
+        };
+        let mut push_char = |c: u32| {
+            if let Some(ch) = char::from_u32(c) {
+                let mut b = [0u8; 4];
+                out.extend_from_slice(ch.encode_utf8(&mut b).as_bytes());
+            }
+        };
+        match next {
+            Some(b'u') if hex(i + 2, 4).is_some() => {
+                push_char(hex(i + 2, 4).unwrap_or(0));
+                i += 6;
+            }
+            Some(b'U') if hex(i + 2, 8).is_some() => {
+                push_char(hex(i + 2, 8).unwrap_or(0));
+                i += 10;
+            }
+            _ if unicode_only => {
+                out.push(b);
+                i += 1;
+            }
+            Some(b'x') if hex(i + 2, 2).is_some() => {
+                out.push(hex(i + 2, 2).unwrap_or(0) as u8);
+                i += 4;
+            }
+            Some(c) => {
+                out.push(match c {
+                    b'n' => b'\n',
+                    b't' => b'\t',
+                    b'r' => b'\r',
+                    b'0' => 0,
+                    other => other,
+                });
+                i += 2;
+            }
+            None => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,57 @@
+//! The model-file rules, one file each, and their sorted registry.
+
+mod analysis_incomplete;
+mod archive_decompression_bomb;
+mod archive_path_traversal;
+mod gguf_chat_template_code;
+mod keras_lambda_layer;
+mod numpy_object_array;
+mod pickle_nested_loader;
+mod pickle_trailing_data;
+mod pickle_unknown_global;
+mod pickle_unsafe_global;
+mod safetensors_invalid_header;
+
+pub use analysis_incomplete::AnalysisIncomplete;
+pub use archive_decompression_bomb::ArchiveDecompressionBomb;
+pub use archive_path_traversal::ArchivePathTraversal;
+pub use gguf_chat_template_code::GgufChatTemplateCode;
+pub use keras_lambda_layer::KerasLambdaLayer;
+pub use numpy_object_array::NumpyObjectArray;
+pub use pickle_nested_loader::PickleNestedLoader;
+pub use pickle_trailing_data::PickleTrailingData;
+pub use pickle_unknown_global::PickleUnknownGlobal;
+pub use pickle_unsafe_global::PickleUnsafeGlobal;
+pub use safetensors_invalid_header::SafetensorsInvalidHeader;
+
+use airm_core::RuleMeta;
+
+/// All model-file rules, sorted by id.
+pub fn rules() -> Vec<&'static RuleMeta> {
+    vec![
+        &PickleUnsafeGlobal::META,
+        &PickleUnknownGlobal::META,
+        &PickleNestedLoader::META,
+        &PickleTrailingData::META,
+        &AnalysisIncomplete::META,
+        &NumpyObjectArray::META,
+        &SafetensorsInvalidHeader::META,
+        &ArchivePathTraversal::META,
+        &ArchiveDecompressionBomb::META,
+        &GgufChatTemplateCode::META,
+        &KerasLambdaLayer::META,
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registry_is_valid_and_sorted() {
+        let r = rules();
+        airm_core::validate_registry(&r).unwrap();
+        assert_eq!(r.len(), 11);
+        assert!(r.iter().all(|m| m.id.starts_with("MF")));
+    }
+}

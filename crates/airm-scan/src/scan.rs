@@ -1,0 +1,567 @@
+//! Scanning one file: sniff the format from content, hash the file while reading it, and
+//! dispatch to the format's analysis (recursing into archive members). Anything wrong
+//! inside the file becomes a finding; only failing to read the file itself is an error.
+
+use std::fs::File;
+use std::io::{self, BufReader, Cursor, Read, Seek};
+use std::path::{Path, PathBuf};
+
+use airm_formats::pickle::{self, PickleOptions};
+use airm_formats::{gguf, npy, safetensors};
+use rayon::prelude::*;
+
+use crate::config::ScanConfig;
+use crate::error::ScanError;
+use crate::hash::HashingReader;
+use crate::policy::CallablePolicy;
+use crate::report::{FileReport, Format, ScanFinding};
+use crate::rules::{
+    AnalysisIncomplete, ArchiveDecompressionBomb, ArchivePathTraversal, NumpyObjectArray,
+    SafetensorsInvalidHeader,
+};
+use crate::scanners::other::{chat_template_findings, find_lambda, lambda_finding};
+use crate::scanners::pickle::pickle_findings;
+use crate::sniff::{sniff, SNIFF_LEN};
+
+/// Deepest archive-in-archive followed.
+const MAX_ARCHIVE_DEPTH: u8 = 3;
+/// Largest nested archive buffered in memory to be read.
+const MAX_NESTED_ARCHIVE: u64 = 128 * 1024 * 1024;
+/// Largest Keras config read.
+const MAX_CONFIG: u64 = 64 * 1024 * 1024;
+
+/// Scans one file.
+pub fn scan_file(path: &Path, cfg: &ScanConfig) -> Result<FileReport, ScanError> {
+    let io_err = |source| ScanError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file = File::open(path).map_err(io_err)?;
+    let size = file.metadata().map_err(io_err)?.len();
+    let mut sc = Scanner::new(cfg);
+    let mut hr = HashingReader::new(file);
+    let head = read_head(&mut hr).map_err(io_err)?;
+    let mut format = sniff(&head, size);
+    let analysed;
+    let hashes;
+    if format == Format::Zip {
+        hashes = hr.finish().map_err(io_err)?;
+        let file = File::open(path).map_err(io_err)?;
+        format = sc.zip(BufReader::with_capacity(1 << 16, file), None, 0);
+        analysed = true;
+    } else {
+        {
+            let mut chained = (&head[..]).chain(&mut hr);
+            analysed = sc.stream(format, &mut chained, size, None, 0);
+        }
+        hashes = hr.finish().map_err(io_err)?;
+    }
+    Ok(FileReport::build(
+        path.display().to_string(),
+        format,
+        sc.findings,
+        analysed,
+        hashes,
+    ))
+}
+
+/// Scans a file held in memory (uploads, tests).
+pub fn scan_bytes(name: &str, data: &[u8], cfg: &ScanConfig) -> FileReport {
+    let mut sc = Scanner::new(cfg);
+    let size = data.len() as u64;
+    let head = data.get(..SNIFF_LEN.min(data.len())).unwrap_or(&[]);
+    let mut format = sniff(head, size);
+    let analysed = if format == Format::Zip {
+        format = sc.zip(Cursor::new(data), None, 0);
+        true
+    } else {
+        let mut r = data;
+        sc.stream(format, &mut r, size, None, 0)
+    };
+    let hashes = HashingReader::new(data)
+        .finish()
+        .unwrap_or_else(|_| (String::new(), String::new(), size));
+    FileReport::build(name.to_string(), format, sc.findings, analysed, hashes)
+}
+
+/// Scans several files in parallel (rayon); results are in input order.
+pub fn scan_files(paths: &[PathBuf], cfg: &ScanConfig) -> Vec<Result<FileReport, ScanError>> {
+    paths.par_iter().map(|p| scan_file(p, cfg)).collect()
+}
+
+fn read_head(r: &mut dyn Read) -> io::Result<Vec<u8>> {
+    let mut head = vec![0u8; SNIFF_LEN];
+    let mut n = 0;
+    while n < head.len() {
+        match r.read(head.get_mut(n..).unwrap_or(&mut [])) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    head.truncate(n);
+    Ok(head)
+}
+
+fn join(member: Option<&str>, name: &str) -> String {
+    match member {
+        Some(m) => format!("{m}!{name}"),
+        None => name.to_string(),
+    }
+}
+
+/// Whether an archive member name would escape the extraction directory.
+pub(crate) fn escapes(name: &str) -> bool {
+    let n = name.replace('\\', "/");
+    n.starts_with('/') || n.split('/').any(|seg| seg == "..") || n.as_bytes().get(1) == Some(&b':')
+}
+
+struct Scanner<'c> {
+    cfg: &'c ScanConfig,
+    policy: CallablePolicy,
+    opts: PickleOptions,
+    findings: Vec<ScanFinding>,
+}
+
+impl<'c> Scanner<'c> {
+    fn new(cfg: &'c ScanConfig) -> Self {
+        Scanner {
+            cfg,
+            policy: CallablePolicy::new(&cfg.allow, &cfg.deny),
+            opts: cfg.pickle_options(),
+            findings: Vec::new(),
+        }
+    }
+
+    fn incomplete(&mut self, msg: String, offset: Option<u64>, member: Option<&str>) {
+        let mut f = AnalysisIncomplete::finding(msg, None).in_member(member.map(str::to_string));
+        f.offset = offset;
+        self.findings.push(f);
+    }
+
+    fn pickle(&mut self, r: &mut dyn Read, start: u64, member: Option<&str>, legacy: bool) {
+        let opts = PickleOptions {
+            stop_after_streams: legacy.then_some(5),
+            ..self.opts.clone()
+        };
+        let report = pickle::analyse(r, start, &opts);
+        pickle_findings(&report, member, &self.policy, legacy, &mut self.findings);
+    }
+
+    /// Analyses a stream of a known format; `false` when the format is not analysed.
+    fn stream(
+        &mut self,
+        format: Format,
+        r: &mut dyn Read,
+        size: u64,
+        member: Option<&str>,
+        depth: u8,
+    ) -> bool {
+        match format {
+            Format::Pickle => self.pickle(r, 0, member, false),
+            Format::PytorchLegacy => self.pickle(r, 0, member, true),
+            Format::Numpy => match npy::read_npy_header(r) {
+                Err(e) => self.incomplete(
+                    format!("NumPy header could not be read: {e}"),
+                    Some(e.offset()),
+                    member,
+                ),
+                Ok(h) if h.object => {
+                    self.findings.push(
+                        NumpyObjectArray::finding(
+                            "NumPy array has object dtype; its data is a pickle".to_string(),
+                            Some(clip_dict(&h.dict)),
+                        )
+                        .at(h.data_offset)
+                        .in_member(member.map(str::to_string)),
+                    );
+                    self.pickle(r, h.data_offset, member, false);
+                }
+                Ok(_) => {}
+            },
+            Format::Safetensors => match safetensors::check_safetensors(r, size) {
+                Err(e) => self.incomplete(
+                    format!("safetensors header could not be read: {e}"),
+                    Some(e.offset()),
+                    member,
+                ),
+                Ok(c) => {
+                    for p in c.problems.iter().take(10) {
+                        self.findings.push(
+                            SafetensorsInvalidHeader::finding(
+                                format!("safetensors header: {p}"),
+                                None,
+                            )
+                            .at(0)
+                            .in_member(member.map(str::to_string)),
+                        );
+                    }
+                }
+            },
+            Format::Gguf => match gguf::read_gguf(r) {
+                Err(e) => self.incomplete(
+                    format!("GGUF metadata could not be read: {e}"),
+                    Some(e.offset()),
+                    member,
+                ),
+                Ok(info) => {
+                    for (k, off, t) in &info.chat_templates {
+                        chat_template_findings(k, *off, t, member, &mut self.findings);
+                    }
+                }
+            },
+            Format::Hdf5 => match find_lambda(r) {
+                Ok(Some(off)) => {
+                    self.findings
+                        .push(lambda_finding("HDF5 model config", off, member))
+                }
+                Ok(None) => {}
+                Err(e) => self.incomplete(format!("read error: {e}"), None, member),
+            },
+            Format::Tar => self.tar(r, member, depth),
+            Format::Zip | Format::PytorchZip | Format::NumpyZip | Format::Keras => {
+                if depth >= MAX_ARCHIVE_DEPTH {
+                    self.incomplete(
+                        "archive nested deeper than the analysis follows".into(),
+                        None,
+                        member,
+                    );
+                } else if size > MAX_NESTED_ARCHIVE {
+                    self.incomplete(
+                        format!(
+                            "nested archive of {size} bytes is larger than the analysis buffers"
+                        ),
+                        None,
+                        member,
+                    );
+                } else {
+                    let mut buf = Vec::new();
+                    match Read::take(&mut *r, MAX_NESTED_ARCHIVE).read_to_end(&mut buf) {
+                        Ok(_) => {
+                            self.zip(Cursor::new(buf), member, depth + 1);
+                        }
+                        Err(e) => self.incomplete(format!("read error: {e}"), None, member),
+                    }
+                }
+            }
+            Format::Onnx | Format::Unknown => return false,
+        }
+        true
+    }
+
+    /// Scans a zip archive; returns its refined format.
+    fn zip<R: Read + Seek>(&mut self, r: R, member: Option<&str>, depth: u8) -> Format {
+        let mut za = match zip::ZipArchive::new(r) {
+            Ok(z) => z,
+            Err(e) => {
+                self.incomplete(format!("zip archive could not be read: {e}"), None, member);
+                return Format::Zip;
+            }
+        };
+        let n = za.len();
+        let names: Vec<String> = (0..n)
+            .map(|i| za.name_for_index(i).unwrap_or("").to_string())
+            .collect();
+        let format = if names
+            .iter()
+            .any(|x| x == "data.pkl" || x.ends_with("/data.pkl"))
+        {
+            Format::PytorchZip
+        } else if names.iter().any(|x| x == "config.json")
+            && names
+                .iter()
+                .any(|x| x == "metadata.json" || x.ends_with(".weights.h5"))
+        {
+            Format::Keras
+        } else if !names.is_empty() && names.iter().all(|x| x.ends_with(".npy")) {
+            Format::NumpyZip
+        } else {
+            Format::Zip
+        };
+        if n > self.cfg.max_members {
+            self.findings.push(
+                ArchiveDecompressionBomb::finding(
+                    format!(
+                        "archive has {n} members, more than the {} inspected",
+                        self.cfg.max_members
+                    ),
+                    None,
+                )
+                .in_member(member.map(str::to_string)),
+            );
+            self.incomplete(
+                format!(
+                    "only the first {} archive members were inspected",
+                    self.cfg.max_members
+                ),
+                None,
+                member,
+            );
+        }
+        for (i, name) in names.iter().enumerate().take(self.cfg.max_members) {
+            let label = join(member, name);
+            if escapes(name) {
+                self.findings.push(
+                    ArchivePathTraversal::finding(
+                        format!("archive member `{name}` escapes the extraction directory"),
+                        Some(name.to_string()),
+                    )
+                    .in_member(Some(label.clone())),
+                );
+            }
+            let (size, csize, is_dir, is_link) = match za.by_index_raw(i) {
+                Ok(f) => (f.size(), f.compressed_size(), f.is_dir(), f.is_symlink()),
+                Err(e) => {
+                    self.incomplete(
+                        format!("archive member could not be read: {e}"),
+                        None,
+                        Some(&label),
+                    );
+                    continue;
+                }
+            };
+            if is_dir {
+                continue;
+            }
+            let ratio = size / csize.max(1);
+            if size > self.cfg.max_member_size
+                || (size > 16 * 1024 * 1024 && ratio > self.cfg.max_ratio)
+            {
+                self.findings.push(
+                    ArchiveDecompressionBomb::finding(
+                        format!(
+                            "archive member declares {size} bytes from {csize} compressed (ratio {ratio})"
+                        ),
+                        Some(name.to_string()),
+                    )
+                    .in_member(Some(label.clone())),
+                );
+                continue;
+            }
+            // Raw tensor storages of PyTorch checkpoints are not parsed.
+            if format == Format::PytorchZip
+                && !name.ends_with(".pkl")
+                && (name.starts_with("data/") || name.contains("/data/"))
+            {
+                continue;
+            }
+            let mut f = match za.by_index(i) {
+                Ok(f) => f,
+                Err(e) => {
+                    self.incomplete(
+                        format!("archive member could not be decompressed: {e}"),
+                        None,
+                        Some(&label),
+                    );
+                    continue;
+                }
+            };
+            let mut limited = (&mut f).take(self.cfg.max_member_read);
+            if is_link {
+                let mut target = Vec::new();
+                let _ = (&mut limited).take(4096).read_to_end(&mut target);
+                let t = String::from_utf8_lossy(&target).into_owned();
+                if escapes(&t) {
+                    self.findings.push(
+                        ArchivePathTraversal::finding(
+                            format!(
+                                "archive member `{name}` is a link to `{t}` outside the archive"
+                            ),
+                            Some(t),
+                        )
+                        .in_member(Some(label.clone())),
+                    );
+                }
+                continue;
+            }
+            if format == Format::Keras && name == "config.json" {
+                let mut cfgtext = Vec::new();
+                if (&mut limited)
+                    .take(MAX_CONFIG)
+                    .read_to_end(&mut cfgtext)
+                    .is_ok()
+                {
+                    if let Ok(Some(off)) = find_lambda(&mut &cfgtext[..]) {
+                        self.findings
+                            .push(lambda_finding("Keras config.json", off, Some(&label)));
+                    }
+                }
+                continue;
+            }
+            let head = match read_head(&mut limited) {
+                Ok(h) => h,
+                Err(e) => {
+                    self.incomplete(format!("read error: {e}"), None, Some(&label));
+                    continue;
+                }
+            };
+            let sub = sniff(&head, size);
+            if matches!(sub, Format::Unknown | Format::Onnx) {
+                continue;
+            }
+            let mut chained = (&head[..]).chain(&mut limited);
+            self.stream(sub, &mut chained, size, Some(&label), depth);
+        }
+        format
+    }
+
+    /// Scans a tar archive as a stream.
+    fn tar(&mut self, r: &mut dyn Read, member: Option<&str>, depth: u8) {
+        let mut count = 0usize;
+        let mut long_name: Option<String> = None;
+        let mut offset = 0u64;
+        loop {
+            let mut h = [0u8; 512];
+            if read_exact_or_eof(r, &mut h).unwrap_or(false) {
+                offset += 512;
+            } else {
+                break;
+            }
+            if h.iter().all(|b| *b == 0) {
+                break;
+            }
+            count += 1;
+            if count > self.cfg.max_members {
+                self.incomplete(
+                    format!(
+                        "only the first {} tar members were inspected",
+                        self.cfg.max_members
+                    ),
+                    Some(offset),
+                    member,
+                );
+                break;
+            }
+            let Some(size) = tar_size(h.get(124..136).unwrap_or(&[])) else {
+                self.incomplete(
+                    "tar header has an invalid size".into(),
+                    Some(offset - 512),
+                    member,
+                );
+                break;
+            };
+            let typeflag = h.get(156).copied().unwrap_or(0);
+            let mut name = cstr(h.get(0..100).unwrap_or(&[]));
+            if h.get(257..262) == Some(b"ustar") {
+                let prefix = cstr(h.get(345..500).unwrap_or(&[]));
+                if !prefix.is_empty() {
+                    name = format!("{prefix}/{name}");
+                }
+            }
+            if let Some(l) = long_name.take() {
+                name = l;
+            }
+            let link = cstr(h.get(157..257).unwrap_or(&[]));
+            let label = join(member, &name);
+            let padded = size.div_ceil(512) * 512;
+            let mut body = Read::take(&mut *r, size);
+            match typeflag {
+                b'L' | b'x' => {
+                    let mut data = Vec::new();
+                    let _ = (&mut body).take(65536).read_to_end(&mut data);
+                    let text = String::from_utf8_lossy(&data).into_owned();
+                    long_name = if typeflag == b'L' {
+                        Some(text.trim_end_matches('\0').to_string())
+                    } else {
+                        text.lines()
+                            .find_map(|l| l.split_once(" path=").map(|(_, p)| p.to_string()))
+                    };
+                }
+                b'1' | b'2' if escapes(&link) => {
+                    self.findings.push(
+                        ArchivePathTraversal::finding(
+                            format!("tar member `{name}` links to `{link}` outside the archive"),
+                            Some(link.clone()),
+                        )
+                        .in_member(Some(label.clone())),
+                    );
+                }
+                b'0' | 0 | b'7' => {
+                    if let Ok(head) = read_head(&mut body) {
+                        let sub = sniff(&head, size);
+                        let legacy_part = matches!(name.as_str(), "storages" | "tensors");
+                        if legacy_part && sub == Format::Pickle {
+                            let mut chained = (&head[..]).chain(&mut body);
+                            let opts = PickleOptions {
+                                stop_after_streams: Some(1),
+                                ..self.opts.clone()
+                            };
+                            let rep = pickle::analyse(&mut chained, 0, &opts);
+                            pickle_findings(
+                                &rep,
+                                Some(&label),
+                                &self.policy,
+                                true,
+                                &mut self.findings,
+                            );
+                        } else if !matches!(sub, Format::Unknown | Format::Onnx) {
+                            let mut chained = (&head[..]).chain(&mut body);
+                            self.stream(sub, &mut chained, size, Some(&label), depth + 1);
+                        }
+                    }
+                }
+                _ => {}
+            }
+            if escapes(&name) {
+                self.findings.push(
+                    ArchivePathTraversal::finding(
+                        format!("tar member `{name}` escapes the extraction directory"),
+                        Some(name.to_string()),
+                    )
+                    .in_member(Some(label)),
+                );
+            }
+            // Skip what is left of the body and the padding.
+            let left = body.limit();
+            let skip = left + (padded - size);
+            match io::copy(&mut Read::take(&mut *r, skip), &mut io::sink()) {
+                Ok(n) if n == skip => offset += padded,
+                _ => {
+                    self.incomplete("tar archive is truncated".into(), Some(offset), member);
+                    break;
+                }
+            }
+        }
+    }
+}
+
+fn clip_dict(d: &str) -> String {
+    crate::report::clip(d.trim(), 120)
+}
+
+fn read_exact_or_eof(r: &mut dyn Read, buf: &mut [u8]) -> io::Result<bool> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(buf.get_mut(n..).unwrap_or(&mut [])) {
+            Ok(0) => return Ok(false),
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(true)
+}
+
+fn cstr(b: &[u8]) -> String {
+    let end = b.iter().position(|x| *x == 0).unwrap_or(b.len());
+    String::from_utf8_lossy(b.get(..end).unwrap_or(&[])).into_owned()
+}
+
+fn tar_size(b: &[u8]) -> Option<u64> {
+    if b.first().is_some_and(|x| x & 0x80 != 0) {
+        // GNU base-256.
+        let mut v: u64 = 0;
+        for (i, x) in b.iter().enumerate() {
+            let x = if i == 0 { x & 0x7f } else { *x };
+            v = v.checked_mul(256)?.checked_add(u64::from(x))?;
+        }
+        return Some(v);
+    }
+    let s = cstr(b);
+    let s = s.trim_matches(|c: char| c == ' ' || c == '\0');
+    if s.is_empty() {
+        return Some(0);
+    }
+    u64::from_str_radix(s, 8).ok()
+}

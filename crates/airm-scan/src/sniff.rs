@@ -1,0 +1,94 @@
+//! Content sniffing: the format of a file from its first bytes (and size), never from its
+//! name. Archives are refined later from their member list.
+
+use airm_formats::{npy::NPY_MAGIC, pickle, safetensors::looks_like_safetensors};
+
+use crate::report::Format;
+
+/// How many leading bytes [`sniff`] wants.
+pub const SNIFF_LEN: usize = 4096;
+
+const LEGACY_TORCH: &[u8] = &[
+    0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19,
+];
+
+/// The format of a file that starts with `head` and has `size` bytes.
+pub fn sniff(head: &[u8], size: u64) -> Format {
+    if head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06") {
+        return Format::Zip;
+    }
+    if head.starts_with(NPY_MAGIC) {
+        return Format::Numpy;
+    }
+    if head.starts_with(b"GGUF") {
+        return Format::Gguf;
+    }
+    if head.starts_with(b"\x89HDF\r\n\x1a\n") {
+        return Format::Hdf5;
+    }
+    if head.starts_with(LEGACY_TORCH) {
+        return Format::PytorchLegacy;
+    }
+    if pickle::looks_like_pickle(head) {
+        return Format::Pickle;
+    }
+    if head.get(257..262) == Some(b"ustar") {
+        return Format::Tar;
+    }
+    if looks_like_safetensors(head, size) {
+        return Format::Safetensors;
+    }
+    if looks_like_onnx(head) {
+        return Format::Onnx;
+    }
+    if looks_like_text_pickle(head) {
+        return Format::Pickle;
+    }
+    Format::Unknown
+}
+
+/// ONNX `ModelProto`: field 1 (`ir_version`, varint) first, then another known field.
+fn looks_like_onnx(head: &[u8]) -> bool {
+    matches!(head, [0x08, v, next, ..] if (1..=20).contains(v)
+        && matches!(next, 0x12 | 0x1a | 0x22 | 0x28 | 0x32 | 0x3a | 0x42 | 0x52 | 0x72 | 0x7a))
+}
+
+/// Protocol 0/1 pickles have no header: run the machine on the first bytes and accept
+/// them if it gets through several opcodes without finding damage.
+fn looks_like_text_pickle(head: &[u8]) -> bool {
+    let Some(&first) = head.first() else {
+        return false;
+    };
+    if !b"(cl]}N)KJMIVSUXTFGdtpq".contains(&first) {
+        return false;
+    }
+    let r = pickle::analyse_bytes(head, 0, &pickle::PickleOptions::default());
+    let ops = r.streams.first().map_or(0, |s| s.opcodes);
+    let damaged = r
+        .incomplete
+        .iter()
+        .any(|i| !matches!(i, pickle::Incomplete::Truncated { .. }));
+    // A first opcode whose line is longer than the sniffed head also counts.
+    !damaged && (ops >= 3 || (ops >= 1 && head.len() >= SNIFF_LEN))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sniffs_by_content() {
+        assert_eq!(sniff(b"PK\x03\x04rest", 100), Format::Zip);
+        assert_eq!(sniff(b"\x80\x04\x95", 100), Format::Pickle);
+        assert_eq!(sniff(LEGACY_TORCH, 100), Format::PytorchLegacy);
+        assert_eq!(sniff(b"cos\nsystem\n(S'id'\ntR.", 100), Format::Pickle);
+        assert_eq!(sniff(b"GGUF\x03\x00", 100), Format::Gguf);
+        assert_eq!(sniff(b"hello world", 100), Format::Unknown);
+        assert_eq!(sniff(b"(this is text)", 100), Format::Unknown);
+        assert_eq!(sniff(b"\x93NUMPY\x01\x00", 100), Format::Numpy);
+        assert_eq!(
+            sniff(b"\x02\x00\x00\x00\x00\x00\x00\x00{}", 10),
+            Format::Safetensors
+        );
+    }
+}

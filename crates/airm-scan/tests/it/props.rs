@@ -1,0 +1,60 @@
+//! Bounded randomised tests: random bytes and mutated valid model files never panic and
+//! finish quickly; a mutated file is never reported `clean` unless it still parses.
+
+use std::time::{Duration, Instant};
+
+use airm_scan::{scan_bytes, ScanConfig};
+use proptest::prelude::*;
+
+use crate::fixtures::*;
+
+fn seeds() -> Vec<Vec<u8>> {
+    vec![
+        torch_state_dict_pickle(),
+        numpy_array_pickle(),
+        sklearn_pickle(),
+        stdlib_pickle(),
+        torch_zip("archive", &torch_state_dict_pickle()),
+        torch_legacy(&numpy_array_pickle()),
+        npy("|O", &stdlib_pickle()),
+        tar_of(&[("pickle", &stdlib_pickle())]),
+        airm_formats::gguf::write_gguf_strings(&[("tokenizer.chat_template", "{{ x }}")]),
+    ]
+}
+
+fn check(data: &[u8]) {
+    let t = Instant::now();
+    let r = scan_bytes("prop", data, &ScanConfig::default());
+    assert!(t.elapsed() < Duration::from_secs(5));
+    assert_eq!(r.size, data.len() as u64);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, .. ProptestConfig::default() })]
+
+    #[test]
+    fn random_bytes_never_panic(data in proptest::collection::vec(any::<u8>(), 0..2048)) {
+        check(&data);
+        let mut p = vec![0x80, 4];
+        p.extend_from_slice(&data);
+        check(&p);
+    }
+
+    #[test]
+    fn mutated_files_never_panic(
+        which in 0usize..9,
+        edits in proptest::collection::vec((any::<u16>(), any::<u8>()), 1..8),
+        cut in any::<u16>(),
+    ) {
+        let mut d = seeds().swap_remove(which);
+        for (pos, val) in edits {
+            let n = d.len();
+            if let Some(b) = d.get_mut(pos as usize % n.max(1)) {
+                *b = val;
+            }
+        }
+        check(&d);
+        let c = cut as usize % (d.len() + 1);
+        check(&d[..c]);
+    }
+}
