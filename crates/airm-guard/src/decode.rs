@@ -245,6 +245,18 @@ pub fn looks_like_text(s: &str) -> bool {
     bad == 0 && letters * 2 >= total && letters >= 4
 }
 
+/// True when `v` is a base64 run that decodes to text or mixes upper, lower and digits.
+pub fn looks_like_base64(v: &str) -> bool {
+    let v = v.trim_end_matches('=');
+    if v.len() < 16 || !v.bytes().all(is_b64_byte) {
+        return false;
+    }
+    let mixed = v.bytes().any(|b| b.is_ascii_uppercase())
+        && v.bytes().any(|b| b.is_ascii_lowercase())
+        && v.bytes().any(|b| b.is_ascii_digit());
+    mixed || base64_decode(v).is_some_and(|d| looks_like_text(&d))
+}
+
 fn is_b64_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_' | b'=')
 }
