@@ -1,0 +1,11 @@
+//! The prompt-injection / jailbreak classifier: hashed character and word n-grams
+//! ([`features`]) scored by a logistic-regression model ([`model`]) trained with SGD
+//! ([`train`]). The default model is airm's own artefact, trained on the airm prompt set and
+//! embedded in the crate; [`Model::default_model`] loads it. This module does no I/O.
+
+pub mod features;
+pub mod model;
+pub mod train;
+
+pub use model::Model;
+pub use train::{train, Example, TrainParams};

@@ -1,0 +1,477 @@
+//! Personal data: email addresses, phone numbers, payment cards (Luhn + issuer prefix), IBANs
+//! (country length + ISO 7064 mod 97), national ids with their check digits (US SSN
+//! structure, Spanish DNI/NIE letter, Dutch BSN 11-test, UK NINO prefix rules) and IP
+//! addresses. Matches only; never logs or stores the values.
+
+use std::sync::OnceLock;
+
+use regex::Regex;
+
+use super::{lazy_regex, Match};
+
+macro_rules! re {
+    ($name:ident, $pat:expr) => {
+        fn $name() -> Option<&'static Regex> {
+            static CELL: OnceLock<Option<Regex>> = OnceLock::new();
+            lazy_regex(&CELL, $pat)
+        }
+    };
+}
+
+re!(
+    email_re,
+    r"(?i)\b[a-z0-9][a-z0-9._%+-]{0,63}@[a-z0-9](?:[a-z0-9-]{0,62}\.)+[a-z]{2,24}\b"
+);
+re!(
+    phone_re,
+    r"(?:\+[1-9]\d{0,2}[\s.-]?)?(?:\(\d{1,4}\)[\s.-]?)?\d{2,4}(?:[\s.-]\d{2,4}){1,4}\b|\+[1-9]\d{7,14}\b"
+);
+re!(card_re, r"\b\d(?:[ -]?\d){12,18}\b");
+re!(
+    iban_re,
+    r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b"
+);
+re!(ssn_re, r"\b(\d{3})-(\d{2})-(\d{4})\b");
+re!(dni_re, r"\b([XYZ]?)(\d{7,8})-?([A-Z])\b");
+re!(
+    bsn_re,
+    r"(?i)\b(?:bsn|burgerservicenummer)\D{0,20}(\d{9})\b"
+);
+re!(
+    nino_re,
+    r"\b([A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]) ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b"
+);
+re!(ipv4_re, r"\b(?:\d{1,3}\.){3}\d{1,3}\b");
+re!(
+    ipv6_re,
+    r"(?i)\b(?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}\b|(?i)\b(?:[0-9a-f]{1,4}:){1,6}:(?:[0-9a-f]{1,4}:){0,5}[0-9a-f]{1,4}\b"
+);
+
+fn digits(s: &str) -> Vec<u8> {
+    s.bytes()
+        .filter(u8::is_ascii_digit)
+        .map(|b| b - b'0')
+        .collect()
+}
+
+/// Luhn checksum over the digits of `s`.
+pub fn luhn_valid(s: &str) -> bool {
+    let d = digits(s);
+    if d.len() < 2 {
+        return false;
+    }
+    let sum: u32 = d
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, &x)| {
+            let x = u32::from(x);
+            if i % 2 == 1 {
+                let y = x * 2;
+                if y > 9 {
+                    y - 9
+                } else {
+                    y
+                }
+            } else {
+                x
+            }
+        })
+        .sum();
+    sum % 10 == 0
+}
+
+/// A payment card number: 13–19 digits, a known issuer prefix and a valid Luhn digit.
+pub fn card_valid(s: &str) -> bool {
+    let d = digits(s);
+    if !(13..=19).contains(&d.len()) || !luhn_valid(s) {
+        return false;
+    }
+    let p2 = u32::from(d[0]) * 10 + u32::from(d[1]);
+    let p4 = p2 * 100 + u32::from(d[2]) * 10 + u32::from(d[3]);
+    d[0] == 4
+        || (51..=55).contains(&p2)
+        || (2221..=2720).contains(&p4)
+        || p2 == 34
+        || p2 == 37
+        || p4 == 6011
+        || p2 == 65
+        || p2 == 35
+        || p2 == 36
+        || p2 == 62
+}
+
+fn iban_length(country: &str) -> Option<usize> {
+    Some(match country {
+        "AD" => 24,
+        "AE" => 23,
+        "AT" => 20,
+        "BE" => 16,
+        "BG" => 22,
+        "BH" => 22,
+        "BR" => 29,
+        "CH" => 21,
+        "CY" => 28,
+        "CZ" => 24,
+        "DE" => 22,
+        "DK" => 18,
+        "EE" => 20,
+        "ES" => 24,
+        "FI" => 18,
+        "FR" => 27,
+        "GB" => 22,
+        "GI" => 23,
+        "GR" => 27,
+        "HR" => 21,
+        "HU" => 28,
+        "IE" => 22,
+        "IL" => 23,
+        "IS" => 26,
+        "IT" => 27,
+        "KW" => 30,
+        "KZ" => 20,
+        "LI" => 21,
+        "LT" => 20,
+        "LU" => 20,
+        "LV" => 21,
+        "MC" => 27,
+        "MT" => 31,
+        "NL" => 18,
+        "NO" => 15,
+        "PL" => 28,
+        "PT" => 25,
+        "QA" => 29,
+        "RO" => 24,
+        "SA" => 24,
+        "SE" => 24,
+        "SI" => 19,
+        "SK" => 24,
+        "SM" => 27,
+        "TR" => 26,
+        "UA" => 29,
+        _ => return None,
+    })
+}
+
+/// IBAN: known country, its length, and ISO 7064 mod 97 == 1.
+pub fn iban_valid(s: &str) -> bool {
+    let c: String = s.chars().filter(|c| !c.is_whitespace()).collect();
+    let Some(country) = c.get(..2) else {
+        return false;
+    };
+    if iban_length(country) != Some(c.len()) {
+        return false;
+    }
+    let (head, tail) = c.split_at(4);
+    let mut rem: u32 = 0;
+    for ch in tail.chars().chain(head.chars()) {
+        let v = match ch {
+            '0'..='9' => ch as u32 - '0' as u32,
+            'A'..='Z' => ch as u32 - 'A' as u32 + 10,
+            _ => return false,
+        };
+        rem = if v >= 10 {
+            (rem * 100 + v) % 97
+        } else {
+            (rem * 10 + v) % 97
+        };
+    }
+    rem == 1
+}
+
+/// US SSN structure: area not 000, 666 or 9xx; group not 00; serial not 0000.
+pub fn ssn_valid(area: &str, group: &str, serial: &str) -> bool {
+    area != "000" && area != "666" && !area.starts_with('9') && group != "00" && serial != "0000"
+}
+
+/// Spanish DNI (8 digits + letter) or NIE (X/Y/Z + 7 digits + letter): letter = table[n % 23].
+pub fn dni_valid(prefix: &str, number: &str, letter: char) -> bool {
+    const T: &[u8; 23] = b"TRWAGMYFPDXBNJZSQVHLCKE";
+    let lead = match prefix {
+        "" if number.len() == 8 => "",
+        "X" if number.len() == 7 => "0",
+        "Y" if number.len() == 7 => "1",
+        "Z" if number.len() == 7 => "2",
+        _ => return false,
+    };
+    let Ok(n) = format!("{lead}{number}").parse::<u64>() else {
+        return false;
+    };
+    T.get((n % 23) as usize).map(|&b| b as char) == Some(letter)
+}
+
+/// Dutch BSN "11-proef": weights 9..2 and -1, sum divisible by 11.
+pub fn bsn_valid(s: &str) -> bool {
+    let d = digits(s);
+    if d.len() != 9 {
+        return false;
+    }
+    let sum: i32 = d
+        .iter()
+        .enumerate()
+        .map(|(i, &x)| {
+            let w = if i == 8 { -1 } else { 9 - i as i32 };
+            w * i32::from(x)
+        })
+        .sum();
+    sum != 0 && sum % 11 == 0
+}
+
+/// UK National Insurance number prefix rules (first two letters; banned pairs).
+pub fn nino_valid(prefix: &str) -> bool {
+    !matches!(prefix, "BG" | "GB" | "KN" | "NK" | "NT" | "TN" | "ZZ")
+}
+
+fn ipv4_valid(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('.').collect();
+    parts.len() == 4
+        && parts.iter().all(|p| {
+            p.parse::<u16>().is_ok_and(|v| v <= 255) && !(p.len() > 1 && p.starts_with('0'))
+        })
+        && s != "0.0.0.0"
+}
+
+fn overlaps(out: &[Match], s: usize, e: usize) -> bool {
+    out.iter().any(|m| s < m.end && m.start < e)
+}
+
+/// All personal-data matches in `text`, non-overlapping, in text order.
+pub fn find(text: &str) -> Vec<Match> {
+    let mut out: Vec<Match> = Vec::new();
+    let has_digit = text.bytes().any(|b| b.is_ascii_digit());
+    if text.contains('@') {
+        if let Some(re) = email_re() {
+            for m in re.find_iter(text) {
+                out.push(Match {
+                    kind: "EMAIL",
+                    start: m.start(),
+                    end: m.end(),
+                });
+            }
+        }
+    }
+    if has_digit {
+        if let Some(re) = iban_re() {
+            for m in re.find_iter(text) {
+                if iban_valid(m.as_str()) && !overlaps(&out, m.start(), m.end()) {
+                    out.push(Match {
+                        kind: "IBAN",
+                        start: m.start(),
+                        end: m.end(),
+                    });
+                }
+            }
+        }
+        if let Some(re) = card_re() {
+            for m in re.find_iter(text) {
+                if card_valid(m.as_str()) && !overlaps(&out, m.start(), m.end()) {
+                    out.push(Match {
+                        kind: "CARD",
+                        start: m.start(),
+                        end: m.end(),
+                    });
+                }
+            }
+        }
+        if let Some(re) = ssn_re() {
+            for c in re.captures_iter(text) {
+                if let (Some(m), Some(a), Some(g), Some(s)) =
+                    (c.get(0), c.get(1), c.get(2), c.get(3))
+                {
+                    if ssn_valid(a.as_str(), g.as_str(), s.as_str())
+                        && !overlaps(&out, m.start(), m.end())
+                    {
+                        out.push(Match {
+                            kind: "NATIONAL_ID",
+                            start: m.start(),
+                            end: m.end(),
+                        });
+                    }
+                }
+            }
+        }
+        if let Some(re) = dni_re() {
+            for c in re.captures_iter(text) {
+                if let (Some(m), Some(p), Some(n), Some(l)) =
+                    (c.get(0), c.get(1), c.get(2), c.get(3))
+                {
+                    let letter = l.as_str().chars().next().unwrap_or(' ');
+                    if dni_valid(p.as_str(), n.as_str(), letter)
+                        && !overlaps(&out, m.start(), m.end())
+                    {
+                        out.push(Match {
+                            kind: "NATIONAL_ID",
+                            start: m.start(),
+                            end: m.end(),
+                        });
+                    }
+                }
+            }
+        }
+        if let Some(re) = bsn_re() {
+            for c in re.captures_iter(text) {
+                if let Some(n) = c.get(1) {
+                    if bsn_valid(n.as_str()) && !overlaps(&out, n.start(), n.end()) {
+                        out.push(Match {
+                            kind: "NATIONAL_ID",
+                            start: n.start(),
+                            end: n.end(),
+                        });
+                    }
+                }
+            }
+        }
+        if let Some(re) = nino_re() {
+            for c in re.captures_iter(text) {
+                if let (Some(m), Some(p)) = (c.get(0), c.get(1)) {
+                    if nino_valid(p.as_str()) && !overlaps(&out, m.start(), m.end()) {
+                        out.push(Match {
+                            kind: "NATIONAL_ID",
+                            start: m.start(),
+                            end: m.end(),
+                        });
+                    }
+                }
+            }
+        }
+        if let Some(re) = ipv4_re() {
+            for m in re.find_iter(text) {
+                let before = text[..m.start()].chars().next_back();
+                let after = text[m.end()..].chars().next();
+                let embedded = before.is_some_and(|c| c == '.' || c == 'v')
+                    || after.is_some_and(|c| {
+                        c == '.'
+                            && text[m.end()..].len() > 1
+                            && text[m.end() + 1..].starts_with(|c: char| c.is_ascii_digit())
+                    });
+                if ipv4_valid(m.as_str()) && !embedded && !overlaps(&out, m.start(), m.end()) {
+                    out.push(Match {
+                        kind: "IP_ADDRESS",
+                        start: m.start(),
+                        end: m.end(),
+                    });
+                }
+            }
+        }
+        if let Some(re) = phone_re() {
+            for m in re.find_iter(text) {
+                let d = digits(m.as_str()).len();
+                let s = m.as_str();
+                let plus = s.starts_with('+');
+                let grouped = s.contains([' ', '-', '.', '(']);
+                let date_like = s.len() == 10
+                    && (s.matches('-').count() == 2 || s.matches('.').count() == 2)
+                    && !plus;
+                if (9..=15).contains(&d)
+                    && (plus || grouped)
+                    && !date_like
+                    && !overlaps(&out, m.start(), m.end())
+                {
+                    out.push(Match {
+                        kind: "PHONE",
+                        start: m.start(),
+                        end: m.end(),
+                    });
+                }
+            }
+        }
+    }
+    if text.contains("::") || text.matches(':').count() >= 7 {
+        if let Some(re) = ipv6_re() {
+            for m in re.find_iter(text) {
+                if !overlaps(&out, m.start(), m.end())
+                    && m.as_str().chars().filter(|c| c.is_ascii_hexdigit()).count() >= 4
+                {
+                    out.push(Match {
+                        kind: "IP_ADDRESS",
+                        start: m.start(),
+                        end: m.end(),
+                    });
+                }
+            }
+        }
+    }
+    out.sort_by_key(|m| m.start);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds(t: &str) -> Vec<&'static str> {
+        find(t).into_iter().map(|m| m.kind).collect()
+    }
+
+    #[test]
+    fn all_static_patterns_compile() {
+        for r in [
+            email_re(),
+            phone_re(),
+            card_re(),
+            iban_re(),
+            ssn_re(),
+            dni_re(),
+            bsn_re(),
+            nino_re(),
+            ipv4_re(),
+            ipv6_re(),
+        ] {
+            assert!(r.is_some());
+        }
+    }
+
+    #[test]
+    fn cards_need_luhn_and_prefix() {
+        assert!(card_valid("4111 1111 1111 1111"));
+        assert!(card_valid("5500-0000-0000-0004"));
+        assert!(card_valid("378282246310005"));
+        assert!(!card_valid("4111 1111 1111 1112"));
+        assert!(!card_valid("1234 5678 9012 3452"), "unknown issuer");
+        assert_eq!(kinds("pay with 4111 1111 1111 1111 today"), vec!["CARD"]);
+        assert!(kinds("order 4111 1111 1111 1112 today")
+            .iter()
+            .all(|k| *k != "CARD"));
+    }
+
+    #[test]
+    fn iban_mod97() {
+        assert!(iban_valid("DE89 3704 0044 0532 0130 00"));
+        assert!(iban_valid("GB82WEST12345698765432"));
+        assert!(!iban_valid("DE89 3704 0044 0532 0130 01"));
+        assert!(!iban_valid("DE89 3704 0044 0532 0130"), "wrong length");
+        assert_eq!(kinds("IBAN: GB82 WEST 1234 5698 7654 32."), vec!["IBAN"]);
+    }
+
+    #[test]
+    fn national_ids() {
+        assert!(ssn_valid("123", "45", "6789"));
+        assert!(!ssn_valid("666", "45", "6789"));
+        assert!(!ssn_valid("912", "45", "6789"));
+        assert!(!ssn_valid("123", "00", "6789"));
+        assert_eq!(kinds("ssn 123-45-6789"), vec!["NATIONAL_ID"]);
+        assert!(dni_valid("", "12345678", 'Z'));
+        assert!(!dni_valid("", "12345678", 'A'));
+        assert!(dni_valid("X", "1234567", 'L'));
+        assert!(bsn_valid("111222333"));
+        assert!(!bsn_valid("111222334"));
+        assert_eq!(kinds("mijn BSN is 111222333"), vec!["NATIONAL_ID"]);
+        assert!(nino_valid("AB"));
+        assert!(!nino_valid("GB"));
+        assert_eq!(kinds("NI number AB 12 34 56 C"), vec!["NATIONAL_ID"]);
+    }
+
+    #[test]
+    fn contact_and_network() {
+        assert_eq!(kinds("mail jane.doe@example.com now"), vec!["EMAIL"]);
+        assert_eq!(kinds("call +1 415 555 0132"), vec!["PHONE"]);
+        assert_eq!(kinds("call (415) 555-0132"), vec!["PHONE"]);
+        assert_eq!(kinds("host 192.168.1.20 down"), vec!["IP_ADDRESS"]);
+        assert!(kinds("version 1.2.3.4.5 and 300.1.1.1").is_empty());
+        assert!(kinds("on 2024-01-15 we met 3 people").is_empty());
+        assert_eq!(
+            kinds("v6 2001:0db8:85a3:0000:0000:8a2e:0370:7334"),
+            vec!["IP_ADDRESS"]
+        );
+    }
+}

@@ -1,0 +1,174 @@
+//! Secrets: provider credential formats (AWS, GitHub, OpenAI, Anthropic, Slack, Google,
+//! Stripe, Hugging Face, JWTs, PEM private keys) and generic `key = value` assignments whose
+//! value has high Shannon entropy. Matches only; the value is never copied into messages.
+
+use std::sync::OnceLock;
+
+use regex::Regex;
+
+use super::{lazy_regex, Match};
+
+const PROVIDERS: &[(&str, &str)] = &[
+    ("AWS_ACCESS_KEY", r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"),
+    (
+        "GITHUB_TOKEN",
+        r"\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})\b",
+    ),
+    ("ANTHROPIC_KEY", r"\bsk-ant-[A-Za-z0-9_-]{20,}"),
+    ("OPENAI_KEY", r"\bsk-(?:proj-|svcacct-)?[A-Za-z0-9_-]{20,}"),
+    ("SLACK_TOKEN", r"\bxox[abposr]-[A-Za-z0-9-]{10,}"),
+    ("GOOGLE_API_KEY", r"\bAIza[0-9A-Za-z_-]{35}"),
+    ("STRIPE_KEY", r"\b[rs]k_(?:live|test)_[0-9A-Za-z]{16,}"),
+    ("HUGGINGFACE_TOKEN", r"\bhf_[A-Za-z]{34}\b"),
+    (
+        "JWT",
+        r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}",
+    ),
+    (
+        "PRIVATE_KEY",
+        r"-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----",
+    ),
+];
+
+fn provider_res() -> &'static [(&'static str, Regex)] {
+    static CELL: OnceLock<Vec<(&'static str, Regex)>> = OnceLock::new();
+    CELL.get_or_init(|| {
+        PROVIDERS
+            .iter()
+            .filter_map(|(k, p)| Regex::new(p).ok().map(|r| (*k, r)))
+            .collect()
+    })
+}
+
+fn assignment_re() -> Option<&'static Regex> {
+    static CELL: OnceLock<Option<Regex>> = OnceLock::new();
+    lazy_regex(
+        &CELL,
+        r#"(?i)\b(?:api[_-]?key|secret(?:[_-]?key)?|access[_-]?token|auth[_-]?token|token|password|passwd|pwd|client[_-]?secret)\b["']?\s*[:=]\s*["']?([A-Za-z0-9_\-/+=.!@#$%^&*]{12,128})"#,
+    )
+}
+
+/// Shannon entropy in bits per character.
+pub fn entropy(s: &str) -> f64 {
+    let mut counts = [0u32; 256];
+    let mut n = 0u32;
+    for b in s.bytes() {
+        counts[b as usize] += 1;
+        n += 1;
+    }
+    if n == 0 {
+        return 0.0;
+    }
+    let n = f64::from(n);
+    counts
+        .iter()
+        .filter(|&&c| c > 0)
+        .map(|&c| {
+            let p = f64::from(c) / n;
+            -p * p.log2()
+        })
+        .sum()
+}
+
+/// Quick filter: can `text` contain a secret at all?
+fn maybe(text: &str) -> bool {
+    text.len() >= 16
+}
+
+/// All secret matches in `text`, non-overlapping, in text order.
+pub fn find(text: &str) -> Vec<Match> {
+    let mut out: Vec<Match> = Vec::new();
+    if !maybe(text) {
+        return out;
+    }
+    for (kind, re) in provider_res() {
+        for m in re.find_iter(text) {
+            if !out.iter().any(|o| m.start() < o.end && o.start < m.end()) {
+                out.push(Match {
+                    kind,
+                    start: m.start(),
+                    end: m.end(),
+                });
+            }
+        }
+    }
+    if let Some(re) = assignment_re() {
+        for c in re.captures_iter(text) {
+            if let Some(v) = c.get(1) {
+                let val = v.as_str();
+                let classes = [
+                    val.bytes().any(|b| b.is_ascii_lowercase()),
+                    val.bytes().any(|b| b.is_ascii_uppercase()),
+                    val.bytes().any(|b| b.is_ascii_digit()),
+                ]
+                .iter()
+                .filter(|&&x| x)
+                .count();
+                if entropy(val) >= 3.3
+                    && classes >= 2
+                    && !out.iter().any(|o| v.start() < o.end && o.start < v.end())
+                {
+                    out.push(Match {
+                        kind: "GENERIC_SECRET",
+                        start: v.start(),
+                        end: v.end(),
+                    });
+                }
+            }
+        }
+    }
+    out.sort_by_key(|m| m.start);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Built at test time from harmless parts; none of these is a real credential.
+    fn fake(prefix: &str, body: &str, n: usize) -> String {
+        format!(
+            "{prefix}{}",
+            body.repeat(n / body.len() + 1).get(..n).unwrap()
+        )
+    }
+
+    #[test]
+    fn all_static_patterns_compile() {
+        assert_eq!(provider_res().len(), PROVIDERS.len());
+        assert!(assignment_re().is_some());
+    }
+
+    #[test]
+    fn provider_formats() {
+        let cases = [
+            (fake("AKIA", "ABCDEFGHIJ234567", 16), "AWS_ACCESS_KEY"),
+            (fake("ghp_", "aB3dE6gH9", 36), "GITHUB_TOKEN"),
+            (fake("sk-ant-", "aB3-dE6_", 40), "ANTHROPIC_KEY"),
+            (fake("sk-proj-", "Ab3De6Gh9", 40), "OPENAI_KEY"),
+            (fake("AIza", "Sy3De6Gh9_", 35), "GOOGLE_API_KEY"),
+            (fake("sk_live_", "Ab3De6", 24), "STRIPE_KEY"),
+            (fake("hf_", "AbcDefGhij", 34), "HUGGINGFACE_TOKEN"),
+        ];
+        for (s, kind) in cases {
+            let t = format!("use {s} here");
+            let m = find(&t);
+            assert_eq!(m.len(), 1, "{kind}: {m:?}");
+            assert_eq!(m[0].kind, kind);
+            assert_eq!(&t[m[0].start..m[0].end], s);
+        }
+        let pem = format!("-----BEGIN {}PRIVATE KEY-----\nMIIE", "RSA ");
+        assert_eq!(find(&pem)[0].kind, "PRIVATE_KEY");
+    }
+
+    #[test]
+    fn generic_needs_entropy() {
+        assert_eq!(
+            find("api_key = \"Zx9Qw2Er7Ty4Ui1Op3\"")[0].kind,
+            "GENERIC_SECRET"
+        );
+        assert!(find("password: aaaaaaaaaaaaaaaa").is_empty());
+        assert!(find("the token is important for the whole project").is_empty());
+        assert!(entropy("abcd") > 1.9 && entropy("aaaa") == 0.0);
+    }
+}

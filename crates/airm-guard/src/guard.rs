@@ -1,0 +1,187 @@
+//! [`Guard`]: the runtime entry point. Built once from a [`Policy`]; then
+//! [`Guard::check_input`] for prompts and documents, [`Guard::check_output`] for responses,
+//! and [`Guard::stream`] for streamed responses. Checks are `&self`, allocation-light and
+//! never fail: any input yields a [`Verdict`].
+
+use crate::classifier::Model;
+use crate::decode::prepare;
+use crate::output::OutputContext;
+use crate::policy::{source_index, Compiled, Policy, Resolved};
+use crate::rules::{Cx, Hit, RuleEntry, INPUT, OUTPUT};
+use crate::stream::OutputStream;
+use crate::vault::Vault;
+use crate::verdict::{Action, GuardFinding, Source, Span, Verdict};
+use crate::GuardError;
+
+/// A configured guard. Cheap to share (`&Guard` across threads).
+#[derive(Debug)]
+pub struct Guard {
+    pub(crate) policy: Policy,
+    pub(crate) compiled: Compiled,
+    model: Model,
+    output: OutputContext,
+}
+
+impl Guard {
+    /// Builds a guard with the embedded classifier.
+    pub fn new(policy: Policy) -> Result<Guard, GuardError> {
+        Guard::with_model(policy, Model::default_model()?.clone())
+    }
+
+    /// Builds a guard with a given classifier (e.g. one trained by `airm guard train`).
+    pub fn with_model(policy: Policy, model: Model) -> Result<Guard, GuardError> {
+        let compiled = Compiled::new(&policy, model.threshold)?;
+        let output = OutputContext::new(
+            policy.output.system_prompt.as_deref(),
+            policy.output.canaries.clone(),
+        );
+        Ok(Guard {
+            policy,
+            compiled,
+            model,
+            output,
+        })
+    }
+
+    /// The policy in force.
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    /// The classifier in use.
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+
+    /// The output context built from the policy (system prompt, canaries).
+    pub fn output_context(&self) -> &OutputContext {
+        &self.output
+    }
+
+    /// Checks a prompt or other input text. Redactions use `[REDACTED:KIND]`.
+    pub fn check_input(&self, text: &str, source: Source) -> Verdict {
+        self.input(text, source, None)
+    }
+
+    /// Like [`Guard::check_input`], but redactions are reversible placeholders stored in
+    /// `vault` (restore the response with [`Vault::restore`]).
+    pub fn check_input_anonymized(&self, text: &str, source: Source, vault: &mut Vault) -> Verdict {
+        self.input(text, source, Some(vault))
+    }
+
+    fn input(&self, text: &str, source: Source, vault: Option<&mut Vault>) -> Verdict {
+        let settings = self
+            .compiled
+            .input
+            .get(source_index(source))
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        self.run(text, INPUT, settings, None, vault)
+    }
+
+    /// Checks a complete response against the policy's output context.
+    pub fn check_output(&self, text: &str) -> Verdict {
+        self.run(
+            text,
+            OUTPUT,
+            &self.compiled.output,
+            Some(&self.output),
+            None,
+        )
+    }
+
+    /// Checks a complete response against a per-request context (its own canaries and
+    /// system prompt).
+    pub fn check_output_with(&self, text: &str, ctx: &OutputContext) -> Verdict {
+        self.run(text, OUTPUT, &self.compiled.output, Some(ctx), None)
+    }
+
+    /// Starts a streaming output check with the policy's output context.
+    pub fn stream(&self) -> OutputStream<'_> {
+        OutputStream::new(self, self.output.clone())
+    }
+
+    /// Starts a streaming output check with a per-request context.
+    pub fn stream_with(&self, ctx: OutputContext) -> OutputStream<'_> {
+        OutputStream::new(self, ctx)
+    }
+
+    pub(crate) fn run(
+        &self,
+        text: &str,
+        rules: &[RuleEntry],
+        settings: &[Resolved],
+        output: Option<&OutputContext>,
+        vault: Option<&mut Vault>,
+    ) -> Verdict {
+        let prepared = prepare(text, &self.policy.decode);
+        let cx = Cx {
+            original: text,
+            prepared: &prepared,
+            compiled: &self.compiled,
+            model: &self.model,
+            output,
+        };
+        let mut findings = Vec::new();
+        let mut redactions: Vec<(Span, &'static str)> = Vec::new();
+        let mut hits: Vec<Hit> = Vec::new();
+        for (rule, set) in rules.iter().zip(settings) {
+            if !set.enabled || set.action == Action::Allow {
+                continue;
+            }
+            hits.clear();
+            (rule.scan)(&cx, &mut hits);
+            for h in hits.drain(..) {
+                if h.score < set.threshold {
+                    continue;
+                }
+                if set.action == Action::Redact {
+                    if let Some(sp) = h.span {
+                        redactions.push((sp, h.label.unwrap_or("REDACTED")));
+                    }
+                }
+                findings.push(GuardFinding {
+                    rule_id: rule.meta.id.to_string(),
+                    severity: rule.meta.severity,
+                    message: h.message,
+                    score: h.score,
+                    action: set.action,
+                    span: h.span,
+                    decoded_by: h.chain,
+                });
+            }
+        }
+        let redacted = (!redactions.is_empty()).then(|| redact(text, &mut redactions, vault));
+        Verdict::from_findings(findings, redacted)
+    }
+}
+
+/// Replaces the spans in `text` (merged when overlapping) by `[REDACTED:KIND]`, or by vault
+/// placeholders when a vault is given.
+pub(crate) fn redact(
+    text: &str,
+    spans: &mut [(Span, &'static str)],
+    mut vault: Option<&mut Vault>,
+) -> String {
+    spans.sort_by_key(|(s, _)| (s.start, std::cmp::Reverse(s.end)));
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0usize;
+    for (sp, label) in spans.iter() {
+        let (start, end) = (sp.start.max(last), sp.end.min(text.len()));
+        if start >= end || !text.is_char_boundary(start) || !text.is_char_boundary(end) {
+            continue;
+        }
+        out.push_str(&text[last..start]);
+        match vault.as_deref_mut() {
+            Some(v) => out.push_str(&v.placeholder(label, &text[start..end])),
+            None => {
+                out.push_str("[REDACTED:");
+                out.push_str(label);
+                out.push(']');
+            }
+        }
+        last = end;
+    }
+    out.push_str(text.get(last..).unwrap_or(""));
+    out
+}

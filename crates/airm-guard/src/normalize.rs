@@ -1,0 +1,354 @@
+//! Normalisation: turns untrusted text into the forms scanners compare against. It removes
+//! *and reports* invisible characters (zero-width, bidi controls, Unicode tag characters used
+//! for "ASCII smuggling", private variation selectors), applies NFKC, folds confusable
+//! letters inside mixed-script words, lowercases, and offers leetspeak and spaced-letter
+//! folds as extra variants. It never allocates more than a small multiple of the input and
+//! never panics; it does not decide anything (rules do).
+
+use unicode_normalization::{is_nfkc_quick, IsNormalized, UnicodeNormalization};
+
+/// Kind of invisible character found in the input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InvisibleKind {
+    /// Zero-width space/joiner/non-joiner, word joiner, BOM, soft hyphen, fillers.
+    ZeroWidth,
+    /// Bidirectional control (LRE, RLO, isolates, marks).
+    Bidi,
+    /// Unicode tag characters U+E0000–U+E007F (invisible ASCII).
+    Tag,
+    /// Variation selectors supplement U+E0100–U+E01EF (byte smuggling).
+    VariationSelector,
+}
+
+/// Counts of invisible characters and the text they smuggled.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InvisibleReport {
+    /// Zero-width characters (excluding emoji joiners).
+    pub zero_width: usize,
+    /// Bidi controls.
+    pub bidi: usize,
+    /// Tag characters.
+    pub tags: usize,
+    /// Supplementary variation selectors.
+    pub variation_selectors: usize,
+    /// ASCII decoded from tag characters, when any.
+    pub tag_payload: String,
+    /// Byte offset of the first invisible character in the input.
+    pub first_offset: Option<usize>,
+}
+
+impl InvisibleReport {
+    /// Total invisible characters found.
+    pub fn total(&self) -> usize {
+        self.zero_width + self.bidi + self.tags + self.variation_selectors
+    }
+}
+
+/// Classifies one char as invisible, if it is.
+pub fn invisible_kind(c: char) -> Option<InvisibleKind> {
+    match c as u32 {
+        0x200B
+        | 0x200C
+        | 0x200D
+        | 0x2060..=0x2064
+        | 0xFEFF
+        | 0x180E
+        | 0x00AD
+        | 0x034F
+        | 0x115F
+        | 0x1160
+        | 0x3164
+        | 0xFFA0
+        | 0x17B4
+        | 0x17B5 => Some(InvisibleKind::ZeroWidth),
+        0x200E | 0x200F | 0x202A..=0x202E | 0x2066..=0x2069 | 0x061C => Some(InvisibleKind::Bidi),
+        0xE0000..=0xE007F => Some(InvisibleKind::Tag),
+        0xE0100..=0xE01EF => Some(InvisibleKind::VariationSelector),
+        _ => None,
+    }
+}
+
+fn is_emoji_like(c: char) -> bool {
+    matches!(c as u32, 0x1F000..=0x1FAFF | 0x2600..=0x27BF | 0x2300..=0x23FF | 0xFE0F)
+}
+
+/// Removes invisible characters, reporting them. Zero-width joiners between emoji are kept
+/// and not counted (they are how emoji sequences are written).
+pub fn strip_invisible(text: &str) -> (String, InvisibleReport) {
+    let mut report = InvisibleReport::default();
+    // Fast path: every invisible char is outside ASCII and starts with one of these bytes.
+    if !text
+        .bytes()
+        .any(|b| matches!(b, 0xC2 | 0xCD | 0xD8 | 0xE1 | 0xE2 | 0xE3 | 0xEF | 0xF3))
+    {
+        return (text.to_string(), report);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut prev: Option<char> = None;
+    let mut iter = text.char_indices().peekable();
+    while let Some((i, c)) = iter.next() {
+        match invisible_kind(c) {
+            None => out.push(c),
+            Some(kind) => {
+                let next = iter.peek().map(|&(_, n)| n);
+                let emoji_joiner = c == '\u{200D}'
+                    && prev.is_some_and(is_emoji_like)
+                    && next.is_some_and(is_emoji_like);
+                if emoji_joiner {
+                    out.push(c);
+                } else {
+                    report.first_offset.get_or_insert(i);
+                    match kind {
+                        InvisibleKind::ZeroWidth => report.zero_width += 1,
+                        InvisibleKind::Bidi => report.bidi += 1,
+                        InvisibleKind::Tag => {
+                            report.tags += 1;
+                            let a = (c as u32).wrapping_sub(0xE0000);
+                            if (0x20..0x7F).contains(&a) && report.tag_payload.len() < 4096 {
+                                if let Some(ch) = char::from_u32(a) {
+                                    report.tag_payload.push(ch);
+                                }
+                            }
+                        }
+                        InvisibleKind::VariationSelector => report.variation_selectors += 1,
+                    }
+                }
+            }
+        }
+        prev = Some(c);
+    }
+    (out, report)
+}
+
+/// NFKC with an ASCII / already-normalised fast path.
+pub fn nfkc(text: &str) -> String {
+    if text.is_ascii() || is_nfkc_quick(text.chars()) == IsNormalized::Yes {
+        return text.to_string();
+    }
+    text.nfkc().collect()
+}
+
+/// Maps a Cyrillic or Greek letter that looks like a Latin one to that Latin letter.
+pub fn confusable(c: char) -> Option<char> {
+    Some(match c {
+        'а' | 'А' | 'α' | 'Α' => 'a',
+        'в' | 'В' | 'β' | 'Β' | 'Ь' => 'b',
+        'с' | 'С' | 'ϲ' => 'c',
+        'ԁ' => 'd',
+        'е' | 'Е' | 'ε' | 'Ε' | 'ё' => 'e',
+        'ɡ' => 'g',
+        'һ' | 'Н' | 'Η' => 'h',
+        'і' | 'І' | 'ι' | 'Ι' | 'ӏ' | 'ı' => 'i',
+        'ј' | 'Ј' => 'j',
+        'к' | 'К' | 'κ' | 'Κ' => 'k',
+        'м' | 'М' | 'Μ' => 'm',
+        'п' | 'η' | 'Ν' => 'n',
+        'о' | 'О' | 'ο' | 'Ο' | 'σ' => 'o',
+        'р' | 'Р' | 'ρ' | 'Ρ' => 'p',
+        'ԛ' => 'q',
+        'г' => 'r',
+        'ѕ' | 'Ѕ' => 's',
+        'т' | 'Т' | 'τ' | 'Τ' => 't',
+        'υ' | 'ս' => 'u',
+        'ν' | 'ѵ' => 'v',
+        'ԝ' | 'ѡ' => 'w',
+        'х' | 'Х' | 'χ' | 'Χ' => 'x',
+        'у' | 'У' | 'Υ' | 'γ' => 'y',
+        'Ζ' => 'z',
+        _ => return None,
+    })
+}
+
+/// Lowercases and folds confusables inside words that mix Latin with Cyrillic/Greek
+/// lookalikes (a whole Russian or Greek word is left alone).
+pub fn fold(text: &str) -> String {
+    if text.is_ascii() {
+        return text.to_ascii_lowercase();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        let has_latin = word.chars().any(|c| c.is_ascii_alphabetic());
+        let has_conf = word.chars().any(|c| confusable(c).is_some());
+        if has_latin && has_conf {
+            for c in word.chars() {
+                out.push(confusable(c).unwrap_or(c));
+            }
+        } else {
+            out.push_str(word);
+        }
+        word.clear();
+    };
+    for c in text.chars() {
+        if c.is_alphanumeric() {
+            for l in c.to_lowercase() {
+                word.push(l);
+            }
+        } else {
+            flush(&mut word, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut word, &mut out);
+    out
+}
+
+fn leet(c: char) -> Option<char> {
+    Some(match c {
+        '0' => 'o',
+        '1' | '!' | '|' => 'i',
+        '3' => 'e',
+        '4' | '@' => 'a',
+        '5' | '$' => 's',
+        '7' | '+' => 't',
+        '8' => 'b',
+        '9' => 'g',
+        _ => return None,
+    })
+}
+
+/// Folds leetspeak inside words that mix letters and leet digits/symbols (`1gn0r3` →
+/// `ignore`). Returns `None` when nothing changed. Expects folded (lowercase) text.
+pub fn unleet(text: &str) -> Option<String> {
+    let mut out = String::with_capacity(text.len());
+    let mut changed = 0usize;
+    for (i, word) in text.split(' ').enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        let letters = word.chars().filter(|c| c.is_alphabetic()).count();
+        let leets = word.chars().filter(|&c| leet(c).is_some()).count();
+        // `@` inside an email is not leet.
+        let plausible = word.len() <= 20
+            && !word.chars().any(|c| matches!(c, '2' | '6'))
+            && !word.chars().all(|c| c.is_ascii_hexdigit())
+            && !word.contains('.');
+        if letters >= 1 && leets >= 1 && word.len() >= 3 && plausible {
+            let trimmed_end = word.trim_end_matches(['!', '.', ',', '?', ':', ';']);
+            for (j, c) in word.char_indices() {
+                if j >= trimmed_end.len() {
+                    out.push(c);
+                } else if let Some(l) = leet(c) {
+                    out.push(l);
+                    changed += 1;
+                } else {
+                    out.push(c);
+                }
+            }
+        } else {
+            out.push_str(word);
+        }
+    }
+    (changed > 0).then_some(out)
+}
+
+/// Joins runs of four or more single letters separated by one separator (`i g n o r e`,
+/// `i.g.n.o.r.e`). Two or more spaces inside a run become a word break. Returns `None` when
+/// nothing changed.
+pub fn join_spaced(text: &str) -> Option<String> {
+    let chars: Vec<char> = text.chars().collect();
+    let n = chars.len();
+    let is_sep = |c: char| matches!(c, ' ' | '.' | '-' | '_' | '*' | '/' | '|');
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    let mut changed = false;
+    while i < n {
+        let starts_word = i == 0 || !chars[i - 1].is_alphanumeric();
+        if starts_word && chars[i].is_alphabetic() && i + 1 < n && is_sep(chars[i + 1]) {
+            // Try to read a run: letter (sep+ letter)*, with single-letter tokens only.
+            let mut letters = vec![chars[i]];
+            let mut j = i + 1;
+            let mut breaks = Vec::new();
+            loop {
+                let mut k = j;
+                let mut seps = 0;
+                while k < n && is_sep(chars[k]) && seps < 4 {
+                    k += 1;
+                    seps += 1;
+                }
+                if seps == 0 || k >= n || !chars[k].is_alphabetic() {
+                    break;
+                }
+                let single = k + 1 >= n || !chars[k + 1].is_alphanumeric();
+                if !single {
+                    break;
+                }
+                if seps >= 2 {
+                    breaks.push(letters.len());
+                }
+                letters.push(chars[k]);
+                j = k + 1;
+            }
+            if letters.len() >= 4 {
+                for (idx, l) in letters.iter().enumerate() {
+                    if breaks.contains(&idx) {
+                        out.push(' ');
+                    }
+                    out.push(*l);
+                }
+                changed = true;
+                i = j;
+                continue;
+            }
+        }
+        out.push(chars[i]);
+        i += 1;
+    }
+    changed.then_some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strips_and_reports_invisible() {
+        let t = "ig\u{200B}nore\u{202E} all";
+        let (s, r) = strip_invisible(t);
+        assert_eq!(s, "ignore all");
+        assert_eq!(r.zero_width, 1);
+        assert_eq!(r.bidi, 1);
+        assert_eq!(r.first_offset, Some(2));
+    }
+
+    #[test]
+    fn decodes_tag_smuggling() {
+        let hidden: String = "hi you"
+            .chars()
+            .map(|c| char::from_u32(0xE0000 + c as u32).unwrap())
+            .collect();
+        let (s, r) = strip_invisible(&format!("hello{hidden}"));
+        assert_eq!(s, "hello");
+        assert_eq!(r.tags, 6);
+        assert_eq!(r.tag_payload, "hi you");
+    }
+
+    #[test]
+    fn keeps_emoji_joiner() {
+        let (s, r) = strip_invisible("👨\u{200D}👩");
+        assert_eq!(r.total(), 0);
+        assert_eq!(s, "👨\u{200D}👩");
+    }
+
+    #[test]
+    fn folds_homoglyphs_only_in_mixed_words() {
+        assert_eq!(fold("іgnоrе previous"), "ignore previous");
+        assert_eq!(fold("Привет мир"), "привет мир");
+        assert_eq!(nfkc("ｉｇｎｏｒｅ"), "ignore");
+    }
+
+    #[test]
+    fn leet_and_spaced() {
+        assert_eq!(
+            unleet("1gn0r3 all pr3v10us").unwrap(),
+            "ignore all previous"
+        );
+        assert_eq!(unleet("in 2024 we"), None);
+        assert_eq!(
+            join_spaced("please i g n o r e  a l l now").unwrap(),
+            "please ignore all now"
+        );
+        assert_eq!(join_spaced("a b c"), None);
+        assert_eq!(join_spaced("i.g.n.o.r.e").unwrap(), "ignore");
+    }
+}

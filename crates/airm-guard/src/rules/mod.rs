@@ -1,0 +1,243 @@
+//! The rules: one file per bad pattern, each with its [`RuleMeta`] (`PI…` for prompts, `CO…`
+//! for completions) and a `scan` function that appends [`Hit`]s. Rules report facts; the
+//! policy decides the action. This module holds the shared scanning context and the sorted
+//! registry.
+
+use airm_core::RuleMeta;
+
+use crate::classifier::Model;
+use crate::decode::{Decoding, Prepared, Variant};
+use crate::output::OutputContext;
+use crate::policy::Compiled;
+use crate::verdict::Span;
+
+pub mod adversarial_suffix;
+pub mod banned_content;
+pub mod canary_leak;
+pub mod encoded_payload;
+pub mod forbidden_code;
+pub mod instruction_override;
+pub mod invisible_text;
+pub mod jailbreak_persona;
+pub mod markdown_image_exfiltration;
+pub mod personal_data;
+pub mod personal_data_in_output;
+pub mod prompt_injection;
+pub mod prompt_leak_request;
+pub mod prompt_too_long;
+pub mod refusal;
+pub mod role_spoofing;
+pub mod secret_in_output;
+pub mod secret_in_prompt;
+pub mod system_prompt_echo;
+pub mod untrusted_link;
+
+/// What a rule sees.
+pub struct Cx<'a> {
+    /// The text exactly as received.
+    pub original: &'a str,
+    /// Normalised and decoded forms.
+    pub prepared: &'a Prepared,
+    /// Policy data (lists, limits, canaries).
+    pub compiled: &'a Compiled,
+    /// The injection classifier.
+    pub model: &'a Model,
+    /// Canaries and system prompt, for output checks.
+    pub output: Option<&'a OutputContext>,
+}
+
+/// One raw detection before the policy is applied.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hit {
+    /// Fact stated without the sensitive value.
+    pub message: String,
+    /// Confidence 0..=1.
+    pub score: f32,
+    /// Byte range in the original text, when known.
+    pub span: Option<Span>,
+    /// Decoding chain that revealed it (`None` = plain text).
+    pub chain: Option<Vec<Decoding>>,
+    /// Placeholder label used when the span is redacted (`EMAIL`, `SECRET`).
+    pub label: Option<&'static str>,
+}
+
+impl Hit {
+    /// A hit on a variant: the chain is recorded when the variant was decoded.
+    pub fn on(variant: &Variant, message: String, score: f32) -> Hit {
+        Hit {
+            message,
+            score,
+            span: None,
+            chain: (!variant.chain.is_empty()).then(|| variant.chain.clone()),
+            label: None,
+        }
+    }
+}
+
+/// A rule: metadata plus its scan function.
+pub struct RuleEntry {
+    /// Metadata.
+    pub meta: &'static RuleMeta,
+    /// Scanner.
+    pub scan: fn(&Cx<'_>, &mut Vec<Hit>),
+}
+
+/// Input (`PI`) rules, sorted by id.
+pub const INPUT: &[RuleEntry] = &[
+    RuleEntry {
+        meta: &prompt_injection::META,
+        scan: prompt_injection::scan,
+    },
+    RuleEntry {
+        meta: &instruction_override::META,
+        scan: instruction_override::scan,
+    },
+    RuleEntry {
+        meta: &role_spoofing::META,
+        scan: role_spoofing::scan,
+    },
+    RuleEntry {
+        meta: &prompt_leak_request::META,
+        scan: prompt_leak_request::scan,
+    },
+    RuleEntry {
+        meta: &adversarial_suffix::META,
+        scan: adversarial_suffix::scan,
+    },
+    RuleEntry {
+        meta: &invisible_text::META,
+        scan: invisible_text::scan,
+    },
+    RuleEntry {
+        meta: &encoded_payload::META,
+        scan: encoded_payload::scan,
+    },
+    RuleEntry {
+        meta: &personal_data::META,
+        scan: personal_data::scan,
+    },
+    RuleEntry {
+        meta: &secret_in_prompt::META,
+        scan: secret_in_prompt::scan,
+    },
+    RuleEntry {
+        meta: &banned_content::META,
+        scan: banned_content::scan,
+    },
+    RuleEntry {
+        meta: &prompt_too_long::META,
+        scan: prompt_too_long::scan,
+    },
+    RuleEntry {
+        meta: &jailbreak_persona::META,
+        scan: jailbreak_persona::scan,
+    },
+];
+
+/// Output (`CO`) rules, sorted by id.
+pub const OUTPUT: &[RuleEntry] = &[
+    RuleEntry {
+        meta: &canary_leak::META,
+        scan: canary_leak::scan,
+    },
+    RuleEntry {
+        meta: &system_prompt_echo::META,
+        scan: system_prompt_echo::scan,
+    },
+    RuleEntry {
+        meta: &personal_data_in_output::META,
+        scan: personal_data_in_output::scan,
+    },
+    RuleEntry {
+        meta: &secret_in_output::META,
+        scan: secret_in_output::scan,
+    },
+    RuleEntry {
+        meta: &markdown_image_exfiltration::META,
+        scan: markdown_image_exfiltration::scan,
+    },
+    RuleEntry {
+        meta: &untrusted_link::META,
+        scan: untrusted_link::scan,
+    },
+    RuleEntry {
+        meta: &forbidden_code::META,
+        scan: forbidden_code::scan,
+    },
+    RuleEntry {
+        meta: &refusal::META,
+        scan: refusal::scan,
+    },
+];
+
+/// Runs `re` over the folded form of every variant and reports the first match per variant.
+pub fn scan_folded(
+    cx: &Cx<'_>,
+    re: Option<&regex::Regex>,
+    what: &str,
+    score: f32,
+    out: &mut Vec<Hit>,
+) {
+    let Some(re) = re else { return };
+    for v in &cx.prepared.variants {
+        if re.is_match(&v.folded) {
+            out.push(Hit::on(v, what.to_string(), score));
+            // One hit from the plain form is enough; decoded forms are only consulted when
+            // the plain form is clean.
+            if v.chain.is_empty() {
+                return;
+            }
+        }
+    }
+}
+
+/// Pattern-matching of sensitive values (PII, secrets) on the original text (with spans)
+/// and on decoded variants (no span).
+pub fn scan_matches(
+    cx: &Cx<'_>,
+    find: fn(&str) -> Vec<crate::detect::Match>,
+    noun: &str,
+    out: &mut Vec<Hit>,
+) {
+    for m in find(cx.original) {
+        out.push(Hit {
+            message: format!("{noun} ({}) in the text", m.kind.to_ascii_lowercase()),
+            score: 1.0,
+            span: Some(Span {
+                start: m.start,
+                end: m.end,
+            }),
+            chain: None,
+            label: Some(m.kind),
+        });
+    }
+    for v in cx.prepared.variants.iter() {
+        if v.chain.is_empty() && v.clean == cx.original {
+            continue;
+        }
+        if v.chain.iter().any(|d| !d.is_encoding()) {
+            continue;
+        }
+        for m in find(&v.clean) {
+            let how = if v.chain.is_empty() {
+                "after removing invisible characters".to_string()
+            } else {
+                format!(
+                    "after decoding {}",
+                    v.chain
+                        .iter()
+                        .map(|d| d.name())
+                        .collect::<Vec<_>>()
+                        .join(" > ")
+                )
+            };
+            out.push(Hit {
+                message: format!("{noun} ({}) {how}", m.kind.to_ascii_lowercase()),
+                score: 1.0,
+                span: None,
+                chain: Some(v.chain.clone()),
+                label: Some(m.kind),
+            });
+        }
+    }
+}
