@@ -20,6 +20,7 @@ mod scan;
 mod scanners;
 mod sniff;
 
+pub mod sarif;
 pub use config::ScanConfig;
 pub use error::ScanError;
 pub use hash::HashingReader;

@@ -13,13 +13,19 @@ use airm_store::{DynStore, EventLog, NewEvent, PgStore, SqliteStore};
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
-    let events: usize = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(1_000_000);
+    let events: usize = args
+        .get(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1_000_000);
     let producers: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(64);
     let dir = tempfile::tempdir()?;
     let (store, engine): (DynStore, &str) = match args.get(3) {
         Some(url) => {
             let schema = format!("bench_{}", std::process::id());
-            (Arc::new(PgStore::open_in_schema(url, Some(&schema)).await?), "postgres")
+            (
+                Arc::new(PgStore::open_in_schema(url, Some(&schema)).await?),
+                "postgres",
+            )
         }
         None => (Arc::new(SqliteStore::open_dir(dir.path()).await?), "sqlite"),
     };

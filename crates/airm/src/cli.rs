@@ -52,6 +52,8 @@ pub enum Format {
     Table,
     /// JSON for programs.
     Json,
+    /// SARIF 2.1.0 (`airm scan` only), for code-scanning dashboards.
+    Sarif,
 }
 
 #[derive(Debug, Subcommand)]
@@ -70,6 +72,8 @@ pub enum Command {
     /// List and explain detection rules.
     #[command(subcommand)]
     Rules(RulesCmd),
+    /// Scan model files for malicious code and unsafe content.
+    Scan(ScanArgs),
     /// Read, verify, export and forward the tamper-evident activity log.
     #[command(subcommand)]
     Audit(AuditCmd),
@@ -353,5 +357,39 @@ mod tests {
     #[test]
     fn grammar_is_consistent() {
         Cli::command().debug_assert();
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Files or directories to scan (recursively; symbolic links are not followed).
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Skip paths matching this glob (repeatable), e.g. `**/node_modules/**`.
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Exit 1 when a finding is at or above this severity (`none` never fails).
+    #[arg(long, default_value = "high", value_parser = parse_fail_on)]
+    pub fail_on: FailOn,
+    /// Do not record assets and findings in the store.
+    #[arg(long)]
+    pub no_store: bool,
+    /// Link scanned model assets to this AI system.
+    #[arg(long)]
+    pub system: Option<String>,
+    /// Also list clean files in the table.
+    #[arg(long)]
+    pub all: bool,
+}
+
+/// The least severity that fails a run, or none.
+#[derive(Debug, Clone, Copy)]
+pub struct FailOn(pub Option<airm_core::Severity>);
+
+fn parse_fail_on(s: &str) -> Result<FailOn, String> {
+    if s.eq_ignore_ascii_case("none") {
+        Ok(FailOn(None))
+    } else {
+        parse_enum::<airm_core::Severity>(s).map(|v| FailOn(Some(v)))
     }
 }

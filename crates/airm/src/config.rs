@@ -20,6 +20,9 @@ pub struct Config {
     /// The activity log.
     #[serde(default)]
     pub audit: AuditSection,
+    /// Model-file scanning: extra allowed/denied pickle callables and analysis caps.
+    #[serde(default)]
+    pub scan: airm_scan::ScanConfig,
 }
 
 /// `[audit]`.

@@ -3,6 +3,7 @@
 
 mod audit;
 mod rules;
+mod scan;
 mod serve;
 mod systems;
 mod tokens;
@@ -24,6 +25,7 @@ pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<u8> {
                 Command::Tokens(c) => tokens::run(c, &ctx, printer).await,
                 Command::Serve(a) => serve::run(a, &ctx, printer).await,
                 Command::Audit(c) => audit::run(c, &ctx, printer).await,
+                Command::Scan(a) => scan::run(a, &ctx, printer).await,
                 Command::Rules(_) => Ok(0),
             }
         }

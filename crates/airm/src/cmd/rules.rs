@@ -7,7 +7,8 @@ use crate::output::{Printer, Table};
 
 /// Every rule of every crate, sorted by id.
 pub fn registry() -> Vec<&'static RuleMeta> {
-    let mut all: Vec<&'static RuleMeta> = Vec::new();
+    let mut all: Vec<&'static RuleMeta> = airm_scan::rules();
+    all.extend(airm_guard::rules());
     all.sort_by_key(|r| r.id);
     all
 }

@@ -43,8 +43,20 @@ fn tail_search_checkpoint_verify_export() {
     let early = d.join("early.jsonl");
     let o = airm(d, &["audit", "export", "-o", early.to_str().unwrap()]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let pk0 = stdout(&airm(d, &["audit", "public-key"])).trim().to_string();
-    let o = airm(d, &["audit", "verify", "--file", early.to_str().unwrap(), "--public-key", &pk0]);
+    let pk0 = stdout(&airm(d, &["audit", "public-key"]))
+        .trim()
+        .to_string();
+    let o = airm(
+        d,
+        &[
+            "audit",
+            "verify",
+            "--file",
+            early.to_str().unwrap(),
+            "--public-key",
+            &pk0,
+        ],
+    );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 
     let o = airm(d, &["--format", "json", "audit", "checkpoint"]);

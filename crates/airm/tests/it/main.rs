@@ -5,6 +5,7 @@
 
 mod audit;
 mod cli;
+mod scan;
 mod server;
 
 use std::path::Path;
