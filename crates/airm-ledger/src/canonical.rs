@@ -78,7 +78,7 @@ pub(crate) struct CanonicalEvent {
     details: Value,
     outcome: Outcome,
     request_id: Option<String>,
-    seq: i64,
+    pub(crate) seq: i64,
     target: Option<String>,
     time_ms: i64,
 }
@@ -141,7 +141,27 @@ fn write_opt_string(s: Option<&str>, out: &mut Vec<u8>) {
 }
 
 fn write_int(n: i64, out: &mut Vec<u8>) {
-    out.extend_from_slice(n.to_string().as_bytes());
+    write_u64_sign(n < 0, n.unsigned_abs(), out);
+}
+
+/// Decimal digits without an intermediate `String` (this runs for every entry).
+fn write_u64_sign(negative: bool, mut n: u64, out: &mut Vec<u8>) {
+    if negative {
+        out.push(b'-');
+    }
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        if let Some(d) = digits.get_mut(i) {
+            *d = b'0' + (n % 10) as u8;
+        }
+        n /= 10;
+        if n == 0 || i == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(digits.get(i..).unwrap_or_default());
 }
 
 fn write_value(v: &Value, out: &mut Vec<u8>, depth: usize) -> Result<(), Error> {
@@ -151,9 +171,9 @@ fn write_value(v: &Value, out: &mut Vec<u8>, depth: usize) -> Result<(), Error> 
         Value::Bool(false) => out.extend_from_slice(b"false"),
         Value::Number(n) => {
             if let Some(u) = n.as_u64() {
-                out.extend_from_slice(u.to_string().as_bytes());
+                write_u64_sign(false, u, out);
             } else if let Some(i) = n.as_i64() {
-                out.extend_from_slice(i.to_string().as_bytes());
+                write_int(i, out);
             } else if let Some(f) = n.as_f64() {
                 write_f64(f, out)?;
             } else {
@@ -183,7 +203,16 @@ fn write_value(v: &Value, out: &mut Vec<u8>, depth: usize) -> Result<(), Error> 
                 )));
             }
             let mut entries: Vec<(&String, &Value)> = map.iter().collect();
-            entries.sort_by(|a, b| a.0.encode_utf16().cmp(b.0.encode_utf16()));
+            // UTF-8 byte order equals UTF-16 order unless a key holds a character at or
+            // above U+E000 (lead byte 0xEE or more); skip the sort when the map already
+            // iterates in that order (a BTreeMap does, an insertion-ordered map may not).
+            let sorted = entries
+                .windows(2)
+                .all(|w| matches!(w, [a, b] if a.0.as_bytes() < b.0.as_bytes()))
+                && !entries.iter().any(|(k, _)| k.bytes().any(|b| b >= 0xee));
+            if !sorted {
+                entries.sort_by(|a, b| a.0.encode_utf16().cmp(b.0.encode_utf16()));
+            }
             out.push(b'{');
             for (i, (k, val)) in entries.into_iter().enumerate() {
                 if i > 0 {
