@@ -294,7 +294,9 @@ fn write_f64(f: f64, out: &mut Vec<u8>) -> Result<(), Error> {
         out.extend_from_slice(&digits);
         out.extend(std::iter::repeat_n(b'0', (n - k) as usize));
     } else if 0 < n && n <= 21 {
-        let (int, frac) = digits.split_at(n as usize);
+        let (int, frac) = digits
+            .split_at_checked(n as usize)
+            .ok_or_else(|| Error::Encode(format!("unexpected float form {sci}")))?;
         out.extend_from_slice(int);
         out.push(b'.');
         out.extend_from_slice(frac);
@@ -303,8 +305,10 @@ fn write_f64(f: f64, out: &mut Vec<u8>) -> Result<(), Error> {
         out.extend(std::iter::repeat_n(b'0', (-n) as usize));
         out.extend_from_slice(&digits);
     } else {
-        let (first, rest) = digits.split_at(1);
-        out.extend_from_slice(first);
+        let (first, rest) = digits
+            .split_first()
+            .ok_or_else(|| Error::Encode(format!("unexpected float form {sci}")))?;
+        out.push(*first);
         if !rest.is_empty() {
             out.push(b'.');
             out.extend_from_slice(rest);
