@@ -279,3 +279,36 @@ fn hash_consistent_but_non_canonical_event_is_refused() {
         .replace(&cp.signature, &fixed_cp.signature);
     verify_export(text.as_bytes(), &pk).unwrap();
 }
+
+#[test]
+fn equivalent_but_non_canonical_spellings_are_refused() {
+    // Each edit keeps the meaning (and so every hash and signature) but not the canonical
+    // bytes; each must fail on its line.
+    let bytes = export(&log(4), 0);
+    let text = String::from_utf8(bytes).unwrap();
+    let cp_line = text
+        .lines()
+        .position(|l| l.contains("\"type\":\"checkpoint\""))
+        .unwrap()
+        + 1;
+    let edits: Vec<(String, u64)> = vec![
+        (
+            text.replacen("Z\",\"tree_size\"", "z\",\"tree_size\"", 1),
+            cp_line as u64,
+        ),
+        (
+            text.replacen("Z\",\"tree_size\"", "+00:00\",\"tree_size\"", 1),
+            cp_line as u64,
+        ),
+        (text.replacen("{\"format\"", "{ \"format\"", 1), 1),
+        (text.replacen("\"from_seq\":0", "\"from_seq\":0.0", 1), 1),
+        (text.replacen("\"score\":3.25", "\"score\":3.250", 1), 2),
+        (text.replacen("\"score\":3.25", "\"score\":325e-2", 1), 2),
+        (text.replacen("risk-0", "risk\\u002d0", 1), 2),
+    ];
+    for (edited, line) in edits {
+        assert_ne!(edited, text);
+        let err = verify_export(edited.as_bytes(), &key().public_key()).unwrap_err();
+        assert_eq!(err.line(), Some(line), "{err}");
+    }
+}
