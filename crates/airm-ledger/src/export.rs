@@ -33,7 +33,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 
 use serde::{Deserialize, Serialize};
 
-use crate::canonical::{encode_event_into, encode_json, CanonicalEvent};
+use crate::canonical::{check_event_bytes, encode_event_into, encode_json};
 use crate::chain::ChainState;
 use crate::merkle::{
     consistency_proof, inclusion_proof, verify_consistency, verify_inclusion, CompactTree,
@@ -569,32 +569,24 @@ impl State {
             check_seq(parsed.event.seq)?;
             return Err(not_canonical());
         };
-        let event: CanonicalEvent =
-            serde_json::from_slice(event_bytes).map_err(|e| VerifyError::Malformed {
-                line: 0,
-                reason: format!("not a valid event: {e}"),
-            })?;
-        check_seq(event.seq)?;
-        let entry = LedgerEntry {
-            event: event.into(),
-            prev_hash: Digest::from_hex(prev_hex).map_err(|_| not_canonical())?,
-            entry_hash: Digest::from_hex(entry_hex).map_err(|_| not_canonical())?,
-        };
         let mut buf = std::mem::take(&mut self.buf);
-        buf.clear();
-        let encoded = encode_event_into(&entry.event, &mut buf);
-        let result = match encoded {
-            Err(e) => Err(VerifyError::BadEntry {
-                seq: expected,
-                reason: e.to_string(),
-            }),
-            Ok(()) if buf != event_bytes => Err(not_canonical()),
-            Ok(()) => self
-                .verifier()
-                .and_then(|v| v.push_canonical(expected, &entry, event_bytes)),
-        };
+        let checked = check_event_bytes(event_bytes, &mut buf);
         self.buf = buf;
-        result?;
+        let checked = checked.map_err(|e| VerifyError::Malformed {
+            line: 0,
+            reason: format!("not a valid event: {e}"),
+        })?;
+        check_seq(checked.seq)?;
+        if let Some(reason) = checked.problem {
+            return Err(VerifyError::BadEntry {
+                seq: expected,
+                reason,
+            });
+        }
+        let prev_hash = Digest::from_hex(prev_hex).map_err(|_| not_canonical())?;
+        let entry_hash = Digest::from_hex(entry_hex).map_err(|_| not_canonical())?;
+        self.verifier()?
+            .push_canonical(expected, &prev_hash, &entry_hash, event_bytes)?;
         self.phase = Phase::Entries;
         Ok(())
     }

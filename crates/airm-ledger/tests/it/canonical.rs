@@ -1,7 +1,7 @@
 //! Properties of the canonical encoding: deterministic, idempotent through JSON parsing,
 //! and with object keys in UTF-16 code unit order.
 
-use airm_ledger::canonical::{decode_event, encode_event, encode_value};
+use airm_ledger::canonical::{canonicalize_json, decode_event, encode_event, encode_value};
 use proptest::prelude::*;
 use serde_json::Value;
 
@@ -23,6 +23,16 @@ proptest! {
     }
 
     #[test]
+    fn streaming_canonicalizer_matches_value_encoder(v in json_value(), pretty in any::<bool>()) {
+        let text = if pretty {
+            serde_json::to_vec_pretty(&v).unwrap()
+        } else {
+            serde_json::to_vec(&v).unwrap()
+        };
+        prop_assert_eq!(canonicalize_json(&text).unwrap(), encode_value(&v).unwrap());
+    }
+
+    #[test]
     fn keys_are_sorted_by_utf16_code_units(keys in prop::collection::btree_set("\\PC{0,4}", 0..8)) {
         let map: serde_json::Map<String, Value> =
             keys.iter().map(|k| (k.clone(), Value::Null)).collect();
@@ -41,4 +51,13 @@ proptest! {
         expected.push(b'}');
         prop_assert_eq!(encode_value(&Value::Object(map)).unwrap(), expected);
     }
+}
+
+#[test]
+fn streaming_canonicalizer_refuses_duplicates_and_sorts() {
+    assert!(canonicalize_json(br#"{"a":1,"a":2}"#).is_err());
+    assert_eq!(
+        canonicalize_json(br#"{ "b" : [1.0, -0.0, 1e21], "a": "\u0041\n" }"#).unwrap(),
+        br#"{"a":"A\n","b":[1,0,1e+21]}"#.to_vec()
+    );
 }
