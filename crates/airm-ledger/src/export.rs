@@ -486,8 +486,14 @@ pub fn verify_export<R: Read>(reader: R, key: &PublicKey) -> Result<ExportSummar
 impl State {
     fn line(&mut self, bytes: &[u8]) -> Result<(), VerifyError> {
         let bad = |reason: String| VerifyError::Malformed { line: 0, reason };
-        if bytes.starts_with(ENTRY_PREFIX) && matches!(self.phase, Phase::Prefix | Phase::Entries) {
-            return self.entry(bytes);
+        if bytes.starts_with(ENTRY_PREFIX) {
+            return match self.phase {
+                Phase::Prefix | Phase::Entries => self.entry(bytes),
+                Phase::Header => Err(bad("the first line must be the header".into())),
+                Phase::Proofs | Phase::Ended => Err(bad(
+                    "entry after the proofs (entries must come first)".into(),
+                )),
+            };
         }
         let parsed: Line = serde_json::from_slice(bytes)
             .map_err(|e| bad(format!("not a valid export line: {e}")))?;
