@@ -312,3 +312,21 @@ fn equivalent_but_non_canonical_spellings_are_refused() {
         assert_eq!(err.line(), Some(line), "{err}");
     }
 }
+
+#[test]
+fn absurd_header_sizes_are_errors_not_panics() {
+    use airm_ledger::canonical::encode_value;
+    use airm_ledger::Digest;
+    let pk = key().public_key();
+    for (from_seq, hashes) in [(u64::MAX, 64usize), (1u64 << 63, 1), (5, 0)] {
+        let header = serde_json::json!({
+            "type": "header", "format": "airm-ledger-export/v1", "public_key": pk.to_string(),
+            "key_id": pk.key_id(), "from_seq": from_seq, "prev_hash": Digest::ZERO.to_hex(),
+            "frontier": vec![Digest::ZERO.to_hex(); hashes],
+        });
+        let mut file = encode_value(&header).unwrap();
+        file.push(b'\n');
+        let err = verify_export(file.as_slice(), &pk).unwrap_err();
+        assert_eq!(err.line(), Some(1), "{err}");
+    }
+}
