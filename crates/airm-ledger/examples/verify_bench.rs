@@ -2,7 +2,30 @@
 //! argument): in memory with `verify_entries`, and as a JSON Lines export with
 //! `verify_export`. Run: `cargo run --release --example verify_bench -p airm-ledger`.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
+
+/// CPU time of this thread (Linux `schedstat`), so a loaded shared machine still gives a
+/// meaningful number next to the wall-clock time.
+fn cpu_time() -> Option<Duration> {
+    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let ns: u64 = s.split_whitespace().next()?.parse().ok()?;
+    Some(Duration::from_nanos(ns))
+}
+
+struct Timer(Instant, Option<Duration>);
+
+impl Timer {
+    fn start() -> Self {
+        Timer(Instant::now(), cpu_time())
+    }
+    fn report(&self) -> String {
+        let wall = self.0.elapsed();
+        match (self.1, cpu_time()) {
+            (Some(a), Some(b)) => format!("{wall:.2?} wall, {:.2?} cpu", b.saturating_sub(a)),
+            _ => format!("{wall:.2?} wall"),
+        }
+    }
+}
 
 use airm_core::{Actor, AuditEvent, Outcome, Timestamp};
 use airm_ledger::chain::ChainState;
@@ -17,7 +40,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let key = SigningKey::from_seed([42; 32]);
     let pk = key.public_key();
 
-    let t = Instant::now();
+    let t = Timer::start();
     let mut chain = Chain::new();
     let mut entries = Vec::with_capacity(n as usize);
     let mut checkpoints = Vec::new();
@@ -38,36 +61,32 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     println!(
-        "built {n} entries and {} checkpoints in {:.2?}",
+        "built {n} entries and {} checkpoints in {}",
         checkpoints.len(),
-        t.elapsed()
+        t.report()
     );
 
-    let t = Instant::now();
+    let t = Timer::start();
     let s = verify_entries(&entries, ChainState::empty(), &checkpoints, Some(&pk))?;
     println!(
-        "verify_entries: {} entries, {} checkpoints in {:.2?}",
+        "verify_entries: {} entries, {} checkpoints in {}",
         s.entries,
         s.checkpoints_verified,
-        t.elapsed()
+        t.report()
     );
 
-    let t = Instant::now();
+    let t = Timer::start();
     let header = ExportHeader::new(&pk, ChainState::empty());
     let bytes = write_export(Vec::new(), &header, entries, &checkpoints, &[], &[])?;
-    println!(
-        "write_export: {} MiB in {:.2?}",
-        bytes.len() >> 20,
-        t.elapsed()
-    );
+    println!("write_export: {} MiB in {}", bytes.len() >> 20, t.report());
 
-    let t = Instant::now();
+    let t = Timer::start();
     let s = verify_export(bytes.as_slice(), &pk)?;
     println!(
-        "verify_export: {} entries, {} checkpoints in {:.2?}",
+        "verify_export: {} entries, {} checkpoints in {}",
         s.entries,
         s.checkpoints,
-        t.elapsed()
+        t.report()
     );
     Ok(())
 }

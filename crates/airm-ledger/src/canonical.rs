@@ -23,6 +23,10 @@
 //! no I/O; `docs/ledger-format.md` repeats this definition for independent verifiers.
 
 use airm_core::{Actor, ActorKind, AuditEvent, Outcome, Timestamp};
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::{self, DeserializeSeed, Deserializer, Visitor};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -42,29 +46,279 @@ pub fn encode_event(event: &AuditEvent) -> Result<Vec<u8>, Error> {
 /// Appends the canonical bytes of `event` to `out` (lets hot loops reuse one buffer).
 /// On error `out` may hold a partial encoding.
 pub fn encode_event_into(event: &AuditEvent, out: &mut Vec<u8>) -> Result<(), Error> {
-    if event.seq < 0 {
-        return Err(Error::Encode(format!("negative seq {}", event.seq)));
+    let fields = Fields {
+        action: &event.action,
+        actor_id: &event.actor.id,
+        kind: event.actor.kind,
+        outcome: event.outcome,
+        request_id: event.request_id.as_deref(),
+        seq: event.seq,
+        target: event.target.as_deref(),
+        time_ms: event.time.millis(),
+    };
+    write_event(&fields, |out| write_value(&event.details, out, 0), out)
+}
+
+/// The scalar fields of an event, borrowed.
+struct Fields<'a> {
+    action: &'a str,
+    actor_id: &'a str,
+    kind: ActorKind,
+    outcome: Outcome,
+    request_id: Option<&'a str>,
+    seq: i64,
+    target: Option<&'a str>,
+    time_ms: i64,
+}
+
+fn write_event(
+    f: &Fields<'_>,
+    details: impl FnOnce(&mut Vec<u8>) -> Result<(), Error>,
+    out: &mut Vec<u8>,
+) -> Result<(), Error> {
+    if f.seq < 0 {
+        return Err(Error::Encode(format!("negative seq {}", f.seq)));
     }
     out.extend_from_slice(b"{\"action\":");
-    write_string(&event.action, out);
+    write_string(f.action, out);
     out.extend_from_slice(b",\"actor\":{\"id\":");
-    write_string(&event.actor.id, out);
+    write_string(f.actor_id, out);
     out.extend_from_slice(b",\"kind\":");
-    write_string(event.actor.kind.as_str(), out);
+    write_string(f.kind.as_str(), out);
     out.extend_from_slice(b"},\"details\":");
-    write_value(&event.details, out, 0)?;
+    details(out)?;
     out.extend_from_slice(b",\"outcome\":");
-    write_string(event.outcome.as_str(), out);
+    write_string(f.outcome.as_str(), out);
     out.extend_from_slice(b",\"request_id\":");
-    write_opt_string(event.request_id.as_deref(), out);
+    write_opt_string(f.request_id, out);
     out.extend_from_slice(b",\"seq\":");
-    write_int(event.seq, out);
+    write_int(f.seq, out);
     out.extend_from_slice(b",\"target\":");
-    write_opt_string(event.target.as_deref(), out);
+    write_opt_string(f.target, out);
     out.extend_from_slice(b",\"time_ms\":");
-    write_int(event.time.millis(), out);
+    write_int(f.time_ms, out);
     out.push(b'}');
     Ok(())
+}
+
+/// Result of [`check_event_bytes`].
+pub(crate) struct EventCheck {
+    /// The event's seq.
+    pub(crate) seq: i64,
+    /// Why the bytes are not canonical, if they are not.
+    pub(crate) problem: Option<String>,
+}
+
+/// Parses event bytes without building an `AuditEvent` or a `serde_json::Value` and tells
+/// whether they are exactly canonical (the export verifier's hot path). `Err` means the
+/// bytes are not an event at all.
+pub(crate) fn check_event_bytes(bytes: &[u8], scratch: &mut Vec<u8>) -> Result<EventCheck, String> {
+    let e: EventRef<'_> = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+    let fields = Fields {
+        action: &e.action.0,
+        actor_id: &e.actor.id.0,
+        kind: e.actor.kind,
+        outcome: e.outcome,
+        request_id: e.request_id.as_ref().map(|t| t.0.as_ref()),
+        seq: e.seq,
+        target: e.target.as_ref().map(|t| t.0.as_ref()),
+        time_ms: e.time_ms,
+    };
+    scratch.clear();
+    let problem = match write_event(
+        &fields,
+        |out| {
+            out.extend_from_slice(&e.details.0);
+            Ok(())
+        },
+        scratch,
+    ) {
+        Err(err) => Some(err.to_string()),
+        Ok(()) if scratch.as_slice() != bytes => Some("event is not in canonical form".into()),
+        Ok(()) => None,
+    };
+    Ok(EventCheck {
+        seq: e.seq,
+        problem,
+    })
+}
+
+/// A string that borrows from the input when it has no escapes.
+struct Text<'a>(Cow<'a, str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+            type Value = Text<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, s: &'de str) -> Result<Text<'a>, E> {
+                Ok(Text(Cow::Borrowed(s)))
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<Text<'a>, E> {
+                Ok(Text(Cow::Owned(s.to_string())))
+            }
+        }
+        d.deserialize_str(V(std::marker::PhantomData))
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EventRef<'a> {
+    #[serde(borrow)]
+    action: Text<'a>,
+    #[serde(borrow)]
+    actor: ActorRef<'a>,
+    details: CanonicalJson,
+    outcome: Outcome,
+    #[serde(borrow)]
+    request_id: Option<Text<'a>>,
+    seq: i64,
+    #[serde(borrow)]
+    target: Option<Text<'a>>,
+    time_ms: i64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ActorRef<'a> {
+    #[serde(borrow)]
+    id: Text<'a>,
+    kind: ActorKind,
+}
+
+/// The canonical bytes of a JSON value, written while it is being parsed (no `Value` tree).
+/// Same output as [`encode_value`] of the parsed value; duplicate object keys are refused.
+pub(crate) struct CanonicalJson(pub(crate) Vec<u8>);
+
+impl<'de> Deserialize<'de> for CanonicalJson {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut out = Vec::new();
+        d.deserialize_any(Transcoder {
+            out: &mut out,
+            depth: 0,
+        })?;
+        Ok(CanonicalJson(out))
+    }
+}
+
+/// Parses JSON text into canonical bytes (see [`CanonicalJson`]).
+pub fn canonicalize_json(text: &[u8]) -> Result<Vec<u8>, Error> {
+    let c: CanonicalJson =
+        serde_json::from_slice(text).map_err(|e| Error::Encode(e.to_string()))?;
+    Ok(c.0)
+}
+
+struct Transcoder<'o> {
+    out: &'o mut Vec<u8>,
+    depth: usize,
+}
+
+impl<'de> DeserializeSeed<'de> for Transcoder<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Transcoder<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        self.out.extend_from_slice(b"null");
+        Ok(())
+    }
+    fn visit_none<E: de::Error>(self) -> Result<(), E> {
+        self.visit_unit()
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<(), E> {
+        self.out
+            .extend_from_slice(if v { b"true" as &[u8] } else { b"false" });
+        Ok(())
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<(), E> {
+        write_int(v, self.out);
+        Ok(())
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<(), E> {
+        write_u64_sign(false, v, self.out);
+        Ok(())
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<(), E> {
+        write_f64(v, self.out).map_err(E::custom)
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
+        write_string(v, self.out);
+        Ok(())
+    }
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        if self.depth >= MAX_DEPTH {
+            return Err(de::Error::custom(format!("nested deeper than {MAX_DEPTH}")));
+        }
+        self.out.push(b'[');
+        let mut first = true;
+        loop {
+            let mark = self.out.len();
+            if !first {
+                self.out.push(b',');
+            }
+            let seed = Transcoder {
+                out: &mut *self.out,
+                depth: self.depth + 1,
+            };
+            if seq.next_element_seed(seed)?.is_none() {
+                self.out.truncate(mark);
+                break;
+            }
+            first = false;
+        }
+        self.out.push(b']');
+        Ok(())
+    }
+    fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        if self.depth >= MAX_DEPTH {
+            return Err(de::Error::custom(format!("nested deeper than {MAX_DEPTH}")));
+        }
+        let mut entries: Vec<(Text<'de>, Vec<u8>)> = Vec::new();
+        while let Some(key) = map.next_key::<Text<'de>>()? {
+            let mut value = Vec::new();
+            map.next_value_seed(Transcoder {
+                out: &mut value,
+                depth: self.depth + 1,
+            })?;
+            entries.push((key, value));
+        }
+        let sorted = entries
+            .windows(2)
+            .all(|w| matches!(w, [a, b] if a.0 .0.as_bytes() < b.0 .0.as_bytes()))
+            && !entries.iter().any(|(k, _)| k.0.bytes().any(|b| b >= 0xee));
+        if !sorted {
+            entries.sort_by(|a, b| a.0 .0.encode_utf16().cmp(b.0 .0.encode_utf16()));
+            if entries
+                .windows(2)
+                .any(|w| matches!(w, [a, b] if a.0 .0 == b.0 .0))
+            {
+                return Err(de::Error::custom("duplicate object key"));
+            }
+        }
+        self.out.push(b'{');
+        for (i, (k, v)) in entries.iter().enumerate() {
+            if i > 0 {
+                self.out.push(b',');
+            }
+            write_string(&k.0, self.out);
+            self.out.push(b':');
+            self.out.extend_from_slice(v);
+        }
+        self.out.push(b'}');
+        Ok(())
+    }
 }
 
 /// The canonical event object as parsed back from JSON. Strict: unknown or duplicate keys
@@ -78,7 +332,7 @@ pub(crate) struct CanonicalEvent {
     details: Value,
     outcome: Outcome,
     request_id: Option<String>,
-    seq: i64,
+    pub(crate) seq: i64,
     target: Option<String>,
     time_ms: i64,
 }
@@ -141,7 +395,27 @@ fn write_opt_string(s: Option<&str>, out: &mut Vec<u8>) {
 }
 
 fn write_int(n: i64, out: &mut Vec<u8>) {
-    out.extend_from_slice(n.to_string().as_bytes());
+    write_u64_sign(n < 0, n.unsigned_abs(), out);
+}
+
+/// Decimal digits without an intermediate `String` (this runs for every entry).
+fn write_u64_sign(negative: bool, mut n: u64, out: &mut Vec<u8>) {
+    if negative {
+        out.push(b'-');
+    }
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        if let Some(d) = digits.get_mut(i) {
+            *d = b'0' + (n % 10) as u8;
+        }
+        n /= 10;
+        if n == 0 || i == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(digits.get(i..).unwrap_or_default());
 }
 
 fn write_value(v: &Value, out: &mut Vec<u8>, depth: usize) -> Result<(), Error> {
@@ -151,9 +425,9 @@ fn write_value(v: &Value, out: &mut Vec<u8>, depth: usize) -> Result<(), Error> 
         Value::Bool(false) => out.extend_from_slice(b"false"),
         Value::Number(n) => {
             if let Some(u) = n.as_u64() {
-                out.extend_from_slice(u.to_string().as_bytes());
+                write_u64_sign(false, u, out);
             } else if let Some(i) = n.as_i64() {
-                out.extend_from_slice(i.to_string().as_bytes());
+                write_int(i, out);
             } else if let Some(f) = n.as_f64() {
                 write_f64(f, out)?;
             } else {
@@ -183,7 +457,16 @@ fn write_value(v: &Value, out: &mut Vec<u8>, depth: usize) -> Result<(), Error> 
                 )));
             }
             let mut entries: Vec<(&String, &Value)> = map.iter().collect();
-            entries.sort_by(|a, b| a.0.encode_utf16().cmp(b.0.encode_utf16()));
+            // UTF-8 byte order equals UTF-16 order unless a key holds a character at or
+            // above U+E000 (lead byte 0xEE or more); skip the sort when the map already
+            // iterates in that order (a BTreeMap does, an insertion-ordered map may not).
+            let sorted = entries
+                .windows(2)
+                .all(|w| matches!(w, [a, b] if a.0.as_bytes() < b.0.as_bytes()))
+                && !entries.iter().any(|(k, _)| k.bytes().any(|b| b >= 0xee));
+            if !sorted {
+                entries.sort_by(|a, b| a.0.encode_utf16().cmp(b.0.encode_utf16()));
+            }
             out.push(b'{');
             for (i, (k, val)) in entries.into_iter().enumerate() {
                 if i > 0 {
@@ -265,7 +548,9 @@ fn write_f64(f: f64, out: &mut Vec<u8>) -> Result<(), Error> {
         out.extend_from_slice(&digits);
         out.extend(std::iter::repeat_n(b'0', (n - k) as usize));
     } else if 0 < n && n <= 21 {
-        let (int, frac) = digits.split_at(n as usize);
+        let (int, frac) = digits
+            .split_at_checked(n as usize)
+            .ok_or_else(|| Error::Encode(format!("unexpected float form {sci}")))?;
         out.extend_from_slice(int);
         out.push(b'.');
         out.extend_from_slice(frac);
@@ -274,8 +559,10 @@ fn write_f64(f: f64, out: &mut Vec<u8>) -> Result<(), Error> {
         out.extend(std::iter::repeat_n(b'0', (-n) as usize));
         out.extend_from_slice(&digits);
     } else {
-        let (first, rest) = digits.split_at(1);
-        out.extend_from_slice(first);
+        let (first, rest) = digits
+            .split_first()
+            .ok_or_else(|| Error::Encode(format!("unexpected float form {sci}")))?;
+        out.push(*first);
         if !rest.is_empty() {
             out.push(b'.');
             out.extend_from_slice(rest);

@@ -117,22 +117,20 @@ impl SigningKey {
             source,
         };
         match std::fs::read_to_string(path) {
-            Ok(text) => {
-                check_private(path)?;
-                SigningKey::from_secret_text(&text).map_err(|e| match e {
-                    Error::Key { reason, .. } => Error::Key {
-                        path: Some(path.to_path_buf()),
-                        reason,
-                    },
-                    other => other,
-                })
-            }
+            Ok(text) => SigningKey::from_file_text(path, &text),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
                     std::fs::create_dir_all(dir).map_err(|e| io("creating directory for", e))?;
                 }
                 let key = SigningKey::generate();
-                let mut file = create_private(path).map_err(|e| io("creating key file", e))?;
+                let mut file = match create_private(path) {
+                    Ok(f) => f,
+                    // Another process created it first: use theirs.
+                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                        return SigningKey::load_existing(path)
+                    }
+                    Err(e) => return Err(io("creating key file", e)),
+                };
                 file.write_all(key.to_secret_text().as_bytes())
                     .and_then(|()| file.sync_all())
                     .map_err(|e| io("writing key file", e))?;
@@ -140,6 +138,26 @@ impl SigningKey {
             }
             Err(e) => Err(io("reading key file", e)),
         }
+    }
+
+    /// Loads the key at `path`, which must exist.
+    pub fn load_existing(path: &Path) -> Result<Self, Error> {
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+            context: format!("reading key file {}", path.display()),
+            source,
+        })?;
+        SigningKey::from_file_text(path, &text)
+    }
+
+    fn from_file_text(path: &Path, text: &str) -> Result<Self, Error> {
+        check_private(path)?;
+        SigningKey::from_secret_text(text).map_err(|e| match e {
+            Error::Key { reason, .. } => Error::Key {
+                path: Some(path.to_path_buf()),
+                reason,
+            },
+            other => other,
+        })
     }
 
     /// The matching public key.

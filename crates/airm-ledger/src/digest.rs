@@ -47,30 +47,41 @@ impl Digest {
     /// Parses exactly 64 lowercase hex digits (the only spelling the ledger writes, so that
     /// a hash has one text form).
     pub fn from_hex(s: &str) -> Result<Digest, Error> {
-        fn nibble(c: u8) -> Option<u8> {
-            match c {
-                b'0'..=b'9' => Some(c - b'0'),
-                b'a'..=b'f' => Some(c - b'a' + 10),
-                _ => None,
-            }
-        }
         let bytes = s.as_bytes();
         if bytes.len() != 64 {
             return Err(Error::BadHash(truncate(s)));
         }
         let mut out = [0u8; 32];
+        let mut bad = 0u8;
         for (o, pair) in out.iter_mut().zip(bytes.chunks_exact(2)) {
-            let (Some(hi), Some(lo)) = (
-                pair.first().copied().and_then(nibble),
-                pair.get(1).copied().and_then(nibble),
-            ) else {
-                return Err(Error::BadHash(truncate(s)));
-            };
-            *o = (hi << 4) | lo;
+            if let [hi, lo] = pair {
+                let (hi, lo) = (HEX_VALUE[usize::from(*hi)], HEX_VALUE[usize::from(*lo)]);
+                bad |= (hi | lo) & 0xf0;
+                *o = (hi << 4) | (lo & 0x0f);
+            }
+        }
+        if bad != 0 {
+            return Err(Error::BadHash(truncate(s)));
         }
         Ok(Digest(out))
     }
 }
+
+/// Value of each lowercase hex digit; 0xff for every other byte.
+static HEX_VALUE: [u8; 256] = {
+    let mut t = [0xffu8; 256];
+    let mut i = 0;
+    while i < 10 {
+        t[b'0' as usize + i] = i as u8;
+        i += 1;
+    }
+    let mut i = 0;
+    while i < 6 {
+        t[b'a' as usize + i] = 10 + i as u8;
+        i += 1;
+    }
+    t
+};
 
 fn truncate(s: &str) -> String {
     s.chars().take(80).collect()

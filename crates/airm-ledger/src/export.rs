@@ -33,7 +33,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 
 use serde::{Deserialize, Serialize};
 
-use crate::canonical::{encode_event_into, encode_json, CanonicalEvent};
+use crate::canonical::{check_event_bytes, encode_event_into, encode_json};
 use crate::chain::ChainState;
 use crate::merkle::{
     consistency_proof, inclusion_proof, verify_consistency, verify_inclusion, CompactTree,
@@ -51,6 +51,26 @@ pub const EXPORT_FORMAT: &str = "airm-ledger-export/v1";
 pub const MAX_LINE_BYTES: usize = 1 << 20;
 
 const ENTRY_PREFIX: &[u8] = b"{\"entry_hash\":\"";
+const ENTRY_EVENT: &[u8] = b"\",\"event\":";
+const ENTRY_PREV: &[u8] = b",\"prev_hash\":\"";
+const ENTRY_END: &[u8] = b"\",\"type\":\"entry\"}";
+
+/// Splits a canonically laid out entry line into (entry hash text, event bytes, prev hash
+/// text); `None` if the fixed parts are not where canonical form puts them.
+fn split_entry_line(line: &[u8]) -> Option<(&str, &[u8], &str)> {
+    let rest = line.strip_prefix(ENTRY_PREFIX)?;
+    let (entry_hex, rest) = rest.split_at_checked(64)?;
+    let rest = rest.strip_prefix(ENTRY_EVENT)?;
+    let tail_len = ENTRY_PREV.len() + 64 + ENTRY_END.len();
+    let (event, tail) = rest.split_at_checked(rest.len().checked_sub(tail_len)?)?;
+    let (prev_hex, end) = tail.strip_prefix(ENTRY_PREV)?.split_at_checked(64)?;
+    if end != ENTRY_END {
+        return None;
+    }
+    let entry_hex = std::str::from_utf8(entry_hex).ok()?;
+    let prev_hex = std::str::from_utf8(prev_hex).ok()?;
+    Some((entry_hex, event, prev_hex))
+}
 
 /// The first line of an export.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -106,14 +126,15 @@ enum Line {
     End(EndLine),
 }
 
+/// Just enough of a non-canonical entry line to name its entry in the error.
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct EntryLineIn {
-    entry_hash: Digest,
-    event: CanonicalEvent,
-    prev_hash: Digest,
-    #[serde(rename = "type")]
-    kind: String,
+    event: SeqOnly,
+}
+
+#[derive(Deserialize)]
+struct SeqOnly {
+    seq: i64,
 }
 
 /// Writes the canonical entry line (without newline) into `out`; returns the range of the
@@ -122,13 +143,13 @@ fn entry_line(entry: &LedgerEntry, out: &mut Vec<u8>) -> Result<std::ops::Range<
     out.clear();
     out.extend_from_slice(ENTRY_PREFIX);
     entry.entry_hash.write_hex(out);
-    out.extend_from_slice(b"\",\"event\":");
+    out.extend_from_slice(ENTRY_EVENT);
     let start = out.len();
     encode_event_into(&entry.event, out)?;
     let end = out.len();
-    out.extend_from_slice(b",\"prev_hash\":\"");
+    out.extend_from_slice(ENTRY_PREV);
     entry.prev_hash.write_hex(out);
-    out.extend_from_slice(b"\",\"type\":\"entry\"}");
+    out.extend_from_slice(ENTRY_END);
     Ok(start..end)
 }
 
@@ -465,8 +486,14 @@ pub fn verify_export<R: Read>(reader: R, key: &PublicKey) -> Result<ExportSummar
 impl State {
     fn line(&mut self, bytes: &[u8]) -> Result<(), VerifyError> {
         let bad = |reason: String| VerifyError::Malformed { line: 0, reason };
-        if bytes.starts_with(ENTRY_PREFIX) && matches!(self.phase, Phase::Prefix | Phase::Entries) {
-            return self.entry(bytes);
+        if bytes.starts_with(ENTRY_PREFIX) {
+            return match self.phase {
+                Phase::Prefix | Phase::Entries => self.entry(bytes),
+                Phase::Header => Err(bad("the first line must be the header".into())),
+                Phase::Proofs | Phase::Ended => Err(bad(
+                    "entry after the proofs (entries must come first)".into(),
+                )),
+            };
         }
         let parsed: Line = serde_json::from_slice(bytes)
             .map_err(|e| bad(format!("not a valid export line: {e}")))?;
@@ -522,44 +549,50 @@ impl State {
     }
 
     fn entry(&mut self, bytes: &[u8]) -> Result<(), VerifyError> {
-        let parsed: EntryLineIn =
-            serde_json::from_slice(bytes).map_err(|e| VerifyError::Malformed {
-                line: 0,
-                reason: format!("not a valid entry line: {e}"),
-            })?;
-        let entry = LedgerEntry {
-            event: parsed.event.into(),
-            prev_hash: parsed.prev_hash,
-            entry_hash: parsed.entry_hash,
-        };
         let v = self
             .verifier
             .as_ref()
             .ok_or_else(|| VerifyError::BadStart("no header".into()))?;
         let expected = v.size();
-        if u64::try_from(entry.event.seq).ok() != Some(expected) {
-            return Err(VerifyError::SeqGap {
-                expected,
-                found: entry.event.seq,
+        let check_seq = |found: i64| {
+            if u64::try_from(found).ok() == Some(expected) {
+                Ok(())
+            } else {
+                Err(VerifyError::SeqGap { expected, found })
+            }
+        };
+        let not_canonical = || VerifyError::BadEntry {
+            seq: expected,
+            reason: "entry line is not in canonical form".into(),
+        };
+        let Some((entry_hex, event_bytes, prev_hex)) = split_entry_line(bytes) else {
+            // Not laid out canonically: parse it anyway to name the entry.
+            let parsed: EntryLineIn =
+                serde_json::from_slice(bytes).map_err(|e| VerifyError::Malformed {
+                    line: 0,
+                    reason: format!("not a valid entry line: {e}"),
+                })?;
+            check_seq(parsed.event.seq)?;
+            return Err(not_canonical());
+        };
+        let mut buf = std::mem::take(&mut self.buf);
+        let checked = check_event_bytes(event_bytes, &mut buf);
+        self.buf = buf;
+        let checked = checked.map_err(|e| VerifyError::Malformed {
+            line: 0,
+            reason: format!("not a valid event: {e}"),
+        })?;
+        check_seq(checked.seq)?;
+        if let Some(reason) = checked.problem {
+            return Err(VerifyError::BadEntry {
+                seq: expected,
+                reason,
             });
         }
-        let mut buf = std::mem::take(&mut self.buf);
-        let range = entry_line(&entry, &mut buf).map_err(|e| VerifyError::BadEntry {
-            seq: expected,
-            reason: e.to_string(),
-        });
-        let result = range.and_then(|range| {
-            if parsed.kind != "entry" || buf != bytes {
-                return Err(VerifyError::BadEntry {
-                    seq: expected,
-                    reason: "entry line is not in canonical form".into(),
-                });
-            }
-            let canonical = buf.get(range).unwrap_or_default();
-            self.verifier()?.push_canonical(expected, &entry, canonical)
-        });
-        self.buf = buf;
-        result?;
+        let prev_hash = Digest::from_hex(prev_hex).map_err(|_| not_canonical())?;
+        let entry_hash = Digest::from_hex(entry_hex).map_err(|_| not_canonical())?;
+        self.verifier()?
+            .push_canonical(expected, &prev_hash, &entry_hash, event_bytes)?;
         self.phase = Phase::Entries;
         Ok(())
     }

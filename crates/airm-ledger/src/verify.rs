@@ -115,7 +115,7 @@ impl Verifier {
                 seq,
                 reason: e.to_string(),
             })
-            .and_then(|()| self.push_canonical(seq, entry, &buf));
+            .and_then(|()| self.push_canonical(seq, &entry.prev_hash, &entry.entry_hash, &buf));
         self.buf = buf;
         result
     }
@@ -128,22 +128,29 @@ impl Verifier {
         Ok(expected)
     }
 
-    /// Checks the next entry whose canonical event bytes the caller already has.
+    /// Checks the next entry given its seq (already checked against [`Verifier::size`]),
+    /// hashes and canonical event bytes.
     pub(crate) fn push_canonical(
         &mut self,
         seq: u64,
-        entry: &LedgerEntry,
+        prev_hash: &Digest,
+        entry_hash: &Digest,
         canonical: &[u8],
     ) -> Result<(), VerifyError> {
-        self.expect_seq(entry.event.seq)?;
-        if entry.prev_hash != self.head {
+        if seq != self.tree.size() {
+            return Err(VerifyError::SeqGap {
+                expected: self.tree.size(),
+                found: i64::try_from(seq).unwrap_or(i64::MAX),
+            });
+        }
+        if *prev_hash != self.head {
             return Err(VerifyError::BrokenLink { seq });
         }
-        if hash_canonical(&entry.prev_hash, canonical) != entry.entry_hash {
+        if hash_canonical(prev_hash, canonical) != *entry_hash {
             return Err(VerifyError::HashMismatch { seq });
         }
-        self.head = entry.entry_hash;
-        let leaf = leaf_hash(&entry.entry_hash.0);
+        self.head = *entry_hash;
+        let leaf = leaf_hash(&entry_hash.0);
         self.tree.push_leaf_hash(leaf);
         if self.keep_leaves {
             self.leaves.push(leaf);

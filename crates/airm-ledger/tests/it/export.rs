@@ -213,3 +213,120 @@ fn uncovered_tail_is_reported() {
     let s = verify_export(bytes.as_slice(), &key().public_key()).unwrap();
     assert_eq!(s.uncovered_tail, 3);
 }
+
+#[test]
+fn hash_consistent_but_non_canonical_event_is_refused() {
+    // An entry whose hashes and signed checkpoint are all computed over a non-canonical
+    // spelling of the event (keys out of order): internally consistent, but not the bytes
+    // the store hashes, so it must be refused.
+    use airm_ledger::canonical::encode_value;
+    use airm_ledger::merkle::leaf_hash;
+    use airm_ledger::Digest;
+    use serde_json::json;
+
+    let key = key();
+    let pk = key.public_key();
+    let event = br#"{"action":"a.b","actor":{"id":"x","kind":"user"},"details":{"b":1,"a":2},"outcome":"success","request_id":null,"seq":0,"target":null,"time_ms":0}"#;
+    let mut pre = b"airm-ledger/v1/entry\0".to_vec();
+    pre.extend_from_slice(&[0u8; 32]);
+    pre.extend_from_slice(event);
+    let entry_hash = Digest::sha256(&pre);
+    let root = leaf_hash(&entry_hash.0);
+    let cp = key.sign_checkpoint(1, root, Timestamp(5));
+
+    let line = |v: serde_json::Value| {
+        let mut l = encode_value(&v).unwrap();
+        l.push(b'\n');
+        l
+    };
+    let mut file = line(json!({
+        "type": "header", "format": "airm-ledger-export/v1", "public_key": pk.to_string(),
+        "key_id": pk.key_id(), "from_seq": 0, "prev_hash": Digest::ZERO.to_hex(), "frontier": []
+    }));
+    file.extend_from_slice(format!("{{\"entry_hash\":\"{entry_hash}\",\"event\":").as_bytes());
+    file.extend_from_slice(event);
+    file.extend_from_slice(
+        format!(",\"prev_hash\":\"{}\",\"type\":\"entry\"}}\n", Digest::ZERO).as_bytes(),
+    );
+    let mut cp_value = serde_json::to_value(&cp).unwrap();
+    cp_value["type"] = json!("checkpoint");
+    file.extend(line(cp_value));
+    file.extend(line(json!({
+        "type": "end", "entries": 1, "tree_size": 1, "checkpoints": 1,
+        "inclusion_proofs": 0, "consistency_proofs": 0
+    })));
+
+    let err = verify_export(file.as_slice(), &pk).unwrap_err();
+    assert_eq!(err.line(), Some(2), "{err}");
+    assert_eq!(err.seq(), Some(0), "{err}");
+    assert!(err.to_string().contains("canonical"), "{err}");
+
+    // The same file with the canonical key order (and matching hashes) verifies, so the
+    // hand-built lines above are otherwise right.
+    let fixed_event = String::from_utf8(event.to_vec())
+        .unwrap()
+        .replace(r#"{"b":1,"a":2}"#, r#"{"a":2,"b":1}"#);
+    let mut pre = b"airm-ledger/v1/entry\0".to_vec();
+    pre.extend_from_slice(&[0u8; 32]);
+    pre.extend_from_slice(fixed_event.as_bytes());
+    let fixed_hash = Digest::sha256(&pre);
+    let fixed_cp = key.sign_checkpoint(1, leaf_hash(&fixed_hash.0), Timestamp(5));
+    let text = String::from_utf8(file)
+        .unwrap()
+        .replace(r#"{"b":1,"a":2}"#, r#"{"a":2,"b":1}"#)
+        .replace(&entry_hash.to_hex(), &fixed_hash.to_hex())
+        .replace(&root.to_hex(), &fixed_cp.root_hash.to_hex())
+        .replace(&cp.signature, &fixed_cp.signature);
+    verify_export(text.as_bytes(), &pk).unwrap();
+}
+
+#[test]
+fn equivalent_but_non_canonical_spellings_are_refused() {
+    // Each edit keeps the meaning (and so every hash and signature) but not the canonical
+    // bytes; each must fail on its line.
+    let bytes = export(&log(4), 0);
+    let text = String::from_utf8(bytes).unwrap();
+    let cp_line = text
+        .lines()
+        .position(|l| l.contains("\"type\":\"checkpoint\""))
+        .unwrap()
+        + 1;
+    let edits: Vec<(String, u64)> = vec![
+        (
+            text.replacen("Z\",\"tree_size\"", "z\",\"tree_size\"", 1),
+            cp_line as u64,
+        ),
+        (
+            text.replacen("Z\",\"tree_size\"", "+00:00\",\"tree_size\"", 1),
+            cp_line as u64,
+        ),
+        (text.replacen("{\"format\"", "{ \"format\"", 1), 1),
+        (text.replacen("\"from_seq\":0", "\"from_seq\":0.0", 1), 1),
+        (text.replacen("\"score\":3.25", "\"score\":3.250", 1), 2),
+        (text.replacen("\"score\":3.25", "\"score\":325e-2", 1), 2),
+        (text.replacen("risk-0", "risk\\u002d0", 1), 2),
+    ];
+    for (edited, line) in edits {
+        assert_ne!(edited, text);
+        let err = verify_export(edited.as_bytes(), &key().public_key()).unwrap_err();
+        assert_eq!(err.line(), Some(line), "{err}");
+    }
+}
+
+#[test]
+fn absurd_header_sizes_are_errors_not_panics() {
+    use airm_ledger::canonical::encode_value;
+    use airm_ledger::Digest;
+    let pk = key().public_key();
+    for (from_seq, hashes) in [(u64::MAX, 64usize), (1u64 << 63, 1), (5, 0)] {
+        let header = serde_json::json!({
+            "type": "header", "format": "airm-ledger-export/v1", "public_key": pk.to_string(),
+            "key_id": pk.key_id(), "from_seq": from_seq, "prev_hash": Digest::ZERO.to_hex(),
+            "frontier": vec![Digest::ZERO.to_hex(); hashes],
+        });
+        let mut file = encode_value(&header).unwrap();
+        file.push(b'\n');
+        let err = verify_export(file.as_slice(), &pk).unwrap_err();
+        assert_eq!(err.line(), Some(1), "{err}");
+    }
+}
