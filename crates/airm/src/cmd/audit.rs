@@ -170,7 +170,10 @@ async fn tail(store: &DynStore, lines: u32, follow: bool, p: &Printer) -> anyhow
     let events: Vec<AuditEvent> = first.into_iter().map(|e| e.event).collect();
     let mut next = start + events.len() as u64;
     print_events(&events, p);
-    while follow {
+    if !follow {
+        return Ok(());
+    }
+    loop {
         tokio::time::sleep(Duration::from_secs(1)).await;
         let more: Vec<AuditEvent> = store
             .ledger_entries(next, 1000)
@@ -183,7 +186,6 @@ async fn tail(store: &DynStore, lines: u32, follow: bool, p: &Printer) -> anyhow
             print_rows(&more, p, false);
         }
     }
-    Ok(())
 }
 
 fn print_events(events: &[AuditEvent], p: &Printer) {
