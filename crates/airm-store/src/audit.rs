@@ -66,10 +66,72 @@ pub async fn verify_store(
     store: &DynStore,
     key: Option<&PublicKey>,
 ) -> std::result::Result<VerifySummary, AuditFailure> {
-    let mut cps = store.checkpoints().await?.into_iter().peekable();
+    verify_store_from(store, key, None).await
+}
+
+/// Like [`verify_store`], but starting at the signed checkpoint of `from_checkpoint`
+/// entries: that checkpoint's signature and root are checked against the stored entry
+/// hashes, then every later entry and checkpoint is verified in full.
+pub async fn verify_store_from(
+    store: &DynStore,
+    key: Option<&PublicKey>,
+    from_checkpoint: Option<u64>,
+) -> std::result::Result<VerifySummary, AuditFailure> {
+    let all = store.checkpoints().await?;
     let head = store.ledger_state().await?;
-    let mut v = Verifier::new(ChainState::empty())?;
-    let mut next = 0u64;
+    let start = match from_checkpoint {
+        None | Some(0) => ChainState::empty(),
+        Some(size) => {
+            let cp =
+                all.iter()
+                    .find(|c| c.tree_size == size)
+                    .ok_or_else(|| StoreError::NotFound {
+                        what: "checkpoint of tree size",
+                        key: size.to_string(),
+                    })?;
+            if let Some(k) = key {
+                k.verify_checkpoint(cp)?;
+            }
+            let leaves = store.leaf_hashes(0, size).await?;
+            if leaves.len() as u64 != size {
+                return Err(VerifyError::Truncated {
+                    missing_seq: leaves.len() as u64,
+                    tree_size: size,
+                }
+                .into());
+            }
+            let tree =
+                airm_ledger::CompactTree::from_source(&leaves, size).map_err(StoreError::from)?;
+            if tree.root() != cp.root_hash {
+                return Err(VerifyError::BadCheckpoint {
+                    size,
+                    reason: "root hash does not match the stored entries".into(),
+                }
+                .into());
+            }
+            let last = store
+                .ledger_entries(size - 1, 1)
+                .await?
+                .into_iter()
+                .next()
+                .ok_or_else(|| StoreError::NotFound {
+                    what: "entry",
+                    key: (size - 1).to_string(),
+                })?;
+            ChainState {
+                size,
+                head: last.entry_hash,
+                frontier: tree.frontier().to_vec(),
+            }
+        }
+    };
+    let start_size = start.size;
+    let mut cps = all
+        .into_iter()
+        .filter(|c| c.tree_size > start_size)
+        .peekable();
+    let mut v = Verifier::new(start)?;
+    let mut next = v.size();
     loop {
         let rows = store.ledger_entries(next, CHUNK).await?;
         if rows.is_empty() {

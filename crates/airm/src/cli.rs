@@ -96,6 +96,9 @@ pub enum AuditCmd {
     Checkpoint,
     /// Verify the stored log, or an exported file offline.
     Verify {
+        /// Start at the signed checkpoint of this many entries instead of entry 0.
+        #[arg(long, value_name = "TREE_SIZE", conflicts_with = "file")]
+        from_checkpoint: Option<u64>,
         /// An export written by `airm audit export` to verify instead of the store.
         #[arg(long, requires = "public_key")]
         file: Option<PathBuf>,

@@ -9,7 +9,7 @@ use anyhow::Context as _;
 
 use airm_core::AuditEvent;
 use airm_ledger::PublicKey;
-use airm_store::audit::{checkpoint_now, export, verify_store, AuditFailure};
+use airm_store::audit::{checkpoint_now, export, verify_store_from, AuditFailure};
 use airm_store::{DynStore, EventFilter, Page};
 
 use crate::cli::{AuditCmd, Format};
@@ -21,6 +21,7 @@ pub async fn run(cmd: AuditCmd, ctx: &Context, p: &Printer) -> anyhow::Result<u8
     if let AuditCmd::Verify {
         file: Some(file),
         public_key,
+        ..
     } = &cmd
     {
         return verify_file(file, public_key.as_deref().unwrap_or_default(), p);
@@ -62,10 +63,12 @@ pub async fn run(cmd: AuditCmd, ctx: &Context, p: &Printer) -> anyhow::Result<u8
                 None => p.note("The activity log is empty; nothing to checkpoint."),
             }
         }
-        AuditCmd::Verify { .. } => {
+        AuditCmd::Verify {
+            from_checkpoint, ..
+        } => {
             let key = ctx.signing_key()?;
             let pk = key.public_key();
-            return match verify_store(&store, Some(&pk)).await {
+            return match verify_store_from(&store, Some(&pk), from_checkpoint).await {
                 Ok(s) => {
                     p.note(&format!(
                         "OK: {} entries, {} signed checkpoints verified; root {}{}",

@@ -71,6 +71,14 @@ fn tail_search_checkpoint_verify_export() {
         stderr(&o)
     );
 
+    // Verification can start from a signed checkpoint.
+    airm(d, &["systems", "add", "after-checkpoint"]);
+    let o = airm(d, &["audit", "verify", "--from-checkpoint", "5"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stderr(&o).contains("OK: 1 entries"), "{}", stderr(&o));
+    let o = airm(d, &["audit", "verify", "--from-checkpoint", "3"]);
+    assert_eq!(o.status.code(), Some(2), "no checkpoint of size 3");
+
     // Export, then verify offline with only the public key.
     let pk = stdout(&airm(d, &["audit", "public-key"]))
         .trim()
