@@ -3,6 +3,7 @@
 //! memory), proving that an entry is in a checkpointed tree, and exporting for offline
 //! verification. The cryptography lives in `airm-ledger`; this module only feeds it rows.
 
+use std::collections::VecDeque;
 use std::io::Write;
 
 use airm_core::Timestamp;
@@ -15,7 +16,9 @@ use airm_ledger::{
 use crate::{DynStore, Result, StoreError};
 
 /// Rows read per round trip while streaming the log.
-const CHUNK: u32 = 20_000;
+const CHUNK: u32 = 10_000;
+/// Chunks read ahead of the verifier.
+const READ_AHEAD: usize = 4;
 
 /// The signed checkpoint of the current head: the latest stored checkpoint if it already
 /// covers every entry, otherwise a new one. `None` for an empty log.
@@ -131,22 +134,37 @@ pub async fn verify_store_from(
         .filter(|c| c.tree_size > start_size)
         .peekable();
     let mut v = Verifier::new(start)?;
-    let mut next = v.size();
+    // Read chunks ahead in parallel (decoding rows is most of the cost) while verifying
+    // in order on this task.
+    let end = head.size;
+    let mut next_read = v.size();
+    let mut inflight: VecDeque<tokio::task::JoinHandle<Result<Vec<LedgerEntry>>>> = VecDeque::new();
     loop {
-        let rows = store.ledger_entries(next, CHUNK).await?;
-        if rows.is_empty() {
-            break;
+        while inflight.len() < READ_AHEAD && next_read < end {
+            let (s, from) = (store.clone(), next_read);
+            inflight.push_back(tokio::spawn(
+                async move { s.ledger_entries(from, CHUNK).await },
+            ));
+            next_read += u64::from(CHUNK);
         }
+        let Some(task) = inflight.pop_front() else {
+            break;
+        };
+        let rows = task
+            .await
+            .map_err(|e| StoreError::LogWriter(format!("reader task failed: {e}")))??;
         for e in &rows {
             v.push(e)?;
             while let Some(cp) = cps.next_if(|c| c.tree_size <= v.size()) {
                 v.check_checkpoint(&cp, key)?;
             }
         }
-        next = v.size();
         if rows.len() < CHUNK as usize {
             break;
         }
+    }
+    for t in inflight {
+        t.abort();
     }
     if let Some(cp) = cps.next() {
         return Err(VerifyError::Truncated {
@@ -155,16 +173,31 @@ pub async fn verify_store_from(
         }
         .into());
     }
-    if head.size != v.size() {
-        return Err(AuditFailure::MissingTail {
-            found: v.size(),
-            expected: head.size,
-        });
-    }
-    if head.head != v.head() {
-        return Err(AuditFailure::HeadMismatch {
-            seq: v.size().saturating_sub(1),
-        });
+    // The log may grow while it is verified: read to the end, then compare with the head
+    // (read after the entries, so it covers at least every entry seen).
+    loop {
+        let rows = store.ledger_entries(v.size(), CHUNK).await?;
+        for e in &rows {
+            v.push(e)?;
+        }
+        let head = store.ledger_state().await?;
+        if head.size == v.size() {
+            if head.head != v.head() {
+                return Err(AuditFailure::HeadMismatch {
+                    seq: v.size().saturating_sub(1),
+                });
+            }
+            break;
+        }
+        if head.size < v.size() {
+            return Err(AuditFailure::HeadMismatch { seq: head.size });
+        }
+        if rows.is_empty() {
+            return Err(AuditFailure::MissingTail {
+                found: v.size(),
+                expected: head.size,
+            });
+        }
     }
     Ok(v.summary())
 }
