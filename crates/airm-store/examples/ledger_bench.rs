@@ -61,6 +61,19 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         "{engine}: appended {total} events with {producers} producers in {append_secs:.2} s = {:.0} events/s",
         total as f64 / append_secs
     );
+    // Reading alone (what verification costs beyond hashing).
+    let start = Instant::now();
+    let mut next = 0u64;
+    let mut rows = 0usize;
+    loop {
+        let chunk = store.ledger_entries(next, 10_000).await?;
+        if chunk.is_empty() {
+            break;
+        }
+        rows += chunk.len();
+        next += chunk.len() as u64;
+    }
+    println!("{engine}: read {rows} entries sequentially in {:.2} s", start.elapsed().as_secs_f64());
     let key = airm_ledger::SigningKey::generate();
     airm_store::audit::checkpoint_now(&store, &key).await?;
     let start = Instant::now();
