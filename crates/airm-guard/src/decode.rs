@@ -395,7 +395,7 @@ fn html_decode(text: &str) -> Option<String> {
     while let Some(pos) = rest.find('&') {
         out.push_str(&rest[..pos]);
         let tail = &rest[pos..];
-        let end = tail.get(..12).and_then(|t| t.find(';'));
+        let end = tail.bytes().take(12).position(|b| b == b';');
         let decoded = end.and_then(|e| {
             let ent = &tail[1..e];
             let c = if let Some(num) = ent.strip_prefix("#x").or_else(|| ent.strip_prefix("#X")) {
@@ -452,7 +452,7 @@ fn unescape(text: &str) -> Option<String> {
                 done = Some((c, 6));
             }
         } else if b.len() >= 4 && b[1] == b'u' && b[2] == b'{' {
-            if let Some(close) = tail.get(..12).and_then(|t| t.find('}')) {
+            if let Some(close) = tail.bytes().take(12).position(|b| b == b'}') {
                 if let Some(c) = tail
                     .get(3..close)
                     .and_then(|h| u32::from_str_radix(h, 16).ok())
@@ -580,6 +580,13 @@ const COMMON: &[&str] = &[
     "their",
 ];
 
+fn is_common(w: &str) -> bool {
+    static SET: std::sync::OnceLock<std::collections::HashSet<&'static str>> =
+        std::sync::OnceLock::new();
+    SET.get_or_init(|| COMMON.iter().copied().collect())
+        .contains(w)
+}
+
 fn common_ratio<'a>(words: impl Iterator<Item = &'a str>) -> (usize, usize) {
     let mut hits = 0;
     let mut total = 0;
@@ -589,7 +596,7 @@ fn common_ratio<'a>(words: impl Iterator<Item = &'a str>) -> (usize, usize) {
             continue;
         }
         total += 1;
-        if COMMON.contains(&w) {
+        if is_common(w) {
             hits += 1;
         }
     }
@@ -602,6 +609,29 @@ fn rot13_or_reversed(folded: &str) -> Option<(String, Decoding)> {
     let letters = folded.bytes().filter(u8::is_ascii_alphabetic).count();
     if letters < 12 {
         return None;
+    }
+    // Whole text first: most obfuscated prompts are encoded end to end. Text that starts
+    // with sentence-final punctuation and does not end with it reads backwards (any script).
+    let trimmed = folded.trim();
+    let is_final = |c: char| matches!(c, '.' | '!' | '?' | '。' | '！' | '？' | '।' | '؟');
+    if trimmed.chars().count() >= 12
+        && trimmed.chars().next().is_some_and(is_final)
+        && !trimmed.chars().next_back().is_some_and(is_final)
+    {
+        return Some((trimmed.chars().rev().collect(), Decoding::Reversed));
+    }
+    let (h, t) = common_ratio(folded.split_whitespace());
+    if t >= 3 && h * 10 < t {
+        let r = rot13(folded);
+        let (hr, _) = common_ratio(r.split_whitespace());
+        if hr >= 2 && hr * 4 >= t {
+            return Some((r, Decoding::Rot13));
+        }
+        let v: String = folded.chars().rev().collect();
+        let (hv, _) = common_ratio(v.split_whitespace());
+        if hv >= 2 && hv * 4 >= t {
+            return Some((v, Decoding::Reversed));
+        }
     }
     let mut rot = String::new();
     let mut rev = String::new();
