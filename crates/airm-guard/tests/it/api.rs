@@ -70,8 +70,10 @@ fn secrets_are_redacted_in_prompts() {
 
 #[test]
 fn anonymisation_roundtrips_through_the_vault() {
-    let mut p = Policy::default();
-    p.anonymize = true;
+    let p = Policy {
+        anonymize: true,
+        ..Policy::default()
+    };
     let g = Guard::new(p).unwrap();
     let mut vault = Vault::new();
     let v = g.check_input_anonymized(

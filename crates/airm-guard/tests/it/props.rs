@@ -6,7 +6,7 @@ use airm_guard::{Guard, Policy, Source};
 
 fn g() -> &'static Guard {
     static G: std::sync::OnceLock<Guard> = std::sync::OnceLock::new();
-    G.get_or_init(|| Guard::new(crate::test_policy()).unwrap())
+    G.get_or_init(|| Guard::new(crate::test_policy()).expect("valid policy"))
 }
 
 proptest! {
