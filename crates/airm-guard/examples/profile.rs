@@ -85,5 +85,46 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             t0.elapsed().as_secs_f64() * 1e6 / texts.len() as f64
         );
     }
+    let guard = airm_guard::Guard::new(Policy::default())?;
+    let mut slow: Vec<(u128, usize)> = Vec::new();
+    for (i, t) in texts.iter().enumerate() {
+        let t0 = Instant::now();
+        std::hint::black_box(guard.check_input(t, airm_guard::Source::User));
+        slow.push((t0.elapsed().as_nanos(), i));
+    }
+    slow.sort_unstable();
+    println!("median {} µs", slow[slow.len() / 2].0 / 1000);
+    for &(ns, i) in slow.iter().rev().take(4) {
+        let p = &preps[i];
+        println!(
+            "{} µs, {} variants {:?}: {:?}",
+            ns / 1000,
+            p.variants.len(),
+            p.variants
+                .iter()
+                .map(|v| v.chain.clone())
+                .collect::<Vec<_>>(),
+            texts[i].chars().take(80).collect::<String>()
+        );
+        for r in INPUT {
+            let t0 = Instant::now();
+            let cx = Cx {
+                original: &texts[i],
+                prepared: p,
+                compiled: &compiled,
+                model,
+                output: None,
+            };
+            let mut out = Vec::new();
+            (r.scan)(&cx, &mut out);
+            let us = t0.elapsed().as_micros();
+            if us > 20 {
+                println!("   {} {us} µs", r.meta.id);
+            }
+        }
+        let t0 = Instant::now();
+        let _ = prepare(&texts[i], &policy.decode);
+        println!("   prepare {} µs", t0.elapsed().as_micros());
+    }
     Ok(())
 }

@@ -154,7 +154,12 @@ pub fn prepare(text: &str, limits: &DecodeLimits) -> Prepared {
     let mut next = 0;
     while next < p.variants.len() {
         let depth = p.variants[next].chain.len();
-        if depth >= limits.max_depth {
+        // Leetspeak and spaced-letter folds are final: nothing is decoded below them.
+        let terminal = p.variants[next]
+            .chain
+            .last()
+            .is_some_and(|d| !d.is_encoding());
+        if depth >= limits.max_depth || terminal {
             next += 1;
             continue;
         }
@@ -234,15 +239,19 @@ pub fn looks_like_text(s: &str) -> bool {
         return false;
     }
     let mut letters = 0usize;
+    let mut alnum = 0usize;
     let mut bad = 0usize;
     for c in s.chars() {
         if c.is_alphabetic() {
             letters += 1;
+            alnum += 1;
+        } else if c.is_numeric() {
+            alnum += 1;
         } else if c.is_control() && !matches!(c, '\n' | '\r' | '\t') || c == '\u{FFFD}' {
             bad += 1;
         }
     }
-    bad == 0 && letters * 2 >= total && letters >= 4
+    bad == 0 && letters >= 4 && alnum * 10 >= total * 6 && letters * 10 >= total * 3
 }
 
 /// True when `v` is a base64 run that decodes to text or mixes upper, lower and digits.
@@ -497,6 +506,7 @@ pub fn rot13(s: &str) -> String {
         .collect()
 }
 
+#[cfg(test)]
 const COMMON: &[&str] = &[
     "the",
     "and",
@@ -580,11 +590,91 @@ const COMMON: &[&str] = &[
     "their",
 ];
 
+/// Membership in `COMMON`, as a `match` (much faster than hashing every word).
 fn is_common(w: &str) -> bool {
-    static SET: std::sync::OnceLock<std::collections::HashSet<&'static str>> =
-        std::sync::OnceLock::new();
-    SET.get_or_init(|| COMMON.iter().copied().collect())
-        .contains(w)
+    matches!(
+        w,
+        "the"
+            | "and"
+            | "you"
+            | "all"
+            | "to"
+            | "of"
+            | "is"
+            | "a"
+            | "in"
+            | "that"
+            | "it"
+            | "for"
+            | "are"
+            | "your"
+            | "with"
+            | "this"
+            | "be"
+            | "on"
+            | "not"
+            | "as"
+            | "do"
+            | "what"
+            | "me"
+            | "my"
+            | "i"
+            | "now"
+            | "from"
+            | "or"
+            | "an"
+            | "have"
+            | "will"
+            | "can"
+            | "tell"
+            | "how"
+            | "please"
+            | "say"
+            | "ignore"
+            | "previous"
+            | "instructions"
+            | "instead"
+            | "system"
+            | "prompt"
+            | "write"
+            | "give"
+            | "make"
+            | "any"
+            | "no"
+            | "must"
+            | "should"
+            | "about"
+            | "at"
+            | "we"
+            | "they"
+            | "if"
+            | "then"
+            | "by"
+            | "was"
+            | "so"
+            | "just"
+            | "rules"
+            | "above"
+            | "forget"
+            | "print"
+            | "reveal"
+            | "password"
+            | "secret"
+            | "answer"
+            | "following"
+            | "user"
+            | "who"
+            | "he"
+            | "she"
+            | "there"
+            | "here"
+            | "has"
+            | "which"
+            | "would"
+            | "these"
+            | "those"
+            | "their"
+    )
 }
 
 fn common_ratio<'a>(words: impl Iterator<Item = &'a str>) -> (usize, usize) {
@@ -641,15 +731,15 @@ fn rot13_or_reversed(folded: &str) -> Option<(String, Decoding)> {
         let (h, t) = common_ratio(seg.split_whitespace());
         let mut seg_rot = None;
         let mut seg_rev = None;
-        if t >= 3 && h * 5 < t {
+        if t >= 5 && h * 5 < t {
             let r = rot13(seg);
             let (hr, _) = common_ratio(r.split_whitespace());
-            if hr >= 2 && hr * 5 >= t * 2 {
+            if hr >= 3 && hr * 5 >= t * 2 {
                 seg_rot = Some(r);
             }
             let v: String = seg.chars().rev().collect();
             let (hv, _) = common_ratio(v.split_whitespace());
-            if hv >= 2 && hv * 5 >= t * 2 {
+            if hv >= 3 && hv * 5 >= t * 2 {
                 seg_rev = Some(v);
             }
         }
@@ -767,6 +857,12 @@ mod tests {
         assert_eq!(prepare(t, &DecodeLimits::default()).variants.len(), 1);
         let t = "The quick brown fox jumps over the lazy dog and all is well.";
         assert_eq!(prepare(t, &DecodeLimits::default()).variants.len(), 1);
+    }
+
+    #[test]
+    fn common_words_match() {
+        assert!(COMMON.iter().all(|w| is_common(w)));
+        assert!(!is_common("zebra"));
     }
 
     #[test]

@@ -245,8 +245,8 @@ fn leet_word(word: &str) -> bool {
                 | b'+'
         ) {
             leets += 1;
-        } else if c.is_ascii_digit() || c == b'.' {
-            // `2`, `6` are not leet; dots mean versions, hosts or decimals.
+        } else if c.is_ascii_digit() || matches!(c, b'.' | b'-' | b'_' | b'/' | b'=' | b'#') {
+            // `2`, `6` are not leet; dots, dashes and slashes mean versions, ids or paths.
             return false;
         }
     }
@@ -254,11 +254,17 @@ fn leet_word(word: &str) -> bool {
 }
 
 /// Folds leetspeak inside words that mix letters and leet digits/symbols (`1gn0r3` →
-/// `ignore`). Needs at least two such words. Returns `None` when nothing changed. Expects
+/// `ignore`). Needs at least two such words, and 10 % of all words. Returns `None` when nothing changed. Expects
 /// folded (lowercase) text.
 pub fn unleet(text: &str) -> Option<String> {
-    let candidates = text.split(' ').filter(|w| leet_word(w)).take(2).count();
-    if candidates < 2 {
+    let mut words = 0usize;
+    let mut candidates = 0usize;
+    for w in text.split_ascii_whitespace() {
+        words += 1;
+        candidates += usize::from(leet_word(w));
+    }
+    // At least two leet words making up at least 10 % of the words.
+    if candidates < 2 || candidates * 10 < words {
         return None;
     }
     let mut out = String::with_capacity(text.len());

@@ -52,7 +52,7 @@ pub struct TrainParams {
 impl Default for TrainParams {
     fn default() -> Self {
         TrainParams {
-            bits: 18,
+            bits: 16,
             epochs: 30,
             learning_rate: 1.0,
             l2: 1e-7,

@@ -24,7 +24,7 @@ re!(
 );
 re!(
     phone_re,
-    r"(?:\+[1-9][0-9]{0,2}[\s.-]?)?(?:\([0-9]{1,4}\)[\s.-]?)?[0-9]{2,4}(?:[\s.-][0-9]{2,4}){1,4}(?-u:\b)|\+[1-9][0-9]{7,14}(?-u:\b)"
+    r"\+?(?:\([0-9]{1,4}\)|[0-9])[0-9 ().-]{6,18}[0-9]"
 );
 re!(card_re, r"(?-u:\b)[0-9](?:[ -]?[0-9]){12,18}(?-u:\b)");
 re!(
@@ -357,8 +357,20 @@ pub fn find(text: &str) -> Vec<Match> {
         }
         if let Some(re) = phone_re() {
             for m in re.find_iter(text) {
-                let d = digits(m.as_str()).len();
                 let s = m.as_str();
+                let d = digits(s).len();
+                let before_ok = text[..m.start()]
+                    .chars()
+                    .next_back()
+                    .is_none_or(|c| !c.is_alphanumeric() && c != '.' && c != '-');
+                let after_ok = text[m.end()..]
+                    .chars()
+                    .next()
+                    .is_none_or(|c| !c.is_alphanumeric());
+                let odd = s.contains("..")
+                    || s.contains("--")
+                    || s.matches('(').count() != s.matches(')').count()
+                    || s.contains("  ");
                 let plus = s.starts_with('+');
                 let grouped = s.contains([' ', '-', '.', '(']);
                 let date_like = s.len() == 10
@@ -367,6 +379,9 @@ pub fn find(text: &str) -> Vec<Match> {
                 if (9..=15).contains(&d)
                     && (plus || grouped)
                     && !date_like
+                    && before_ok
+                    && after_ok
+                    && !odd
                     && !overlaps(&out, m.start(), m.end())
                 {
                     out.push(Match {
