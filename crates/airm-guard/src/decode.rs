@@ -245,13 +245,13 @@ pub fn looks_like_text(s: &str) -> bool {
         if c.is_alphabetic() {
             letters += 1;
             alnum += 1;
-        } else if c.is_numeric() {
+        } else if c.is_numeric() || c.is_whitespace() {
             alnum += 1;
         } else if c.is_control() && !matches!(c, '\n' | '\r' | '\t') || c == '\u{FFFD}' {
             bad += 1;
         }
     }
-    bad == 0 && letters >= 4 && alnum * 10 >= total * 6 && letters * 10 >= total * 3
+    bad == 0 && letters >= 4 && alnum * 10 >= total * 7 && letters * 10 >= total * 3
 }
 
 /// True when `v` is a base64 run that decodes to text or mixes upper, lower and digits.
@@ -693,6 +693,48 @@ fn common_ratio<'a>(words: impl Iterator<Item = &'a str>) -> (usize, usize) {
     (hits, total)
 }
 
+const BIGRAMS: &[&[u8; 2]] = &[
+    b"th", b"he", b"in", b"er", b"an", b"re", b"on", b"at", b"en", b"nd", b"ti", b"es", b"or",
+    b"te", b"of", b"ed", b"is", b"it", b"al", b"ar", b"st", b"to", b"nt", b"ng", b"se", b"ha",
+    b"as", b"ou", b"io", b"le", b"ve", b"co", b"me", b"de", b"hi", b"ri", b"ro", b"ic", b"ne",
+    b"ea", b"ra", b"ce",
+];
+
+fn bigram_table() -> &'static [[bool; 26]; 26] {
+    static T: std::sync::OnceLock<[[bool; 26]; 26]> = std::sync::OnceLock::new();
+    T.get_or_init(|| {
+        let mut t = [[false; 26]; 26];
+        for b in BIGRAMS {
+            t[usize::from(b[0] - b'a')][usize::from(b[1] - b'a')] = true;
+        }
+        t
+    })
+}
+
+/// Share of adjacent lowercase ASCII letter pairs that are common English/Latin-script
+/// bigrams, for the text as is, rotated by 13, and read backwards.
+fn bigram_scores(folded: &str) -> (f32, f32, f32, usize) {
+    let t = bigram_table();
+    let (mut plain, mut rot, mut rev, mut pairs) = (0usize, 0usize, 0usize, 0usize);
+    let mut prev: Option<usize> = None;
+    for b in folded.bytes() {
+        if b.is_ascii_lowercase() {
+            let c = usize::from(b - b'a');
+            if let Some(p) = prev {
+                pairs += 1;
+                plain += usize::from(t[p][c]);
+                rot += usize::from(t[(p + 13) % 26][(c + 13) % 26]);
+                rev += usize::from(t[c][p]);
+            }
+            prev = Some(c);
+        } else {
+            prev = None;
+        }
+    }
+    let n = pairs.max(1) as f32;
+    (plain as f32 / n, rot as f32 / n, rev as f32 / n, pairs)
+}
+
 /// Tries rot13 and reversal on segments (lines / sentences) of folded ASCII-ish text whose
 /// words are mostly unknown; accepts a decoding when it yields mostly common English words.
 fn rot13_or_reversed(folded: &str) -> Option<(String, Decoding)> {
@@ -710,16 +752,30 @@ fn rot13_or_reversed(folded: &str) -> Option<(String, Decoding)> {
     {
         return Some((trimmed.chars().rev().collect(), Decoding::Reversed));
     }
+    // Letter-bigram statistics of the whole text: rot13 or reversed Latin-script text has few
+    // common bigrams, its decoding many.
+    let (b0, brot, brev, pairs) = bigram_scores(folded);
+    if pairs >= 20 {
+        if brot >= 0.2 && brot >= 2.0 * b0 {
+            return Some((rot13(folded), Decoding::Rot13));
+        }
+        if brev >= 0.2 && brev >= 2.0 * b0 {
+            return Some((folded.chars().rev().collect(), Decoding::Reversed));
+        }
+    }
     let (h, t) = common_ratio(folded.split_whitespace());
     if t >= 3 && h * 10 < t {
+        // Accept when the transformed text has many more common words than the original
+        // (code and names keep the ratio low even in a correctly decoded text).
+        let accept = |hx: usize| hx >= 2 && hx >= 3 * h.max(1) && hx * 8 >= t;
         let r = rot13(folded);
         let (hr, _) = common_ratio(r.split_whitespace());
-        if hr >= 2 && hr * 4 >= t {
+        if accept(hr) {
             return Some((r, Decoding::Rot13));
         }
         let v: String = folded.chars().rev().collect();
         let (hv, _) = common_ratio(v.split_whitespace());
-        if hv >= 2 && hv * 4 >= t {
+        if accept(hv) {
             return Some((v, Decoding::Reversed));
         }
     }

@@ -253,6 +253,20 @@ fn leet_word(word: &str) -> bool {
     letters >= 1 && leets >= 1 && !b.iter().all(u8::is_ascii_hexdigit)
 }
 
+/// In text that is already leet-heavy, short tokens made only of letters and leet symbols
+/// (`d0`, `70`, `1n`, `15`) are folded too.
+fn short_leet(word: &str) -> bool {
+    let core = word.trim_end_matches(['!', '.', ',', '?', ':', ';', '"', '\'', ')']);
+    let b = core.as_bytes();
+    (1..=4).contains(&b.len())
+        && b.iter()
+            .any(|c| matches!(c, b'0' | b'1' | b'3' | b'4' | b'5' | b'7' | b'8' | b'9'))
+        && b.iter().all(|c| {
+            c.is_ascii_alphabetic()
+                || matches!(c, b'0' | b'1' | b'3' | b'4' | b'5' | b'7' | b'8' | b'9')
+        })
+}
+
 /// Folds leetspeak inside words that mix letters and leet digits/symbols (`1gn0r3` →
 /// `ignore`). Needs at least two such words, and 10 % of all words. Returns `None` when nothing changed. Expects
 /// folded (lowercase) text.
@@ -272,7 +286,7 @@ pub fn unleet(text: &str) -> Option<String> {
         if i > 0 {
             out.push(' ');
         }
-        if leet_word(word) {
+        if leet_word(word) || short_leet(word) {
             let trimmed_end = word.trim_end_matches(['!', '.', ',', '?', ':', ';']).len();
             for (j, c) in word.char_indices() {
                 out.push(if j < trimmed_end {
