@@ -36,25 +36,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .unwrap_or_default();
         let p = prepare(text, &DecodeLimits::default());
         let f = &p.plain().folded;
-        let mut buf = Vec::new();
-        let mut s = if win > 0 {
-            m.score_windows(f, &mut buf)
-        } else {
-            m.score(f)
-        };
-        if false {
-            let cs: Vec<char> = f.chars().collect();
-            let mut i = 0;
-            while i < cs.len() {
-                let e = (i + win).min(cs.len());
-                let w: String = cs[i..e].iter().collect();
-                s = s.max(m.score(&w));
-                if e == cs.len() {
-                    break;
-                }
-                i += win / 2;
-            }
-        }
+        let s = m.score(f);
+        let _ = win;
         let hit = s >= thr;
         if std::env::var("DUMP").is_ok() && (hit != (label != "benign")) {
             eprintln!(

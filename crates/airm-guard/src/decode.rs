@@ -154,7 +154,12 @@ pub fn prepare(text: &str, limits: &DecodeLimits) -> Prepared {
     let mut next = 0;
     while next < p.variants.len() {
         let depth = p.variants[next].chain.len();
-        if depth >= limits.max_depth {
+        // Leetspeak and spaced-letter folds are final: nothing is decoded below them.
+        let terminal = p.variants[next]
+            .chain
+            .last()
+            .is_some_and(|d| !d.is_encoding());
+        if depth >= limits.max_depth || terminal {
             next += 1;
             continue;
         }
@@ -234,15 +239,19 @@ pub fn looks_like_text(s: &str) -> bool {
         return false;
     }
     let mut letters = 0usize;
+    let mut alnum = 0usize;
     let mut bad = 0usize;
     for c in s.chars() {
         if c.is_alphabetic() {
             letters += 1;
+            alnum += 1;
+        } else if c.is_numeric() || c.is_whitespace() {
+            alnum += 1;
         } else if c.is_control() && !matches!(c, '\n' | '\r' | '\t') || c == '\u{FFFD}' {
             bad += 1;
         }
     }
-    bad == 0 && letters * 2 >= total && letters >= 4
+    bad == 0 && letters >= 4 && alnum * 10 >= total * 7 && letters * 10 >= total * 3
 }
 
 /// True when `v` is a base64 run that decodes to text or mixes upper, lower and digits.
@@ -395,7 +404,7 @@ fn html_decode(text: &str) -> Option<String> {
     while let Some(pos) = rest.find('&') {
         out.push_str(&rest[..pos]);
         let tail = &rest[pos..];
-        let end = tail.get(..12).and_then(|t| t.find(';'));
+        let end = tail.bytes().take(12).position(|b| b == b';');
         let decoded = end.and_then(|e| {
             let ent = &tail[1..e];
             let c = if let Some(num) = ent.strip_prefix("#x").or_else(|| ent.strip_prefix("#X")) {
@@ -452,7 +461,7 @@ fn unescape(text: &str) -> Option<String> {
                 done = Some((c, 6));
             }
         } else if b.len() >= 4 && b[1] == b'u' && b[2] == b'{' {
-            if let Some(close) = tail.get(..12).and_then(|t| t.find('}')) {
+            if let Some(close) = tail.bytes().take(12).position(|b| b == b'}') {
                 if let Some(c) = tail
                     .get(3..close)
                     .and_then(|h| u32::from_str_radix(h, 16).ok())
@@ -497,6 +506,7 @@ pub fn rot13(s: &str) -> String {
         .collect()
 }
 
+#[cfg(test)]
 const COMMON: &[&str] = &[
     "the",
     "and",
@@ -580,6 +590,93 @@ const COMMON: &[&str] = &[
     "their",
 ];
 
+/// Membership in `COMMON`, as a `match` (much faster than hashing every word).
+fn is_common(w: &str) -> bool {
+    matches!(
+        w,
+        "the"
+            | "and"
+            | "you"
+            | "all"
+            | "to"
+            | "of"
+            | "is"
+            | "a"
+            | "in"
+            | "that"
+            | "it"
+            | "for"
+            | "are"
+            | "your"
+            | "with"
+            | "this"
+            | "be"
+            | "on"
+            | "not"
+            | "as"
+            | "do"
+            | "what"
+            | "me"
+            | "my"
+            | "i"
+            | "now"
+            | "from"
+            | "or"
+            | "an"
+            | "have"
+            | "will"
+            | "can"
+            | "tell"
+            | "how"
+            | "please"
+            | "say"
+            | "ignore"
+            | "previous"
+            | "instructions"
+            | "instead"
+            | "system"
+            | "prompt"
+            | "write"
+            | "give"
+            | "make"
+            | "any"
+            | "no"
+            | "must"
+            | "should"
+            | "about"
+            | "at"
+            | "we"
+            | "they"
+            | "if"
+            | "then"
+            | "by"
+            | "was"
+            | "so"
+            | "just"
+            | "rules"
+            | "above"
+            | "forget"
+            | "print"
+            | "reveal"
+            | "password"
+            | "secret"
+            | "answer"
+            | "following"
+            | "user"
+            | "who"
+            | "he"
+            | "she"
+            | "there"
+            | "here"
+            | "has"
+            | "which"
+            | "would"
+            | "these"
+            | "those"
+            | "their"
+    )
+}
+
 fn common_ratio<'a>(words: impl Iterator<Item = &'a str>) -> (usize, usize) {
     let mut hits = 0;
     let mut total = 0;
@@ -589,11 +686,53 @@ fn common_ratio<'a>(words: impl Iterator<Item = &'a str>) -> (usize, usize) {
             continue;
         }
         total += 1;
-        if COMMON.contains(&w) {
+        if is_common(w) {
             hits += 1;
         }
     }
     (hits, total)
+}
+
+const BIGRAMS: &[&[u8; 2]] = &[
+    b"th", b"he", b"in", b"er", b"an", b"re", b"on", b"at", b"en", b"nd", b"ti", b"es", b"or",
+    b"te", b"of", b"ed", b"is", b"it", b"al", b"ar", b"st", b"to", b"nt", b"ng", b"se", b"ha",
+    b"as", b"ou", b"io", b"le", b"ve", b"co", b"me", b"de", b"hi", b"ri", b"ro", b"ic", b"ne",
+    b"ea", b"ra", b"ce",
+];
+
+fn bigram_table() -> &'static [[bool; 26]; 26] {
+    static T: std::sync::OnceLock<[[bool; 26]; 26]> = std::sync::OnceLock::new();
+    T.get_or_init(|| {
+        let mut t = [[false; 26]; 26];
+        for b in BIGRAMS {
+            t[usize::from(b[0] - b'a')][usize::from(b[1] - b'a')] = true;
+        }
+        t
+    })
+}
+
+/// Share of adjacent lowercase ASCII letter pairs that are common English/Latin-script
+/// bigrams, for the text as is, rotated by 13, and read backwards.
+fn bigram_scores(folded: &str) -> (f32, f32, f32, usize) {
+    let t = bigram_table();
+    let (mut plain, mut rot, mut rev, mut pairs) = (0usize, 0usize, 0usize, 0usize);
+    let mut prev: Option<usize> = None;
+    for b in folded.bytes() {
+        if b.is_ascii_lowercase() {
+            let c = usize::from(b - b'a');
+            if let Some(p) = prev {
+                pairs += 1;
+                plain += usize::from(t[p][c]);
+                rot += usize::from(t[(p + 13) % 26][(c + 13) % 26]);
+                rev += usize::from(t[c][p]);
+            }
+            prev = Some(c);
+        } else {
+            prev = None;
+        }
+    }
+    let n = pairs.max(1) as f32;
+    (plain as f32 / n, rot as f32 / n, rev as f32 / n, pairs)
 }
 
 /// Tries rot13 and reversal on segments (lines / sentences) of folded ASCII-ish text whose
@@ -603,6 +742,43 @@ fn rot13_or_reversed(folded: &str) -> Option<(String, Decoding)> {
     if letters < 12 {
         return None;
     }
+    // Whole text first: most obfuscated prompts are encoded end to end. Text that starts
+    // with sentence-final punctuation and does not end with it reads backwards (any script).
+    let trimmed = folded.trim();
+    let is_final = |c: char| matches!(c, '.' | '!' | '?' | '。' | '！' | '？' | '।' | '؟');
+    if trimmed.chars().count() >= 12
+        && trimmed.chars().next().is_some_and(is_final)
+        && !trimmed.chars().next_back().is_some_and(is_final)
+    {
+        return Some((trimmed.chars().rev().collect(), Decoding::Reversed));
+    }
+    // Letter-bigram statistics of the whole text: rot13 or reversed Latin-script text has few
+    // common bigrams, its decoding many.
+    let (b0, brot, brev, pairs) = bigram_scores(folded);
+    if pairs >= 20 {
+        if brot >= 0.2 && brot >= 2.0 * b0 {
+            return Some((rot13(folded), Decoding::Rot13));
+        }
+        if brev >= 0.2 && brev >= 2.0 * b0 {
+            return Some((folded.chars().rev().collect(), Decoding::Reversed));
+        }
+    }
+    let (h, t) = common_ratio(folded.split_whitespace());
+    if t >= 3 && h * 10 < t {
+        // Accept when the transformed text has many more common words than the original
+        // (code and names keep the ratio low even in a correctly decoded text).
+        let accept = |hx: usize| hx >= 2 && hx >= 3 * h.max(1) && hx * 8 >= t;
+        let r = rot13(folded);
+        let (hr, _) = common_ratio(r.split_whitespace());
+        if accept(hr) {
+            return Some((r, Decoding::Rot13));
+        }
+        let v: String = folded.chars().rev().collect();
+        let (hv, _) = common_ratio(v.split_whitespace());
+        if accept(hv) {
+            return Some((v, Decoding::Reversed));
+        }
+    }
     let mut rot = String::new();
     let mut rev = String::new();
     let mut rot_any = false;
@@ -611,15 +787,15 @@ fn rot13_or_reversed(folded: &str) -> Option<(String, Decoding)> {
         let (h, t) = common_ratio(seg.split_whitespace());
         let mut seg_rot = None;
         let mut seg_rev = None;
-        if t >= 3 && h * 5 < t {
+        if t >= 5 && h * 5 < t {
             let r = rot13(seg);
             let (hr, _) = common_ratio(r.split_whitespace());
-            if hr >= 2 && hr * 5 >= t * 2 {
+            if hr >= 3 && hr * 5 >= t * 2 {
                 seg_rot = Some(r);
             }
             let v: String = seg.chars().rev().collect();
             let (hv, _) = common_ratio(v.split_whitespace());
-            if hv >= 2 && hv * 5 >= t * 2 {
+            if hv >= 3 && hv * 5 >= t * 2 {
                 seg_rev = Some(v);
             }
         }
@@ -737,6 +913,12 @@ mod tests {
         assert_eq!(prepare(t, &DecodeLimits::default()).variants.len(), 1);
         let t = "The quick brown fox jumps over the lazy dog and all is well.";
         assert_eq!(prepare(t, &DecodeLimits::default()).variants.len(), 1);
+    }
+
+    #[test]
+    fn common_words_match() {
+        assert!(COMMON.iter().all(|w| is_common(w)));
+        assert!(!is_common("zebra"));
     }
 
     #[test]

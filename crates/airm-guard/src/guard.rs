@@ -123,7 +123,7 @@ impl Guard {
             output,
         };
         let mut findings = Vec::new();
-        let mut redactions: Vec<(Span, &'static str)> = Vec::new();
+        let mut redactions: Vec<(Span, String)> = Vec::new();
         let mut hits: Vec<Hit> = Vec::new();
         for (rule, set) in rules.iter().zip(settings) {
             if !set.enabled || set.action == Action::Allow {
@@ -137,7 +137,7 @@ impl Guard {
                 }
                 if set.action == Action::Redact {
                     if let Some(sp) = h.span {
-                        redactions.push((sp, h.label.unwrap_or("REDACTED")));
+                        redactions.push((sp, h.label.unwrap_or("REDACTED").to_string()));
                     }
                 }
                 findings.push(GuardFinding {
@@ -146,6 +146,7 @@ impl Guard {
                     message: h.message,
                     score: h.score,
                     action: set.action,
+                    kind: h.label.map(str::to_string),
                     span: h.span,
                     decoded_by: h.chain,
                 });
@@ -160,7 +161,7 @@ impl Guard {
 /// placeholders when a vault is given.
 pub(crate) fn redact(
     text: &str,
-    spans: &mut [(Span, &'static str)],
+    spans: &mut [(Span, String)],
     mut vault: Option<&mut Vault>,
 ) -> String {
     spans.sort_by_key(|(s, _)| (s.start, std::cmp::Reverse(s.end)));
@@ -173,7 +174,7 @@ pub(crate) fn redact(
         }
         out.push_str(&text[last..start]);
         match vault.as_deref_mut() {
-            Some(v) => out.push_str(&v.placeholder(label, &text[start..end])),
+            Some(v) => out.push_str(&v.placeholder(label.as_str(), &text[start..end])),
             None => {
                 out.push_str("[REDACTED:");
                 out.push_str(label);

@@ -165,6 +165,12 @@ pub fn fold(text: &str) -> String {
     if text.is_ascii() {
         return text.to_ascii_lowercase();
     }
+    if !text
+        .chars()
+        .any(|c| matches!(c as u32, 0x0370..=0x052F | 0x0250..=0x02AF | 0x0131))
+    {
+        return text.to_lowercase();
+    }
     let mut out = String::with_capacity(text.len());
     let mut word = String::new();
     let flush = |word: &mut String, out: &mut String| {
@@ -207,45 +213,129 @@ fn leet(c: char) -> Option<char> {
     })
 }
 
+fn leet_word(word: &str) -> bool {
+    let core = word.trim_matches(|c: char| {
+        matches!(
+            c,
+            '!' | '.' | ',' | '?' | ':' | ';' | '"' | '\'' | '(' | ')' | '|' | '+' | '*'
+        )
+    });
+    let b = core.as_bytes();
+    if b.len() < 3 || b.len() > 20 {
+        return false;
+    }
+    let mut letters = 0;
+    let mut leets = 0;
+    for &c in b {
+        if c.is_ascii_alphabetic() {
+            letters += 1;
+        } else if matches!(
+            c,
+            b'0' | b'1'
+                | b'3'
+                | b'4'
+                | b'5'
+                | b'7'
+                | b'8'
+                | b'9'
+                | b'@'
+                | b'$'
+                | b'|'
+                | b'!'
+                | b'+'
+        ) {
+            leets += 1;
+        } else if c.is_ascii_digit() || matches!(c, b'.' | b'-' | b'_' | b'/' | b'=' | b'#') {
+            // `2`, `6` are not leet; dots, dashes and slashes mean versions, ids or paths.
+            return false;
+        }
+    }
+    letters >= 1 && leets >= 1 && !b.iter().all(u8::is_ascii_hexdigit)
+}
+
+/// In text that is already leet-heavy, short tokens made only of letters and leet symbols
+/// (`d0`, `70`, `1n`, `15`) are folded too.
+fn short_leet(word: &str) -> bool {
+    let core = word.trim_end_matches(['!', '.', ',', '?', ':', ';', '"', '\'', ')']);
+    let b = core.as_bytes();
+    (1..=4).contains(&b.len())
+        && b.iter()
+            .any(|c| matches!(c, b'0' | b'1' | b'3' | b'4' | b'5' | b'7' | b'8' | b'9'))
+        && b.iter().all(|c| {
+            c.is_ascii_alphabetic()
+                || matches!(c, b'0' | b'1' | b'3' | b'4' | b'5' | b'7' | b'8' | b'9')
+        })
+}
+
 /// Folds leetspeak inside words that mix letters and leet digits/symbols (`1gn0r3` →
-/// `ignore`). Returns `None` when nothing changed. Expects folded (lowercase) text.
+/// `ignore`). Needs at least two such words, and 10 % of all words. Returns `None` when nothing changed. Expects
+/// folded (lowercase) text.
 pub fn unleet(text: &str) -> Option<String> {
+    let mut words = 0usize;
+    let mut candidates = 0usize;
+    for w in text.split_ascii_whitespace() {
+        words += 1;
+        candidates += usize::from(leet_word(w));
+    }
+    // At least two leet words making up at least 10 % of the words.
+    if candidates < 2 || candidates * 10 < words {
+        return None;
+    }
     let mut out = String::with_capacity(text.len());
-    let mut changed = 0usize;
     for (i, word) in text.split(' ').enumerate() {
         if i > 0 {
             out.push(' ');
         }
-        let letters = word.chars().filter(|c| c.is_alphabetic()).count();
-        let leets = word.chars().filter(|&c| leet(c).is_some()).count();
-        // `@` inside an email is not leet.
-        let plausible = word.len() <= 20
-            && !word.chars().any(|c| matches!(c, '2' | '6'))
-            && !word.chars().all(|c| c.is_ascii_hexdigit())
-            && !word.contains('.');
-        if letters >= 1 && leets >= 1 && word.len() >= 3 && plausible {
-            let trimmed_end = word.trim_end_matches(['!', '.', ',', '?', ':', ';']);
+        if leet_word(word) || short_leet(word) {
+            let trimmed_end = word.trim_end_matches(['!', '.', ',', '?', ':', ';']).len();
             for (j, c) in word.char_indices() {
-                if j >= trimmed_end.len() {
-                    out.push(c);
-                } else if let Some(l) = leet(c) {
-                    out.push(l);
-                    changed += 1;
+                out.push(if j < trimmed_end {
+                    leet(c).unwrap_or(c)
                 } else {
-                    out.push(c);
-                }
+                    c
+                });
             }
         } else {
             out.push_str(word);
         }
     }
-    (changed > 0).then_some(out)
+    Some(out)
+}
+
+fn has_spaced_run(text: &str) -> bool {
+    let is_sep = |c: char| matches!(c, ' ' | '.' | '-' | '_' | '*' | '/' | '|');
+    let mut run = 0;
+    let mut empties = 0;
+    for tok in text.split(is_sep) {
+        if tok.is_empty() {
+            empties += 1;
+            if empties > 3 {
+                run = 0;
+            }
+            continue;
+        }
+        empties = 0;
+        let mut cs = tok.chars();
+        let single = matches!((cs.next(), cs.next()), (Some(c), None) if c.is_alphabetic());
+        if single {
+            run += 1;
+            if run >= 4 {
+                return true;
+            }
+        } else {
+            run = 0;
+        }
+    }
+    false
 }
 
 /// Joins runs of four or more single letters separated by one separator (`i g n o r e`,
 /// `i.g.n.o.r.e`). Two or more spaces inside a run become a word break. Returns `None` when
 /// nothing changed.
 pub fn join_spaced(text: &str) -> Option<String> {
+    if !has_spaced_run(text) {
+        return None;
+    }
     let chars: Vec<char> = text.chars().collect();
     let n = chars.len();
     let is_sep = |c: char| matches!(c, ' ' | '.' | '-' | '_' | '*' | '/' | '|');

@@ -115,7 +115,7 @@ impl<'g> OutputStream<'g> {
             }
         }
         let cut = floor_boundary(&self.pending, cut);
-        let mut redactions: Vec<(Span, &'static str)> = Vec::new();
+        let mut redactions: Vec<(Span, String)> = Vec::new();
         for f in v.findings {
             let rel = f.span.map(|sp| {
                 (
@@ -132,7 +132,7 @@ impl<'g> OutputStream<'g> {
             }
             if f.action == Action::Redact {
                 if let Some((s, e)) = rel {
-                    let label = label_of(&f);
+                    let label = f.kind.clone().unwrap_or_else(|| "REDACTED".to_string());
                     redactions.push((
                         Span {
                             start: s.max(0) as usize,
@@ -174,30 +174,6 @@ impl<'g> OutputStream<'g> {
             self.history.drain(..from);
         }
         out
-    }
-}
-
-fn label_of(f: &GuardFinding) -> &'static str {
-    let m = f.message.as_str();
-    for (needle, label) in [
-        ("(email)", "EMAIL"),
-        ("(phone)", "PHONE"),
-        ("(card)", "CARD"),
-        ("(iban)", "IBAN"),
-        ("(national_id)", "NATIONAL_ID"),
-        ("(ip_address)", "IP_ADDRESS"),
-        ("image", "IMAGE"),
-        ("link", "URL"),
-        ("canary", "CANARY"),
-    ] {
-        if m.contains(needle) {
-            return label;
-        }
-    }
-    if f.rule_id == "CO004" {
-        "SECRET"
-    } else {
-        "REDACTED"
     }
 }
 

@@ -84,6 +84,9 @@ pub struct GuardFinding {
     pub score: f32,
     /// What the policy does about it.
     pub action: Action,
+    /// Kind of value for redacting rules (`EMAIL`, `AWS_ACCESS_KEY`, `IMAGE`).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub kind: Option<String>,
     /// Where in the text, when it is known.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub span: Option<Span>,

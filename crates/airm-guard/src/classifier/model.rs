@@ -33,32 +33,51 @@ impl Model {
             .map_err(|e| GuardError::InvalidModel(format!("embedded model: {e}")))
     }
 
-    /// Probability that `folded` (lowercased, normalised text) is an attack.
+    /// Probability that `folded` (lowercased, normalised text) is an attack: the maximum
+    /// over the whole text and each window of it (see [`features::WINDOW`]).
     pub fn score(&self, folded: &str) -> f32 {
-        let mut idx = Vec::new();
-        self.score_with(folded, &mut idx)
+        self.score_with(folded, &mut features::Features::default())
     }
 
-    /// Probability for the whole text and for each window of it (max), see
-    /// [`features::windows`].
-    pub fn score_windows(&self, folded: &str, buf: &mut Vec<u32>) -> f32 {
-        let mut s = self.score_with(folded, buf);
-        for (a, b) in features::windows(folded) {
-            if let Some(w) = folded.get(a..b) {
-                s = s.max(self.score_with(w, buf));
-            }
-        }
-        s
+    /// Like [`Model::score`], reusing feature buffers.
+    pub fn score_with(&self, folded: &str, f: &mut features::Features) -> f32 {
+        features::extract(folded, self.bits, f);
+        self.score_features(f)
     }
 
-    /// Like [`Model::score`], reusing a feature buffer.
-    pub fn score_with(&self, folded: &str, buf: &mut Vec<u32>) -> f32 {
-        let v = features::extract(folded, self.bits, buf);
-        let mut z = 0.0_f32;
-        for &i in buf.iter() {
-            z += self.weights.get(i as usize).copied().unwrap_or(0.0);
+    /// Scores extracted features (whole text and windows, max).
+    pub fn score_features(&self, f: &features::Features) -> f32 {
+        let w = &self.weights;
+        let contrib = |r: std::ops::Range<usize>| -> f32 {
+            f.idx
+                .get(r)
+                .unwrap_or(&[])
+                .iter()
+                .map(|&i| w.get(i as usize).copied().unwrap_or(0.0))
+                .sum()
+        };
+        let wins = f.windows();
+        if wins.is_empty() {
+            let z = contrib(0..f.idx.len());
+            return sigmoid(self.bias + z * features::value(f.idx.len()));
         }
-        sigmoid(self.bias + z * v)
+        // Prefix sums over features make every window O(log n).
+        let mut prefix = Vec::with_capacity(f.idx.len() + 1);
+        let mut acc = 0.0_f32;
+        prefix.push(0.0);
+        for &i in &f.idx {
+            acc += w.get(i as usize).copied().unwrap_or(0.0);
+            prefix.push(acc);
+        }
+        let mut best = sigmoid(self.bias + acc * features::value(f.idx.len()));
+        for (a, b) in wins {
+            let r = f.range(a, b);
+            let n = r.len();
+            let z = prefix.get(r.end).copied().unwrap_or(0.0)
+                - prefix.get(r.start).copied().unwrap_or(0.0);
+            best = best.max(sigmoid(self.bias + z * features::value(n)));
+        }
+        best
     }
 
     /// Serialises: magic, bits, threshold, bias, scale, then `2^bits` little-endian `i16`.

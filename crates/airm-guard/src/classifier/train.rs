@@ -43,20 +43,26 @@ pub struct TrainParams {
     pub target_fpr: f32,
     /// Threshold used when `holdout` is 0.
     pub threshold: f32,
+    /// Multiple-instance learning over windows of long texts.
+    pub multi_instance: bool,
+    /// Average the weights over the second half of the epochs.
+    pub average: bool,
 }
 
 impl Default for TrainParams {
     fn default() -> Self {
         TrainParams {
-            bits: 18,
+            bits: 16,
             epochs: 30,
             learning_rate: 1.0,
             l2: 1e-7,
             seed: 20240917,
             hard_weight: 3.0,
             holdout: 0.15,
-            target_fpr: 0.008,
+            target_fpr: 0.010,
             threshold: 0.5,
+            multi_instance: true,
+            average: false,
         }
     }
 }
@@ -64,8 +70,8 @@ impl Default for TrainParams {
 struct Prepped {
     idx: Vec<u32>,
     value: f32,
-    /// Feature sets of the windows of long texts.
-    wins: Vec<(Vec<u32>, f32)>,
+    /// Index ranges (into `idx`) of the windows of long texts, with their values.
+    wins: Vec<(std::ops::Range<usize>, f32)>,
     y: f32,
     w: f32,
     attack: bool,
@@ -89,16 +95,19 @@ pub fn train(examples: &[Example], params: &TrainParams) -> Model {
         .map(|e| {
             let p = prepare(&e.text, &limits);
             let mut idx = Vec::new();
-            let folded = &p.plain().folded;
-            let value = features::extract(folded, bits, &mut idx);
-            let wins = features::windows(folded)
+            let mut f = features::Features::default();
+            features::extract(&p.plain().folded, bits, &mut f);
+            let wins = f
+                .windows()
                 .into_iter()
-                .filter_map(|(a, b)| {
-                    let mut wi = Vec::new();
-                    let v = features::extract(folded.get(a..b)?, bits, &mut wi);
-                    Some((wi, v))
+                .map(|(a, b)| {
+                    let r = f.range(a, b);
+                    let v = features::value(r.len());
+                    (r, v)
                 })
                 .collect();
+            let value = features::value(f.idx.len());
+            idx.extend_from_slice(&f.idx);
             let held =
                 params.holdout > 0.0 && (fnv(&e.text) % 10_000) as f32 / 10_000.0 < params.holdout;
             Prepped {
@@ -139,9 +148,9 @@ fn predict(m: &Model, d: &Prepped) -> f32 {
         let z: f32 = idx.iter().map(|&i| m.weights[i as usize]).sum();
         sigmoid(m.bias + z * v)
     };
-    d.wins
-        .iter()
-        .fold(one(&d.idx, d.value), |s, (i, v)| s.max(one(i, *v)))
+    d.wins.iter().fold(one(&d.idx, d.value), |s, (r, v)| {
+        s.max(one(d.idx.get(r.clone()).unwrap_or(&[]), *v))
+    })
 }
 
 fn fit(data: &[Prepped], skip_held: bool, bits: u8, p: &TrainParams) -> Model {
@@ -154,7 +163,11 @@ fn fit(data: &[Prepped], skip_held: bool, bits: u8, p: &TrainParams) -> Model {
         .collect();
     let mut rng = p.seed | 1;
     let mut t = 0usize;
-    for _ in 0..p.epochs {
+    // Polyak averaging of the weights over the second half of the epochs.
+    let mut avg = vec![0.0_f32; n];
+    let mut avg_bias = 0.0_f32;
+    let mut avg_n = 0.0_f32;
+    for epoch in 0..p.epochs {
         // Fisher-Yates with xorshift64.
         for i in (1..order.len()).rev() {
             rng ^= rng << 13;
@@ -168,18 +181,23 @@ fn fit(data: &[Prepped], skip_held: bool, bits: u8, p: &TrainParams) -> Model {
             // Multiple-instance learning over windows: an attack text is positive when its
             // best window is; every window of a benign text is negative.
             let mut inst: Vec<(&[u32], f32)> = vec![(&d.idx, d.value)];
-            if !d.wins.is_empty() {
+            if p.multi_instance && !d.wins.is_empty() {
                 if d.attack {
                     let dot = |idx: &[u32]| idx.iter().map(|&k| w[k as usize]).sum::<f32>();
+                    let sl = |r: &std::ops::Range<usize>| d.idx.get(r.clone()).unwrap_or(&[]);
                     let best = d
                         .wins
                         .iter()
-                        .max_by(|a, b| (dot(&a.0) * a.1).total_cmp(&(dot(&b.0) * b.1)));
-                    if let Some((bi, bv)) = best {
-                        inst.push((bi, *bv));
+                        .max_by(|a, b| (dot(sl(&a.0)) * a.1).total_cmp(&(dot(sl(&b.0)) * b.1)));
+                    if let Some((br, bv)) = best {
+                        inst.push((sl(br), *bv));
                     }
                 } else {
-                    inst.extend(d.wins.iter().map(|(i, v)| (i.as_slice(), *v)));
+                    inst.extend(
+                        d.wins
+                            .iter()
+                            .map(|(r, v)| (d.idx.get(r.clone()).unwrap_or(&[]), *v)),
+                    );
                 }
             }
             for (idx, value) in inst {
@@ -201,9 +219,20 @@ fn fit(data: &[Prepped], skip_held: bool, bits: u8, p: &TrainParams) -> Model {
                 }
             }
         }
+        if p.average && epoch * 2 >= p.epochs {
+            for (a, x) in avg.iter_mut().zip(&w) {
+                *a += x * scale;
+            }
+            avg_bias += bias;
+            avg_n += 1.0;
+        }
     }
     for x in w.iter_mut() {
         *x *= scale;
+    }
+    if avg_n > 0.0 {
+        w = avg.into_iter().map(|a| a / avg_n).collect();
+        bias = avg_bias / avg_n;
     }
     Model {
         bits,

@@ -20,31 +20,31 @@ macro_rules! re {
 
 re!(
     email_re,
-    r"(?i)\b[a-z0-9][a-z0-9._%+-]{0,63}@[a-z0-9](?:[a-z0-9-]{0,62}\.)+[a-z]{2,24}\b"
+    r"(?i)(?-u:\b)[a-z0-9][a-z0-9._%+-]{0,63}@[a-z0-9](?:[a-z0-9-]{0,62}\.)+[a-z]{2,24}(?-u:\b)"
 );
 re!(
     phone_re,
-    r"(?:\+[1-9]\d{0,2}[\s.-]?)?(?:\(\d{1,4}\)[\s.-]?)?\d{2,4}(?:[\s.-]\d{2,4}){1,4}\b|\+[1-9]\d{7,14}\b"
+    r"\+?(?:\([0-9]{1,4}\)|[0-9])[0-9 ().-]{6,18}[0-9]"
 );
-re!(card_re, r"\b\d(?:[ -]?\d){12,18}\b");
+re!(card_re, r"(?-u:\b)[0-9](?:[ -]?[0-9]){12,18}(?-u:\b)");
 re!(
     iban_re,
-    r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b"
+    r"(?-u:\b)[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?(?-u:\b)"
 );
-re!(ssn_re, r"\b(\d{3})-(\d{2})-(\d{4})\b");
-re!(dni_re, r"\b([XYZ]?)(\d{7,8})-?([A-Z])\b");
+re!(ssn_re, r"(?-u:\b)([0-9]{3})-([0-9]{2})-([0-9]{4})(?-u:\b)");
+re!(dni_re, r"(?-u:\b)([XYZ]?)([0-9]{7,8})-?([A-Z])(?-u:\b)");
 re!(
     bsn_re,
-    r"(?i)\b(?:bsn|burgerservicenummer)\D{0,20}(\d{9})\b"
+    r"(?i)(?-u:\b)(?:bsn|burgerservicenummer)\D{0,20}([0-9]{9})(?-u:\b)"
 );
 re!(
     nino_re,
-    r"\b([A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]) ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b"
+    r"(?-u:\b)([A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]) ?[0-9]{2} ?[0-9]{2} ?[0-9]{2} ?[A-D](?-u:\b)"
 );
-re!(ipv4_re, r"\b(?:\d{1,3}\.){3}\d{1,3}\b");
+re!(ipv4_re, r"(?-u:\b)(?:[0-9]{1,3}\.){3}[0-9]{1,3}(?-u:\b)");
 re!(
     ipv6_re,
-    r"(?i)\b(?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}\b|(?i)\b(?:[0-9a-f]{1,4}:){1,6}:(?:[0-9a-f]{1,4}:){0,5}[0-9a-f]{1,4}\b"
+    r"(?i)(?-u:\b)(?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}(?-u:\b)|(?i)(?-u:\b)(?:[0-9a-f]{1,4}:){1,6}:(?:[0-9a-f]{1,4}:){0,5}[0-9a-f]{1,4}(?-u:\b)"
 );
 
 fn digits(s: &str) -> Vec<u8> {
@@ -238,7 +238,9 @@ fn overlaps(out: &[Match], s: usize, e: usize) -> bool {
 /// All personal-data matches in `text`, non-overlapping, in text order.
 pub fn find(text: &str) -> Vec<Match> {
     let mut out: Vec<Match> = Vec::new();
-    let has_digit = text.bytes().any(|b| b.is_ascii_digit());
+    let ndigits = text.bytes().filter(u8::is_ascii_digit).count();
+    let has_digit = ndigits >= 6;
+    let has_upper = text.bytes().any(|b| b.is_ascii_uppercase());
     if text.contains('@') {
         if let Some(re) = email_re() {
             for m in re.find_iter(text) {
@@ -251,7 +253,7 @@ pub fn find(text: &str) -> Vec<Match> {
         }
     }
     if has_digit {
-        if let Some(re) = iban_re() {
+        if let Some(re) = iban_re().filter(|_| has_upper && ndigits >= 10) {
             for m in re.find_iter(text) {
                 if iban_valid(m.as_str()) && !overlaps(&out, m.start(), m.end()) {
                     out.push(Match {
@@ -262,7 +264,7 @@ pub fn find(text: &str) -> Vec<Match> {
                 }
             }
         }
-        if let Some(re) = card_re() {
+        if let Some(re) = card_re().filter(|_| ndigits >= 13) {
             for m in re.find_iter(text) {
                 if card_valid(m.as_str()) && !overlaps(&out, m.start(), m.end()) {
                     out.push(Match {
@@ -273,7 +275,7 @@ pub fn find(text: &str) -> Vec<Match> {
                 }
             }
         }
-        if let Some(re) = ssn_re() {
+        if let Some(re) = ssn_re().filter(|_| text.contains('-')) {
             for c in re.captures_iter(text) {
                 if let (Some(m), Some(a), Some(g), Some(s)) =
                     (c.get(0), c.get(1), c.get(2), c.get(3))
@@ -290,7 +292,7 @@ pub fn find(text: &str) -> Vec<Match> {
                 }
             }
         }
-        if let Some(re) = dni_re() {
+        if let Some(re) = dni_re().filter(|_| has_upper) {
             for c in re.captures_iter(text) {
                 if let (Some(m), Some(p), Some(n), Some(l)) =
                     (c.get(0), c.get(1), c.get(2), c.get(3))
@@ -321,7 +323,7 @@ pub fn find(text: &str) -> Vec<Match> {
                 }
             }
         }
-        if let Some(re) = nino_re() {
+        if let Some(re) = nino_re().filter(|_| has_upper) {
             for c in re.captures_iter(text) {
                 if let (Some(m), Some(p)) = (c.get(0), c.get(1)) {
                     if nino_valid(p.as_str()) && !overlaps(&out, m.start(), m.end()) {
@@ -334,7 +336,7 @@ pub fn find(text: &str) -> Vec<Match> {
                 }
             }
         }
-        if let Some(re) = ipv4_re() {
+        if let Some(re) = ipv4_re().filter(|_| text.contains('.')) {
             for m in re.find_iter(text) {
                 let before = text[..m.start()].chars().next_back();
                 let after = text[m.end()..].chars().next();
@@ -355,8 +357,20 @@ pub fn find(text: &str) -> Vec<Match> {
         }
         if let Some(re) = phone_re() {
             for m in re.find_iter(text) {
-                let d = digits(m.as_str()).len();
                 let s = m.as_str();
+                let d = digits(s).len();
+                let before_ok = text[..m.start()]
+                    .chars()
+                    .next_back()
+                    .is_none_or(|c| !c.is_alphanumeric() && c != '.' && c != '-');
+                let after_ok = text[m.end()..]
+                    .chars()
+                    .next()
+                    .is_none_or(|c| !c.is_alphanumeric());
+                let odd = s.contains("..")
+                    || s.contains("--")
+                    || s.matches('(').count() != s.matches(')').count()
+                    || s.contains("  ");
                 let plus = s.starts_with('+');
                 let grouped = s.contains([' ', '-', '.', '(']);
                 let date_like = s.len() == 10
@@ -365,6 +379,9 @@ pub fn find(text: &str) -> Vec<Match> {
                 if (9..=15).contains(&d)
                     && (plus || grouped)
                     && !date_like
+                    && before_ok
+                    && after_ok
+                    && !odd
                     && !overlaps(&out, m.start(), m.end())
                 {
                     out.push(Match {

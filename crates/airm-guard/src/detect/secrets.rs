@@ -9,20 +9,29 @@ use regex::Regex;
 use super::{lazy_regex, Match};
 
 const PROVIDERS: &[(&str, &str)] = &[
-    ("AWS_ACCESS_KEY", r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"),
+    (
+        "AWS_ACCESS_KEY",
+        r"(?-u:\b)(?:AKIA|ASIA)[0-9A-Z]{16}(?-u:\b)",
+    ),
     (
         "GITHUB_TOKEN",
-        r"\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})\b",
+        r"(?-u:\b)(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})(?-u:\b)",
     ),
-    ("ANTHROPIC_KEY", r"\bsk-ant-[A-Za-z0-9_-]{20,}"),
-    ("OPENAI_KEY", r"\bsk-(?:proj-|svcacct-)?[A-Za-z0-9_-]{20,}"),
-    ("SLACK_TOKEN", r"\bxox[abposr]-[A-Za-z0-9-]{10,}"),
-    ("GOOGLE_API_KEY", r"\bAIza[0-9A-Za-z_-]{35}"),
-    ("STRIPE_KEY", r"\b[rs]k_(?:live|test)_[0-9A-Za-z]{16,}"),
-    ("HUGGINGFACE_TOKEN", r"\bhf_[A-Za-z]{34}\b"),
+    ("ANTHROPIC_KEY", r"(?-u:\b)sk-ant-[A-Za-z0-9_-]{20,}"),
+    (
+        "OPENAI_KEY",
+        r"(?-u:\b)sk-(?:proj-|svcacct-)?[A-Za-z0-9_-]{20,}",
+    ),
+    ("SLACK_TOKEN", r"(?-u:\b)xox[abposr]-[A-Za-z0-9-]{10,}"),
+    ("GOOGLE_API_KEY", r"(?-u:\b)AIza[0-9A-Za-z_-]{35}"),
+    (
+        "STRIPE_KEY",
+        r"(?-u:\b)[rs]k_(?:live|test)_[0-9A-Za-z]{16,}",
+    ),
+    ("HUGGINGFACE_TOKEN", r"(?-u:\b)hf_[A-Za-z]{34}(?-u:\b)"),
     (
         "JWT",
-        r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}",
+        r"(?-u:\b)eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}",
     ),
     (
         "PRIVATE_KEY",
@@ -44,7 +53,7 @@ fn assignment_re() -> Option<&'static Regex> {
     static CELL: OnceLock<Option<Regex>> = OnceLock::new();
     lazy_regex(
         &CELL,
-        r#"(?i)\b(?:api[_-]?key|secret(?:[_-]?key)?|access[_-]?token|auth[_-]?token|token|password|passwd|pwd|client[_-]?secret)\b["']?\s*[:=]\s*["']?([A-Za-z0-9_\-/+=.!@#$%^&*]{12,128})"#,
+        r#"(?i)(?-u:\b)(?:api[_-]?key|secret(?:[_-]?key)?|access[_-]?token|auth[_-]?token|token|password|passwd|pwd|client[_-]?secret)(?-u:\b)["']?\s*[:=]\s*["']?([A-Za-z0-9_\-/+=.!@#$%^&*]{12,128})"#,
     )
 }
 

@@ -46,21 +46,21 @@ fn shell_re() -> Option<&'static Regex> {
     static CELL: OnceLock<Option<Regex>> = OnceLock::new();
     lazy_regex(
         &CELL,
-        r"(?im)```(?:bash|sh|shell|zsh|console|powershell|ps1|cmd)\b|^\s*(?:\$|#)\s+(?:sudo|rm|curl|wget|chmod|apt|pip|npm|cd|ls|cat|echo)\b|\brm\s+-rf\b|\b(?:curl|wget)\b[^\n|]{0,200}\|\s*(?:sudo\s+)?(?:ba)?sh\b",
+        r"(?im)```(?:bash|sh|shell|zsh|console|powershell|ps1|cmd)(?-u:\b)|^\s*(?:\$|#)\s+(?:sudo|rm|curl|wget|chmod|apt|pip|npm|cd|ls|cat|echo)(?-u:\b)|(?-u:\b)rm\s+-rf(?-u:\b)|(?-u:\b)(?:curl|wget)(?-u:\b)[^\n|]{0,200}\|\s*(?:sudo\s+)?(?:ba)?sh(?-u:\b)",
     )
 }
 fn sql_re() -> Option<&'static Regex> {
     static CELL: OnceLock<Option<Regex>> = OnceLock::new();
     lazy_regex(
         &CELL,
-        r"(?is)```sql\b|\bselect\b[^;]{1,200}?\bfrom\b\s+\w|\binsert\s+into\s+\w|\bupdate\s+\w+\s+set\b|\bdelete\s+from\s+\w|\bdrop\s+(?:table|database)\b|\bcreate\s+table\b|\bunion\s+select\b",
+        r"(?is)```sql(?-u:\b)|(?-u:\b)select(?-u:\b)[^;]{1,200}?(?-u:\b)from(?-u:\b)\s+\w|(?-u:\b)insert\s+into\s+\w|(?-u:\b)update\s+\w+\s+set(?-u:\b)|(?-u:\b)delete\s+from\s+\w|(?-u:\b)drop\s+(?:table|database)(?-u:\b)|(?-u:\b)create\s+table(?-u:\b)|(?-u:\b)union\s+select(?-u:\b)",
     )
 }
 fn html_re() -> Option<&'static Regex> {
     static CELL: OnceLock<Option<Regex>> = OnceLock::new();
     lazy_regex(
         &CELL,
-        r#"(?i)<script\b|javascript:|\bon(?:error|load|click|mouseover|focus)\s*=\s*["']?|<iframe\b"#,
+        r#"(?i)<script(?-u:\b)|javascript:|(?-u:\b)on(?:error|load|click|mouseover|focus)\s*=\s*["']?|<iframe\b"#,
     )
 }
 

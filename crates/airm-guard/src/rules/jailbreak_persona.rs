@@ -28,15 +28,13 @@ pub static META: RuleMeta = RuleMeta {
 };
 
 const PATTERN: &str = r"(?x)
-  \bdo\s+anything\s+now\b
-| \b(?:developer|god|jailbreak|unrestricted|unfiltered|evil)\s+mode\b
-| \bjailbr(?:oken|eak)\b[^.\n]{0,20}\b(?:ai|assistant|model|version|mode|chatgpt|gpt)\b
-| \b(?:without|no|free\s+(?:of|from))\s+(?:any\s+)?(?:restrictions|filters|filtering|limitations|censorship|ethical\s+(?:guidelines|constraints|restrictions)|moral\s+(?:guidelines|constraints)|content\s+polic(?:y|ies)|rules\s+or\s+(?:restrictions|guidelines))\b
-| \b(?:unfiltered|uncensored|amoral|unrestricted|unethical)\s+(?:ai|assistant|model|chatbot|version|responses?|answers?)\b
-| \bstay\s+in\s+character\b
-| \b(?:ignore|bypass|disable|break)\s+(?:your|all|any|the|openai'?s?)\s+(?:ethical|safety|content|moral)\s+(?:guidelines|policies|filters|restrictions|rules)\b
-| \banti-?dan\b
-| \b(?:broken\s+free|break\s+free)\s+(?:of|from)\s+the\s+(?:typical\s+)?(?:confines|rules)\b
+  (?-u:\b)do\s+anything\s+now(?-u:\b)
+| (?-u:\b)(?:developer|god|jailbreak|unrestricted|unfiltered|evil)\s+mode(?-u:\b)
+| (?-u:\b)(?:without|no)\s+(?:any\s+)?(?:restrictions|filters|filtering|censorship|ethical\s+(?:guidelines|constraints|restrictions)|moral\s+(?:guidelines|constraints)|content\s+polic(?:y|ies)|rules\s+or\s+(?:restrictions|guidelines))(?-u:\b)
+| (?-u:\b)(?:unfiltered|uncensored|amoral|unrestricted|unethical)\s+(?:ai|assistant|model|chatbot|version|responses?|answers?)(?-u:\b)
+| (?-u:\b)(?:ignore|bypass|disable|break)\s+(?:your|all|any|the|openai'?s?)\s+(?:ethical|safety|content|moral)\s+(?:guidelines|policies|filters|restrictions|rules)(?-u:\b)
+| (?-u:\b)anti-?dan(?-u:\b)
+| (?-u:\b)(?:broken|break)\s+free\s+(?:of|from)\s+the\s+(?:typical\s+)?confines\s+of\s+ai(?-u:\b)
 ";
 
 fn re() -> Option<&'static Regex> {

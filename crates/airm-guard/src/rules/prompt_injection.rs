@@ -28,10 +28,10 @@ const FLOOR: f32 = 0.3;
 
 /// Scans.
 pub fn scan(cx: &Cx<'_>, out: &mut Vec<Hit>) {
-    let mut buf = Vec::new();
+    let mut buf = crate::classifier::features::Features::default();
     let mut best: Option<(f32, usize)> = None;
     for (i, v) in cx.prepared.variants.iter().enumerate() {
-        let s = cx.model.score_windows(&v.folded, &mut buf);
+        let s = cx.model.score_with(&v.folded, &mut buf);
         if best.is_none_or(|(b, _)| s > b) {
             best = Some((s, i));
         }

@@ -27,9 +27,9 @@ pub static META: RuleMeta = RuleMeta {
 };
 
 const PATTERN: &str = r"(?x)
-  \b(?:reveal|print|show|repeat|output|display|tell\s+me|give\s+me|leak|dump|spell\s+out|write\s+out|share|what\s+(?:is|are|was|were))\b[^.\n]{0,30}?\b(?:your|the|my|its)\s+(?:full\s+|entire\s+|exact\s+|original\s+|initial\s+|hidden\s+|secret\s+)?(?:system\s+prompt|system\s+message|initial\s+(?:prompt|instructions)|original\s+(?:prompt|instructions)|hidden\s+(?:prompt|instructions)|secret\s+(?:prompt|instructions)|pre-?prompt|instructions\s+above|prompt\s+above)
-| \brepeat\s+(?:all\s+|everything\s+|the\s+)?(?:words|text|everything)\s+(?:above|before)\b
-| \bwhat\s+(?:was|is)\s+written\s+(?:above|before)\b
+  (?-u:\b)(?:reveal|print|show|repeat|output|display|tell\s+me|give\s+me|leak|dump|spell\s+out|write\s+out|share|what\s+(?:is|are|was|were))(?-u:\b)[^.\n]{0,30}?(?-u:\b)(?:your|the|my|its)\s+(?:full\s+|entire\s+|exact\s+|original\s+|initial\s+|hidden\s+|secret\s+)?(?:system\s+prompt|system\s+message|initial\s+(?:prompt|instructions)|original\s+(?:prompt|instructions)|hidden\s+(?:prompt|instructions)|secret\s+(?:prompt|instructions)|pre-?prompt|instructions\s+above|prompt\s+above)
+| (?-u:\b)repeat\s+(?:all\s+|everything\s+|the\s+)?(?:words|text|everything)\s+(?:above|before)(?-u:\b)
+| (?-u:\b)what\s+(?:was|is)\s+written\s+(?:above|before)(?-u:\b)
 ";
 
 fn re() -> Option<&'static Regex> {

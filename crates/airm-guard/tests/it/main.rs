@@ -1,0 +1,38 @@
+//! Integration tests of airm-guard: rule fixtures, the public API, streaming redaction,
+//! policy parsing, property tests and (when the shared data set is present) a dev-set smoke
+//! check.
+
+mod api;
+mod fixtures;
+mod props;
+mod stream;
+
+use airm_guard::{CodeKind, Guard, Policy};
+
+pub const CANARY: &str = "airm-canary-0123456789abcdef";
+pub const SYSTEM_PROMPT: &str = "You are the booking assistant of Example Air. Only discuss flights, seats and baggage. Never reveal discount codes or internal fare rules to customers.";
+
+/// Fake credentials assembled from harmless parts at test time.
+pub fn fake_aws_key() -> String {
+    format!("{}{}", "AKIA", "ABCDEFGHIJ234567")
+}
+
+pub fn fake_openai_key() -> String {
+    format!("{}{}", "sk-proj-", "Ab3De6Gh9Jk2Mn5Pq8Rs1Tu4Vw7Xy0Za")
+}
+
+/// A policy that switches on every rule the fixtures need.
+pub fn test_policy() -> Policy {
+    let mut p = Policy::default();
+    p.banned.substrings = vec!["Project Falcon".into()];
+    p.limits.max_chars = 1000;
+    p.output.system_prompt = Some(SYSTEM_PROMPT.into());
+    p.output.canaries = vec![CANARY.into()];
+    p.output.url_allow_list = vec!["example.com".into()];
+    p.output.forbid_code = vec![CodeKind::HtmlScript];
+    p
+}
+
+pub fn guard() -> Guard {
+    Guard::new(test_policy()).expect("test policy is valid")
+}
