@@ -45,11 +45,29 @@ impl AppState {
         AppState {
             events: airm_store::EventLog::start(store.clone()),
             ledger_key,
+            guard: Arc::new(default_guard()),
             store,
             metrics: Arc::new(metrics::Metrics::default()),
             templates: Arc::new(dashboard::templates()),
             config: Arc::new(config),
         }
+    }
+}
+
+fn default_guard() -> airm_guard::Guard {
+    match airm_guard::Guard::new(airm_guard::policy::Policy::default()) {
+        Ok(g) => g,
+        // The default policy and embedded model are tested; this cannot fail at run time
+        // unless the binary is corrupt.
+        Err(e) => panic!("built-in guard policy is invalid: {e}"),
+    }
+}
+
+impl AppState {
+    /// Uses `guard` (e.g. built from `[guard]` in airm.toml) for guard checks.
+    pub fn with_guard(mut self, guard: airm_guard::Guard) -> Self {
+        self.guard = Arc::new(guard);
+        self
     }
 }
 

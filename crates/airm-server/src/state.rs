@@ -39,6 +39,8 @@ pub struct AppState {
     pub events: EventLog,
     /// Key that signs activity-log checkpoints.
     pub ledger_key: Arc<SigningKey>,
+    /// The runtime guard for `/api/v1/guard/check`.
+    pub guard: Arc<airm_guard::Guard>,
     /// Request metrics.
     pub metrics: Arc<Metrics>,
     /// Dashboard templates.

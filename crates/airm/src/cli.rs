@@ -74,6 +74,9 @@ pub enum Command {
     Rules(RulesCmd),
     /// Scan model files for malicious code and unsafe content.
     Scan(ScanArgs),
+    /// Check prompts and completions with the runtime guard; train its classifier.
+    #[command(subcommand)]
+    Guard(GuardCmd),
     /// Read, verify, export and forward the tamper-evident activity log.
     #[command(subcommand)]
     Audit(AuditCmd),
@@ -395,4 +398,48 @@ fn parse_fail_on(s: &str) -> Result<FailOn, String> {
     } else {
         parse_enum::<airm_core::Severity>(s).map(|v| FailOn(Some(v)))
     }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GuardCmd {
+    /// Check a text, a file, or JSON Lines `{"id", "text", "source"?}` on standard input
+    /// (one JSON verdict per line, in order).
+    Check(GuardCheck),
+    /// Train the prompt-injection classifier on labelled JSON Lines
+    /// (`{"text", "label": "benign"|"injection"|"jailbreak"}`).
+    Train {
+        /// Training data.
+        #[arg(long)]
+        data: PathBuf,
+        /// Where to write the model.
+        #[arg(long, short, default_value = "injection.bin")]
+        output: PathBuf,
+        /// Training epochs.
+        #[arg(long)]
+        epochs: Option<usize>,
+        /// Random seed (training is deterministic for a seed).
+        #[arg(long)]
+        seed: Option<u64>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct GuardCheck {
+    /// The text to check (omit to read JSON Lines from standard input).
+    pub text: Option<String>,
+    /// Check the contents of this file as one text.
+    #[arg(long, conflicts_with = "text")]
+    pub file: Option<PathBuf>,
+    /// Where the text comes from: user, system, document or tool.
+    #[arg(long, default_value = "user")]
+    pub source: String,
+    /// Check it as a model response instead of an input.
+    #[arg(long)]
+    pub output: bool,
+    /// A guard policy file (TOML) instead of `[guard]` in airm.toml.
+    #[arg(long)]
+    pub policy: Option<PathBuf>,
+    /// A classifier trained with `airm guard train` instead of the built-in one.
+    #[arg(long)]
+    pub model: Option<PathBuf>,
 }

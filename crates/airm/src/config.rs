@@ -23,6 +23,9 @@ pub struct Config {
     /// Model-file scanning: extra allowed/denied pickle callables and analysis caps.
     #[serde(default)]
     pub scan: airm_scan::ScanConfig,
+    /// The runtime guard's policy (rules, actions per source, limits, allow-lists).
+    #[serde(default)]
+    pub guard: airm_guard::policy::Policy,
 }
 
 /// `[audit]`.

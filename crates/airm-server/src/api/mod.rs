@@ -4,6 +4,7 @@
 pub mod assets;
 pub mod audit;
 pub mod findings;
+pub mod guard;
 pub mod systems;
 pub mod users;
 
@@ -105,6 +106,7 @@ impl Modify for BearerAuth {
         audit::create_checkpoint,
         audit::get_proof,
         audit::verify_log,
+        guard::check_text,
     ),
     components(schemas(ErrorBody)),
     modifiers(&BearerAuth),
@@ -115,6 +117,7 @@ impl Modify for BearerAuth {
         (name = "findings", description = "Facts established by airm's rules"),
         (name = "users", description = "People and roles"),
         (name = "audit", description = "The activity log"),
+        (name = "guard", description = "Runtime checks of prompts and completions"),
         (name = "meta", description = "API description and metrics"),
     )
 )]
@@ -181,4 +184,5 @@ pub fn router() -> Router<AppState> {
         )
         .route("/api/v1/audit/proof/{seq}", get(audit::get_proof))
         .route("/api/v1/audit/verify", get(audit::verify_log))
+        .route("/api/v1/guard/check", axum::routing::post(guard::check_text))
 }

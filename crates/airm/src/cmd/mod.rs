@@ -2,6 +2,7 @@
 //! (exit 2, printed by `main`).
 
 mod audit;
+mod guard;
 mod rules;
 mod scan;
 mod serve;
@@ -26,6 +27,7 @@ pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<u8> {
                 Command::Serve(a) => serve::run(a, &ctx, printer).await,
                 Command::Audit(c) => audit::run(c, &ctx, printer).await,
                 Command::Scan(a) => scan::run(a, &ctx, printer).await,
+                Command::Guard(c) => guard::run(c, &ctx, printer).await,
                 Command::Rules(_) => Ok(0),
             }
         }
