@@ -9,11 +9,14 @@ use std::thread::JoinHandle;
 
 use sha2::{Digest, Sha256};
 
+/// The SHA-256 thread: its input channel and its handle (which returns the digest).
+type ShaWorker = (SyncSender<Vec<u8>>, JoinHandle<Vec<u8>>);
+
 /// A reader that hashes what it reads.
 pub struct HashingReader<R> {
     inner: R,
     blake3: blake3::Hasher,
-    sha256: Option<(SyncSender<Vec<u8>>, JoinHandle<Vec<u8>>)>,
+    sha256: Option<ShaWorker>,
     /// Buffers handed back by the SHA-256 thread, reused to avoid allocating per read.
     recycle: Receiver<Vec<u8>>,
     count: u64,
