@@ -454,7 +454,14 @@ impl<'c> Scanner<'c> {
             }
             let link = cstr(h.get(157..257).unwrap_or(&[]));
             let label = join(member, &name);
-            let padded = size.div_ceil(512) * 512;
+            let Some(padded) = size.div_ceil(512).checked_mul(512) else {
+                self.incomplete(
+                    "tar header has an invalid size".into(),
+                    Some(offset - 512),
+                    member,
+                );
+                break;
+            };
             let mut body = Read::take(&mut *r, size);
             match typeflag {
                 b'L' | b'x' => {

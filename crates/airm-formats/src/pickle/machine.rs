@@ -1147,12 +1147,19 @@ impl<'o> Machine<'o> {
             }
             0x85..=0x87 => {
                 let n = usize::from(op - 0x84);
-                let mut items = Vec::with_capacity(n);
-                for _ in 0..n {
-                    items.push(self.pop(st)?);
+                let mut arr = [Value::None, Value::None, Value::None];
+                for i in (0..n).rev() {
+                    let v = self.pop(st)?;
+                    if let Some(slot) = arr.get_mut(i) {
+                        *slot = v;
+                    }
                 }
-                items.reverse();
-                let v = self.make_tuple(items);
+                let depth = 1 + arr.iter().map(Value::depth).max().unwrap_or(0);
+                let v = if depth > self.opts.max_value_depth {
+                    Value::Unknown
+                } else {
+                    Value::Tuple(Rc::new(TupleVal::inline(n as u8, arr, depth)))
+                };
                 self.push(st, v, off);
             }
             b']' => self.push(st, Value::List, off),
