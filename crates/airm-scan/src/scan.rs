@@ -7,7 +7,7 @@ use std::io::{self, BufReader, Cursor, Read, Seek};
 use std::path::{Path, PathBuf};
 
 use airm_formats::pickle::{self, PickleOptions};
-use airm_formats::{gguf, npy, safetensors};
+use airm_formats::{gguf, npy, onnx, safetensors};
 use rayon::prelude::*;
 
 use crate::config::ScanConfig;
@@ -17,7 +17,7 @@ use crate::policy::CallablePolicy;
 use crate::report::{FileReport, Format, ScanFinding};
 use crate::rules::{
     AnalysisIncomplete, ArchiveDecompressionBomb, ArchivePathTraversal, NumpyObjectArray,
-    SafetensorsInvalidHeader,
+    OnnxCustomOperator, OnnxExternalDataPath, SafetensorsInvalidHeader,
 };
 use crate::scanners::other::{chat_template_findings, find_lambda, lambda_finding};
 use crate::scanners::pickle::pickle_findings;
@@ -245,7 +245,41 @@ impl<'c> Scanner<'c> {
                     }
                 }
             }
-            Format::Onnx | Format::Unknown => return false,
+            Format::Onnx => {
+                match onnx::read_onnx(r) {
+                    Err(e) => self.incomplete(
+                        format!("ONNX model could not be read: {e}"),
+                        Some(e.offset()),
+                        member,
+                    ),
+                    Ok(info) if !info.has_graph => return false,
+                    Ok(info) => {
+                        for (d, op, off) in info.custom_ops.iter().take(20) {
+                            self.findings.push(
+                            OnnxCustomOperator::finding(
+                                format!("ONNX node `{op}` uses the non-standard operator domain `{d}`"),
+                                Some(format!("{d}::{op}")),
+                            )
+                            .at(*off)
+                            .in_member(member.map(str::to_string)),
+                        );
+                        }
+                        for (t, loc, off) in &info.external_data {
+                            if escapes(loc) {
+                                self.findings.push(
+                                OnnxExternalDataPath::finding(
+                                    format!("ONNX tensor `{t}` reads external data from `{loc}`, outside the model's directory"),
+                                    Some(loc.clone()),
+                                )
+                                .at(*off)
+                                .in_member(member.map(str::to_string)),
+                            );
+                            }
+                        }
+                    }
+                }
+            }
+            Format::Unknown => return false,
         }
         true
     }
@@ -397,7 +431,7 @@ impl<'c> Scanner<'c> {
                 }
             };
             let sub = sniff(&head, size);
-            if matches!(sub, Format::Unknown | Format::Onnx) {
+            if sub == Format::Unknown {
                 continue;
             }
             let mut chained = (&head[..]).chain(&mut limited);
@@ -502,7 +536,7 @@ impl<'c> Scanner<'c> {
                                 true,
                                 &mut self.findings,
                             );
-                        } else if !matches!(sub, Format::Unknown | Format::Onnx) {
+                        } else if sub != Format::Unknown {
                             let mut chained = (&head[..]).chain(&mut body);
                             self.stream(sub, &mut chained, size, Some(&label), depth + 1);
                         }

@@ -6,6 +6,8 @@ mod archive_path_traversal;
 mod gguf_chat_template_code;
 mod keras_lambda_layer;
 mod numpy_object_array;
+mod onnx_custom_operator;
+mod onnx_external_data_path;
 mod pickle_nested_loader;
 mod pickle_trailing_data;
 mod pickle_unknown_global;
@@ -18,6 +20,8 @@ pub use archive_path_traversal::ArchivePathTraversal;
 pub use gguf_chat_template_code::GgufChatTemplateCode;
 pub use keras_lambda_layer::KerasLambdaLayer;
 pub use numpy_object_array::NumpyObjectArray;
+pub use onnx_custom_operator::OnnxCustomOperator;
+pub use onnx_external_data_path::OnnxExternalDataPath;
 pub use pickle_nested_loader::PickleNestedLoader;
 pub use pickle_trailing_data::PickleTrailingData;
 pub use pickle_unknown_global::PickleUnknownGlobal;
@@ -40,6 +44,8 @@ pub fn rules() -> Vec<&'static RuleMeta> {
         &ArchiveDecompressionBomb::META,
         &GgufChatTemplateCode::META,
         &KerasLambdaLayer::META,
+        &OnnxCustomOperator::META,
+        &OnnxExternalDataPath::META,
     ]
 }
 
@@ -51,7 +57,7 @@ mod tests {
     fn registry_is_valid_and_sorted() {
         let r = rules();
         airm_core::validate_registry(&r).unwrap();
-        assert_eq!(r.len(), 11);
+        assert_eq!(r.len(), 13);
         assert!(r.iter().all(|m| m.id.starts_with("MF")));
     }
 }

@@ -542,6 +542,26 @@ fn keras_lambda_layers() {
     assert_eq!(ids(&r), ["MF011"]);
 }
 
+#[test]
+fn onnx_custom_ops_and_external_data() {
+    use airm_formats::onnx::build::model;
+    let r = assert_clean(&model(
+        &[("", "Conv"), ("com.microsoft", "FusedGemm")],
+        &[("w", "weights.bin")],
+    ));
+    assert_eq!(r.format, Format::Onnx);
+    let r = scan(&model(
+        &[("", "Relu"), ("com.example.ops", "Backdoor")],
+        &[],
+    ));
+    assert_eq!(r.verdict, Verdict::Suspicious);
+    assert_eq!(ids(&r), ["MF012"]);
+    let r = scan(&model(&[("", "Relu")], &[("w", "../../etc/passwd")]));
+    assert_eq!(ids(&r), ["MF013"]);
+    let m = model(&[("", "Relu")], &[]);
+    assert_eq!(scan(&m[..m.len() - 2]).verdict, Verdict::Unknown);
+}
+
 // ----- files, hashes, findings ---------------------------------------------------------
 
 #[test]
