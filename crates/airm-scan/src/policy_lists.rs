@@ -94,6 +94,17 @@ pub(crate) const DENY: &[(&str, Danger)] = &[
     ("pathlib.PosixPath.open", FileSystem),
     ("linecache.*", FileSystem),
     ("logging.config.*", FileSystem),
+    // Library classes under allowlisted class patterns that touch files or the network.
+    ("pandas.io.*", FileSystem),
+    ("pandas.HDFStore", FileSystem),
+    ("pandas.ExcelWriter", FileSystem),
+    ("xgboost.tracker.*", Network),
+    ("xgboost.collective.*", Network),
+    ("xgboost.dask.*", Network),
+    ("xgboost.spark.*", Network),
+    ("lightgbm.dask.*", Network),
+    ("sklearn.datasets.*", Network),
+    ("sklearn.utils._testing.*", FileSystem),
     // Network.
     ("socket.*", Network),
     ("_socket.*", Network),

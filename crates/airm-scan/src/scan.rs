@@ -25,8 +25,9 @@ use crate::sniff::{sniff, SNIFF_LEN};
 
 /// Deepest archive-in-archive followed.
 const MAX_ARCHIVE_DEPTH: u8 = 3;
-/// Largest nested archive buffered in memory to be read.
-const MAX_NESTED_ARCHIVE: u64 = 128 * 1024 * 1024;
+/// Largest nested archive buffered in memory to be read (at the first level; a quarter of
+/// it deeper), so buffers of all levels together stay small.
+const MAX_NESTED_ARCHIVE: u64 = 32 * 1024 * 1024;
 /// Largest Keras config read.
 const MAX_CONFIG: u64 = 64 * 1024 * 1024;
 
@@ -227,7 +228,7 @@ impl<'c> Scanner<'c> {
                         None,
                         member,
                     );
-                } else if size > MAX_NESTED_ARCHIVE {
+                } else if size > MAX_NESTED_ARCHIVE >> (2 * u64::from(depth.min(2))) {
                     self.incomplete(
                         format!(
                             "nested archive of {size} bytes is larger than the analysis buffers"
