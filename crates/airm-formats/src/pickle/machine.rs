@@ -109,10 +109,32 @@ fn corrupt<T>(msg: impl Into<String>) -> Result<T, Halt> {
 /// cheap values (no heap of their own: names, numbers, short strings) are kept, up to `cap`
 /// more; other entries are dropped, and reading a dropped entry back is reported as a cap
 /// hit at that point.
+/// Hashes memo indices (already well spread integers) with one multiplication.
+#[derive(Default, Clone, Copy)]
+struct IndexHasher(u64);
+
+impl std::hash::Hasher for IndexHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(*b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+
+    fn write_u64(&mut self, i: u64) {
+        self.0 = (self.0 ^ i).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+type IndexMap = HashMap<u64, Value, std::hash::BuildHasherDefault<IndexHasher>>;
+
 #[derive(Default)]
 struct Memo {
     dense: Vec<Value>,
-    sparse: HashMap<u64, Value>,
+    sparse: IndexMap,
     overflow: usize,
     dropped: bool,
     /// Estimated heap bytes held by entries.
@@ -173,9 +195,11 @@ impl Memo {
             *slot = v;
             return true;
         }
-        if let Some(slot) = self.sparse.get_mut(&idx) {
-            *slot = v;
-            return true;
+        if !self.sparse.is_empty() {
+            if let Some(slot) = self.sparse.get_mut(&idx) {
+                *slot = v;
+                return true;
+            }
         }
         let cost = heap_cost(&v);
         if self.len() >= cap || self.heap.saturating_add(cost) > MEMO_HEAP {
@@ -848,6 +872,22 @@ impl<'o> Machine<'o> {
                     return v;
                 }
             }
+            "base64.b64decode"
+            | "base64.standard_b64decode"
+            | "base64.urlsafe_b64decode"
+            | "base64.decodebytes"
+            | "binascii.a2b_base64" => {
+                let text = match args.first() {
+                    Some(Value::Str(p) | Value::Bytes(p)) if p.complete() => Some(p.data.clone()),
+                    Some(Value::Short(s)) => Some(s.bytes().to_vec()),
+                    _ => None,
+                };
+                if let Some(decoded) = text.and_then(|t| base64_decode(&t)) {
+                    let b = Value::Bytes(self.bytes_payload(decoded, off));
+                    // Keep the call visible to loaders looking through arguments.
+                    return Value::Call(self.call_val(name, vec![b]));
+                }
+            }
             _ => {}
         }
         if is_nested_loader(&name) {
@@ -892,6 +932,26 @@ impl<'o> Machine<'o> {
                 Some(Value::Bytes(np))
             }
         }
+    }
+
+    /// A bytes payload computed by the machine (decoded), analysed if it is a pickle.
+    fn bytes_payload(&mut self, data: Vec<u8>, at: u64) -> Rc<Payload> {
+        let nested = if looks_like_pickle(&data) && self.depth < self.opts.max_nested_depth {
+            Some(Rc::new(self.analyse_nested(&data, at)))
+        } else {
+            None
+        };
+        let live = self.live.charge(data.len() as u64 + 112);
+        let p = Rc::new(Payload {
+            live,
+            len: data.len() as u64,
+            data,
+            offset: at,
+            nested,
+            recorded: Default::default(),
+        });
+        self.note_embedded(&p);
+        p
     }
 
     fn find_payload(v: &Value, depth: u8) -> Option<Rc<Payload>> {
@@ -1450,6 +1510,32 @@ fn dtype_itemsize(s: &str) -> Option<(bool, u64)> {
         'b' | 'i' | 'u' | 'f' | 'c' | 'm' | 'M' | 'S' | 'a' | 'V' if n > 0 => Some((false, n)),
         _ => None,
     }
+}
+
+/// Decodes standard or URL-safe base64, ignoring whitespace; `None` if invalid.
+fn base64_decode(text: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(text.len() / 4 * 3);
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for &c in text {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' | b'-' => 62,
+            b'/' | b'_' => 63,
+            b'=' => break,
+            b' ' | b'\n' | b'\r' | b'\t' => continue,
+            _ => return None,
+        };
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    Some(out)
 }
 
 fn drain(src: &mut Source<'_>) -> u64 {

@@ -336,3 +336,19 @@ fn dotted_stack_global_names() {
         .stop());
     assert_eq!(ref_names(&r), ["torch.serialization.os.system"]);
 }
+
+#[test]
+fn base64_wrapped_nested_pickle_is_decoded() {
+    // pickle.loads(base64.b64decode("<base64 of a pickle calling os.system>"))
+    let b64 = "gAJjb3MKc3lzdGVtCnEAWAIAAABpZHEBhXECUnEDLg==";
+    let b = PickleWriter::proto(2)
+        .global("pickle", "loads")
+        .call_global("base64", "b64decode", &[b64])
+        .tuple_n(1)
+        .reduce()
+        .stop();
+    let r = run(&b);
+    let n = r.nested.iter().find(|n| n.loader.is_some()).unwrap();
+    assert_eq!(n.loader.as_deref(), Some("pickle.loads"));
+    assert_eq!(callees(n.report.as_ref().unwrap()), ["os.system"]);
+}
