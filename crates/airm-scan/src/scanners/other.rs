@@ -86,6 +86,8 @@ const LAMBDA_NEEDLES: &[&[u8]] = &[
     b"\"class_name\": \"Lambda\"",
     b"\"class_name\":\"Lambda\"",
     b"\"class_name\": \"keras.layers.Lambda\"",
+    b"\"class_name\": \"__lambda__\"",
+    b"\"class_name\":\"__lambda__\"",
 ];
 
 /// Offset of the first Keras `Lambda` layer declaration in a stream, if any. Reads the
