@@ -591,6 +591,17 @@ fn scan_file_hashes_in_the_same_pass() {
 }
 
 #[test]
+fn config_rejects_unknown_keys_and_defaults_the_rest() {
+    let cfg: ScanConfig =
+        serde_json::from_str(r#"{"allow": ["mypkg.*"], "max_ratio": 50}"#).unwrap();
+    assert_eq!(cfg.allow, ["mypkg.*"]);
+    assert_eq!(cfg.max_ratio, 50);
+    assert_eq!(cfg.max_memo, ScanConfig::default().max_memo);
+    let err = serde_json::from_str::<ScanConfig>(r#"{"alow": []}"#).unwrap_err();
+    assert!(err.to_string().contains("unknown field"));
+}
+
+#[test]
 fn findings_convert_to_core_findings() {
     let evil = W::proto(2).call_global("os", "system", &["true"]).stop();
     let r = scan(&evil);
