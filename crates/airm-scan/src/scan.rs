@@ -17,9 +17,11 @@ use crate::policy::CallablePolicy;
 use crate::report::{FileReport, Format, ScanFinding};
 use crate::rules::{
     AnalysisIncomplete, ArchiveDecompressionBomb, ArchivePathTraversal, NumpyObjectArray,
-    OnnxCustomOperator, OnnxExternalDataPath, SafetensorsInvalidHeader,
+    OnnxCustomOperator, OnnxExternalDataPath, SafetensorsInvalidHeader, TensorflowGraphUnsafeOp,
 };
-use crate::scanners::other::{chat_template_findings, find_lambda, lambda_finding};
+use crate::scanners::other::{
+    chat_template_findings, find_lambda, lambda_finding, NeedleTee, TF_MARKS, TF_NEEDLES,
+};
 use crate::scanners::pickle::pickle_findings;
 use crate::sniff::{sniff, SNIFF_LEN};
 
@@ -55,6 +57,7 @@ pub fn scan_file(path: &Path, cfg: &ScanConfig) -> Result<FileReport, ScanError>
             let mut chained = (&head[..]).chain(&mut hr);
             analysed = sc.stream(format, &mut chained, size, None, 0);
         }
+        format = sc.refined.unwrap_or(format);
         hashes = hr.finish().map_err(io_err)?;
     }
     Ok(FileReport::build(
@@ -77,7 +80,9 @@ pub fn scan_bytes(name: &str, data: &[u8], cfg: &ScanConfig) -> FileReport {
         true
     } else {
         let mut r = data;
-        sc.stream(format, &mut r, size, None, 0)
+        let analysed = sc.stream(format, &mut r, size, None, 0);
+        format = sc.refined.unwrap_or(format);
+        analysed
     };
     let hashes = HashingReader::new(data)
         .finish()
@@ -119,6 +124,8 @@ pub(crate) fn escapes(name: &str) -> bool {
 }
 
 struct Scanner<'c> {
+    /// The top-level format, when analysis found it to be other than sniffed.
+    refined: Option<Format>,
     cfg: &'c ScanConfig,
     policy: CallablePolicy,
     opts: PickleOptions,
@@ -128,6 +135,7 @@ struct Scanner<'c> {
 impl<'c> Scanner<'c> {
     fn new(cfg: &'c ScanConfig) -> Self {
         Scanner {
+            refined: None,
             cfg,
             policy: CallablePolicy::new(&cfg.allow, &cfg.deny),
             opts: cfg.pickle_options(),
@@ -246,15 +254,47 @@ impl<'c> Scanner<'c> {
                     }
                 }
             }
-            Format::Onnx => {
-                match onnx::read_onnx(r) {
+            Format::Onnx | Format::Tensorflow => {
+                let res = {
+                    let mut tee = NeedleTee::new(r, TF_NEEDLES);
+                    onnx::read_onnx(&mut tee).map(|info| (info, tee.hits))
+                };
+                match res {
                     Err(e) => self.incomplete(
                         format!("ONNX model could not be read: {e}"),
                         Some(e.offset()),
                         member,
                     ),
-                    Ok(info) if !info.has_graph => return false,
-                    Ok(info) => {
+                    Ok((info, hits)) if !info.has_graph => {
+                        // Not ONNX: a TensorFlow graph (SavedModel) starts with the same bytes.
+                        if hits.iter().take(TF_MARKS).all(Option::is_none) {
+                            return false;
+                        }
+                        if member.is_none() {
+                            self.refined = Some(Format::Tensorflow);
+                        }
+                        let mut pyfunc = false;
+                        for (needle, hit) in TF_NEEDLES.iter().zip(&hits).skip(TF_MARKS) {
+                            let Some(off) = hit else { continue };
+                            let op = String::from_utf8_lossy(needle).into_owned();
+                            // `PyFunc` is a prefix of the other PyFunc ops: report one.
+                            if op.contains("PyFunc") {
+                                if pyfunc {
+                                    continue;
+                                }
+                                pyfunc = true;
+                            }
+                            self.findings.push(
+                                TensorflowGraphUnsafeOp::finding(
+                                    format!("TensorFlow graph contains the `{op}` operation"),
+                                    Some(op),
+                                )
+                                .at(*off)
+                                .in_member(member.map(str::to_string)),
+                            );
+                        }
+                    }
+                    Ok((info, _)) => {
                         for (d, op, off) in info.custom_ops.iter().take(20) {
                             self.findings.push(
                             OnnxCustomOperator::finding(

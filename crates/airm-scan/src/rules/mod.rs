@@ -13,6 +13,7 @@ mod pickle_trailing_data;
 mod pickle_unknown_global;
 mod pickle_unsafe_global;
 mod safetensors_invalid_header;
+mod tensorflow_graph_unsafe_op;
 
 pub use analysis_incomplete::AnalysisIncomplete;
 pub use archive_decompression_bomb::ArchiveDecompressionBomb;
@@ -27,6 +28,7 @@ pub use pickle_trailing_data::PickleTrailingData;
 pub use pickle_unknown_global::PickleUnknownGlobal;
 pub use pickle_unsafe_global::PickleUnsafeGlobal;
 pub use safetensors_invalid_header::SafetensorsInvalidHeader;
+pub use tensorflow_graph_unsafe_op::TensorflowGraphUnsafeOp;
 
 use airm_core::RuleMeta;
 
@@ -46,6 +48,7 @@ pub fn rules() -> Vec<&'static RuleMeta> {
         &KerasLambdaLayer::META,
         &OnnxCustomOperator::META,
         &OnnxExternalDataPath::META,
+        &TensorflowGraphUnsafeOp::META,
     ]
 }
 
@@ -57,7 +60,7 @@ mod tests {
     fn registry_is_valid_and_sorted() {
         let r = rules();
         airm_core::validate_registry(&r).unwrap();
-        assert_eq!(r.len(), 13);
+        assert_eq!(r.len(), 14);
         assert!(r.iter().all(|m| m.id.starts_with("MF")));
     }
 }

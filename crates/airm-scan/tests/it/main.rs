@@ -562,6 +562,35 @@ fn onnx_custom_ops_and_external_data() {
     assert_eq!(scan(&m[..m.len() - 2]).verdict, Verdict::Unknown);
 }
 
+#[test]
+fn tensorflow_graph_ops() {
+    use airm_formats::onnx::build::{field_bytes, field_varint};
+    // SavedModel: schema version, then a meta graph whose graph def has nodes with ops.
+    let node = |name: &str, op: &str| {
+        let mut n = field_bytes(1, name.as_bytes());
+        n.extend(field_bytes(2, op.as_bytes()));
+        field_bytes(1, &n)
+    };
+    let saved = |ops: &[(&str, &str)]| {
+        let mut graph = Vec::new();
+        for (n, o) in ops {
+            graph.extend(node(n, o));
+        }
+        let mut m = field_varint(1, 1);
+        m.extend(field_bytes(2, &field_bytes(2, &graph)));
+        m
+    };
+    let r = assert_clean(&saved(&[("x", "Placeholder"), ("y", "MatMul")]));
+    assert_eq!(r.format, Format::Tensorflow);
+    let r = scan(&saved(&[
+        ("x", "Placeholder"),
+        ("w", "WriteFile"),
+        ("p", "EagerPyFunc"),
+    ]));
+    assert_eq!(r.verdict, Verdict::Suspicious);
+    assert_eq!(ids(&r), ["MF014", "MF014"]);
+}
+
 // ----- files, hashes, findings ---------------------------------------------------------
 
 #[test]
