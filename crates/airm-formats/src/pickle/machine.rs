@@ -41,7 +41,8 @@ pub struct PickleOptions {
     pub max_items: usize,
     /// Deepest nesting of kept tuples and call results.
     pub max_value_depth: u16,
-    /// Most distinct references and calls recorded.
+    /// Most distinct references, calls and nested pickles recorded, all nested analyses
+    /// together.
     pub max_records: usize,
     /// Extension registry entries known to the loading process (`code`, `module.name`).
     pub extensions: Vec<(i64, String)>,
@@ -59,7 +60,7 @@ impl Default for PickleOptions {
             max_nested_depth: 4,
             max_items: 64,
             max_value_depth: 24,
-            max_records: 10_000,
+            max_records: 20_000,
             extensions: Vec::new(),
         }
     }
@@ -253,6 +254,8 @@ struct Machine<'o> {
     budget_used: u64,
     /// Payload bytes currently kept (shared with nested machines).
     live: LiveBytes,
+    /// Records made (shared with nested machines).
+    records: Rc<std::cell::Cell<usize>>,
     budget_noted: bool,
     records_noted: bool,
     /// Offset of the opcode being executed.
@@ -279,6 +282,7 @@ impl<'o> Machine<'o> {
             ext,
             budget_used: 0,
             live: LiveBytes::default(),
+            records: Rc::default(),
             budget_noted: false,
             records_noted: false,
             at: 0,
@@ -466,6 +470,20 @@ impl<'o> Machine<'o> {
 
     // ----- records -------------------------------------------------------------------
 
+    /// Counts one more record against the cap shared with nested machines.
+    fn take_record(&mut self) -> bool {
+        let n = self.records.get();
+        if n >= self.opts.max_records {
+            if !self.records_noted {
+                self.records_noted = true;
+                self.cap(self.at, "max-records");
+            }
+            return false;
+        }
+        self.records.set(n + 1);
+        true
+    }
+
     fn record_ref(&mut self, name: &str, kind: RefKind, off: u64, via: Option<&str>) {
         let key = (name.to_string(), kind);
         if let Some(&i) = self.ref_index.get(&key) {
@@ -474,7 +492,7 @@ impl<'o> Machine<'o> {
             }
             return;
         }
-        if self.report.refs.len() >= self.opts.max_records {
+        if !self.take_record() {
             if !self.records_noted {
                 self.records_noted = true;
                 self.cap(off, "max-records");
@@ -506,7 +524,7 @@ impl<'o> Machine<'o> {
             }
             return;
         }
-        if self.report.calls.len() >= self.opts.max_records {
+        if !self.take_record() {
             if !self.records_noted {
                 self.records_noted = true;
                 self.cap(off, "max-records");
@@ -569,6 +587,7 @@ impl<'o> Machine<'o> {
                     let mut chained = (&head[..]).chain(&mut lim);
                     let mut inner = Machine::new(self.opts, self.depth + 1);
                     inner.live = self.live.clone();
+                    inner.records = self.records.clone();
                     let mut isrc = Source::new(&mut chained, offset);
                     inner.run(&mut isrc);
                     inner.report
@@ -614,6 +633,7 @@ impl<'o> Machine<'o> {
     fn analyse_nested(&self, data: &[u8], offset: u64) -> PickleReport {
         let mut inner = Machine::new(self.opts, self.depth + 1);
         inner.live = self.live.clone();
+        inner.records = self.records.clone();
         let mut r = data;
         let mut isrc = Source::new(&mut r, offset);
         inner.run(&mut isrc);
@@ -623,7 +643,7 @@ impl<'o> Machine<'o> {
     /// Records an embedded pickle that imports something, even if never loaded.
     fn note_embedded(&mut self, p: &Rc<Payload>) {
         if let Some(n) = &p.nested {
-            if !n.refs.is_empty() && p.recorded.get().is_none() {
+            if !n.refs.is_empty() && p.recorded.get().is_none() && self.take_record() {
                 p.recorded.set(Some(self.report.nested.len()));
                 self.report.nested.push(NestedPickle {
                     offset: p.offset,
@@ -1015,7 +1035,7 @@ impl<'o> Machine<'o> {
                 }
             }
         };
-        if self.report.nested.len() < self.opts.max_records {
+        if self.take_record() {
             self.report.nested.push(NestedPickle {
                 offset,
                 loader: Some(loader.to_string()),

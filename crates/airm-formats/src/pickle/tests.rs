@@ -352,3 +352,30 @@ fn base64_wrapped_nested_pickle_is_decoded() {
     assert_eq!(n.loader.as_deref(), Some("pickle.loads"));
     assert_eq!(callees(n.report.as_ref().unwrap()), ["os.system"]);
 }
+
+#[test]
+fn record_cap_is_shared_with_nested_pickles() {
+    let inner = |i: u32| {
+        let mut w = PickleWriter::proto(2);
+        for j in 0..30 {
+            w = w.global(&format!("m{i}"), &format!("f{j}")).pop();
+        }
+        w.none().stop()
+    };
+    let mut w = PickleWriter::proto(3);
+    for i in 0..10 {
+        w = w.bytes_val(&inner(i)).pop();
+    }
+    let opts = PickleOptions {
+        max_records: 100,
+        ..Default::default()
+    };
+    let r = analyse_bytes(&w.none().stop(), 0, &opts);
+    let total: usize = r
+        .nested
+        .iter()
+        .map(|n| n.report.as_ref().map_or(0, |x| x.refs.len()))
+        .sum();
+    assert!(total <= 100, "{total}");
+    assert!(!r.is_complete());
+}
