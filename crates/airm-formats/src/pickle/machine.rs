@@ -871,6 +871,18 @@ impl<'o> Machine<'o> {
                     return Value::Partial(self.call_val(t, rest));
                 }
             }
+            // `_ufunc_reconstruct(module, name)` imports `module` and returns `module.name`.
+            "numpy.core._ufunc_reconstruct"
+            | "numpy._core._ufunc_reconstruct"
+            | "numpy.core.umath._ufunc_reconstruct" => {
+                if let (Some(m), Some(n)) = (arg_str(0), arg_str(1)) {
+                    let target = qualify(&m, &n);
+                    self.record_ref(&target, RefKind::Indirect, off, Some(&name));
+                    return Value::Global(Rc::new(target));
+                }
+                self.unresolved(off, "the names passed to numpy _ufunc_reconstruct");
+                return Value::Unknown;
+            }
             "builtins.__import__" | "importlib.import_module" | "importlib.__import__" => {
                 if let Some(m) = arg_str(0) {
                     let m = qualify(&m, "");

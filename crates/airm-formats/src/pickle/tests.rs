@@ -379,3 +379,18 @@ fn record_cap_is_shared_with_nested_pickles() {
     assert!(total <= 100, "{total}");
     assert!(!r.is_complete());
 }
+
+#[test]
+fn numpy_ufunc_reconstruct_is_an_import() {
+    let b = PickleWriter::proto(2)
+        .call_global("numpy.core", "_ufunc_reconstruct", &["os", "system"])
+        .mark()
+        .str("true")
+        .tuple()
+        .reduce()
+        .stop();
+    let r = run(&b);
+    let t = r.refs.iter().find(|x| x.name == "os.system").unwrap();
+    assert_eq!(t.via.as_deref(), Some("numpy.core._ufunc_reconstruct"));
+    assert!(callees(&r).contains(&"os.system"));
+}

@@ -87,6 +87,18 @@ fn numpy_sklearn_and_stdlib_pickles_are_clean() {
 }
 
 #[test]
+fn numpy_ufunc_references() {
+    let ok = W::proto(2)
+        .call_global("numpy.core", "_ufunc_reconstruct", &["numpy", "log1p"])
+        .stop();
+    assert_clean(&ok);
+    let evil = W::proto(2)
+        .call_global("numpy.core", "_ufunc_reconstruct", &["posix", "system"])
+        .stop();
+    assert_malicious(&evil, "posix.system");
+}
+
+#[test]
 fn numeric_npy_and_npz_are_clean() {
     let r = assert_clean(&npy("<f8", &[0u8; 8]));
     assert_eq!(r.format, Format::Numpy);
