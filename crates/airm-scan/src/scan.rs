@@ -149,13 +149,49 @@ impl<'c> Scanner<'c> {
         self.findings.push(f);
     }
 
-    fn pickle(&mut self, r: &mut dyn Read, start: u64, member: Option<&str>, legacy: bool) {
+    fn pickle(
+        &mut self,
+        r: &mut dyn Read,
+        start: u64,
+        member: Option<&str>,
+        legacy: bool,
+        depth: u8,
+    ) {
         let opts = PickleOptions {
             stop_after_streams: legacy.then_some(5),
             ..self.opts.clone()
         };
         let report = pickle::analyse(r, start, &opts);
-        pickle_findings(&report, member, &self.policy, legacy, &mut self.findings);
+        self.pickle_report(&report, member, legacy, depth);
+    }
+
+    fn pickle_report(
+        &mut self,
+        report: &pickle::PickleReport,
+        member: Option<&str>,
+        multi_stream_ok: bool,
+        depth: u8,
+    ) {
+        let mut archives = Vec::new();
+        pickle_findings(
+            report,
+            member,
+            &self.policy,
+            multi_stream_ok,
+            &mut self.findings,
+            &mut archives,
+        );
+        for (label, data) in archives {
+            if depth >= MAX_ARCHIVE_DEPTH {
+                self.incomplete(
+                    "archive nested deeper than the analysis follows".into(),
+                    None,
+                    Some(&label),
+                );
+            } else {
+                self.zip(Cursor::new(data), Some(&label), depth + 1);
+            }
+        }
     }
 
     /// Analyses a stream of a known format; `false` when the format is not analysed.
@@ -168,8 +204,8 @@ impl<'c> Scanner<'c> {
         depth: u8,
     ) -> bool {
         match format {
-            Format::Pickle => self.pickle(r, 0, member, false),
-            Format::PytorchLegacy => self.pickle(r, 0, member, true),
+            Format::Pickle => self.pickle(r, 0, member, false, depth),
+            Format::PytorchLegacy => self.pickle(r, 0, member, true, depth),
             Format::Numpy => match npy::read_npy_header(r) {
                 Err(e) => self.incomplete(
                     format!("NumPy header could not be read: {e}"),
@@ -185,7 +221,7 @@ impl<'c> Scanner<'c> {
                         .at(h.data_offset)
                         .in_member(member.map(str::to_string)),
                     );
-                    self.pickle(r, h.data_offset, member, false);
+                    self.pickle(r, h.data_offset, member, false, depth);
                 }
                 Ok(_) => {}
             },
@@ -570,13 +606,7 @@ impl<'c> Scanner<'c> {
                                 ..self.opts.clone()
                             };
                             let rep = pickle::analyse(&mut chained, 0, &opts);
-                            pickle_findings(
-                                &rep,
-                                Some(&label),
-                                &self.policy,
-                                true,
-                                &mut self.findings,
-                            );
+                            self.pickle_report(&rep, Some(&label), true, depth + 1);
                         } else if sub != Format::Unknown {
                             let mut chained = (&head[..]).chain(&mut body);
                             self.stream(sub, &mut chained, size, Some(&label), depth + 1);

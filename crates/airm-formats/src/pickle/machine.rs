@@ -263,6 +263,8 @@ struct Machine<'o> {
 }
 
 const NAME_KEEP: usize = 64;
+/// Largest zip archive payload kept whole.
+const MAX_ARCHIVE_PAYLOAD: u64 = 32 * 1024 * 1024;
 /// Most entries kept per dict.
 const DICT_ITEMS: usize = 8;
 
@@ -597,6 +599,12 @@ impl<'o> Machine<'o> {
                 nested = Some(Rc::new(report));
                 head
             } else {
+                // Zip archives (e.g. `torch.save` bytes for `torch.storage._load_from_bytes`)
+                // are kept whole up to a limit so the scanner can open them.
+                let keep_all = head.starts_with(b"PK\x03\x04")
+                    && len <= MAX_ARCHIVE_PAYLOAD
+                    && self.live.get() + len <= self.opts.payload_budget;
+                let keep = if keep_all { len as usize } else { keep };
                 let mut head = head;
                 let more = src.take(len - head_len, keep.saturating_sub(head.len()))?;
                 head.extend_from_slice(&more);
@@ -650,6 +658,7 @@ impl<'o> Machine<'o> {
                     loader: None,
                     report: Some(Box::new((**n).clone())),
                     unanalysed: None,
+                    archive: None,
                 });
             }
         }
@@ -1028,6 +1037,17 @@ impl<'o> Machine<'o> {
                             p.len
                         )),
                     )
+                } else if p.data.starts_with(b"PK\x03\x04") {
+                    if self.take_record() {
+                        self.report.nested.push(NestedPickle {
+                            offset: p.offset,
+                            loader: Some(loader.to_string()),
+                            report: None,
+                            unanalysed: None,
+                            archive: Some(p.data.clone()),
+                        });
+                    }
+                    return;
                 } else if loader.starts_with("marshal.") {
                     (
                         p.offset,
@@ -1053,6 +1073,7 @@ impl<'o> Machine<'o> {
                 loader: Some(loader.to_string()),
                 report,
                 unanalysed,
+                archive: None,
             });
         }
     }

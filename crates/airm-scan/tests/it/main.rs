@@ -365,6 +365,28 @@ fn nested_pickle_passed_to_loader() {
 }
 
 #[test]
+fn torch_storage_load_from_bytes_opens_the_nested_checkpoint() {
+    // skorch-style: a pickled module holding `torch.save` bytes of its storages.
+    let wrap = |inner: &[u8]| {
+        W::proto(2)
+            .global("torch.storage", "_load_from_bytes")
+            .bytes_val(inner)
+            .tuple_n(1)
+            .reduce()
+            .stop()
+    };
+    let r = assert_clean(&wrap(&torch_zip("archive", &torch_state_dict_pickle())));
+    assert!(r.findings.is_empty());
+    let evil = W::proto(2).call_global("os", "system", &["true"]).stop();
+    let r = assert_malicious(&wrap(&torch_zip("archive", &evil)), "os.system");
+    assert!(r.findings[0]
+        .member
+        .as_deref()
+        .unwrap()
+        .ends_with("archive/data.pkl"));
+}
+
+#[test]
 fn embedded_pickle_not_loaded_is_suspicious() {
     let inner = W::proto(2).call_global("os", "system", &["true"]).stop();
     let b = W::proto(3).bytes_val(&inner).stop();
