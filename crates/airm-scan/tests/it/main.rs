@@ -470,6 +470,17 @@ fn truncated_and_corrupt_are_never_clean() {
 }
 
 #[test]
+fn damaged_archives_are_unknown() {
+    let z = torch_zip("archive", &torch_state_dict_pickle());
+    let r = scan(&z[..z.len() - 30]);
+    assert_eq!(r.verdict, Verdict::Unknown, "{:#?}", r.findings);
+    assert_eq!(ids(&r), ["MF005"]);
+    let t = tar_of(&[("pickle", &torch_state_dict_pickle())]);
+    let r = scan(&t[..700]);
+    assert_eq!(r.verdict, Verdict::Unknown, "{:#?}", r.findings);
+}
+
+#[test]
 fn cap_reached_is_unknown() {
     let mut w = W::proto(4).mark();
     for i in 0..100 {
