@@ -96,6 +96,8 @@ pub(crate) const DENY: &[(&str, Danger)] = &[
     ("logging.config.*", FileSystem),
     // Library classes under allowlisted class patterns that touch files or the network.
     ("pandas.io.*", FileSystem),
+    ("pandas.core.computation.*", CodeEvaluation),
+    ("pandas.eval", CodeEvaluation),
     ("pandas.HDFStore", FileSystem),
     ("pandas.ExcelWriter", FileSystem),
     ("xgboost.tracker.*", Network),
