@@ -187,19 +187,19 @@ impl Memo {
         self.dense.len() + self.sparse.len()
     }
 
-    /// `false` when the entry was dropped.
-    fn put(&mut self, idx: u64, v: Value, cap: usize) -> bool {
+    /// Stores an entry, or drops it past the caps (remembering that something was dropped).
+    fn put(&mut self, idx: u64, v: Value, cap: usize) {
         if let Some(slot) = usize::try_from(idx)
             .ok()
             .and_then(|i| self.dense.get_mut(i))
         {
             *slot = v;
-            return true;
+            return;
         }
         if !self.sparse.is_empty() {
             if let Some(slot) = self.sparse.get_mut(&idx) {
                 *slot = v;
-                return true;
+                return;
             }
         }
         let cost = heap_cost(&v);
@@ -207,10 +207,10 @@ impl Memo {
             if self.overflow < cap / 2 && cheap(&v) {
                 self.overflow += 1;
                 self.sparse.insert(idx, v);
-                return true;
+                return;
             }
             self.dropped = true;
-            return false;
+            return;
         }
         self.heap += cost;
         if idx == self.dense.len() as u64 {
@@ -218,7 +218,6 @@ impl Memo {
         } else {
             self.sparse.insert(idx, v);
         }
-        true
     }
 
     fn get(&self, idx: u64) -> Option<Value> {
@@ -450,9 +449,11 @@ impl<'o> Machine<'o> {
         }
     }
 
-    fn memo_put(&mut self, st: &mut Stream, idx: u64, off: u64) -> Result<(), Halt> {
+    /// Stores the top of the stack; an entry dropped past the cap is reported only if it
+    /// is read back (see [`Memo`]).
+    fn memo_put(&mut self, st: &mut Stream, idx: u64) -> Result<(), Halt> {
         let v = self.top(st)?;
-        let _ = (st.memo.put(idx, v, self.opts.max_memo), off);
+        st.memo.put(idx, v, self.opts.max_memo);
         Ok(())
     }
 
@@ -760,7 +761,7 @@ impl<'o> Machine<'o> {
         }
         match func {
             Value::Global(name) | Value::Module(name) => {
-                Ok(self.call_named(name, args, kind, off, None, hops))
+                Ok(self.call_named(name, args, kind, off, None))
             }
             Value::Partial(p) => {
                 let mut all = p.args.clone();
@@ -771,7 +772,6 @@ impl<'o> Machine<'o> {
                     CallKind::Indirect,
                     off,
                     Some("functools.partial"),
-                    hops + 1,
                 ))
             }
             Value::AttrGetter(names) => {
@@ -803,7 +803,6 @@ impl<'o> Machine<'o> {
                     CallKind::Indirect,
                     off,
                     Some("operator.methodcaller"),
-                    hops + 1,
                 ))
             }
             Value::Call(c) => {
@@ -831,7 +830,6 @@ impl<'o> Machine<'o> {
         kind: CallKind,
         off: u64,
         via: Option<&str>,
-        hops: u8,
     ) -> Value {
         self.record_call(&name, kind, off, &args, via);
         let arg_str = |i: usize| args.get(i).and_then(Value::as_str);
@@ -934,7 +932,6 @@ impl<'o> Machine<'o> {
         if is_nested_loader(&name) {
             self.nested_load(&name, &args, off);
         }
-        let _ = hops;
         Value::Call(self.call_val(name, args))
     }
 
@@ -1329,24 +1326,24 @@ impl<'o> Machine<'o> {
                 let state = self.pop(st)?;
                 let obj = self.top(st)?;
                 if st.joblib && is_joblib_wrapper(&obj) {
-                    self.joblib_array(st, src, &state, off)?;
+                    self.joblib_array(src, &state)?;
                 }
             }
             b'p' => {
                 let idx = Self::line_int(src)?;
-                self.memo_put(st, idx, off)?;
+                self.memo_put(st, idx)?;
             }
             b'q' => {
                 let [i] = src.array::<1>()?;
-                self.memo_put(st, u64::from(i), off)?;
+                self.memo_put(st, u64::from(i))?;
             }
             b'r' => {
                 let i = u32::from_le_bytes(src.array::<4>()?);
-                self.memo_put(st, u64::from(i), off)?;
+                self.memo_put(st, u64::from(i))?;
             }
             0x94 => {
                 let idx = st.memo.len() as u64;
-                self.memo_put(st, idx, off)?;
+                self.memo_put(st, idx)?;
             }
             b'g' => {
                 let idx = Self::line_int(src)?;
@@ -1462,13 +1459,7 @@ impl<'o> Machine<'o> {
 
     /// Skips (or, for object arrays, analyses) the array data joblib writes right after a
     /// `NumpyArrayWrapper`'s `BUILD`.
-    fn joblib_array(
-        &mut self,
-        st: &mut Stream,
-        src: &mut Source<'_>,
-        state: &Value,
-        off: u64,
-    ) -> Result<(), Halt> {
+    fn joblib_array(&mut self, src: &mut Source<'_>, state: &Value) -> Result<(), Halt> {
         let Value::Dict(d) = state else {
             return corrupt("joblib NumpyArrayWrapper without a state dict");
         };
@@ -1491,7 +1482,6 @@ impl<'o> Machine<'o> {
                 return Err(Halt::Eof);
             };
             let mut inner = Stream::default();
-            let _ = st;
             return self
                 .run_stream(&mut inner, src, first, start)
                 .map_err(|(_, h)| h);
@@ -1511,7 +1501,6 @@ impl<'o> Machine<'o> {
             let [pad] = src.array::<1>()?;
             src.take(u64::from(pad), 0)?;
         }
-        let _ = off;
         src.take(bytes, 0)?;
         Ok(())
     }
