@@ -40,7 +40,7 @@ mod scan;
 mod scanners;
 mod sniff;
 
-pub use config::ScanConfig;
+pub use config::{ExtensionCode, ScanConfig};
 pub use error::ScanError;
 pub use hash::HashingReader;
 pub use policy::{CallablePolicy, Class, Danger};

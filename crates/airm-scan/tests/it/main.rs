@@ -308,8 +308,18 @@ fn extension_registry_trick() {
         .iter()
         .any(|f| f.message.contains("extension registry")));
     // An unregistered code alone is suspicious.
-    let r = scan(&W::proto(2).ext1(3).empty_tuple().reduce().stop());
+    let b = W::proto(2).ext1(3).empty_tuple().reduce().stop();
+    let r = scan(&b);
     assert_eq!(r.verdict, Verdict::Suspicious);
+    // Codes the loading process registers resolve to their callable.
+    let cfg = ScanConfig {
+        extensions: vec![airm_scan::ExtensionCode {
+            code: 3,
+            name: "collections.OrderedDict".into(),
+        }],
+        ..Default::default()
+    };
+    assert_eq!(scan_bytes("x", &b, &cfg).verdict, Verdict::Clean);
 }
 
 #[test]
