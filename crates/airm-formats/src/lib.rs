@@ -8,6 +8,7 @@
 mod error;
 pub mod gguf;
 pub mod npy;
+pub mod onnx;
 pub mod pickle;
 pub mod safetensors;
 mod source;

@@ -29,6 +29,19 @@ pub struct ScanConfig {
     pub max_ratio: u64,
     /// Largest archive member (pickle, npy, config) read for analysis.
     pub max_member_read: u64,
+    /// Extension codes the loading process registers with `copyreg.add_extension`, so
+    /// `EXT1/2/4` opcodes resolve to the real callable (judged like any other).
+    pub extensions: Vec<ExtensionCode>,
+}
+
+/// One entry of the pickle extension registry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExtensionCode {
+    /// The code (1 to 2^31 - 1).
+    pub code: i64,
+    /// The callable, `module.name`.
+    pub name: String,
 }
 
 impl Default for ScanConfig {
@@ -45,6 +58,7 @@ impl Default for ScanConfig {
             max_member_size: 64 * 1024 * 1024 * 1024,
             max_ratio: 1000,
             max_member_read: 4 * 1024 * 1024 * 1024,
+            extensions: Vec::new(),
         }
     }
 }
@@ -57,6 +71,11 @@ impl ScanConfig {
             max_stack: self.max_stack,
             payload_budget: self.payload_budget,
             max_nested_depth: self.max_nested_depth,
+            extensions: self
+                .extensions
+                .iter()
+                .map(|e| (e.code, e.name.clone()))
+                .collect(),
             ..PickleOptions::default()
         }
     }

@@ -8,6 +8,26 @@
 //! returns a [`FileReport`] with a verdict (`malicious`, `suspicious`, `clean`, `unknown`)
 //! and findings of the model-file rules listed by [`rules`]. It never executes anything
 //! and never calls consumers: the caller stores or prints the report.
+//!
+//! ```
+//! use airm_formats::pickle::PickleWriter;
+//! use airm_scan::{scan_bytes, ScanConfig, Verdict};
+//!
+//! // `os.system("true")`, built opcode by opcode.
+//! let evil = PickleWriter::proto(2).call_global("os", "system", &["true"]).stop();
+//! let report = scan_bytes("model.pkl", &evil, &ScanConfig::default());
+//! assert_eq!(report.verdict, Verdict::Malicious);
+//! assert_eq!(report.findings[0].rule_id, "MF001");
+//! let stored = report.findings[0]
+//!     .clone()
+//!     .into_finding(&report.path, "fnd_1".into(), airm_core::Timestamp(0));
+//! assert_eq!(stored.location.offset, Some(2));
+//! ```
+//!
+//! Verdicts: `malicious` when a finding shows known-dangerous behaviour, `suspicious` when
+//! something is not known to be safe, `unknown` when the file was not (completely)
+//! analysed — unrecognised format, damage, or a cap hit — and `clean` only when it was
+//! analysed to the end and nothing was found.
 
 mod config;
 mod error;
@@ -21,7 +41,7 @@ mod scanners;
 mod sniff;
 
 pub mod sarif;
-pub use config::ScanConfig;
+pub use config::{ExtensionCode, ScanConfig};
 pub use error::ScanError;
 pub use hash::HashingReader;
 pub use policy::{CallablePolicy, Class, Danger};

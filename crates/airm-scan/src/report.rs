@@ -61,6 +61,8 @@ pub enum Format {
     Gguf,
     /// An ONNX model (protobuf; recognised heuristically).
     Onnx,
+    /// A TensorFlow graph (SavedModel `saved_model.pb`, frozen GraphDef).
+    Tensorflow,
     /// A zip archive of some other kind.
     Zip,
     /// A tar archive (including legacy PyTorch tar files).
@@ -83,6 +85,7 @@ impl Format {
             Format::Safetensors => "safetensors",
             Format::Gguf => "gguf",
             Format::Onnx => "onnx",
+            Format::Tensorflow => "tensorflow",
             Format::Zip => "zip",
             Format::Tar => "tar",
             Format::Unknown => "unknown",

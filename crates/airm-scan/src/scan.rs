@@ -7,7 +7,7 @@ use std::io::{self, BufReader, Cursor, Read, Seek};
 use std::path::{Path, PathBuf};
 
 use airm_formats::pickle::{self, PickleOptions};
-use airm_formats::{gguf, npy, safetensors};
+use airm_formats::{gguf, npy, onnx, safetensors};
 use rayon::prelude::*;
 
 use crate::config::ScanConfig;
@@ -17,16 +17,19 @@ use crate::policy::CallablePolicy;
 use crate::report::{FileReport, Format, ScanFinding};
 use crate::rules::{
     AnalysisIncomplete, ArchiveDecompressionBomb, ArchivePathTraversal, NumpyObjectArray,
-    SafetensorsInvalidHeader,
+    OnnxCustomOperator, OnnxExternalDataPath, SafetensorsInvalidHeader, TensorflowGraphUnsafeOp,
 };
-use crate::scanners::other::{chat_template_findings, find_lambda, lambda_finding};
+use crate::scanners::other::{
+    chat_template_findings, find_lambda, lambda_finding, NeedleTee, TF_MARKS, TF_NEEDLES,
+};
 use crate::scanners::pickle::pickle_findings;
 use crate::sniff::{sniff, SNIFF_LEN};
 
 /// Deepest archive-in-archive followed.
 const MAX_ARCHIVE_DEPTH: u8 = 3;
-/// Largest nested archive buffered in memory to be read.
-const MAX_NESTED_ARCHIVE: u64 = 128 * 1024 * 1024;
+/// Largest nested archive buffered in memory to be read (at the first level; a quarter of
+/// it deeper), so buffers of all levels together stay small.
+const MAX_NESTED_ARCHIVE: u64 = 32 * 1024 * 1024;
 /// Largest Keras config read.
 const MAX_CONFIG: u64 = 64 * 1024 * 1024;
 
@@ -54,6 +57,7 @@ pub fn scan_file(path: &Path, cfg: &ScanConfig) -> Result<FileReport, ScanError>
             let mut chained = (&head[..]).chain(&mut hr);
             analysed = sc.stream(format, &mut chained, size, None, 0);
         }
+        format = sc.refined.unwrap_or(format);
         hashes = hr.finish().map_err(io_err)?;
     }
     Ok(FileReport::build(
@@ -76,7 +80,9 @@ pub fn scan_bytes(name: &str, data: &[u8], cfg: &ScanConfig) -> FileReport {
         true
     } else {
         let mut r = data;
-        sc.stream(format, &mut r, size, None, 0)
+        let analysed = sc.stream(format, &mut r, size, None, 0);
+        format = sc.refined.unwrap_or(format);
+        analysed
     };
     let hashes = HashingReader::new(data)
         .finish()
@@ -118,6 +124,8 @@ pub(crate) fn escapes(name: &str) -> bool {
 }
 
 struct Scanner<'c> {
+    /// The top-level format, when analysis found it to be other than sniffed.
+    refined: Option<Format>,
     cfg: &'c ScanConfig,
     policy: CallablePolicy,
     opts: PickleOptions,
@@ -127,6 +135,7 @@ struct Scanner<'c> {
 impl<'c> Scanner<'c> {
     fn new(cfg: &'c ScanConfig) -> Self {
         Scanner {
+            refined: None,
             cfg,
             policy: CallablePolicy::new(&cfg.allow, &cfg.deny),
             opts: cfg.pickle_options(),
@@ -140,13 +149,49 @@ impl<'c> Scanner<'c> {
         self.findings.push(f);
     }
 
-    fn pickle(&mut self, r: &mut dyn Read, start: u64, member: Option<&str>, legacy: bool) {
+    fn pickle(
+        &mut self,
+        r: &mut dyn Read,
+        start: u64,
+        member: Option<&str>,
+        legacy: bool,
+        depth: u8,
+    ) {
         let opts = PickleOptions {
             stop_after_streams: legacy.then_some(5),
             ..self.opts.clone()
         };
         let report = pickle::analyse(r, start, &opts);
-        pickle_findings(&report, member, &self.policy, legacy, &mut self.findings);
+        self.pickle_report(&report, member, legacy, depth);
+    }
+
+    fn pickle_report(
+        &mut self,
+        report: &pickle::PickleReport,
+        member: Option<&str>,
+        multi_stream_ok: bool,
+        depth: u8,
+    ) {
+        let mut archives = Vec::new();
+        pickle_findings(
+            report,
+            member,
+            &self.policy,
+            multi_stream_ok,
+            &mut self.findings,
+            &mut archives,
+        );
+        for (label, data) in archives {
+            if depth >= MAX_ARCHIVE_DEPTH {
+                self.incomplete(
+                    "archive nested deeper than the analysis follows".into(),
+                    None,
+                    Some(&label),
+                );
+            } else {
+                self.zip(Cursor::new(data), Some(&label), depth + 1);
+            }
+        }
     }
 
     /// Analyses a stream of a known format; `false` when the format is not analysed.
@@ -159,8 +204,8 @@ impl<'c> Scanner<'c> {
         depth: u8,
     ) -> bool {
         match format {
-            Format::Pickle => self.pickle(r, 0, member, false),
-            Format::PytorchLegacy => self.pickle(r, 0, member, true),
+            Format::Pickle => self.pickle(r, 0, member, false, depth),
+            Format::PytorchLegacy => self.pickle(r, 0, member, true, depth),
             Format::Numpy => match npy::read_npy_header(r) {
                 Err(e) => self.incomplete(
                     format!("NumPy header could not be read: {e}"),
@@ -176,7 +221,7 @@ impl<'c> Scanner<'c> {
                         .at(h.data_offset)
                         .in_member(member.map(str::to_string)),
                     );
-                    self.pickle(r, h.data_offset, member, false);
+                    self.pickle(r, h.data_offset, member, false, depth);
                 }
                 Ok(_) => {}
             },
@@ -227,7 +272,7 @@ impl<'c> Scanner<'c> {
                         None,
                         member,
                     );
-                } else if size > MAX_NESTED_ARCHIVE {
+                } else if size > MAX_NESTED_ARCHIVE >> (2 * u64::from(depth.min(2))) {
                     self.incomplete(
                         format!(
                             "nested archive of {size} bytes is larger than the analysis buffers"
@@ -245,7 +290,73 @@ impl<'c> Scanner<'c> {
                     }
                 }
             }
-            Format::Onnx | Format::Unknown => return false,
+            Format::Onnx | Format::Tensorflow => {
+                let res = {
+                    let mut tee = NeedleTee::new(r, TF_NEEDLES);
+                    onnx::read_onnx(&mut tee).map(|info| (info, tee.hits))
+                };
+                match res {
+                    Err(e) => self.incomplete(
+                        format!("ONNX model could not be read: {e}"),
+                        Some(e.offset()),
+                        member,
+                    ),
+                    Ok((info, hits)) if !info.has_graph => {
+                        // Not ONNX: a TensorFlow graph (SavedModel) starts with the same bytes.
+                        if hits.iter().take(TF_MARKS).all(Option::is_none) {
+                            return false;
+                        }
+                        if member.is_none() {
+                            self.refined = Some(Format::Tensorflow);
+                        }
+                        let mut pyfunc = false;
+                        for (needle, hit) in TF_NEEDLES.iter().zip(&hits).skip(TF_MARKS) {
+                            let Some(off) = hit else { continue };
+                            let op = String::from_utf8_lossy(needle).into_owned();
+                            // `PyFunc` is a prefix of the other PyFunc ops: report one.
+                            if op.contains("PyFunc") {
+                                if pyfunc {
+                                    continue;
+                                }
+                                pyfunc = true;
+                            }
+                            self.findings.push(
+                                TensorflowGraphUnsafeOp::finding(
+                                    format!("TensorFlow graph contains the `{op}` operation"),
+                                    Some(op),
+                                )
+                                .at(*off)
+                                .in_member(member.map(str::to_string)),
+                            );
+                        }
+                    }
+                    Ok((info, _)) => {
+                        for (d, op, off) in info.custom_ops.iter().take(20) {
+                            self.findings.push(
+                            OnnxCustomOperator::finding(
+                                format!("ONNX node `{op}` uses the non-standard operator domain `{d}`"),
+                                Some(format!("{d}::{op}")),
+                            )
+                            .at(*off)
+                            .in_member(member.map(str::to_string)),
+                        );
+                        }
+                        for (t, loc, off) in &info.external_data {
+                            if escapes(loc) {
+                                self.findings.push(
+                                OnnxExternalDataPath::finding(
+                                    format!("ONNX tensor `{t}` reads external data from `{loc}`, outside the model's directory"),
+                                    Some(loc.clone()),
+                                )
+                                .at(*off)
+                                .in_member(member.map(str::to_string)),
+                            );
+                            }
+                        }
+                    }
+                }
+            }
+            Format::Unknown => return false,
         }
         true
     }
@@ -397,7 +508,7 @@ impl<'c> Scanner<'c> {
                 }
             };
             let sub = sniff(&head, size);
-            if matches!(sub, Format::Unknown | Format::Onnx) {
+            if sub == Format::Unknown {
                 continue;
             }
             let mut chained = (&head[..]).chain(&mut limited);
@@ -454,7 +565,14 @@ impl<'c> Scanner<'c> {
             }
             let link = cstr(h.get(157..257).unwrap_or(&[]));
             let label = join(member, &name);
-            let padded = size.div_ceil(512) * 512;
+            let Some(padded) = size.div_ceil(512).checked_mul(512) else {
+                self.incomplete(
+                    "tar header has an invalid size".into(),
+                    Some(offset - 512),
+                    member,
+                );
+                break;
+            };
             let mut body = Read::take(&mut *r, size);
             match typeflag {
                 b'L' | b'x' => {
@@ -488,14 +606,8 @@ impl<'c> Scanner<'c> {
                                 ..self.opts.clone()
                             };
                             let rep = pickle::analyse(&mut chained, 0, &opts);
-                            pickle_findings(
-                                &rep,
-                                Some(&label),
-                                &self.policy,
-                                true,
-                                &mut self.findings,
-                            );
-                        } else if !matches!(sub, Format::Unknown | Format::Onnx) {
+                            self.pickle_report(&rep, Some(&label), true, depth + 1);
+                        } else if sub != Format::Unknown {
                             let mut chained = (&head[..]).chain(&mut body);
                             self.stream(sub, &mut chained, size, Some(&label), depth + 1);
                         }

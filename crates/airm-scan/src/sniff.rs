@@ -26,10 +26,13 @@ pub fn sniff(head: &[u8], size: u64) -> Format {
     if head.starts_with(b"\x89HDF\r\n\x1a\n") {
         return Format::Hdf5;
     }
-    if head.starts_with(LEGACY_TORCH) {
-        return Format::PytorchLegacy;
-    }
     if pickle::looks_like_pickle(head) {
+        // Legacy PyTorch files open with a pickled magic number (any protocol, maybe framed).
+        let start = head.get(..32).unwrap_or(head);
+        let magic = LEGACY_TORCH.get(4..).unwrap_or(&[]);
+        if memchr::memmem::find(start, magic).is_some() {
+            return Format::PytorchLegacy;
+        }
         return Format::Pickle;
     }
     if head.get(257..262) == Some(b"ustar") {
@@ -81,6 +84,9 @@ mod tests {
         assert_eq!(sniff(b"PK\x03\x04rest", 100), Format::Zip);
         assert_eq!(sniff(b"\x80\x04\x95", 100), Format::Pickle);
         assert_eq!(sniff(LEGACY_TORCH, 100), Format::PytorchLegacy);
+        let mut p4 = vec![0x80, 4, 0x95, 20, 0, 0, 0, 0, 0, 0, 0, 0x8a, 0x0a];
+        p4.extend_from_slice(&LEGACY_TORCH[4..]);
+        assert_eq!(sniff(&p4, 100), Format::PytorchLegacy);
         assert_eq!(sniff(b"cos\nsystem\n(S'id'\ntR.", 100), Format::Pickle);
         assert_eq!(sniff(b"GGUF\x03\x00", 100), Format::Gguf);
         assert_eq!(sniff(b"hello world", 100), Format::Unknown);

@@ -41,7 +41,8 @@ pub struct PickleOptions {
     pub max_items: usize,
     /// Deepest nesting of kept tuples and call results.
     pub max_value_depth: u16,
-    /// Most distinct references and calls recorded.
+    /// Most distinct references, calls and nested pickles recorded, all nested analyses
+    /// together.
     pub max_records: usize,
     /// Extension registry entries known to the loading process (`code`, `module.name`).
     pub extensions: Vec<(i64, String)>,
@@ -59,7 +60,7 @@ impl Default for PickleOptions {
             max_nested_depth: 4,
             max_items: 64,
             max_value_depth: 24,
-            max_records: 10_000,
+            max_records: 20_000,
             extensions: Vec::new(),
         }
     }
@@ -109,10 +110,32 @@ fn corrupt<T>(msg: impl Into<String>) -> Result<T, Halt> {
 /// cheap values (no heap of their own: names, numbers, short strings) are kept, up to `cap`
 /// more; other entries are dropped, and reading a dropped entry back is reported as a cap
 /// hit at that point.
+/// Hashes memo indices (already well spread integers) with one multiplication.
+#[derive(Default, Clone, Copy)]
+struct IndexHasher(u64);
+
+impl std::hash::Hasher for IndexHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(*b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+
+    fn write_u64(&mut self, i: u64) {
+        self.0 = (self.0 ^ i).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+type IndexMap = HashMap<u64, Value, std::hash::BuildHasherDefault<IndexHasher>>;
+
 #[derive(Default)]
 struct Memo {
     dense: Vec<Value>,
-    sparse: HashMap<u64, Value>,
+    sparse: IndexMap,
     overflow: usize,
     dropped: bool,
     /// Estimated heap bytes held by entries.
@@ -164,28 +187,30 @@ impl Memo {
         self.dense.len() + self.sparse.len()
     }
 
-    /// `false` when the entry was dropped.
-    fn put(&mut self, idx: u64, v: Value, cap: usize) -> bool {
+    /// Stores an entry, or drops it past the caps (remembering that something was dropped).
+    fn put(&mut self, idx: u64, v: Value, cap: usize) {
         if let Some(slot) = usize::try_from(idx)
             .ok()
             .and_then(|i| self.dense.get_mut(i))
         {
             *slot = v;
-            return true;
+            return;
         }
-        if let Some(slot) = self.sparse.get_mut(&idx) {
-            *slot = v;
-            return true;
+        if !self.sparse.is_empty() {
+            if let Some(slot) = self.sparse.get_mut(&idx) {
+                *slot = v;
+                return;
+            }
         }
         let cost = heap_cost(&v);
         if self.len() >= cap || self.heap.saturating_add(cost) > MEMO_HEAP {
             if self.overflow < cap / 2 && cheap(&v) {
                 self.overflow += 1;
                 self.sparse.insert(idx, v);
-                return true;
+                return;
             }
             self.dropped = true;
-            return false;
+            return;
         }
         self.heap += cost;
         if idx == self.dense.len() as u64 {
@@ -193,7 +218,6 @@ impl Memo {
         } else {
             self.sparse.insert(idx, v);
         }
-        true
     }
 
     fn get(&self, idx: u64) -> Option<Value> {
@@ -229,6 +253,8 @@ struct Machine<'o> {
     budget_used: u64,
     /// Payload bytes currently kept (shared with nested machines).
     live: LiveBytes,
+    /// Records made (shared with nested machines).
+    records: Rc<std::cell::Cell<usize>>,
     budget_noted: bool,
     records_noted: bool,
     /// Offset of the opcode being executed.
@@ -236,6 +262,8 @@ struct Machine<'o> {
 }
 
 const NAME_KEEP: usize = 64;
+/// Largest zip archive payload kept whole.
+const MAX_ARCHIVE_PAYLOAD: u64 = 32 * 1024 * 1024;
 /// Most entries kept per dict.
 const DICT_ITEMS: usize = 8;
 
@@ -255,6 +283,7 @@ impl<'o> Machine<'o> {
             ext,
             budget_used: 0,
             live: LiveBytes::default(),
+            records: Rc::default(),
             budget_noted: false,
             records_noted: false,
             at: 0,
@@ -420,9 +449,11 @@ impl<'o> Machine<'o> {
         }
     }
 
-    fn memo_put(&mut self, st: &mut Stream, idx: u64, off: u64) -> Result<(), Halt> {
+    /// Stores the top of the stack; an entry dropped past the cap is reported only if it
+    /// is read back (see [`Memo`]).
+    fn memo_put(&mut self, st: &mut Stream, idx: u64) -> Result<(), Halt> {
         let v = self.top(st)?;
-        let _ = (st.memo.put(idx, v, self.opts.max_memo), off);
+        st.memo.put(idx, v, self.opts.max_memo);
         Ok(())
     }
 
@@ -442,6 +473,20 @@ impl<'o> Machine<'o> {
 
     // ----- records -------------------------------------------------------------------
 
+    /// Counts one more record against the cap shared with nested machines.
+    fn take_record(&mut self) -> bool {
+        let n = self.records.get();
+        if n >= self.opts.max_records {
+            if !self.records_noted {
+                self.records_noted = true;
+                self.cap(self.at, "max-records");
+            }
+            return false;
+        }
+        self.records.set(n + 1);
+        true
+    }
+
     fn record_ref(&mut self, name: &str, kind: RefKind, off: u64, via: Option<&str>) {
         let key = (name.to_string(), kind);
         if let Some(&i) = self.ref_index.get(&key) {
@@ -450,7 +495,7 @@ impl<'o> Machine<'o> {
             }
             return;
         }
-        if self.report.refs.len() >= self.opts.max_records {
+        if !self.take_record() {
             if !self.records_noted {
                 self.records_noted = true;
                 self.cap(off, "max-records");
@@ -482,7 +527,7 @@ impl<'o> Machine<'o> {
             }
             return;
         }
-        if self.report.calls.len() >= self.opts.max_records {
+        if !self.take_record() {
             if !self.records_noted {
                 self.records_noted = true;
                 self.cap(off, "max-records");
@@ -545,6 +590,7 @@ impl<'o> Machine<'o> {
                     let mut chained = (&head[..]).chain(&mut lim);
                     let mut inner = Machine::new(self.opts, self.depth + 1);
                     inner.live = self.live.clone();
+                    inner.records = self.records.clone();
                     let mut isrc = Source::new(&mut chained, offset);
                     inner.run(&mut isrc);
                     inner.report
@@ -554,6 +600,12 @@ impl<'o> Machine<'o> {
                 nested = Some(Rc::new(report));
                 head
             } else {
+                // Zip archives (e.g. `torch.save` bytes for `torch.storage._load_from_bytes`)
+                // are kept whole up to a limit so the scanner can open them.
+                let keep_all = head.starts_with(b"PK\x03\x04")
+                    && len <= MAX_ARCHIVE_PAYLOAD
+                    && self.live.get() + len <= self.opts.payload_budget;
+                let keep = if keep_all { len as usize } else { keep };
                 let mut head = head;
                 let more = src.take(len - head_len, keep.saturating_sub(head.len()))?;
                 head.extend_from_slice(&more);
@@ -590,6 +642,7 @@ impl<'o> Machine<'o> {
     fn analyse_nested(&self, data: &[u8], offset: u64) -> PickleReport {
         let mut inner = Machine::new(self.opts, self.depth + 1);
         inner.live = self.live.clone();
+        inner.records = self.records.clone();
         let mut r = data;
         let mut isrc = Source::new(&mut r, offset);
         inner.run(&mut isrc);
@@ -599,13 +652,14 @@ impl<'o> Machine<'o> {
     /// Records an embedded pickle that imports something, even if never loaded.
     fn note_embedded(&mut self, p: &Rc<Payload>) {
         if let Some(n) = &p.nested {
-            if !n.refs.is_empty() && p.recorded.get().is_none() {
+            if !n.refs.is_empty() && p.recorded.get().is_none() && self.take_record() {
                 p.recorded.set(Some(self.report.nested.len()));
                 self.report.nested.push(NestedPickle {
                     offset: p.offset,
                     loader: None,
                     report: Some(Box::new((**n).clone())),
                     unanalysed: None,
+                    archive: None,
                 });
             }
         }
@@ -707,7 +761,7 @@ impl<'o> Machine<'o> {
         }
         match func {
             Value::Global(name) | Value::Module(name) => {
-                Ok(self.call_named(name, args, kind, off, None, hops))
+                Ok(self.call_named(name, args, kind, off, None))
             }
             Value::Partial(p) => {
                 let mut all = p.args.clone();
@@ -718,7 +772,6 @@ impl<'o> Machine<'o> {
                     CallKind::Indirect,
                     off,
                     Some("functools.partial"),
-                    hops + 1,
                 ))
             }
             Value::AttrGetter(names) => {
@@ -750,7 +803,6 @@ impl<'o> Machine<'o> {
                     CallKind::Indirect,
                     off,
                     Some("operator.methodcaller"),
-                    hops + 1,
                 ))
             }
             Value::Call(c) => {
@@ -778,7 +830,6 @@ impl<'o> Machine<'o> {
         kind: CallKind,
         off: u64,
         via: Option<&str>,
-        hops: u8,
     ) -> Value {
         self.record_call(&name, kind, off, &args, via);
         let arg_str = |i: usize| args.get(i).and_then(Value::as_str);
@@ -827,6 +878,18 @@ impl<'o> Machine<'o> {
                     return Value::Partial(self.call_val(t, rest));
                 }
             }
+            // `_ufunc_reconstruct(module, name)` imports `module` and returns `module.name`.
+            "numpy.core._ufunc_reconstruct"
+            | "numpy._core._ufunc_reconstruct"
+            | "numpy.core.umath._ufunc_reconstruct" => {
+                if let (Some(m), Some(n)) = (arg_str(0), arg_str(1)) {
+                    let target = qualify(&m, &n);
+                    self.record_ref(&target, RefKind::Indirect, off, Some(&name));
+                    return Value::Global(Rc::new(target));
+                }
+                self.unresolved(off, "the names passed to numpy _ufunc_reconstruct");
+                return Value::Unknown;
+            }
             "builtins.__import__" | "importlib.import_module" | "importlib.__import__" => {
                 if let Some(m) = arg_str(0) {
                     let m = qualify(&m, "");
@@ -848,12 +911,27 @@ impl<'o> Machine<'o> {
                     return v;
                 }
             }
+            "base64.b64decode"
+            | "base64.standard_b64decode"
+            | "base64.urlsafe_b64decode"
+            | "base64.decodebytes"
+            | "binascii.a2b_base64" => {
+                let text = match args.first() {
+                    Some(Value::Str(p) | Value::Bytes(p)) if p.complete() => Some(p.data.clone()),
+                    Some(Value::Short(s)) => Some(s.bytes().to_vec()),
+                    _ => None,
+                };
+                if let Some(decoded) = text.and_then(|t| base64_decode(&t)) {
+                    let b = Value::Bytes(self.bytes_payload(decoded, off));
+                    // Keep the call visible to loaders looking through arguments.
+                    return Value::Call(self.call_val(name, vec![b]));
+                }
+            }
             _ => {}
         }
         if is_nested_loader(&name) {
             self.nested_load(&name, &args, off);
         }
-        let _ = hops;
         Value::Call(self.call_val(name, args))
     }
 
@@ -892,6 +970,26 @@ impl<'o> Machine<'o> {
                 Some(Value::Bytes(np))
             }
         }
+    }
+
+    /// A bytes payload computed by the machine (decoded), analysed if it is a pickle.
+    fn bytes_payload(&mut self, data: Vec<u8>, at: u64) -> Rc<Payload> {
+        let nested = if looks_like_pickle(&data) && self.depth < self.opts.max_nested_depth {
+            Some(Rc::new(self.analyse_nested(&data, at)))
+        } else {
+            None
+        };
+        let live = self.live.charge(data.len() as u64 + 112);
+        let p = Rc::new(Payload {
+            live,
+            len: data.len() as u64,
+            data,
+            offset: at,
+            nested,
+            recorded: Default::default(),
+        });
+        self.note_embedded(&p);
+        p
     }
 
     fn find_payload(v: &Value, depth: u8) -> Option<Rc<Payload>> {
@@ -936,6 +1034,17 @@ impl<'o> Machine<'o> {
                             p.len
                         )),
                     )
+                } else if p.data.starts_with(b"PK\x03\x04") {
+                    if self.take_record() {
+                        self.report.nested.push(NestedPickle {
+                            offset: p.offset,
+                            loader: Some(loader.to_string()),
+                            report: None,
+                            unanalysed: None,
+                            archive: Some(p.data.clone()),
+                        });
+                    }
+                    return;
                 } else if loader.starts_with("marshal.") {
                     (
                         p.offset,
@@ -955,12 +1064,13 @@ impl<'o> Machine<'o> {
                 }
             }
         };
-        if self.report.nested.len() < self.opts.max_records {
+        if self.take_record() {
             self.report.nested.push(NestedPickle {
                 offset,
                 loader: Some(loader.to_string()),
                 report,
                 unanalysed,
+                archive: None,
             });
         }
     }
@@ -1147,12 +1257,19 @@ impl<'o> Machine<'o> {
             }
             0x85..=0x87 => {
                 let n = usize::from(op - 0x84);
-                let mut items = Vec::with_capacity(n);
-                for _ in 0..n {
-                    items.push(self.pop(st)?);
+                let mut arr = [Value::None, Value::None, Value::None];
+                for i in (0..n).rev() {
+                    let v = self.pop(st)?;
+                    if let Some(slot) = arr.get_mut(i) {
+                        *slot = v;
+                    }
                 }
-                items.reverse();
-                let v = self.make_tuple(items);
+                let depth = 1 + arr.iter().map(Value::depth).max().unwrap_or(0);
+                let v = if depth > self.opts.max_value_depth {
+                    Value::Unknown
+                } else {
+                    Value::Tuple(Rc::new(TupleVal::inline(n as u8, arr, depth)))
+                };
                 self.push(st, v, off);
             }
             b']' => self.push(st, Value::List, off),
@@ -1209,24 +1326,24 @@ impl<'o> Machine<'o> {
                 let state = self.pop(st)?;
                 let obj = self.top(st)?;
                 if st.joblib && is_joblib_wrapper(&obj) {
-                    self.joblib_array(st, src, &state, off)?;
+                    self.joblib_array(src, &state)?;
                 }
             }
             b'p' => {
                 let idx = Self::line_int(src)?;
-                self.memo_put(st, idx, off)?;
+                self.memo_put(st, idx)?;
             }
             b'q' => {
                 let [i] = src.array::<1>()?;
-                self.memo_put(st, u64::from(i), off)?;
+                self.memo_put(st, u64::from(i))?;
             }
             b'r' => {
                 let i = u32::from_le_bytes(src.array::<4>()?);
-                self.memo_put(st, u64::from(i), off)?;
+                self.memo_put(st, u64::from(i))?;
             }
             0x94 => {
                 let idx = st.memo.len() as u64;
-                self.memo_put(st, idx, off)?;
+                self.memo_put(st, idx)?;
             }
             b'g' => {
                 let idx = Self::line_int(src)?;
@@ -1342,13 +1459,7 @@ impl<'o> Machine<'o> {
 
     /// Skips (or, for object arrays, analyses) the array data joblib writes right after a
     /// `NumpyArrayWrapper`'s `BUILD`.
-    fn joblib_array(
-        &mut self,
-        st: &mut Stream,
-        src: &mut Source<'_>,
-        state: &Value,
-        off: u64,
-    ) -> Result<(), Halt> {
+    fn joblib_array(&mut self, src: &mut Source<'_>, state: &Value) -> Result<(), Halt> {
         let Value::Dict(d) = state else {
             return corrupt("joblib NumpyArrayWrapper without a state dict");
         };
@@ -1371,7 +1482,6 @@ impl<'o> Machine<'o> {
                 return Err(Halt::Eof);
             };
             let mut inner = Stream::default();
-            let _ = st;
             return self
                 .run_stream(&mut inner, src, first, start)
                 .map_err(|(_, h)| h);
@@ -1391,7 +1501,6 @@ impl<'o> Machine<'o> {
             let [pad] = src.array::<1>()?;
             src.take(u64::from(pad), 0)?;
         }
-        let _ = off;
         src.take(bytes, 0)?;
         Ok(())
     }
@@ -1443,6 +1552,32 @@ fn dtype_itemsize(s: &str) -> Option<(bool, u64)> {
         'b' | 'i' | 'u' | 'f' | 'c' | 'm' | 'M' | 'S' | 'a' | 'V' if n > 0 => Some((false, n)),
         _ => None,
     }
+}
+
+/// Decodes standard or URL-safe base64, ignoring whitespace; `None` if invalid.
+fn base64_decode(text: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(text.len() / 4 * 3);
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for &c in text {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' | b'-' => 62,
+            b'/' | b'_' => 63,
+            b'=' => break,
+            b' ' | b'\n' | b'\r' | b'\t' => continue,
+            _ => return None,
+        };
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    Some(out)
 }
 
 fn drain(src: &mut Source<'_>) -> u64 {

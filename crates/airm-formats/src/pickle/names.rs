@@ -88,6 +88,7 @@ pub const NESTED_LOADERS: &[&str] = &[
     "torch.serialization.load",
     "torch.serialization._legacy_load",
     "torch.jit.load",
+    "torch.storage._load_from_bytes",
     "numpy.load",
     "numpy.lib.npyio.load",
     "numpy.loads",

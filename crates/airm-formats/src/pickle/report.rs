@@ -82,6 +82,10 @@ pub struct NestedPickle {
     pub report: Option<Box<PickleReport>>,
     /// Why it could not be analysed, when it could not.
     pub unanalysed: Option<String>,
+    /// The payload, when it is a zip archive (e.g. `torch.save` bytes) that the caller
+    /// should open and scan; the machine itself only reads pickles.
+    #[serde(skip)]
+    pub archive: Option<Vec<u8>>,
 }
 
 /// Why analysis of a stream stopped before its end, or is otherwise incomplete.

@@ -336,3 +336,61 @@ fn dotted_stack_global_names() {
         .stop());
     assert_eq!(ref_names(&r), ["torch.serialization.os.system"]);
 }
+
+#[test]
+fn base64_wrapped_nested_pickle_is_decoded() {
+    // pickle.loads(base64.b64decode("<base64 of a pickle calling os.system>"))
+    let b64 = "gAJjb3MKc3lzdGVtCnEAWAIAAABpZHEBhXECUnEDLg==";
+    let b = PickleWriter::proto(2)
+        .global("pickle", "loads")
+        .call_global("base64", "b64decode", &[b64])
+        .tuple_n(1)
+        .reduce()
+        .stop();
+    let r = run(&b);
+    let n = r.nested.iter().find(|n| n.loader.is_some()).unwrap();
+    assert_eq!(n.loader.as_deref(), Some("pickle.loads"));
+    assert_eq!(callees(n.report.as_ref().unwrap()), ["os.system"]);
+}
+
+#[test]
+fn record_cap_is_shared_with_nested_pickles() {
+    let inner = |i: u32| {
+        let mut w = PickleWriter::proto(2);
+        for j in 0..30 {
+            w = w.global(&format!("m{i}"), &format!("f{j}")).pop();
+        }
+        w.none().stop()
+    };
+    let mut w = PickleWriter::proto(3);
+    for i in 0..10 {
+        w = w.bytes_val(&inner(i)).pop();
+    }
+    let opts = PickleOptions {
+        max_records: 100,
+        ..Default::default()
+    };
+    let r = analyse_bytes(&w.none().stop(), 0, &opts);
+    let total: usize = r
+        .nested
+        .iter()
+        .map(|n| n.report.as_ref().map_or(0, |x| x.refs.len()))
+        .sum();
+    assert!(total <= 100, "{total}");
+    assert!(!r.is_complete());
+}
+
+#[test]
+fn numpy_ufunc_reconstruct_is_an_import() {
+    let b = PickleWriter::proto(2)
+        .call_global("numpy.core", "_ufunc_reconstruct", &["os", "system"])
+        .mark()
+        .str("true")
+        .tuple()
+        .reduce()
+        .stop();
+    let r = run(&b);
+    let t = r.refs.iter().find(|x| x.name == "os.system").unwrap();
+    assert_eq!(t.via.as_deref(), Some("numpy.core._ufunc_reconstruct"));
+    assert!(callees(&r).contains(&"os.system"));
+}

@@ -107,6 +107,14 @@ impl TupleVal {
         TupleVal { items, depth }
     }
 
+    /// A tuple of the first `n` (at most three) values of `arr`.
+    pub fn inline(n: u8, arr: [Value; 3], depth: u16) -> Self {
+        TupleVal {
+            items: Items::Inline(n.min(3), arr),
+            depth,
+        }
+    }
+
     pub fn items(&self) -> &[Value] {
         match &self.items {
             Items::Inline(n, arr) => arr.get(..usize::from(*n)).unwrap_or(&[]),

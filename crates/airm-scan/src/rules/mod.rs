@@ -6,11 +6,14 @@ mod archive_path_traversal;
 mod gguf_chat_template_code;
 mod keras_lambda_layer;
 mod numpy_object_array;
+mod onnx_custom_operator;
+mod onnx_external_data_path;
 mod pickle_nested_loader;
 mod pickle_trailing_data;
 mod pickle_unknown_global;
 mod pickle_unsafe_global;
 mod safetensors_invalid_header;
+mod tensorflow_graph_unsafe_op;
 
 pub use analysis_incomplete::AnalysisIncomplete;
 pub use archive_decompression_bomb::ArchiveDecompressionBomb;
@@ -18,11 +21,14 @@ pub use archive_path_traversal::ArchivePathTraversal;
 pub use gguf_chat_template_code::GgufChatTemplateCode;
 pub use keras_lambda_layer::KerasLambdaLayer;
 pub use numpy_object_array::NumpyObjectArray;
+pub use onnx_custom_operator::OnnxCustomOperator;
+pub use onnx_external_data_path::OnnxExternalDataPath;
 pub use pickle_nested_loader::PickleNestedLoader;
 pub use pickle_trailing_data::PickleTrailingData;
 pub use pickle_unknown_global::PickleUnknownGlobal;
 pub use pickle_unsafe_global::PickleUnsafeGlobal;
 pub use safetensors_invalid_header::SafetensorsInvalidHeader;
+pub use tensorflow_graph_unsafe_op::TensorflowGraphUnsafeOp;
 
 use airm_core::RuleMeta;
 
@@ -40,6 +46,9 @@ pub fn rules() -> Vec<&'static RuleMeta> {
         &ArchiveDecompressionBomb::META,
         &GgufChatTemplateCode::META,
         &KerasLambdaLayer::META,
+        &OnnxCustomOperator::META,
+        &OnnxExternalDataPath::META,
+        &TensorflowGraphUnsafeOp::META,
     ]
 }
 
@@ -51,7 +60,7 @@ mod tests {
     fn registry_is_valid_and_sorted() {
         let r = rules();
         airm_core::validate_registry(&r).unwrap();
-        assert_eq!(r.len(), 11);
+        assert_eq!(r.len(), 14);
         assert!(r.iter().all(|m| m.id.starts_with("MF")));
     }
 }

@@ -86,6 +86,8 @@ const LAMBDA_NEEDLES: &[&[u8]] = &[
     b"\"class_name\": \"Lambda\"",
     b"\"class_name\":\"Lambda\"",
     b"\"class_name\": \"keras.layers.Lambda\"",
+    b"\"class_name\": \"__lambda__\"",
+    b"\"class_name\":\"__lambda__\"",
 ];
 
 /// Offset of the first Keras `Lambda` layer declaration in a stream, if any. Reads the
@@ -126,3 +128,62 @@ pub(crate) fn lambda_finding(what: &str, offset: u64, member: Option<&str>) -> S
     .at(offset)
     .in_member(member.map(str::to_string))
 }
+
+/// A reader that looks for byte strings in everything that passes through it.
+pub(crate) struct NeedleTee<'r> {
+    inner: &'r mut dyn Read,
+    needles: &'static [&'static [u8]],
+    carry: Vec<u8>,
+    base: u64,
+    /// First offset of each needle found, by needle index.
+    pub hits: Vec<Option<u64>>,
+}
+
+impl<'r> NeedleTee<'r> {
+    pub(crate) fn new(inner: &'r mut dyn Read, needles: &'static [&'static [u8]]) -> Self {
+        NeedleTee {
+            inner,
+            needles,
+            carry: Vec::new(),
+            base: 0,
+            hits: vec![None; needles.len()],
+        }
+    }
+}
+
+impl Read for NeedleTee<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let keep = self.needles.iter().map(|x| x.len()).max().unwrap_or(1);
+        let mut window = std::mem::take(&mut self.carry);
+        window.extend_from_slice(buf.get(..n).unwrap_or(&[]));
+        for (i, needle) in self.needles.iter().enumerate() {
+            if let Some(slot) = self.hits.get_mut(i) {
+                if slot.is_none() {
+                    if let Some(at) = memchr::memmem::find(&window, needle) {
+                        *slot = Some(self.base + at as u64);
+                    }
+                }
+            }
+        }
+        let cut = window.len().saturating_sub(keep);
+        self.base += cut as u64;
+        self.carry = window.get(cut..).unwrap_or(&[]).to_vec();
+        Ok(n)
+    }
+}
+
+/// Marks of a TensorFlow graph, then its unsafe operations (see MF014).
+pub(crate) const TF_NEEDLES: &[&[u8]] = &[
+    b"Placeholder",
+    b"StatefulPartitionedCall",
+    b"ReadFile",
+    b"WriteFile",
+    b"MatchingFiles",
+    b"EagerPyFunc",
+    b"PyFuncStateless",
+    b"PyFunc",
+];
+
+/// How many leading entries of [`TF_NEEDLES`] only mark a TensorFlow graph.
+pub(crate) const TF_MARKS: usize = 2;

@@ -25,6 +25,7 @@ pub(crate) fn pickle_findings(
     policy: &CallablePolicy,
     multi_stream_ok: bool,
     out: &mut Vec<ScanFinding>,
+    archives: &mut Vec<(String, Vec<u8>)>,
 ) {
     let m = || member.map(str::to_string);
     let mut seen: HashSet<&str> = HashSet::new();
@@ -153,16 +154,23 @@ pub(crate) fn pickle_findings(
         let nm = format!("{}::nested@{}", member.unwrap_or(""), n.offset);
         match &n.loader {
             Some(loader) => {
-                out.push(
-                    PickleNestedLoader::finding(
-                        format!("pickle passes the bytes at byte {} to `{loader}`", n.offset),
-                        Some(loader.clone()),
-                    )
-                    .at(n.offset)
-                    .in_member(m()),
-                );
+                // An allowed loader (e.g. `torch.storage._load_from_bytes`) is judged by
+                // what it loads.
+                if policy.classify(loader, false) != Class::Allowed {
+                    out.push(
+                        PickleNestedLoader::finding(
+                            format!("pickle passes the bytes at byte {} to `{loader}`", n.offset),
+                            Some(loader.clone()),
+                        )
+                        .at(n.offset)
+                        .in_member(m()),
+                    );
+                }
                 if let Some(r) = &n.report {
-                    pickle_findings(r, Some(&nm), policy, false, out);
+                    pickle_findings(r, Some(&nm), policy, false, out, archives);
+                }
+                if let Some(a) = &n.archive {
+                    archives.push((nm.clone(), a.clone()));
                 }
                 if let Some(why) = &n.unanalysed {
                     out.push(
@@ -178,7 +186,8 @@ pub(crate) fn pickle_findings(
             None => {
                 let Some(r) = &n.report else { continue };
                 let mut inner = Vec::new();
-                pickle_findings(r, Some(&nm), policy, false, &mut inner);
+                let mut ignored = Vec::new();
+                pickle_findings(r, Some(&nm), policy, false, &mut inner, &mut ignored);
                 let worst = inner
                     .iter()
                     .filter(|f| f.verdict == Verdict::Malicious)

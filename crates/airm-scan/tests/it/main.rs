@@ -87,6 +87,18 @@ fn numpy_sklearn_and_stdlib_pickles_are_clean() {
 }
 
 #[test]
+fn numpy_ufunc_references() {
+    let ok = W::proto(2)
+        .call_global("numpy.core", "_ufunc_reconstruct", &["numpy", "log1p"])
+        .stop();
+    assert_clean(&ok);
+    let evil = W::proto(2)
+        .call_global("numpy.core", "_ufunc_reconstruct", &["posix", "system"])
+        .stop();
+    assert_malicious(&evil, "posix.system");
+}
+
+#[test]
 fn numeric_npy_and_npz_are_clean() {
     let r = assert_clean(&npy("<f8", &[0u8; 8]));
     assert_eq!(r.format, Format::Numpy);
@@ -296,8 +308,18 @@ fn extension_registry_trick() {
         .iter()
         .any(|f| f.message.contains("extension registry")));
     // An unregistered code alone is suspicious.
-    let r = scan(&W::proto(2).ext1(3).empty_tuple().reduce().stop());
+    let b = W::proto(2).ext1(3).empty_tuple().reduce().stop();
+    let r = scan(&b);
     assert_eq!(r.verdict, Verdict::Suspicious);
+    // Codes the loading process registers resolve to their callable.
+    let cfg = ScanConfig {
+        extensions: vec![airm_scan::ExtensionCode {
+            code: 3,
+            name: "collections.OrderedDict".into(),
+        }],
+        ..Default::default()
+    };
+    assert_eq!(scan_bytes("x", &b, &cfg).verdict, Verdict::Clean);
 }
 
 #[test]
@@ -350,6 +372,28 @@ fn nested_pickle_passed_to_loader() {
         .stop();
     let r = assert_malicious(&b, "os.system");
     assert!(r.findings.iter().any(|f| f.message.contains("torch.load")));
+}
+
+#[test]
+fn torch_storage_load_from_bytes_opens_the_nested_checkpoint() {
+    // skorch-style: a pickled module holding `torch.save` bytes of its storages.
+    let wrap = |inner: &[u8]| {
+        W::proto(2)
+            .global("torch.storage", "_load_from_bytes")
+            .bytes_val(inner)
+            .tuple_n(1)
+            .reduce()
+            .stop()
+    };
+    let r = assert_clean(&wrap(&torch_zip("archive", &torch_state_dict_pickle())));
+    assert!(r.findings.is_empty());
+    let evil = W::proto(2).call_global("os", "system", &["true"]).stop();
+    let r = assert_malicious(&wrap(&torch_zip("archive", &evil)), "os.system");
+    assert!(r.findings[0]
+        .member
+        .as_deref()
+        .unwrap()
+        .ends_with("archive/data.pkl"));
 }
 
 #[test]
@@ -433,6 +477,17 @@ fn truncated_and_corrupt_are_never_clean() {
         .stop();
     let r = assert_malicious(&b, "os.system");
     assert!(ids(&r).contains(&"MF005"));
+}
+
+#[test]
+fn damaged_archives_are_unknown() {
+    let z = torch_zip("archive", &torch_state_dict_pickle());
+    let r = scan(&z[..z.len() - 30]);
+    assert_eq!(r.verdict, Verdict::Unknown, "{:#?}", r.findings);
+    assert_eq!(ids(&r), ["MF005"]);
+    let t = tar_of(&[("pickle", &torch_state_dict_pickle())]);
+    let r = scan(&t[..700]);
+    assert_eq!(r.verdict, Verdict::Unknown, "{:#?}", r.findings);
 }
 
 #[test]
@@ -542,6 +597,55 @@ fn keras_lambda_layers() {
     assert_eq!(ids(&r), ["MF011"]);
 }
 
+#[test]
+fn onnx_custom_ops_and_external_data() {
+    use airm_formats::onnx::build::model;
+    let r = assert_clean(&model(
+        &[("", "Conv"), ("com.microsoft", "FusedGemm")],
+        &[("w", "weights.bin")],
+    ));
+    assert_eq!(r.format, Format::Onnx);
+    let r = scan(&model(
+        &[("", "Relu"), ("com.example.ops", "Backdoor")],
+        &[],
+    ));
+    assert_eq!(r.verdict, Verdict::Suspicious);
+    assert_eq!(ids(&r), ["MF012"]);
+    let r = scan(&model(&[("", "Relu")], &[("w", "../../etc/passwd")]));
+    assert_eq!(ids(&r), ["MF013"]);
+    let m = model(&[("", "Relu")], &[]);
+    assert_eq!(scan(&m[..m.len() - 2]).verdict, Verdict::Unknown);
+}
+
+#[test]
+fn tensorflow_graph_ops() {
+    use airm_formats::onnx::build::{field_bytes, field_varint};
+    // SavedModel: schema version, then a meta graph whose graph def has nodes with ops.
+    let node = |name: &str, op: &str| {
+        let mut n = field_bytes(1, name.as_bytes());
+        n.extend(field_bytes(2, op.as_bytes()));
+        field_bytes(1, &n)
+    };
+    let saved = |ops: &[(&str, &str)]| {
+        let mut graph = Vec::new();
+        for (n, o) in ops {
+            graph.extend(node(n, o));
+        }
+        let mut m = field_varint(1, 1);
+        m.extend(field_bytes(2, &field_bytes(2, &graph)));
+        m
+    };
+    let r = assert_clean(&saved(&[("x", "Placeholder"), ("y", "MatMul")]));
+    assert_eq!(r.format, Format::Tensorflow);
+    let r = scan(&saved(&[
+        ("x", "Placeholder"),
+        ("w", "WriteFile"),
+        ("p", "EagerPyFunc"),
+    ]));
+    assert_eq!(r.verdict, Verdict::Suspicious);
+    assert_eq!(ids(&r), ["MF014", "MF014"]);
+}
+
 // ----- files, hashes, findings ---------------------------------------------------------
 
 #[test]
@@ -568,6 +672,17 @@ fn scan_file_hashes_in_the_same_pass() {
     let rs = airm_scan::scan_files(&[p.clone(), dir.join("missing")], &ScanConfig::default());
     assert!(rs[0].is_ok() && rs[1].is_err());
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn config_rejects_unknown_keys_and_defaults_the_rest() {
+    let cfg: ScanConfig =
+        serde_json::from_str(r#"{"allow": ["mypkg.*"], "max_ratio": 50}"#).unwrap();
+    assert_eq!(cfg.allow, ["mypkg.*"]);
+    assert_eq!(cfg.max_ratio, 50);
+    assert_eq!(cfg.max_memo, ScanConfig::default().max_memo);
+    let err = serde_json::from_str::<ScanConfig>(r#"{"alow": []}"#).unwrap_err();
+    assert!(err.to_string().contains("unknown field"));
 }
 
 #[test]

@@ -19,6 +19,16 @@ fn seeds() -> Vec<Vec<u8>> {
         npy("|O", &stdlib_pickle()),
         tar_of(&[("pickle", &stdlib_pickle())]),
         airm_formats::gguf::write_gguf_strings(&[("tokenizer.chat_template", "{{ x }}")]),
+        airm_formats::onnx::build::model(&[("", "Conv"), ("x.y", "Op")], &[("w", "a.bin")]),
+        safetensors(
+            r#"{"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}"#,
+            8,
+        ),
+        joblib_array("f8", &[2], &[0u8; 16]),
+        zip_of(&[
+            ("config.json", br#"{"class_name": "Lambda"}"#),
+            ("metadata.json", b"{}"),
+        ]),
     ]
 }
 
@@ -42,7 +52,7 @@ proptest! {
 
     #[test]
     fn mutated_files_never_panic(
-        which in 0usize..9,
+        which in 0usize..13,
         edits in proptest::collection::vec((any::<u16>(), any::<u8>()), 1..8),
         cut in any::<u16>(),
     ) {
