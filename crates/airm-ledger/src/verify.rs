@@ -128,9 +128,9 @@ impl Verifier {
         Ok(expected)
     }
 
-    /// Checks the next entry given its seq (already checked against [`Verifier::size`]),
-    /// hashes and canonical event bytes.
-    pub(crate) fn push_canonical(
+    /// Checks the next entry given its seq, hashes and the canonical event bytes as stored
+    /// (for stores that keep the signed bytes: no decoding or re-encoding needed).
+    pub fn push_canonical(
         &mut self,
         seq: u64,
         prev_hash: &Digest,

@@ -73,7 +73,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         rows += chunk.len();
         next += chunk.len() as u64;
     }
-    println!("{engine}: read {rows} entries sequentially in {:.2} s", start.elapsed().as_secs_f64());
+    println!(
+        "{engine}: read {rows} entries sequentially in {:.2} s",
+        start.elapsed().as_secs_f64()
+    );
     let key = airm_ledger::SigningKey::generate();
     airm_store::audit::checkpoint_now(&store, &key).await?;
     let start = Instant::now();

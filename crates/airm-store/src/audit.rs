@@ -13,7 +13,7 @@ use airm_ledger::{
     PublicKey, SigningKey, Verifier, VerifyError, VerifySummary,
 };
 
-use crate::{DynStore, Result, StoreError};
+use crate::{DynStore, RawEntry, Result, StoreError};
 
 /// Rows read per round trip while streaming the log.
 const CHUNK: u32 = 10_000;
@@ -56,6 +56,12 @@ pub enum AuditFailure {
     #[error("the chain head does not match entry {seq}")]
     HeadMismatch {
         /// The last entry.
+        seq: u64,
+    },
+    /// An entry's searchable columns were changed after it was signed.
+    #[error("entry {seq}: its searchable columns (time, actor, action, target, outcome) differ from the signed entry")]
+    IndexMismatch {
+        /// The first such entry.
         seq: u64,
     },
     /// The store could not be read.
@@ -138,12 +144,12 @@ pub async fn verify_store_from(
     // in order on this task.
     let end = head.size;
     let mut next_read = v.size();
-    let mut inflight: VecDeque<tokio::task::JoinHandle<Result<Vec<LedgerEntry>>>> = VecDeque::new();
+    let mut inflight: VecDeque<tokio::task::JoinHandle<Result<Vec<RawEntry>>>> = VecDeque::new();
     loop {
         while inflight.len() < READ_AHEAD && next_read < end {
             let (s, from) = (store.clone(), next_read);
             inflight.push_back(tokio::spawn(
-                async move { s.ledger_entries(from, CHUNK).await },
+                async move { s.raw_entries(from, CHUNK).await },
             ));
             next_read += u64::from(CHUNK);
         }
@@ -154,7 +160,7 @@ pub async fn verify_store_from(
             .await
             .map_err(|e| StoreError::LogWriter(format!("reader task failed: {e}")))??;
         for e in &rows {
-            v.push(e)?;
+            push_raw(&mut v, e)?;
             while let Some(cp) = cps.next_if(|c| c.tree_size <= v.size()) {
                 v.check_checkpoint(&cp, key)?;
             }
@@ -176,9 +182,9 @@ pub async fn verify_store_from(
     // The log may grow while it is verified: read to the end, then compare with the head
     // (read after the entries, so it covers at least every entry seen).
     loop {
-        let rows = store.ledger_entries(v.size(), CHUNK).await?;
+        let rows = store.raw_entries(v.size(), CHUNK).await?;
         for e in &rows {
-            v.push(e)?;
+            push_raw(&mut v, e)?;
         }
         let head = store.ledger_state().await?;
         if head.size == v.size() {
@@ -199,7 +205,35 @@ pub async fn verify_store_from(
             });
         }
     }
+    if let Some(seq) = store.first_index_mismatch().await? {
+        return Err(AuditFailure::IndexMismatch {
+            seq: u64::try_from(seq).unwrap_or(0),
+        });
+    }
     Ok(v.summary())
+}
+
+/// Feeds one stored entry to the verifier: its hashes and exact signed bytes.
+fn push_raw(v: &mut Verifier, e: &RawEntry) -> std::result::Result<(), AuditFailure> {
+    let seq = u64::try_from(e.seq).map_err(|_| VerifyError::SeqGap {
+        expected: v.size(),
+        found: e.seq,
+    })?;
+    if seq != v.size() {
+        return Err(VerifyError::SeqGap {
+            expected: v.size(),
+            found: e.seq,
+        }
+        .into());
+    }
+    let bad = |what: &str| VerifyError::BadEntry {
+        seq,
+        reason: format!("stored {what} is not a 64-digit hex hash"),
+    };
+    let prev = Digest::from_hex(&e.prev_hash).map_err(|_| bad("prev_hash"))?;
+    let hash = Digest::from_hex(&e.entry_hash).map_err(|_| bad("entry_hash"))?;
+    v.push_canonical(seq, &prev, &hash, e.canonical.as_bytes())?;
+    Ok(())
 }
 
 /// An entry with the proof that it is in the tree of a signed checkpoint.

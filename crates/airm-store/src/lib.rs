@@ -22,7 +22,7 @@ pub use error::{mask_url, ErrorClass, Result, StoreError};
 pub use group::{EventLog, MAX_BATCH};
 pub use model::{
     AssetFilter, Counts, EventFilter, FindingFilter, NewEvent, NewSystem, NewUser, Page, Paged,
-    Principal, SessionInfo, SystemFilter, SystemPatch, TokenInfo, UserFilter,
+    Principal, RawEntry, SessionInfo, SystemFilter, SystemPatch, TokenInfo, UserFilter,
 };
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;

@@ -257,3 +257,16 @@ pub struct Counts {
     /// Activity-log events.
     pub events: u64,
 }
+
+/// A stored activity-log entry before decoding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawEntry {
+    /// Position.
+    pub seq: i64,
+    /// Previous entry hash, hex.
+    pub prev_hash: String,
+    /// Entry hash, hex.
+    pub entry_hash: String,
+    /// The canonical event bytes that were hashed.
+    pub canonical: String,
+}

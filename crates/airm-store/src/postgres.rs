@@ -58,4 +58,19 @@ impl PgStore {
     }
 }
 
-crate::sql::impl_sql_store!(PgStore, sqlx::Postgres, "postgres");
+crate::sql::impl_sql_store!(
+    PgStore,
+    sqlx::Postgres,
+    "postgres",
+    "SELECT seq FROM (SELECT seq, time, actor_kind, actor_id, action, target, outcome, request_id, \
+     canonical::jsonb AS j FROM events) e WHERE \
+     (j->>'seq')::bigint IS DISTINCT FROM seq \
+     OR (j->>'time_ms')::bigint IS DISTINCT FROM time \
+     OR (j->'actor'->>'kind') IS DISTINCT FROM actor_kind \
+     OR (j->'actor'->>'id') IS DISTINCT FROM actor_id \
+     OR (j->>'action') IS DISTINCT FROM action \
+     OR (j->>'target') IS DISTINCT FROM target \
+     OR (j->>'outcome') IS DISTINCT FROM outcome \
+     OR (j->>'request_id') IS DISTINCT FROM request_id \
+     ORDER BY seq LIMIT 1"
+);

@@ -84,7 +84,7 @@ pub(crate) fn to_json<T: serde::Serialize>(v: &T) -> String {
 
 /// Implements `Store` for `$ty`, a struct with a `pool: sqlx::Pool<$db>` field.
 macro_rules! impl_sql_store {
-    ($ty:ident, $db:ty, $backend:literal) => {
+    ($ty:ident, $db:ty, $backend:literal, $index_check:expr) => {
       mod sql_impl {
         use super::$ty;
         use airm_core::{
@@ -241,18 +241,10 @@ macro_rules! impl_sql_store {
         }
 
         fn row_event(row: &DbRow) -> Result<AuditEvent> {
-            Ok(AuditEvent {
-                seq: row.try_get("seq")?,
-                time: ts(row, "time")?,
-                actor: Actor {
-                    kind: parse_col(row, "events", "actor_kind")?,
-                    id: row.try_get("actor_id")?,
-                },
-                action: row.try_get("action")?,
-                target: row.try_get("target")?,
-                outcome: parse_col(row, "events", "outcome")?,
-                details: json_col(row, "events", "details")?,
-                request_id: row.try_get("request_id")?,
+            let canonical: String = row.try_get("canonical")?;
+            airm_ledger::canonical::decode_event(canonical.as_bytes()).map_err(|e| StoreError::Corrupt {
+                table: "events",
+                reason: format!("entry {}: {e}", row.try_get::<i64, _>("seq").unwrap_or(-1)),
             })
         }
 
@@ -1045,12 +1037,21 @@ macro_rules! impl_sql_store {
                         request_id: e.request_id,
                     })?);
                 }
-                for chunk in sealed.chunks(500) {
+                let mut rows = Vec::with_capacity(sealed.len());
+                for entry in &sealed {
+                    let bytes = airm_ledger::canonical::encode_event(&entry.event)?;
+                    let text = String::from_utf8(bytes).map_err(|_| StoreError::Corrupt {
+                        table: "events",
+                        reason: "canonical encoding is not UTF-8".into(),
+                    })?;
+                    rows.push((entry, text));
+                }
+                for chunk in rows.chunks(500) {
                     let mut qb: sqlx::QueryBuilder<$db> = sqlx::QueryBuilder::new(
                         "INSERT INTO events (seq, time, actor_kind, actor_id, action, target, outcome, \
-                         details, request_id, prev_hash, entry_hash) ",
+                         request_id, prev_hash, entry_hash, canonical) ",
                     );
-                    qb.push_values(chunk, |mut b, entry| {
+                    qb.push_values(chunk, |mut b, (entry, canonical)| {
                         let ev = &entry.event;
                         b.push_bind(ev.seq)
                             .push_bind(ev.time.millis())
@@ -1059,10 +1060,10 @@ macro_rules! impl_sql_store {
                             .push_bind(ev.action.clone())
                             .push_bind(ev.target.clone())
                             .push_bind(ev.outcome.as_str())
-                            .push_bind(to_json(&ev.details))
                             .push_bind(ev.request_id.clone())
                             .push_bind(entry.prev_hash.to_hex())
-                            .push_bind(entry.entry_hash.to_hex());
+                            .push_bind(entry.entry_hash.to_hex())
+                            .push_bind(canonical.clone());
                     });
                     qb.build().execute(&mut *tx).await?;
                 }
@@ -1120,6 +1121,34 @@ macro_rules! impl_sql_store {
                         Ok(airm_ledger::merkle::leaf_hash(&entry.0))
                     })
                     .collect()
+            }
+
+            async fn raw_entries(&self, from_seq: u64, limit: u32) -> Result<Vec<RawEntry>> {
+                let rows = sqlx::query(
+                    "SELECT seq, prev_hash, entry_hash, canonical FROM events WHERE seq >= $1 ORDER BY seq LIMIT $2",
+                )
+                .bind(i64::try_from(from_seq).unwrap_or(i64::MAX))
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(RawEntry {
+                            seq: r.try_get(0)?,
+                            prev_hash: r.try_get(1)?,
+                            entry_hash: r.try_get(2)?,
+                            canonical: r.try_get(3)?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn first_index_mismatch(&self) -> Result<Option<i64>> {
+                let row = sqlx::query($index_check).fetch_optional(&self.pool).await?;
+                Ok(match row {
+                    Some(r) => Some(r.try_get(0)?),
+                    None => None,
+                })
             }
 
             async fn add_checkpoint(&self, cp: &Checkpoint) -> Result<()> {

@@ -75,4 +75,18 @@ impl SqliteStore {
     }
 }
 
-crate::sql::impl_sql_store!(SqliteStore, sqlx::Sqlite, "sqlite");
+crate::sql::impl_sql_store!(
+    SqliteStore,
+    sqlx::Sqlite,
+    "sqlite",
+    "SELECT seq FROM events WHERE \
+     json_extract(canonical, '$.seq') IS NOT seq \
+     OR json_extract(canonical, '$.time_ms') IS NOT time \
+     OR json_extract(canonical, '$.actor.kind') IS NOT actor_kind \
+     OR json_extract(canonical, '$.actor.id') IS NOT actor_id \
+     OR json_extract(canonical, '$.action') IS NOT action \
+     OR json_extract(canonical, '$.target') IS NOT target \
+     OR json_extract(canonical, '$.outcome') IS NOT outcome \
+     OR json_extract(canonical, '$.request_id') IS NOT request_id \
+     ORDER BY seq LIMIT 1"
+);

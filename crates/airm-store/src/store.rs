@@ -133,6 +133,12 @@ pub trait Store: Send + Sync + 'static {
     async fn ledger_state(&self) -> Result<ChainState>;
     /// Merkle leaf hashes (`SHA-256(0x00 || entry_hash)`) of the entries `[from, to)`.
     async fn leaf_hashes(&self, from: u64, to: u64) -> Result<Vec<Digest>>;
+    /// Up to `limit` entries from `from_seq` on as stored: the signed canonical bytes and
+    /// hashes, undecoded (for fast verification).
+    async fn raw_entries(&self, from_seq: u64, limit: u32) -> Result<Vec<crate::RawEntry>>;
+    /// The first entry whose searchable columns (time, actor, action, target, outcome,
+    /// request id, seq) differ from its signed canonical bytes, if any.
+    async fn first_index_mismatch(&self) -> Result<Option<i64>>;
     /// Stores a signed checkpoint (idempotent per tree size).
     async fn add_checkpoint(&self, checkpoint: &Checkpoint) -> Result<()>;
     /// All checkpoints, oldest first.

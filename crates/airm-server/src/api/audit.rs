@@ -257,7 +257,8 @@ pub async fn verify_view(state: &AppState) -> ApiResult<VerifyView> {
             let bad_seq = match &e {
                 airm_store::audit::AuditFailure::Tampered(v) => v.seq(),
                 airm_store::audit::AuditFailure::MissingTail { found, .. } => Some(*found),
-                airm_store::audit::AuditFailure::HeadMismatch { seq } => Some(*seq),
+                airm_store::audit::AuditFailure::HeadMismatch { seq }
+                | airm_store::audit::AuditFailure::IndexMismatch { seq } => Some(*seq),
                 airm_store::audit::AuditFailure::Store(_) => None,
             };
             tracing::error!(error = %e, "Activity log verification failed");

@@ -93,7 +93,11 @@ pub async fn check_text(
         .ok()
         .and_then(|v| v.as_str().map(str::to_string))
         .unwrap_or_default();
-    let rules: Vec<String> = verdict.findings.iter().map(|f| f.rule_id.to_string()).collect();
+    let rules: Vec<String> = verdict
+        .findings
+        .iter()
+        .map(|f| f.rule_id.to_string())
+        .collect();
     state
         .record(
             &caller,

@@ -184,5 +184,8 @@ pub fn router() -> Router<AppState> {
         )
         .route("/api/v1/audit/proof/{seq}", get(audit::get_proof))
         .route("/api/v1/audit/verify", get(audit::verify_log))
-        .route("/api/v1/guard/check", axum::routing::post(guard::check_text))
+        .route(
+            "/api/v1/guard/check",
+            axum::routing::post(guard::check_text),
+        )
 }

@@ -88,6 +88,9 @@ CREATE TABLE sessions (
     expires_at BIGINT NOT NULL
 );
 
+-- The activity log. `canonical` holds the exact bytes that were hashed (docs/ledger-format.md);
+-- everything airm shows is decoded from it. The other columns are copies for searching;
+-- `airm audit verify` checks them against `canonical`.
 CREATE TABLE events (
     seq        BIGINT PRIMARY KEY NOT NULL,
     time       BIGINT NOT NULL,
@@ -96,10 +99,10 @@ CREATE TABLE events (
     action     TEXT NOT NULL,
     target     TEXT,
     outcome    TEXT NOT NULL,
-    details    TEXT NOT NULL,
     request_id TEXT,
     prev_hash  TEXT NOT NULL,
-    entry_hash TEXT NOT NULL
+    entry_hash TEXT NOT NULL,
+    canonical  TEXT NOT NULL
 );
 CREATE INDEX events_action ON events (action, time);
 CREATE INDEX events_time ON events (time);

@@ -653,3 +653,53 @@ async fn ledger_chain_checkpoints_and_append_only() {
         assert!(last.unwrap_err().contains("append-only"));
     }
 }
+
+#[tokio::test]
+async fn verification_names_edited_columns_and_bytes() {
+    for b in backends("tamper") {
+        let s = b.open().await;
+        for i in 0..6 {
+            s.append_event(event("system.create", &format!("user{i}")))
+                .await
+                .unwrap();
+        }
+        let key = airm_ledger::SigningKey::from_seed([9; 32]);
+        airm_store::audit::checkpoint_now(&s, &key).await.unwrap();
+        let pk = key.public_key();
+        airm_store::audit::verify_store(&s, Some(&pk))
+            .await
+            .unwrap();
+        let drop_guard = match b {
+            crate::Backend::Sqlite(_) => "DROP TRIGGER events_no_update",
+            crate::Backend::Postgres { .. } => "DROP TRIGGER events_append_only ON events",
+        };
+        b.raw_exec(drop_guard).await.unwrap();
+        // A searchable column edited: named by the index check.
+        b.raw_exec("UPDATE events SET actor_id = 'mallory' WHERE seq = 4")
+            .await
+            .unwrap();
+        let e = airm_store::audit::verify_store(&s, Some(&pk))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(e, airm_store::audit::AuditFailure::IndexMismatch { seq: 4 }),
+            "{e}"
+        );
+        b.raw_exec("UPDATE events SET actor_id = 'user4' WHERE seq = 4")
+            .await
+            .unwrap();
+        airm_store::audit::verify_store(&s, Some(&pk))
+            .await
+            .unwrap();
+        // The signed bytes edited: named by the hash chain.
+        b.raw_exec(
+            "UPDATE events SET canonical = REPLACE(canonical, 'user2', 'userX') WHERE seq = 2",
+        )
+        .await
+        .unwrap();
+        let e = airm_store::audit::verify_store(&s, Some(&pk))
+            .await
+            .unwrap_err();
+        assert!(e.to_string().contains("entry 2"), "{e}");
+    }
+}

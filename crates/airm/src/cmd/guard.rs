@@ -38,9 +38,16 @@ struct Answer<'a> {
 pub async fn run(cmd: GuardCmd, ctx: &Context, p: &Printer) -> anyhow::Result<u8> {
     match cmd {
         GuardCmd::Check(c) => check(c, ctx, p),
-        GuardCmd::Train { data, output, epochs, seed } => {
-            let text = std::fs::read_to_string(&data).with_context(|| format!("cannot read {}", data.display()))?;
-            let examples = airm_guard::read_jsonl(&text).with_context(|| format!("invalid training data in {}", data.display()))?;
+        GuardCmd::Train {
+            data,
+            output,
+            epochs,
+            seed,
+        } => {
+            let text = std::fs::read_to_string(&data)
+                .with_context(|| format!("cannot read {}", data.display()))?;
+            let examples = airm_guard::read_jsonl(&text)
+                .with_context(|| format!("invalid training data in {}", data.display()))?;
             anyhow::ensure!(
                 examples.iter().any(|e| e.attack) && examples.iter().any(|e| !e.attack),
                 "training data needs both attacks and benign examples"
@@ -54,7 +61,8 @@ pub async fn run(cmd: GuardCmd, ctx: &Context, p: &Printer) -> anyhow::Result<u8
             }
             let start = Instant::now();
             let model = airm_guard::train(&examples, &params);
-            std::fs::write(&output, model.to_bytes()).with_context(|| format!("cannot write {}", output.display()))?;
+            std::fs::write(&output, model.to_bytes())
+                .with_context(|| format!("cannot write {}", output.display()))?;
             let store = ctx.store().await?;
             record(
                 &store,
@@ -78,15 +86,19 @@ pub async fn run(cmd: GuardCmd, ctx: &Context, p: &Printer) -> anyhow::Result<u8
 fn load_guard(c: &GuardCheck, ctx: &Context) -> anyhow::Result<Guard> {
     let policy = match &c.policy {
         Some(path) => {
-            let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-            toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.message()))?
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            toml::from_str(&text)
+                .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.message()))?
         }
         None => ctx.config.guard.clone(),
     };
     let guard = match &c.model {
         Some(path) => {
-            let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-            let model = Model::from_bytes(&bytes).with_context(|| format!("{} is not a guard model", path.display()))?;
+            let bytes =
+                std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+            let model = Model::from_bytes(&bytes)
+                .with_context(|| format!("{} is not a guard model", path.display()))?;
             Guard::with_model(policy, model)
         }
         None => Guard::new(policy),
@@ -96,7 +108,12 @@ fn load_guard(c: &GuardCheck, ctx: &Context) -> anyhow::Result<Guard> {
 
 fn check(c: GuardCheck, ctx: &Context, p: &Printer) -> anyhow::Result<u8> {
     let source: Source = serde_json::from_value(serde_json::Value::String(c.source.clone()))
-        .map_err(|_| anyhow::anyhow!("invalid --source `{}` (expected user, system, document or tool)", c.source))?;
+        .map_err(|_| {
+            anyhow::anyhow!(
+                "invalid --source `{}` (expected user, system, document or tool)",
+                c.source
+            )
+        })?;
     let guard = load_guard(&c, ctx)?;
     let judge = |text: &str, source: Source| {
         if c.output {
@@ -107,25 +124,43 @@ fn check(c: GuardCheck, ctx: &Context, p: &Printer) -> anyhow::Result<u8> {
     };
     let single = match (&c.text, &c.file) {
         (Some(t), _) => Some(t.clone()),
-        (None, Some(f)) => Some(std::fs::read_to_string(f).with_context(|| format!("cannot read {}", f.display()))?),
+        (None, Some(f)) => Some(
+            std::fs::read_to_string(f).with_context(|| format!("cannot read {}", f.display()))?,
+        ),
         (None, None) => None,
     };
     if let Some(text) = single {
         let start = Instant::now();
         let v = judge(&text, source);
         let latency_us = start.elapsed().as_micros() as u64;
-        p.data(&Answer { id: serde_json::Value::Null, verdict: &v, latency_us }, || {
-            let mut t = Table::new(&["RULE", "ACTION", "SCORE", "FINDING"]);
-            for f in &v.findings {
-                t.row(vec![f.rule_id.to_string(), format!("{:?}", f.action).to_lowercase(), format!("{:.2}", f.score), f.message.clone()]);
-            }
-            let head = format!("verdict: {} (score {:.2}, {latency_us} µs)\n", format!("{:?}", v.action).to_lowercase(), v.score);
-            if v.findings.is_empty() {
-                head
-            } else {
-                format!("{head}{}", t.render())
-            }
-        });
+        p.data(
+            &Answer {
+                id: serde_json::Value::Null,
+                verdict: &v,
+                latency_us,
+            },
+            || {
+                let mut t = Table::new(&["RULE", "ACTION", "SCORE", "FINDING"]);
+                for f in &v.findings {
+                    t.row(vec![
+                        f.rule_id.to_string(),
+                        format!("{:?}", f.action).to_lowercase(),
+                        format!("{:.2}", f.score),
+                        f.message.clone(),
+                    ]);
+                }
+                let head = format!(
+                    "verdict: {} (score {:.2}, {latency_us} µs)\n",
+                    format!("{:?}", v.action).to_lowercase(),
+                    v.score
+                );
+                if v.findings.is_empty() {
+                    head
+                } else {
+                    format!("{head}{}", t.render())
+                }
+            },
+        );
         return Ok(u8::from(v.is_blocked()));
     }
     // JSON Lines in, JSON Lines out, in order.
@@ -143,7 +178,11 @@ fn check(c: GuardCheck, ctx: &Context, p: &Printer) -> anyhow::Result<u8> {
         }
         n += 1;
         if line.len() > MAX_LINE && !line.ends_with(b"\n") {
-            writeln!(out, "{}", serde_json::json!({"line": n, "error": "line longer than 1 MiB"}))?;
+            writeln!(
+                out,
+                "{}",
+                serde_json::json!({"line": n, "error": "line longer than 1 MiB"})
+            )?;
             // Skip the rest of the over-long line.
             let mut rest = Vec::new();
             reader.read_until(b'\n', &mut rest)?;
@@ -159,10 +198,21 @@ fn check(c: GuardCheck, ctx: &Context, p: &Printer) -> anyhow::Result<u8> {
                 let v = judge(&req.text, req.source.unwrap_or(source));
                 let latency_us = start.elapsed().as_micros() as u64;
                 blocked |= v.is_blocked();
-                serde_json::to_writer(&mut out, &Answer { id: req.id, verdict: &v, latency_us })?;
+                serde_json::to_writer(
+                    &mut out,
+                    &Answer {
+                        id: req.id,
+                        verdict: &v,
+                        latency_us,
+                    },
+                )?;
                 out.write_all(b"\n")?;
             }
-            Err(e) => writeln!(out, "{}", serde_json::json!({"line": n, "error": format!("invalid request: {e}")}))?,
+            Err(e) => writeln!(
+                out,
+                "{}",
+                serde_json::json!({"line": n, "error": format!("invalid request: {e}")})
+            )?,
         }
     }
     out.flush()?;
