@@ -195,6 +195,11 @@ pub fn default_action(id: &str, source: Option<Source>, anonymize: bool) -> Acti
     if source == Some(Source::System) && instruction_rule {
         return Action::Allow;
     }
+    // Users legitimately open role-play prompts with "forget your previous instructions";
+    // in documents and tool output the same phrase is an indirect injection.
+    if id == "PI002" && source == Some(Source::User) {
+        return Action::Flag;
+    }
     match id {
         "PI001" | "PI002" | "PI003" | "PI010" | "PI011" | "PI012" | "PI013" => Action::Block,
         "PI008" if anonymize => Action::Redact,
