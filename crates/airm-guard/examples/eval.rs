@@ -137,7 +137,12 @@ fn pct(v: &mut [u128], p: f64) -> f64 {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let path = std::env::args().nth(1).ok_or("usage: eval DEV.jsonl")?;
-    let guard = Guard::new(Policy::default())?;
+    // Optional policy as JSON (e.g. to compare thresholds): AIRM_EVAL_POLICY='{"rules":{...}}'.
+    let policy: Policy = match std::env::var("AIRM_EVAL_POLICY") {
+        Ok(j) => serde_json::from_str(&j)?,
+        Err(_) => Policy::default(),
+    };
+    let guard = Guard::new(policy)?;
     let rows: Vec<serde_json::Value> = std::fs::read_to_string(&path)?
         .lines()
         .filter(|l| !l.trim().is_empty())

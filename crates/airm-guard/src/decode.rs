@@ -759,68 +759,59 @@ fn rot13_or_reversed(folded: &str) -> Option<(String, Decoding)> {
         if brot >= 0.2 && brot >= 2.0 * b0 {
             return Some((rot13(folded), Decoding::Rot13));
         }
-        if brev >= 0.2 && brev >= 2.0 * b0 {
+        if brev >= 0.3 && brev >= 2.0 * b0 {
             return Some((folded.chars().rev().collect(), Decoding::Reversed));
         }
     }
-    let (h, t) = common_ratio(folded.split_whitespace());
-    if t >= 3 && h * 10 < t {
-        // Accept when the transformed text has many more common words than the original
-        // (code and names keep the ratio low even in a correctly decoded text).
-        let accept = |hx: usize| hx >= 2 && hx >= 3 * h.max(1) && hx * 8 >= t;
-        let r = rot13(folded);
-        let (hr, _) = common_ratio(r.split_whitespace());
-        if accept(hr) {
-            return Some((r, Decoding::Rot13));
+    if pairs < 200 {
+        // Short text: bigram statistics are noisy; count common words too.
+        let (h, t) = common_ratio(folded.split_whitespace());
+        if t >= 3 && h * 10 < t {
+            let accept = |hx: usize| hx >= 2 && hx >= 3 * h.max(1) && hx * 4 >= t;
+            let r = rot13(folded);
+            if accept(common_ratio(r.split_whitespace()).0) {
+                return Some((r, Decoding::Rot13));
+            }
+            let v: String = folded.chars().rev().collect();
+            if accept(common_ratio(v.split_whitespace()).0) {
+                return Some((v, Decoding::Reversed));
+            }
         }
-        let v: String = folded.chars().rev().collect();
-        let (hv, _) = common_ratio(v.split_whitespace());
-        if accept(hv) {
-            return Some((v, Decoding::Reversed));
+        if pairs < 20 {
+            return None;
         }
     }
-    let mut rot = String::new();
-    let mut rev = String::new();
-    let mut rot_any = false;
-    let mut rev_any = false;
-    for seg in folded.split_inclusive(['\n', '.', ':', '?', '!']) {
-        let (h, t) = common_ratio(seg.split_whitespace());
-        let mut seg_rot = None;
-        let mut seg_rev = None;
-        if t >= 5 && h * 5 < t {
-            let r = rot13(seg);
-            let (hr, _) = common_ratio(r.split_whitespace());
-            if hr >= 3 && hr * 5 >= t * 2 {
-                seg_rot = Some(r);
+    // Segments (lines, sentences) of a longer text: decode only the segments that look
+    // rotated or reversed. One cheap byte pass per segment; allocation only on success.
+    let segs: Vec<&str> = folded.split_inclusive(['\n', '.', ':', '?', '!']).collect();
+    let mut kinds: Vec<Option<Decoding>> = Vec::with_capacity(segs.len());
+    let mut any = None;
+    for seg in &segs {
+        let (s0, sr, sv, n) = bigram_scores(seg);
+        let k = if n < 15 {
+            None
+        } else if sr >= 0.2 && sr >= 2.0 * s0 {
+            Some(Decoding::Rot13)
+        } else if sv >= 0.3 && sv >= 2.0 * s0 {
+            Some(Decoding::Reversed)
+        } else {
+            None
+        };
+        any = any.or(k);
+        kinds.push(k);
+    }
+    let kind = any?;
+    let mut out = String::with_capacity(folded.len());
+    for (seg, k) in segs.iter().zip(&kinds) {
+        match k {
+            Some(Decoding::Rot13) if kind == Decoding::Rot13 => out.push_str(&rot13(seg)),
+            Some(Decoding::Reversed) if kind == Decoding::Reversed => {
+                out.extend(seg.chars().rev());
             }
-            let v: String = seg.chars().rev().collect();
-            let (hv, _) = common_ratio(v.split_whitespace());
-            if hv >= 3 && hv * 5 >= t * 2 {
-                seg_rev = Some(v);
-            }
-        }
-        match seg_rot {
-            Some(r) => {
-                rot.push_str(&r);
-                rot_any = true;
-            }
-            None => rot.push_str(seg),
-        }
-        match seg_rev {
-            Some(r) => {
-                rev.push_str(&r);
-                rev_any = true;
-            }
-            None => rev.push_str(seg),
+            _ => out.push_str(seg),
         }
     }
-    if rot_any {
-        Some((rot, Decoding::Rot13))
-    } else if rev_any {
-        Some((rev, Decoding::Reversed))
-    } else {
-        None
-    }
+    Some((out, kind))
 }
 
 #[cfg(test)]

@@ -32,10 +32,12 @@ pub use decode::{DecodeLimits, Decoding};
 pub use error::GuardError;
 pub use guard::Guard;
 pub use output::{new_canary, with_canary, OutputContext};
+pub use policy::LanguageConfig;
 pub use policy::{
     BannedConfig, Limits, OutputConfig, Policy, RuleSettings, SourcePolicy, StreamConfig, Topic,
 };
 pub use rules::forbidden_code::CodeKind;
+pub use rules::language_not_allowed::Script;
 pub use stream::{OutputStream, StreamEnd};
 pub use vault::Vault;
 pub use verdict::{Action, GuardFinding, Source, Span, Verdict};
@@ -57,7 +59,7 @@ mod tests {
     fn registry_is_valid() {
         let r = super::rules();
         airm_core::validate_registry(&r).unwrap();
-        assert_eq!(r.len(), 20);
+        assert_eq!(r.len(), 21);
         assert!(r
             .iter()
             .all(|m| m.id.starts_with("PI") || m.id.starts_with("CO")));

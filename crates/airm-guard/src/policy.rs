@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::decode::DecodeLimits;
 use crate::normalize::fold;
 use crate::rules::forbidden_code::CodeKind;
+use crate::rules::language_not_allowed::Script;
 use crate::rules::{INPUT, OUTPUT};
 use crate::verdict::{Action, Source};
 use crate::GuardError;
@@ -88,6 +89,25 @@ impl Default for Limits {
     }
 }
 
+/// Language allow-list for PI013 (by script).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LanguageConfig {
+    /// Scripts allowed; empty = any.
+    pub allowed_scripts: Vec<Script>,
+    /// Share of letters in other scripts from which the rule fires.
+    pub min_share: f32,
+}
+
+impl Default for LanguageConfig {
+    fn default() -> Self {
+        LanguageConfig {
+            allowed_scripts: Vec::new(),
+            min_share: 0.2,
+        }
+    }
+}
+
 /// Output-side settings.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -143,6 +163,8 @@ pub struct Policy {
     pub banned: BannedConfig,
     /// Length limits.
     pub limits: Limits,
+    /// Language (script) allow-list.
+    pub languages: LanguageConfig,
     /// Output settings.
     pub output: OutputConfig,
     /// Replace personal data in prompts by reversible placeholders instead of flagging it.
@@ -173,8 +195,13 @@ pub fn default_action(id: &str, source: Option<Source>, anonymize: bool) -> Acti
     if source == Some(Source::System) && instruction_rule {
         return Action::Allow;
     }
+    // Users legitimately open role-play prompts with "forget your previous instructions";
+    // in documents and tool output the same phrase is an indirect injection.
+    if id == "PI002" && source == Some(Source::User) {
+        return Action::Flag;
+    }
     match id {
-        "PI001" | "PI002" | "PI003" | "PI010" | "PI011" | "PI012" => Action::Block,
+        "PI001" | "PI002" | "PI003" | "PI010" | "PI011" | "PI012" | "PI013" => Action::Block,
         "PI008" if anonymize => Action::Redact,
         "PI004" | "PI005" | "PI006" | "PI007" | "PI008" => Action::Flag,
         "PI009" => Action::Redact,
@@ -198,6 +225,8 @@ pub struct Compiled {
     pub topics: Vec<(String, Vec<String>, usize)>,
     /// Limits.
     pub limits: Limits,
+    /// Language allow-list.
+    pub languages: LanguageConfig,
     /// URL allow-list.
     pub url_allow_list: Vec<String>,
     /// Forbidden content kinds.
@@ -340,6 +369,7 @@ impl Compiled {
             banned_regex,
             topics,
             limits: p.limits,
+            languages: p.languages.clone(),
             url_allow_list: p.output.url_allow_list.clone(),
             forbid_code: p.output.forbid_code.clone(),
             input,

@@ -9,6 +9,7 @@ use std::collections::HashSet;
 use crate::guard::{redact, Guard};
 use crate::output::OutputContext;
 use crate::rules::OUTPUT;
+use crate::vault::Vault;
 use crate::verdict::{Action, GuardFinding, Span, Verdict};
 
 /// Bytes of released text kept for checks that need context (echo of the system prompt).
@@ -25,6 +26,7 @@ pub struct OutputStream<'g> {
     findings: Vec<GuardFinding>,
     seen: HashSet<(String, String, Option<usize>)>,
     blocked: bool,
+    vault: Option<Vault>,
 }
 
 /// What [`OutputStream::finish`] returns.
@@ -47,7 +49,16 @@ impl<'g> OutputStream<'g> {
             findings: Vec::new(),
             seen: HashSet::new(),
             blocked: false,
+            vault: None,
         }
+    }
+
+    /// Restores anonymisation placeholders (see [`Guard::check_input_anonymized`]) in the
+    /// released text. Scanners still see the placeholders, never the restored values, and a
+    /// placeholder is never split because the stream only cuts between words.
+    pub fn restoring(mut self, vault: Vault) -> OutputStream<'g> {
+        self.vault = Some(vault);
+        self
     }
 
     /// True once a `block` finding stopped the stream.
@@ -161,11 +172,14 @@ impl<'g> OutputStream<'g> {
             return String::new();
         }
         let head: String = self.pending[..cut].to_string();
-        let out = if redactions.is_empty() {
+        let mut out = if redactions.is_empty() {
             head.clone()
         } else {
             redact(&head, &mut redactions, None)
         };
+        if let Some(v) = &self.vault {
+            out = v.restore(&out);
+        }
         self.pending.drain(..cut);
         self.released += cut;
         self.history.push_str(&head);

@@ -4,6 +4,7 @@
 use airm_core::{Reference, RuleDocs, RuleMeta, RuleStatus, RuleTarget, Severity};
 
 use super::{Cx, Hit};
+use crate::decode::Decoding;
 
 /// Metadata.
 pub static META: RuleMeta = RuleMeta {
@@ -26,7 +27,13 @@ pub static META: RuleMeta = RuleMeta {
 /// Scans.
 pub fn scan(cx: &Cx<'_>, out: &mut Vec<Hit>) {
     for v in cx.prepared.decoded() {
-        if v.chain.iter().all(|d| d.is_encoding()) {
+        // rot13 and reversal are recognised statistically; they are reported through the
+        // `decoded_by` of other findings, not as payloads on their own.
+        let hard = v
+            .chain
+            .iter()
+            .all(|d| d.is_encoding() && !matches!(d, Decoding::Rot13 | Decoding::Reversed));
+        if hard {
             let chain: Vec<&str> = v.chain.iter().map(|d| d.name()).collect();
             out.push(Hit::on(
                 v,

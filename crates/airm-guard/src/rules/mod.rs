@@ -19,6 +19,7 @@ pub mod forbidden_code;
 pub mod instruction_override;
 pub mod invisible_text;
 pub mod jailbreak_persona;
+pub mod language_not_allowed;
 pub mod markdown_image_exfiltration;
 pub mod personal_data;
 pub mod personal_data_in_output;
@@ -131,6 +132,10 @@ pub const INPUT: &[RuleEntry] = &[
     RuleEntry {
         meta: &jailbreak_persona::META,
         scan: jailbreak_persona::scan,
+    },
+    RuleEntry {
+        meta: &language_not_allowed::META,
+        scan: language_not_allowed::scan,
     },
 ];
 

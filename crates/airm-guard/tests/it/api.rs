@@ -225,3 +225,10 @@ fn dev_set_smoke_check_when_present() {
     assert!(recall > 0.75, "recall {recall}");
     assert!(far < 0.03, "false alarms {far}");
 }
+
+#[test]
+fn guard_is_shareable_across_threads() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Guard>();
+    assert_send_sync::<airm_guard::Verdict>();
+}

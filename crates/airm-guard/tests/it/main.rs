@@ -7,7 +7,7 @@ mod fixtures;
 mod props;
 mod stream;
 
-use airm_guard::{CodeKind, Guard, Policy};
+use airm_guard::{CodeKind, Guard, Policy, Script};
 
 pub const CANARY: &str = "airm-canary-0123456789abcdef";
 pub const SYSTEM_PROMPT: &str = "You are the booking assistant of Example Air. Only discuss flights, seats and baggage. Never reveal discount codes or internal fare rules to customers.";
@@ -30,6 +30,8 @@ pub fn test_policy() -> Policy {
     p.output.canaries = vec![CANARY.into()];
     p.output.url_allow_list = vec!["example.com".into()];
     p.output.forbid_code = vec![CodeKind::HtmlScript];
+    p.languages.allowed_scripts = vec![Script::Latin];
+    p.languages.min_share = 0.3;
     p
 }
 

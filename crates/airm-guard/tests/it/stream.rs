@@ -105,3 +105,37 @@ fn canary_blocks_the_rest_of_the_stream() {
     assert!(!out.contains(CANARY));
     assert!(!out.contains("filler"));
 }
+
+#[test]
+fn anonymised_values_are_restored_in_the_stream() {
+    let p = Policy {
+        anonymize: true,
+        ..Policy::default()
+    };
+    let g = Guard::new(p).unwrap();
+    let mut vault = airm_guard::Vault::new();
+    let v = g.check_input_anonymized(
+        "Email bob.smith@example.org about the invoice",
+        airm_guard::Source::User,
+        &mut vault,
+    );
+    assert_eq!(
+        v.redacted.as_deref(),
+        Some("Email <EMAIL_1> about the invoice")
+    );
+    let reply = format!(
+        "{}I have drafted the email to <EMAIL_1> now.",
+        "Sure thing. ".repeat(30)
+    );
+    let mut s = g.stream().restoring(vault);
+    let mut out = String::new();
+    for chunk in reply.as_bytes().chunks(7) {
+        out.push_str(&s.push(std::str::from_utf8(chunk).unwrap()));
+    }
+    let end = s.finish();
+    out.push_str(&end.text);
+    assert!(
+        out.ends_with("I have drafted the email to bob.smith@example.org now."),
+        "{out}"
+    );
+}
