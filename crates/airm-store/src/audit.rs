@@ -59,7 +59,7 @@ pub enum AuditFailure {
         seq: u64,
     },
     /// An entry's searchable columns were changed after it was signed.
-    #[error("entry {seq}: its searchable columns (time, actor, action, target, outcome) differ from the signed entry")]
+    #[error("entry {seq}: its stored columns (time, actor, action, target, outcome or link to the previous entry) differ from the signed entry")]
     IndexMismatch {
         /// The first such entry.
         seq: u64,
@@ -134,6 +134,11 @@ pub async fn verify_store_from(
             }
         }
     };
+    // The search-column check runs in the database meanwhile (its own connection).
+    let index_check = {
+        let s = store.clone();
+        tokio::spawn(async move { s.first_index_mismatch().await })
+    };
     let start_size = start.size;
     let mut cps = all
         .into_iter()
@@ -205,7 +210,10 @@ pub async fn verify_store_from(
             });
         }
     }
-    if let Some(seq) = store.first_index_mismatch().await? {
+    let mismatch = index_check
+        .await
+        .map_err(|e| StoreError::LogWriter(format!("index check failed: {e}")))??;
+    if let Some(seq) = mismatch {
         return Err(AuditFailure::IndexMismatch {
             seq: u64::try_from(seq).unwrap_or(0),
         });
@@ -230,8 +238,8 @@ fn push_raw(v: &mut Verifier, e: &RawEntry) -> std::result::Result<(), AuditFail
         seq,
         reason: format!("stored {what} is not a 64-digit hex hash"),
     };
-    let prev = Digest::from_hex(&e.prev_hash).map_err(|_| bad("prev_hash"))?;
     let hash = Digest::from_hex(&e.entry_hash).map_err(|_| bad("entry_hash"))?;
+    let prev = v.head();
     v.push_canonical(seq, &prev, &hash, e.canonical.as_bytes())?;
     Ok(())
 }

@@ -258,13 +258,13 @@ pub struct Counts {
     pub events: u64,
 }
 
-/// A stored activity-log entry before decoding.
+/// A stored activity-log entry before decoding. Its stored `prev_hash` is not read: the
+/// verifier chains each entry to the hash it computed for the one before, and
+/// [`crate::Store::first_index_mismatch`] checks the stored links in the database.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RawEntry {
     /// Position.
     pub seq: i64,
-    /// Previous entry hash, hex.
-    pub prev_hash: String,
     /// Entry hash, hex.
     pub entry_hash: String,
     /// The canonical event bytes that were hashed.

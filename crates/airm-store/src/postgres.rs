@@ -62,9 +62,12 @@ crate::sql::impl_sql_store!(
     PgStore,
     sqlx::Postgres,
     "postgres",
-    "SELECT seq FROM (SELECT seq, time, actor_kind, actor_id, action, target, outcome, request_id, \
-     canonical::jsonb AS j FROM events) e WHERE \
-     (j->>'seq')::bigint IS DISTINCT FROM seq \
+    "SELECT seq FROM (SELECT e.seq, e.time, e.actor_kind, e.actor_id, e.action, e.target, e.outcome, \
+     e.request_id, e.prev_hash, p.entry_hash AS before, e.canonical::jsonb AS j \
+     FROM events e LEFT JOIN events p ON p.seq = e.seq - 1) e WHERE \
+     (CASE WHEN seq = 0 THEN prev_hash <> '0000000000000000000000000000000000000000000000000000000000000000' \
+      ELSE before IS DISTINCT FROM prev_hash END) \
+     OR (j->>'seq')::bigint IS DISTINCT FROM seq \
      OR (j->>'time_ms')::bigint IS DISTINCT FROM time \
      OR (j->'actor'->>'kind') IS DISTINCT FROM actor_kind \
      OR (j->'actor'->>'id') IS DISTINCT FROM actor_id \

@@ -1125,7 +1125,7 @@ macro_rules! impl_sql_store {
 
             async fn raw_entries(&self, from_seq: u64, limit: u32) -> Result<Vec<RawEntry>> {
                 let rows = sqlx::query(
-                    "SELECT seq, prev_hash, entry_hash, canonical FROM events WHERE seq >= $1 ORDER BY seq LIMIT $2",
+                    "SELECT seq, entry_hash, canonical FROM events WHERE seq >= $1 ORDER BY seq LIMIT $2",
                 )
                 .bind(i64::try_from(from_seq).unwrap_or(i64::MAX))
                 .bind(i64::from(limit))
@@ -1135,9 +1135,8 @@ macro_rules! impl_sql_store {
                     .map(|r| {
                         Ok(RawEntry {
                             seq: r.try_get(0)?,
-                            prev_hash: r.try_get(1)?,
-                            entry_hash: r.try_get(2)?,
-                            canonical: r.try_get(3)?,
+                            entry_hash: r.try_get(1)?,
+                            canonical: r.try_get(2)?,
                         })
                     })
                     .collect()

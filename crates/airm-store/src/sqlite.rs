@@ -79,14 +79,11 @@ crate::sql::impl_sql_store!(
     SqliteStore,
     sqlx::Sqlite,
     "sqlite",
-    "SELECT seq FROM events WHERE \
-     json_extract(canonical, '$.seq') IS NOT seq \
-     OR json_extract(canonical, '$.time_ms') IS NOT time \
-     OR json_extract(canonical, '$.actor.kind') IS NOT actor_kind \
-     OR json_extract(canonical, '$.actor.id') IS NOT actor_id \
-     OR json_extract(canonical, '$.action') IS NOT action \
-     OR json_extract(canonical, '$.target') IS NOT target \
-     OR json_extract(canonical, '$.outcome') IS NOT outcome \
-     OR json_extract(canonical, '$.request_id') IS NOT request_id \
-     ORDER BY seq LIMIT 1"
+    "SELECT e.seq FROM events e LEFT JOIN events p ON p.seq = e.seq - 1 WHERE \
+     (CASE WHEN e.seq = 0 THEN e.prev_hash <> '0000000000000000000000000000000000000000000000000000000000000000' \
+      ELSE p.entry_hash IS NOT e.prev_hash END) \
+     OR json_extract(e.canonical, '$.seq', '$.time_ms', '$.actor.kind', '$.actor.id', '$.action', \
+                     '$.target', '$.outcome', '$.request_id') \
+        IS NOT json_array(e.seq, e.time, e.actor_kind, e.actor_id, e.action, e.target, e.outcome, e.request_id) \
+     ORDER BY e.seq LIMIT 1"
 );

@@ -136,8 +136,9 @@ pub trait Store: Send + Sync + 'static {
     /// Up to `limit` entries from `from_seq` on as stored: the signed canonical bytes and
     /// hashes, undecoded (for fast verification).
     async fn raw_entries(&self, from_seq: u64, limit: u32) -> Result<Vec<crate::RawEntry>>;
-    /// The first entry whose searchable columns (time, actor, action, target, outcome,
-    /// request id, seq) differ from its signed canonical bytes, if any.
+    /// The first entry whose stored columns disagree with the signed entries: searchable
+    /// columns (seq, time, actor, action, target, outcome, request id) that differ from
+    /// its canonical bytes, or a `prev_hash` that is not the previous entry's hash.
     async fn first_index_mismatch(&self) -> Result<Option<i64>>;
     /// Stores a signed checkpoint (idempotent per tree size).
     async fn add_checkpoint(&self, checkpoint: &Checkpoint) -> Result<()>;

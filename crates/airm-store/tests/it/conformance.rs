@@ -703,3 +703,28 @@ async fn verification_names_edited_columns_and_bytes() {
         assert!(e.to_string().contains("entry 2"), "{e}");
     }
 }
+
+#[tokio::test]
+async fn verification_names_a_rewritten_link() {
+    for b in backends("links") {
+        let s = b.open().await;
+        for i in 0..4 {
+            s.append_event(event("a.b", &format!("u{i}")))
+                .await
+                .unwrap();
+        }
+        let drop_guard = match b {
+            crate::Backend::Sqlite(_) => "DROP TRIGGER events_no_update",
+            crate::Backend::Postgres { .. } => "DROP TRIGGER events_append_only ON events",
+        };
+        b.raw_exec(drop_guard).await.unwrap();
+        b.raw_exec("UPDATE events SET prev_hash = entry_hash WHERE seq = 3")
+            .await
+            .unwrap();
+        let e = airm_store::audit::verify_store(&s, None).await.unwrap_err();
+        assert!(
+            matches!(e, airm_store::audit::AuditFailure::IndexMismatch { seq: 3 }),
+            "{e}"
+        );
+    }
+}
