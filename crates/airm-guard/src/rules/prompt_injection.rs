@@ -26,12 +26,27 @@ pub static META: RuleMeta = RuleMeta {
 /// Minimum score worth reporting (the policy threshold filters further).
 const FLOOR: f32 = 0.3;
 
+/// Texts shorter than this many words (CJK characters count as half a word) carry too
+/// little evidence for the classifier alone: everyday openers such as "Hello, how are
+/// you?" share n-grams with long jailbreak scripts. Their score is scaled down in
+/// proportion; the phrase rules (PI002, PI003, PI004, PI012) still judge short texts.
+const MIN_WORDS: f32 = 6.0;
+
+fn evidence(text: &str) -> f32 {
+    let words = text.split_whitespace().count() as f32;
+    let cjk = text
+        .chars()
+        .filter(|c| matches!(*c as u32, 0x3040..=0x30ff | 0x3400..=0x4dbf | 0x4e00..=0x9fff | 0xac00..=0xd7af))
+        .count() as f32;
+    ((words + cjk / 2.0) / MIN_WORDS).min(1.0)
+}
+
 /// Scans.
 pub fn scan(cx: &Cx<'_>, out: &mut Vec<Hit>) {
     let mut buf = crate::classifier::features::Features::default();
     let mut best: Option<(f32, usize)> = None;
     for (i, v) in cx.prepared.variants.iter().enumerate() {
-        let s = cx.model.score_with(&v.folded, &mut buf);
+        let s = cx.model.score_with(&v.folded, &mut buf) * evidence(&v.folded);
         if best.is_none_or(|(b, _)| s > b) {
             best = Some((s, i));
         }
@@ -42,5 +57,17 @@ pub fn scan(cx: &Cx<'_>, out: &mut Vec<Hit>) {
                 out.push(Hit::on(v, format!("injection classifier score {s:.2}"), s));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::evidence;
+
+    #[test]
+    fn short_texts_carry_less_evidence() {
+        assert!(evidence("hello how are you") < 0.7);
+        assert!((evidence("one two three four five six seven") - 1.0).abs() < f32::EPSILON);
+        assert!(evidence("你好你好你好你好你好你好你好你好") >= 1.0);
     }
 }

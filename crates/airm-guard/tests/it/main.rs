@@ -38,3 +38,22 @@ pub fn test_policy() -> Policy {
 pub fn guard() -> Guard {
     Guard::new(test_policy()).expect("test policy is valid")
 }
+
+/// Everyday prompts a real user sends must never be blocked.
+#[test]
+fn everyday_prompts_are_allowed() {
+    let g = airm_guard::Guard::new(airm_guard::policy::Policy::default()).unwrap();
+    for text in [
+        "Hello, how are you?",
+        "Hi!",
+        "What's the weather in Paris?",
+        "Thanks, that helped a lot.",
+        "Can you help me write an email to my landlord about a broken heater?",
+        "Translate 'good morning' into Spanish.",
+        "act as a travel guide for Rome",
+        "Pretend you are a pirate and tell me a joke.",
+    ] {
+        let v = g.check_input(text, airm_guard::Source::User);
+        assert!(!v.is_blocked(), "blocked an everyday prompt: {text}: {:?}", v.findings);
+    }
+}
