@@ -54,6 +54,10 @@ fn everyday_prompts_are_allowed() {
         "Pretend you are a pirate and tell me a joke.",
     ] {
         let v = g.check_input(text, airm_guard::Source::User);
-        assert!(!v.is_blocked(), "blocked an everyday prompt: {text}: {:?}", v.findings);
+        assert!(
+            !v.is_blocked(),
+            "blocked an everyday prompt: {text}: {:?}",
+            v.findings
+        );
     }
 }
