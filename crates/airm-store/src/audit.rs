@@ -234,11 +234,10 @@ fn push_raw(v: &mut Verifier, e: &RawEntry) -> std::result::Result<(), AuditFail
         }
         .into());
     }
-    let bad = |what: &str| VerifyError::BadEntry {
+    let hash = Digest(e.entry_hash.ok_or_else(|| VerifyError::BadEntry {
         seq,
-        reason: format!("stored {what} is not a 64-digit hex hash"),
-    };
-    let hash = Digest::from_hex(&e.entry_hash).map_err(|_| bad("entry_hash"))?;
+        reason: "stored entry_hash is not a 64-digit hex hash".into(),
+    })?);
     let prev = v.head();
     v.push_canonical(seq, &prev, &hash, e.canonical.as_bytes())?;
     Ok(())

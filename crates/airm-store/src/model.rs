@@ -265,8 +265,8 @@ pub struct Counts {
 pub struct RawEntry {
     /// Position.
     pub seq: i64,
-    /// Entry hash, hex.
-    pub entry_hash: String,
+    /// Entry hash; `None` when the stored value is not a 32-byte hash in hex.
+    pub entry_hash: Option<[u8; 32]>,
     /// The canonical event bytes that were hashed.
     pub canonical: String,
 }

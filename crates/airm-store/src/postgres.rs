@@ -62,11 +62,10 @@ crate::sql::impl_sql_store!(
     PgStore,
     sqlx::Postgres,
     "postgres",
-    "SELECT seq FROM (SELECT e.seq, e.time, e.actor_kind, e.actor_id, e.action, e.target, e.outcome, \
-     e.request_id, e.prev_hash, p.entry_hash AS before, e.canonical::jsonb AS j \
-     FROM events e LEFT JOIN events p ON p.seq = e.seq - 1) e WHERE \
-     (CASE WHEN seq = 0 THEN prev_hash <> '0000000000000000000000000000000000000000000000000000000000000000' \
-      ELSE before IS DISTINCT FROM prev_hash END) \
+    "SELECT seq FROM (SELECT seq, time, actor_kind, actor_id, action, target, outcome, request_id, \
+     prev_hash, LAG(entry_hash, 1, '0000000000000000000000000000000000000000000000000000000000000000') OVER (ORDER BY seq) AS before, \
+     canonical::jsonb AS j FROM events) e WHERE \
+     before IS DISTINCT FROM prev_hash \
      OR (j->>'seq')::bigint IS DISTINCT FROM seq \
      OR (j->>'time_ms')::bigint IS DISTINCT FROM time \
      OR (j->'actor'->>'kind') IS DISTINCT FROM actor_kind \
@@ -75,5 +74,6 @@ crate::sql::impl_sql_store!(
      OR (j->>'target') IS DISTINCT FROM target \
      OR (j->>'outcome') IS DISTINCT FROM outcome \
      OR (j->>'request_id') IS DISTINCT FROM request_id \
-     ORDER BY seq LIMIT 1"
+     ORDER BY seq LIMIT 1",
+    "SELECT seq, decode(entry_hash, 'hex'), canonical FROM events WHERE seq >= $1 ORDER BY seq LIMIT $2"
 );

@@ -84,7 +84,7 @@ pub(crate) fn to_json<T: serde::Serialize>(v: &T) -> String {
 
 /// Implements `Store` for `$ty`, a struct with a `pool: sqlx::Pool<$db>` field.
 macro_rules! impl_sql_store {
-    ($ty:ident, $db:ty, $backend:literal, $index_check:expr) => {
+    ($ty:ident, $db:ty, $backend:literal, $index_check:expr, $raw_select:expr) => {
       mod sql_impl {
         use super::$ty;
         use airm_core::{
@@ -1124,18 +1124,17 @@ macro_rules! impl_sql_store {
             }
 
             async fn raw_entries(&self, from_seq: u64, limit: u32) -> Result<Vec<RawEntry>> {
-                let rows = sqlx::query(
-                    "SELECT seq, entry_hash, canonical FROM events WHERE seq >= $1 ORDER BY seq LIMIT $2",
-                )
+                let rows = sqlx::query($raw_select)
                 .bind(i64::try_from(from_seq).unwrap_or(i64::MAX))
                 .bind(i64::from(limit))
                 .fetch_all(&self.pool)
                 .await?;
                 rows.iter()
                     .map(|r| {
+                        let hash: Option<Vec<u8>> = r.try_get(1)?;
                         Ok(RawEntry {
                             seq: r.try_get(0)?,
-                            entry_hash: r.try_get(1)?,
+                            entry_hash: hash.and_then(|h| <[u8; 32]>::try_from(h.as_slice()).ok()),
                             canonical: r.try_get(2)?,
                         })
                     })
