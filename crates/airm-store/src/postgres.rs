@@ -75,5 +75,6 @@ crate::sql::impl_sql_store!(
      OR (j->>'outcome') IS DISTINCT FROM outcome \
      OR (j->>'request_id') IS DISTINCT FROM request_id \
      ORDER BY seq LIMIT 1",
-    "SELECT seq, decode(entry_hash, 'hex'), canonical FROM events WHERE seq >= $1 ORDER BY seq LIMIT $2"
+    "SELECT string_agg(seq::text || ' ' || entry_hash || ' ' || canonical, E'\\n' ORDER BY seq) \
+     FROM (SELECT seq, entry_hash, canonical FROM events WHERE seq >= $1 ORDER BY seq LIMIT $2) t"
 );

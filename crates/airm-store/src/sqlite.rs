@@ -88,5 +88,6 @@ crate::sql::impl_sql_store!(
                      '$.target', '$.outcome', '$.request_id') \
         IS NOT json_array(e.seq, e.time, e.actor_kind, e.actor_id, e.action, e.target, e.outcome, e.request_id) \
      ORDER BY e.seq LIMIT 1",
-    "SELECT seq, unhex(entry_hash), canonical FROM events WHERE seq >= $1 ORDER BY seq LIMIT $2"
+    "SELECT group_concat(seq || ' ' || entry_hash || ' ' || canonical, char(10) ORDER BY seq) \
+     FROM (SELECT seq, entry_hash, canonical FROM events WHERE seq >= $1 ORDER BY seq LIMIT $2)"
 );
