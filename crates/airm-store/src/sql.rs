@@ -248,6 +248,18 @@ macro_rules! impl_sql_store {
             })
         }
 
+        /// The chain head row: next seq, last entry hash, Merkle frontier.
+        fn chain_state(row: &DbRow) -> Result<ChainState> {
+            let size: i64 = row.try_get("size")?;
+            let corrupt = |reason: String| StoreError::Corrupt { table: "ledger_head", reason };
+            Ok(ChainState {
+                size: u64::try_from(size).map_err(|_| corrupt(format!("size {size}")))?,
+                head: Digest::from_hex(&row.try_get::<String, _>("head")?)?,
+                frontier: serde_json::from_str(&row.try_get::<String, _>("frontier")?)
+                    .map_err(|e| corrupt(format!("frontier: {e}")))?,
+            })
+        }
+
         fn opt_i64(v: Option<u64>) -> Option<i64> {
             v.and_then(|v| i64::try_from(v).ok())
         }
@@ -1015,14 +1027,8 @@ macro_rules! impl_sql_store {
                 let head = sqlx::query("SELECT size, head, frontier FROM ledger_head WHERE id = 1")
                     .fetch_one(&mut *tx)
                     .await?;
-                let size: i64 = head.try_get("size")?;
+                let state = chain_state(&head)?;
                 let corrupt = |reason: String| StoreError::Corrupt { table: "ledger_head", reason };
-                let state = ChainState {
-                    size: u64::try_from(size).map_err(|_| corrupt(format!("size {size}")))?,
-                    head: Digest::from_hex(&head.try_get::<String, _>("head")?)?,
-                    frontier: serde_json::from_str(&head.try_get::<String, _>("frontier")?)
-                        .map_err(|e| corrupt(format!("frontier: {e}")))?,
-                };
                 let mut chain = Chain::resume(state)?;
                 let mut sealed = Vec::with_capacity(events.len());
                 for e in events {
@@ -1099,14 +1105,7 @@ macro_rules! impl_sql_store {
                 let head = sqlx::query("SELECT size, head, frontier FROM ledger_head WHERE id = 1")
                     .fetch_one(&self.pool)
                     .await?;
-                let size: i64 = head.try_get("size")?;
-                let corrupt = |reason: String| StoreError::Corrupt { table: "ledger_head", reason };
-                Ok(ChainState {
-                    size: u64::try_from(size).map_err(|_| corrupt(format!("size {size}")))?,
-                    head: Digest::from_hex(&head.try_get::<String, _>("head")?)?,
-                    frontier: serde_json::from_str(&head.try_get::<String, _>("frontier")?)
-                        .map_err(|e| corrupt(format!("frontier: {e}")))?,
-                })
+                chain_state(&head)
             }
 
             async fn leaf_hashes(&self, from: u64, to: u64) -> Result<Vec<Digest>> {

@@ -179,6 +179,17 @@ fn error_page(
     res
 }
 
+/// The page shown when the store does not answer.
+fn unavailable(state: &AppState, session: &Session) -> Response {
+    error_page(
+        state,
+        session,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "Store unavailable",
+        "The database did not answer; try again.",
+    )
+}
+
 #[derive(Serialize)]
 struct PageView<T: Serialize> {
     items: Vec<T>,
@@ -388,13 +399,7 @@ async fn overview(State(state): State<AppState>, session: Session) -> Response {
         )
         .await;
     let (Ok(counts), Ok(systems), Ok(findings)) = (counts, systems, findings) else {
-        return error_page(
-            &state,
-            &session,
-            StatusCode::SERVICE_UNAVAILABLE,
-            "Store unavailable",
-            "The database did not answer; try again.",
-        );
+        return unavailable(&state, &session);
     };
     let mut top = systems.items;
     top.sort_by(|a, b| {
@@ -456,13 +461,7 @@ async fn systems(
         ..Default::default()
     };
     let Ok(list) = state.store.list_systems(&filter, page).await else {
-        return error_page(
-            &state,
-            &session,
-            StatusCode::SERVICE_UNAVAILABLE,
-            "Store unavailable",
-            "The database did not answer; try again.",
-        );
+        return unavailable(&state, &session);
     };
     let base = format!(
         "/systems?q={}&exposure={}&lifecycle={}&",
@@ -498,15 +497,7 @@ async fn system_detail(
                 "There is no AI system with that id or name.",
             )
         }
-        Err(_) => {
-            return error_page(
-                &state,
-                &session,
-                StatusCode::SERVICE_UNAVAILABLE,
-                "Store unavailable",
-                "The database did not answer; try again.",
-            )
-        }
+        Err(_) => return unavailable(&state, &session),
     };
     let assets = state
         .store
@@ -529,13 +520,7 @@ async fn system_detail(
         )
         .await;
     let (Ok(assets), Ok(findings)) = (assets, findings) else {
-        return error_page(
-            &state,
-            &session,
-            StatusCode::SERVICE_UNAVAILABLE,
-            "Store unavailable",
-            "The database did not answer; try again.",
-        );
+        return unavailable(&state, &session);
     };
     render(
         &state,
@@ -579,13 +564,7 @@ async fn findings(
         ..Default::default()
     };
     let Ok(list) = state.store.list_findings(&filter, page).await else {
-        return error_page(
-            &state,
-            &session,
-            StatusCode::SERVICE_UNAVAILABLE,
-            "Store unavailable",
-            "The database did not answer; try again.",
-        );
+        return unavailable(&state, &session);
     };
     let base = format!(
         "/findings?min_severity={}&status={}&rule_id={}&system={}&",
@@ -676,13 +655,7 @@ async fn audit_verify(
     }
     match result {
         Ok(v) => render_audit(&state, &session, AuditQuery::default(), Some(v)).await,
-        Err(_) => error_page(
-            &state,
-            &session,
-            StatusCode::SERVICE_UNAVAILABLE,
-            "Store unavailable",
-            "The database did not answer; try again.",
-        ),
+        Err(_) => unavailable(&state, &session),
     }
 }
 
@@ -724,13 +697,7 @@ async fn render_audit(
         state.store.checkpoints().await,
     );
     let (Ok(list), Ok(head), Ok(cps)) = (list, head, cps) else {
-        return error_page(
-            state,
-            session,
-            StatusCode::SERVICE_UNAVAILABLE,
-            "Store unavailable",
-            "The database did not answer; try again.",
-        );
+        return unavailable(state, session);
     };
     let base = format!(
         "/audit?actor={}&action={}&target={}&since={}&until={}&",

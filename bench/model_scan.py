@@ -1,0 +1,166 @@
+#!/usr/bin/env python3
+"""Side-by-side throughput of `airm scan` and the open model-file scanners.
+
+Generates harmless model files (a ~200 MB pickle of many small objects, a ~200 MB pickle of
+large byte buffers, and a ~1 GiB PyTorch-style zip checkpoint whose data.pkl references
+torch._utils._rebuild_tensor_v2 with persistent storage ids), then times, on each file and
+in one run: `cat FILE > /dev/null` (read ceiling), `airm scan`, modelscan, picklescan,
+fickling and modelaudit (whichever are installed in the venv given by --peers).
+Prints a Markdown table with MB/s, the ratio to airm and peak RSS.
+
+Usage: model_scan.py --airm target/release/airm --peers /path/to/venv --dir /tmp/bench
+"""
+import argparse
+import io
+import os
+import pickle
+import shutil
+import subprocess
+import sys
+import time
+import types
+import zipfile
+
+
+def fake_module(name, **attrs):
+    mod = types.ModuleType(name)
+    for k, v in attrs.items():
+        setattr(mod, k, v)
+        if callable(v):
+            v.__module__ = name
+            v.__qualname__ = k
+    sys.modules[name] = mod
+    return mod
+
+
+def gen_small(path, target):
+    # dict of str -> (float, int, str): about 30 bytes per entry, everything memoised.
+    d = {}
+    i = 0
+    approx = 0
+    while approx < target:
+        d[f"k{i}"] = (float(i), i, "v")
+        i += 1
+        approx += 30
+    with open(path, "wb") as f:
+        pickle.dump(d, f, protocol=4)
+
+
+def gen_tensors(path, target):
+    chunk = bytes([0x3F]) * (8 << 20)
+    d = {f"layer{i}.weight": chunk for i in range(max(1, target // len(chunk)))}
+    # distinct objects so pickle writes every buffer
+    d = {k: bytes(v) for k, v in d.items()}
+    with open(path, "wb") as f:
+        pickle.dump(d, f, protocol=4)
+
+
+def gen_torch_zip(path, target):
+    def _rebuild_tensor_v2(*a):
+        return a
+
+    class FloatStorage:
+        pass
+
+    fake_module("torch")
+    fake_module("torch._utils", _rebuild_tensor_v2=_rebuild_tensor_v2)
+    FloatStorage.__module__ = "torch"
+    FloatStorage.__qualname__ = "FloatStorage"
+    sys.modules["torch"].FloatStorage = FloatStorage
+
+    n = 16
+    size = max(1, target // n)
+    numel = size // 4
+
+    class Storage:
+        def __init__(self, key):
+            self.key = key
+
+    class Tensor:
+        def __init__(self, key):
+            self.key = key
+
+        def __reduce__(self):
+            from collections import OrderedDict
+            return (_rebuild_tensor_v2, (Storage(self.key), 0, (numel,), (1,), False, OrderedDict()))
+
+    class P(pickle.Pickler):
+        def persistent_id(self, obj):
+            if isinstance(obj, Storage):
+                return ("storage", FloatStorage, obj.key, "cpu", numel)
+            return None
+
+    import collections
+    state = collections.OrderedDict((f"layer{i}.weight", Tensor(str(i))) for i in range(n))
+    buf = io.BytesIO()
+    P(buf, protocol=2).dump(state)
+    block = bytes([0x3F]) * (1 << 20)
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as z:
+        z.writestr("archive/data.pkl", buf.getvalue())
+        z.writestr("archive/version", "3\n")
+        for i in range(n):
+            with z.open(f"archive/data/{i}", "w", force_zip64=True) as f:
+                for _ in range(size // len(block)):
+                    f.write(block)
+
+
+def timed(cmd):
+    t = time.monotonic()
+    p = subprocess.run(["/usr/bin/time", "-f", "%M"] + cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    wall = time.monotonic() - t
+    rss = p.stderr.strip().splitlines()[-1] if p.stderr.strip() else "?"
+    try:
+        rss_mb = int(rss) / 1024
+    except ValueError:
+        rss_mb = float("nan")
+    return wall, rss_mb, p.returncode
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--airm", required=True)
+    ap.add_argument("--peers", help="venv with the peer scanners")
+    ap.add_argument("--dir", default="/tmp/airm-bench")
+    ap.add_argument("--small-mb", type=int, default=200)
+    ap.add_argument("--tensors-mb", type=int, default=200)
+    ap.add_argument("--zip-mb", type=int, default=1024)
+    args = ap.parse_args()
+    os.makedirs(args.dir, exist_ok=True)
+    files = [
+        ("pickle, small objects", os.path.join(args.dir, "small.pkl"), gen_small, args.small_mb),
+        ("pickle, large buffers", os.path.join(args.dir, "tensors.pkl"), gen_tensors, args.tensors_mb),
+        ("PyTorch zip checkpoint", os.path.join(args.dir, "model.pt"), gen_torch_zip, args.zip_mb),
+    ]
+    for _, path, gen, mb in files:
+        if not os.path.exists(path):
+            gen(path, mb << 20)
+    tools = [("cat (read ceiling)", lambda f: ["sh", "-c", f"cat '{f}' > /dev/null"]),
+             ("airm scan", lambda f: [args.airm, "scan", "--no-store", "--fail-on", "none", f])]
+    if args.peers:
+        b = os.path.join(args.peers, "bin")
+        peers = [
+            ("modelscan", lambda f: [os.path.join(b, "modelscan"), "-p", f]),
+            ("picklescan", lambda f: [os.path.join(b, "picklescan"), "--path", f]),
+            ("fickling", lambda f: [os.path.join(b, "fickling"), "--check-safety", f]),
+            ("modelaudit", lambda f: [os.path.join(b, "modelaudit"), "scan", f]),
+        ]
+        tools += [(n, c) for n, c in peers if shutil.which(c("x")[0])]
+    print(f"| file | size | tool | wall s | MB/s | airm is N× faster | peak RSS MB | exit |")
+    print("|---|---|---|---|---|---|---|---|")
+    for label, path, _, _ in files:
+        size_mb = os.path.getsize(path) / 1e6
+        # warm the page cache
+        subprocess.run(["sh", "-c", f"cat '{path}' > /dev/null"])
+        results = []
+        for name, cmd in tools:
+            wall, rss, rc = timed(cmd(path))
+            results.append((name, wall, rss, rc))
+        airm_wall = next(w for n, w, _, _ in results if n == "airm scan")
+        for name, wall, rss, rc in results:
+            ratio = "" if name in ("airm scan", "cat (read ceiling)") else f"{wall / airm_wall:.1f}×"
+            print(f"| {label} | {size_mb:.0f} MB | {name} | {wall:.2f} | {size_mb / wall:.0f} | {ratio} | {rss:.0f} | {rc} |")
+        sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()

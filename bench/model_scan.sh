@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Model-file scanning throughput, airm vs the open peers, side by side in one run.
+# Installs the peers (modelscan, picklescan, fickling, modelaudit) into a venv under target/.
+# Usage: bench/model_scan.sh [DIR]   (generated files are kept in DIR, default /tmp/airm-bench)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+dir="${1:-/tmp/airm-bench}"
+venv=target/bench-peers
+cargo build --release --locked -p airm >/dev/null
+if [ ! -x "$venv/bin/picklescan" ]; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q modelscan picklescan fickling modelaudit
+fi
+echo "# $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(uname -m)"
+python3 bench/model_scan.py --airm target/release/airm --peers "$venv" --dir "$dir"
