@@ -29,10 +29,20 @@ fn security_severity(s: Severity) -> &'static str {
     }
 }
 
-/// A relative URI reference for a file path: `/` separators, unsafe bytes percent-encoded.
+/// A URI for a file path: a relative reference for relative paths, a `file://` URI for
+/// absolute ones (SARIF forbids relative references that begin with `/`); `/` separators,
+/// unsafe bytes percent-encoded.
 pub fn path_uri(path: &str) -> String {
-    let mut out = String::with_capacity(path.len());
-    for b in path.replace('\\', "/").bytes() {
+    let p = path.replace('\\', "/");
+    let mut out = String::with_capacity(p.len() + 8);
+    let drive = p.as_bytes().get(1) == Some(&b':')
+        && p.as_bytes().first().is_some_and(u8::is_ascii_alphabetic);
+    if p.starts_with('/') {
+        out.push_str("file://");
+    } else if drive {
+        out.push_str("file:///");
+    }
+    for b in p.bytes() {
         if b.is_ascii_alphanumeric() || b"-._~/!$&'()*+,;=:@".contains(&b) {
             out.push(b as char);
         } else {
@@ -114,5 +124,7 @@ mod tests {
     fn uris_are_escaped() {
         assert_eq!(path_uri("models/a b#1.pkl"), "models/a%20b%231.pkl");
         assert_eq!(path_uri("dir\\x.pt"), "dir/x.pt");
+        assert_eq!(path_uri("/tmp/m 1.pkl"), "file:///tmp/m%201.pkl");
+        assert_eq!(path_uri("C:\\models\\x.pt"), "file:///C:/models/x.pt");
     }
 }
