@@ -170,3 +170,46 @@ fn results_are_stored_and_linked_to_a_system() {
         assert!(findings.items.iter().all(|f| f.rule_id == "MF001"));
     });
 }
+
+/// What users read: the JSON report and the SARIF log, as snapshots.
+#[test]
+fn json_and_sarif_output_snapshots() {
+    let dir = tree();
+    let o = airm(
+        dir.path(),
+        &[
+            "--format",
+            "json",
+            "scan",
+            "models",
+            "--no-store",
+            "--fail-on",
+            "none",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let mut v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    // Walk order is not part of the contract; sort like the table does.
+    if let Some(files) = v["files"].as_array_mut() {
+        files.sort_by(|a, b| a["path"].as_str().cmp(&b["path"].as_str()));
+    }
+    insta::assert_json_snapshot!("scan_json", v);
+    let o = airm(
+        dir.path(),
+        &[
+            "--format",
+            "sarif",
+            "scan",
+            "models",
+            "--no-store",
+            "--fail-on",
+            "none",
+        ],
+    );
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    insta::assert_json_snapshot!("scan_sarif", v, {
+        ".runs[].tool.driver.version" => "[version]",
+        ".runs[].tool.driver.rules[].help" => "[rule docs]",
+        ".runs[].tool.driver.rules[].fullDescription" => "[rule docs]",
+    });
+}
