@@ -169,7 +169,6 @@ async fn pages_escape_user_content() {
         Some(serde_json::json!({"name": "xss", "purpose": "<script>alert(1)</script>"})),
     )
     .await;
-    let sid = airm_server::auth::random_string(32);
     let user = s
         .store
         .list_users(&Default::default(), airm_store::Page::default())
@@ -177,16 +176,8 @@ async fn pages_escape_user_content() {
         .unwrap()
         .items
         .remove(0);
-    s.store
-        .create_session(
-            &airm_server::hash_secret(&sid),
-            &user.id,
-            "c",
-            airm_core::Timestamp::now().plus_days(1),
-        )
-        .await
-        .unwrap();
-    let (st, _, html) = get_with_cookie(&s, "/systems/xss", &format!("airm_session={sid}")).await;
+    let cookie = s.session_cookie(&user.id).await;
+    let (st, _, html) = get_with_cookie(&s, "/systems/xss", &cookie).await;
     assert_eq!(st, StatusCode::OK);
     assert!(!html.contains("<script>alert(1)"));
     assert!(html.contains("&lt;script&gt;"));
@@ -236,7 +227,6 @@ async fn every_page_renders_with_data() {
         })
         .await
         .unwrap();
-    let sid = airm_server::auth::random_string(32);
     let user = s
         .store
         .list_users(&Default::default(), airm_store::Page::default())
@@ -244,16 +234,7 @@ async fn every_page_renders_with_data() {
         .unwrap()
         .items
         .remove(0);
-    s.store
-        .create_session(
-            &airm_server::hash_secret(&sid),
-            &user.id,
-            "c",
-            airm_core::Timestamp::now().plus_days(1),
-        )
-        .await
-        .unwrap();
-    let cookie = format!("airm_session={sid}");
+    let cookie = s.session_cookie(&user.id).await;
     let id = sys["id"].as_str().unwrap();
     for (page, must) in [
         ("/", "loan-model"),
@@ -286,7 +267,6 @@ async fn every_page_renders_with_data() {
 #[tokio::test]
 async fn viewers_do_not_see_the_activity_log() {
     let s = TestServer::new().await;
-    let sid = airm_server::auth::random_string(32);
     let user = s
         .store
         .create_user(airm_store::NewUser {
@@ -296,16 +276,7 @@ async fn viewers_do_not_see_the_activity_log() {
         })
         .await
         .unwrap();
-    s.store
-        .create_session(
-            &airm_server::hash_secret(&sid),
-            &user.id,
-            "c",
-            airm_core::Timestamp::now().plus_days(1),
-        )
-        .await
-        .unwrap();
-    let cookie = format!("airm_session={sid}");
+    let cookie = s.session_cookie(&user.id).await;
     let (st, _, html) = get_with_cookie(&s, "/", &cookie).await;
     assert_eq!(st, StatusCode::OK);
     assert!(!html.contains("href=\"/audit\""));

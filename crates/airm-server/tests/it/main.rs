@@ -57,6 +57,21 @@ impl TestServer {
         token
     }
 
+    /// Starts a dashboard session for `user_id`; returns the `Cookie` header value.
+    pub async fn session_cookie(&self, user_id: &str) -> String {
+        let sid = airm_server::auth::random_string(32);
+        self.store
+            .create_session(
+                &airm_server::hash_secret(&sid),
+                user_id,
+                "c",
+                airm_core::Timestamp::now().plus_days(1),
+            )
+            .await
+            .unwrap();
+        format!("airm_session={sid}")
+    }
+
     pub async fn call(
         &self,
         method: Method,
