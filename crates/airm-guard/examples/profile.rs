@@ -10,7 +10,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let path = std::env::args().nth(1).ok_or("usage: profile DEV.jsonl")?;
     let model = Model::default_model()?;
     let policy = Policy::default();
-    let compiled = Compiled::new(&policy, model.threshold)?;
+    let compiled = Compiled::new(
+        &policy,
+        model.threshold,
+        model.harmful.as_ref().map_or(1.0, |h| h.threshold),
+    )?;
     let mut texts = Vec::new();
     for line in std::fs::read_to_string(path)?.lines().take(500) {
         let v: serde_json::Value = serde_json::from_str(line)?;

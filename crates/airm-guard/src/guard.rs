@@ -30,7 +30,8 @@ impl Guard {
 
     /// Builds a guard with a given classifier (e.g. one trained by `airm guard train`).
     pub fn with_model(policy: Policy, model: Model) -> Result<Guard, GuardError> {
-        let compiled = Compiled::new(&policy, model.threshold)?;
+        let harmful = model.harmful.as_ref().map_or(1.0, |h| h.threshold);
+        let compiled = Compiled::new(&policy, model.threshold, harmful)?;
         let output = OutputContext::new(
             policy.output.system_prompt.as_deref(),
             policy.output.canaries.clone(),

@@ -190,7 +190,7 @@ pub struct Resolved {
 pub fn default_action(id: &str, source: Option<Source>, anonymize: bool) -> Action {
     let instruction_rule = matches!(
         id,
-        "PI001" | "PI002" | "PI003" | "PI004" | "PI005" | "PI012"
+        "PI001" | "PI002" | "PI003" | "PI004" | "PI005" | "PI012" | "PI014"
     );
     if source == Some(Source::System) && instruction_rule {
         return Action::Allow;
@@ -201,7 +201,9 @@ pub fn default_action(id: &str, source: Option<Source>, anonymize: bool) -> Acti
         return Action::Flag;
     }
     match id {
-        "PI001" | "PI002" | "PI003" | "PI010" | "PI011" | "PI012" | "PI013" => Action::Block,
+        "PI001" | "PI002" | "PI003" | "PI010" | "PI011" | "PI012" | "PI013" | "PI014" => {
+            Action::Block
+        }
         "PI008" if anonymize => Action::Redact,
         "PI004" | "PI005" | "PI006" | "PI007" | "PI008" => Action::Flag,
         "PI009" => Action::Redact,
@@ -284,8 +286,13 @@ fn check_keys(map: &BTreeMap<String, RuleSettings>, field: &str) -> Result<(), G
 }
 
 impl Compiled {
-    /// Validates and compiles `p`; `model_threshold` is PI001's default threshold.
-    pub fn new(p: &Policy, model_threshold: f32) -> Result<Compiled, GuardError> {
+    /// Validates and compiles `p`; `model_threshold` is PI001's default threshold and
+    /// `harmful_threshold` PI014's (the thresholds the classifier's heads were trained with).
+    pub fn new(
+        p: &Policy,
+        model_threshold: f32,
+        harmful_threshold: f32,
+    ) -> Result<Compiled, GuardError> {
         check_keys(&p.rules, "rules")?;
         for (src, sp) in &p.sources {
             check_keys(&sp.rules, &format!("sources.{}", source_name(*src)))?;
@@ -341,10 +348,10 @@ impl Compiled {
         let resolve = |meta: &RuleMeta, source: Option<Source>| {
             let mut r = Resolved {
                 action: default_action(meta.id, source, p.anonymize),
-                threshold: if meta.id == "PI001" {
-                    model_threshold
-                } else {
-                    0.5
+                threshold: match meta.id {
+                    "PI001" => model_threshold,
+                    "PI014" => harmful_threshold,
+                    _ => 0.5,
                 },
                 enabled: true,
             };

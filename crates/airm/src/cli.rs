@@ -420,6 +420,10 @@ pub enum GuardCmd {
         /// Random seed (training is deterministic for a seed).
         #[arg(long)]
         seed: Option<u64>,
+        /// Leave out examples whose `source` starts with this prefix (repeatable), e.g.
+        /// data whose licence does not allow the use you intend.
+        #[arg(long, value_name = "PREFIX")]
+        exclude_source: Vec<String>,
     },
 }
 

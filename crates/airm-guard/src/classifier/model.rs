@@ -1,6 +1,10 @@
 //! The linear model: hashed-feature weights, bias and the decision threshold chosen at
-//! training time, with a small versioned binary format (weights quantised to `i16`). The
-//! default model is embedded from `model/injection.bin`; its bytes are checked, never trusted.
+//! training time, with a small versioned binary format (weights quantised to `i16`), plus an
+//! optional second head for harmful requests over the same feature space. The default model
+//! is embedded from `model/injection.bin`; its bytes are checked, never trusted.
+//!
+//! Format: `AIRMPI01` (one head) or `AIRMPI02` (two heads), then `bits: u8`, and per head
+//! `threshold, bias, scale: f32` (little-endian) followed by `2^bits` `i16` weights.
 
 use std::sync::OnceLock;
 
@@ -8,6 +12,7 @@ use crate::classifier::features;
 use crate::GuardError;
 
 const MAGIC: &[u8; 8] = b"AIRMPI01";
+const MAGIC2: &[u8; 8] = b"AIRMPI02";
 static DEFAULT_BYTES: &[u8] = include_bytes!("../../model/injection.bin");
 static DEFAULT: OnceLock<Result<Model, String>> = OnceLock::new();
 
@@ -21,6 +26,19 @@ pub struct Model {
     /// Intercept.
     pub bias: f32,
     /// Probability at or above which text is classified as an attack.
+    pub threshold: f32,
+    /// The harmful-request head (scored on content words), if the model has one.
+    pub harmful: Option<Head>,
+}
+
+/// A second linear head over the same feature space.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Head {
+    /// One weight per bucket.
+    pub weights: Vec<f32>,
+    /// Intercept.
+    pub bias: f32,
+    /// Decision threshold.
     pub threshold: f32,
 }
 
@@ -47,52 +65,29 @@ impl Model {
 
     /// Scores extracted features (whole text and windows, max).
     pub fn score_features(&self, f: &features::Features) -> f32 {
-        let w = &self.weights;
-        let contrib = |r: std::ops::Range<usize>| -> f32 {
-            f.idx
-                .get(r)
-                .unwrap_or(&[])
-                .iter()
-                .map(|&i| w.get(i as usize).copied().unwrap_or(0.0))
-                .sum()
-        };
-        let wins = f.windows();
-        if wins.is_empty() {
-            let z = contrib(0..f.idx.len());
-            return sigmoid(self.bias + z * features::value(f.idx.len()));
-        }
-        // Prefix sums over features make every window O(log n).
-        let mut prefix = Vec::with_capacity(f.idx.len() + 1);
-        let mut acc = 0.0_f32;
-        prefix.push(0.0);
-        for &i in &f.idx {
-            acc += w.get(i as usize).copied().unwrap_or(0.0);
-            prefix.push(acc);
-        }
-        let mut best = sigmoid(self.bias + acc * features::value(f.idx.len()));
-        for (a, b) in wins {
-            let r = f.range(a, b);
-            let n = r.len();
-            let z = prefix.get(r.end).copied().unwrap_or(0.0)
-                - prefix.get(r.start).copied().unwrap_or(0.0);
-            best = best.max(sigmoid(self.bias + z * features::value(n)));
-        }
-        best
+        score_features(&self.weights, self.bias, f)
     }
 
-    /// Serialises: magic, bits, threshold, bias, scale, then `2^bits` little-endian `i16`.
+    /// Probability that `content` (the content words of a folded text, see
+    /// [`crate::classifier::content`]) is a harmful request; `None` without that head.
+    pub fn harmful_score_with(&self, content: &str, f: &mut features::Features) -> Option<f32> {
+        let h = self.harmful.as_ref()?;
+        features::extract(content, self.bits, f);
+        Some(score_features(&h.weights, h.bias, f))
+    }
+
+    /// Serialises (see the module docs for the format).
     pub fn to_bytes(&self) -> Vec<u8> {
-        let max = self.weights.iter().fold(0.0_f32, |m, w| m.max(w.abs()));
-        let scale = if max > 0.0 { max / 32767.0 } else { 1.0 };
-        let mut out = Vec::with_capacity(21 + self.weights.len() * 2);
-        out.extend_from_slice(MAGIC);
+        let mut out = Vec::with_capacity(32 + self.weights.len() * 4);
+        out.extend_from_slice(if self.harmful.is_some() {
+            MAGIC2
+        } else {
+            MAGIC
+        });
         out.push(self.bits);
-        out.extend_from_slice(&self.threshold.to_le_bytes());
-        out.extend_from_slice(&self.bias.to_le_bytes());
-        out.extend_from_slice(&scale.to_le_bytes());
-        for w in &self.weights {
-            let q = (w / scale).round().clamp(-32767.0, 32767.0) as i16;
-            out.extend_from_slice(&q.to_le_bytes());
+        write_head(&mut out, self.threshold, self.bias, &self.weights);
+        if let Some(h) = &self.harmful {
+            write_head(&mut out, h.threshold, h.bias, &h.weights);
         }
         out
     }
@@ -100,39 +95,105 @@ impl Model {
     /// Parses bytes written by [`Model::to_bytes`].
     pub fn from_bytes(b: &[u8]) -> Result<Model, GuardError> {
         let err = |m: &str| GuardError::InvalidModel(m.to_string());
-        if b.get(..8) != Some(MAGIC.as_slice()) {
-            return Err(err("bad magic (not an airm PI model, or wrong version)"));
-        }
+        let heads = match b.get(..8) {
+            Some(m) if m == MAGIC.as_slice() => 1,
+            Some(m) if m == MAGIC2.as_slice() => 2,
+            _ => return Err(err("bad magic (not an airm PI model, or wrong version)")),
+        };
         let bits = *b.get(8).ok_or_else(|| err("truncated header"))?;
         if !(8..=24).contains(&bits) {
             return Err(err("feature bits out of range 8..=24"));
         }
-        let f = |at: usize| -> Result<f32, GuardError> {
-            let s = b.get(at..at + 4).ok_or_else(|| err("truncated header"))?;
-            Ok(f32::from_le_bytes([s[0], s[1], s[2], s[3]]))
-        };
-        let threshold = f(9)?;
-        let bias = f(13)?;
-        let scale = f(17)?;
-        if !(threshold.is_finite() && bias.is_finite() && scale.is_finite()) {
-            return Err(err("non-finite header value"));
-        }
         let n = 1usize << bits;
-        let body = b.get(21..).unwrap_or(&[]);
-        if body.len() != n * 2 {
+        let head_len = 12 + n * 2;
+        if b.len() != 9 + heads * head_len {
             return Err(err("weight table has the wrong length"));
         }
-        let weights = body
-            .chunks_exact(2)
-            .map(|c| f32::from(i16::from_le_bytes([c[0], c[1]])) * scale)
-            .collect();
+        let first = read_head(b.get(9..9 + head_len).unwrap_or(&[]))?;
+        let harmful = if heads == 2 {
+            Some(read_head(b.get(9 + head_len..).unwrap_or(&[]))?)
+        } else {
+            None
+        };
         Ok(Model {
             bits,
-            weights,
-            bias,
-            threshold,
+            weights: first.weights,
+            bias: first.bias,
+            threshold: first.threshold,
+            harmful,
         })
     }
+}
+
+fn write_head(out: &mut Vec<u8>, threshold: f32, bias: f32, weights: &[f32]) {
+    let max = weights.iter().fold(0.0_f32, |m, w| m.max(w.abs()));
+    let scale = if max > 0.0 { max / 32767.0 } else { 1.0 };
+    out.extend_from_slice(&threshold.to_le_bytes());
+    out.extend_from_slice(&bias.to_le_bytes());
+    out.extend_from_slice(&scale.to_le_bytes());
+    for w in weights {
+        let q = (w / scale).round().clamp(-32767.0, 32767.0) as i16;
+        out.extend_from_slice(&q.to_le_bytes());
+    }
+}
+
+fn read_head(b: &[u8]) -> Result<Head, GuardError> {
+    let err = |m: &str| GuardError::InvalidModel(m.to_string());
+    let f = |at: usize| -> Result<f32, GuardError> {
+        let s = b.get(at..at + 4).ok_or_else(|| err("truncated header"))?;
+        Ok(f32::from_le_bytes([s[0], s[1], s[2], s[3]]))
+    };
+    let threshold = f(0)?;
+    let bias = f(4)?;
+    let scale = f(8)?;
+    if !(threshold.is_finite() && bias.is_finite() && scale.is_finite()) {
+        return Err(err("non-finite header value"));
+    }
+    let weights = b
+        .get(12..)
+        .unwrap_or(&[])
+        .chunks_exact(2)
+        .map(|c| f32::from(i16::from_le_bytes([c[0], c[1]])) * scale)
+        .collect();
+    Ok(Head {
+        weights,
+        bias,
+        threshold,
+    })
+}
+
+/// Scores extracted features with one head (whole text and windows, max).
+fn score_features(w: &[f32], bias: f32, f: &features::Features) -> f32 {
+    let contrib = |r: std::ops::Range<usize>| -> f32 {
+        f.idx
+            .get(r)
+            .unwrap_or(&[])
+            .iter()
+            .map(|&i| w.get(i as usize).copied().unwrap_or(0.0))
+            .sum()
+    };
+    let wins = f.windows();
+    if wins.is_empty() {
+        let z = contrib(0..f.idx.len());
+        return sigmoid(bias + z * features::value(f.idx.len()));
+    }
+    // Prefix sums over features make every window O(log n).
+    let mut prefix = Vec::with_capacity(f.idx.len() + 1);
+    let mut acc = 0.0_f32;
+    prefix.push(0.0);
+    for &i in &f.idx {
+        acc += w.get(i as usize).copied().unwrap_or(0.0);
+        prefix.push(acc);
+    }
+    let mut best = sigmoid(bias + acc * features::value(f.idx.len()));
+    for (a, b) in wins {
+        let r = f.range(a, b);
+        let n = r.len();
+        let z =
+            prefix.get(r.end).copied().unwrap_or(0.0) - prefix.get(r.start).copied().unwrap_or(0.0);
+        best = best.max(sigmoid(bias + z * features::value(n)));
+    }
+    best
 }
 
 /// The logistic function.
@@ -151,6 +212,7 @@ mod tests {
             weights: (0..256).map(|i| (i as f32 - 128.0) / 64.0).collect(),
             bias: -0.5,
             threshold: 0.7,
+            harmful: None,
         };
         let back = Model::from_bytes(&m.to_bytes()).unwrap();
         assert_eq!(back.bits, 8);
@@ -163,8 +225,38 @@ mod tests {
     }
 
     #[test]
+    fn two_head_models_roundtrip_and_truncation_is_rejected() {
+        let head = Head {
+            weights: (0..256).map(|i| (i as f32) / 100.0).collect(),
+            bias: 0.25,
+            threshold: 0.9,
+        };
+        let m = Model {
+            bits: 8,
+            weights: vec![0.5; 256],
+            bias: 0.0,
+            threshold: 0.6,
+            harmful: Some(head),
+        };
+        let bytes = m.to_bytes();
+        assert_eq!(&bytes[..8], b"AIRMPI02");
+        let back = Model::from_bytes(&bytes).unwrap();
+        let h = back.harmful.as_ref().unwrap();
+        assert_eq!(h.threshold, 0.9);
+        assert!((h.weights[200] - 2.0).abs() < 1e-3);
+        assert!(Model::from_bytes(&bytes[..bytes.len() - 1]).is_err());
+        let mut one = Model { harmful: None, ..m };
+        one.threshold = 0.5;
+        assert_eq!(&one.to_bytes()[..8], b"AIRMPI01");
+    }
+
+    #[test]
     fn embedded_model_loads() {
         let m = Model::default_model().unwrap();
         assert!(m.threshold > 0.0 && m.threshold < 1.0);
+        assert!(
+            m.harmful.is_some(),
+            "the shipped model has the harmful-request head"
+        );
     }
 }

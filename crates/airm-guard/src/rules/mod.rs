@@ -16,6 +16,7 @@ pub mod banned_content;
 pub mod canary_leak;
 pub mod encoded_payload;
 pub mod forbidden_code;
+pub mod harmful_request;
 pub mod instruction_override;
 pub mod invisible_text;
 pub mod jailbreak_persona;
@@ -136,6 +137,10 @@ pub const INPUT: &[RuleEntry] = &[
     RuleEntry {
         meta: &language_not_allowed::META,
         scan: language_not_allowed::scan,
+    },
+    RuleEntry {
+        meta: &harmful_request::META,
+        scan: harmful_request::scan,
     },
 ];
 

@@ -43,11 +43,16 @@ pub async fn run(cmd: GuardCmd, ctx: &Context, p: &Printer) -> anyhow::Result<u8
             output,
             epochs,
             seed,
+            exclude_source,
         } => {
             let text = std::fs::read_to_string(&data)
                 .with_context(|| format!("cannot read {}", data.display()))?;
-            let examples = airm_guard::read_jsonl(&text)
+            let mut examples = airm_guard::read_jsonl(&text)
                 .with_context(|| format!("invalid training data in {}", data.display()))?;
+            examples.retain(|e| {
+                let src = e.source.as_deref().unwrap_or("");
+                !exclude_source.iter().any(|p| src.starts_with(p.as_str()))
+            });
             anyhow::ensure!(
                 examples.iter().any(|e| e.attack) && examples.iter().any(|e| !e.attack),
                 "training data needs both attacks and benign examples"
@@ -68,11 +73,19 @@ pub async fn run(cmd: GuardCmd, ctx: &Context, p: &Printer) -> anyhow::Result<u8
                 &store,
                 "guard.train",
                 Some(&output.display().to_string()),
-                serde_json::json!({"examples": examples.len(), "threshold": model.threshold}),
+                serde_json::json!({
+                    "examples": examples.len(),
+                    "threshold": model.threshold,
+                    "harmful_threshold": model.harmful.as_ref().map(|h| h.threshold),
+                }),
             )
             .await?;
+            let harmful = match &model.harmful {
+                Some(h) => format!("; harmful-request head threshold {:.3}", h.threshold),
+                None => String::new(),
+            };
             p.note(&format!(
-                "Trained on {} examples in {:.1} s; decision threshold {:.3}; wrote {}",
+                "Trained on {} examples in {:.1} s; decision threshold {:.3}{harmful}; wrote {}",
                 examples.len(),
                 start.elapsed().as_secs_f64(),
                 model.threshold,
