@@ -1,4 +1,4 @@
-//! Static scanning of model files.
+//! Static scanning of model files, and discovery of AI assets in trees ([`discover`]).
 //!
 //! [`scan_file`] sniffs a file's format from its content (never its name), hashes it
 //! (BLAKE3 and SHA-256) in the same read, analyses it with the bounded parsers of
@@ -30,6 +30,7 @@
 //! analysed to the end and nothing was found.
 
 mod config;
+pub mod discover;
 mod error;
 mod hash;
 mod policy;
