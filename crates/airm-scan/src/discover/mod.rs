@@ -252,6 +252,13 @@ pub struct Discovery {
     pub stats: DiscoveryStats,
 }
 
+impl Discovery {
+    /// Merges assets that now share content (after a caller filled in digests).
+    pub fn dedup(&mut self) {
+        self.assets = dedup(std::mem::take(&mut self.assets));
+    }
+}
+
 /// What detectors write to; one per walker thread, merged at the end.
 #[derive(Debug, Default)]
 pub(crate) struct Sink {
