@@ -29,6 +29,7 @@
 //! analysed — unrecognised format, damage, or a cap hit — and `clean` only when it was
 //! analysed to the end and nothing was found.
 
+pub mod bom;
 mod config;
 pub mod discover;
 mod error;

@@ -80,6 +80,8 @@ pub enum Command {
     /// The risk-ranked inventory of discovered assets.
     #[command(subcommand)]
     Inventory(InventoryCmd),
+    /// Write the AI-BOM (CycloneDX 1.6 JSON) of paths or of a registered AI system.
+    Bom(BomArgs),
     /// Check prompts and completions with the runtime guard; train its classifier.
     #[command(subcommand)]
     Guard(GuardCmd),
@@ -434,6 +436,31 @@ pub struct DiscoverArgs {
     /// Link every discovered asset to this AI system (besides `[[inventory.systems]]` rules).
     #[arg(long)]
     pub system: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct BomArgs {
+    /// Files or directories to discover (not stored); or use --system.
+    #[arg(required_unless_present = "system", conflicts_with = "system")]
+    pub paths: Vec<PathBuf>,
+    /// The stored assets of this AI system (name or id).
+    #[arg(long)]
+    pub system: Option<String>,
+    /// CycloneDX version: 1.6 or 1.7.
+    #[arg(long, default_value = "1.6", value_parser = ["1.6", "1.7"])]
+    pub spec: String,
+    /// Serial number (`urn:uuid:…`) instead of one derived from the content and time.
+    #[arg(long)]
+    pub serial: Option<String>,
+    /// Timestamp (RFC 3339) instead of now, for reproducible output.
+    #[arg(long, value_parser = parse_enum::<airm_core::Timestamp>)]
+    pub timestamp: Option<airm_core::Timestamp>,
+    /// Write to this file instead of standard output.
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
+    /// Discovery: also read files that .gitignore leaves out.
+    #[arg(long)]
+    pub no_ignore: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -32,7 +32,7 @@ const SERVICES: &[(&str, &str, &str, &str)] = &[
         "azure-openai",
         "Azure OpenAI",
         r"[a-z0-9\-]+\.openai\.azure\.com",
-        "https://{resource}.openai.azure.com",
+        "https://openai.azure.com",
     ),
     (
         "google-ai",

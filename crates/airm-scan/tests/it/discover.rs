@@ -52,13 +52,13 @@ fn view(d: &Discovery, root: &Path) -> serde_json::Value {
     serde_json::from_str(&text.replace(&root, "")).unwrap()
 }
 
-struct Tree {
+pub struct Tree {
     _dir: tempfile::TempDir,
-    root: PathBuf,
+    pub root: PathBuf,
     keys: Vec<String>,
 }
 
-fn ai_tree() -> Tree {
+pub fn ai_tree() -> Tree {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("ai-project");
     copy_tree(&fixture("ai-project"), &root);

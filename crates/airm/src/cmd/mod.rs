@@ -2,6 +2,7 @@
 //! (exit 2, printed by `main`).
 
 mod audit;
+mod bom;
 mod discover;
 mod guard;
 mod inventory;
@@ -31,6 +32,7 @@ pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<u8> {
                 Command::Scan(a) => scan::run(a, &ctx, printer).await,
                 Command::Discover(a) => discover::run(a, &ctx, printer).await,
                 Command::Inventory(c) => inventory::run(c, &ctx, printer).await,
+                Command::Bom(a) => bom::run(a, &ctx, printer).await,
                 Command::Guard(c) => guard::run(c, &ctx, printer).await,
                 Command::Rules(_) => Ok(0),
             }

@@ -218,3 +218,69 @@ fn scan_runs_discovery_unless_told_not_to() {
         .collect();
     assert!(ids.contains(&"AS002") && ids.contains(&"AS003"), "{ids:?}");
 }
+
+#[test]
+fn bom_of_paths_and_of_a_system() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let key = tree(d);
+    let fixed = [
+        "--serial",
+        "urn:uuid:3e671687-395b-41f5-a30f-a58921a69b79",
+        "--timestamp",
+        "2026-01-02T03:04:05Z",
+    ];
+    let run = |extra: &[&str]| {
+        let mut args = vec!["bom", "proj"];
+        args.extend_from_slice(extra);
+        airm(d, &args)
+    };
+    let a = run(&fixed);
+    assert!(a.status.success(), "{}", stderr(&a));
+    assert_eq!(a.stdout, run(&fixed).stdout, "deterministic output");
+    assert!(!stdout(&a).contains(&key[key.len() - 20..]));
+    let v: Value = serde_json::from_slice(&a.stdout).unwrap();
+    assert_eq!(v["specVersion"], "1.6");
+    assert_eq!(
+        v["serialNumber"],
+        "urn:uuid:3e671687-395b-41f5-a30f-a58921a69b79"
+    );
+    assert_eq!(v["metadata"]["timestamp"], "2026-01-02T03:04:05.000Z");
+    let types: Vec<&str> = v["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["type"].as_str().unwrap())
+        .collect();
+    assert!(types.contains(&"machine-learning-model") && types.contains(&"data"));
+    assert_eq!(v["services"][0]["name"], "OpenAI API");
+    let o = run(&["--spec", "1.7"]);
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["specVersion"], "1.7");
+    let o = run(&["--serial", "nope"]);
+    assert_eq!(o.status.code(), Some(2));
+
+    // From the store: only the system's assets, with their facts.
+    airm(d, &["systems", "add", "bot"]);
+    let o = airm(
+        d,
+        &["discover", "proj", "--system", "bot", "--fail-on", "none"],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = d.join("bom.json");
+    let o = airm(d, &["bom", "--system", "bot", "-o", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    assert_eq!(v["metadata"]["component"]["bom-ref"], "system:bot");
+    let ds = v["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["type"] == "data")
+        .unwrap();
+    assert_eq!(ds["data"][0]["sensitiveData"][0], "email");
+    assert_eq!(
+        airm(d, &["bom", "--system", "nobody"]).status.code(),
+        Some(2)
+    );
+}
