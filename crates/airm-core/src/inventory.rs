@@ -51,6 +51,7 @@ pub struct RiskInputs {
 
 /// One term of the score.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RiskFactor {
     /// Term: `findings`, `exposure`, `data`, `provenance`.
     pub factor: &'static str,
@@ -62,6 +63,7 @@ pub struct RiskFactor {
 
 /// A score and its explanation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RiskScore {
     /// 0–100.
     pub score: u32,

@@ -308,6 +308,26 @@ fn service(a: &DiscoveredAsset) -> Value {
     })
 }
 
+/// The BOM input for a stored asset and the facts recorded about it.
+pub fn input_of(a: &airm_core::Asset, facts: &Value) -> DiscoveredAsset {
+    let hash = |alg: &str| {
+        a.hashes
+            .iter()
+            .find(|h| h.alg == alg)
+            .map(|h| h.hex.clone())
+    };
+    let mut d = DiscoveredAsset::new(a.kind, a.name.clone(), a.location.clone());
+    d.format.clone_from(&a.format);
+    d.size = a.size;
+    d.sha256 = hash("sha256");
+    d.blake3 = hash("blake3");
+    d.provenance = a.provenance.clone();
+    if let Value::Object(m) = facts {
+        d.facts = m.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    }
+    d
+}
+
 /// Builds the BOM of `assets`.
 pub fn cyclonedx(assets: &[DiscoveredAsset], o: &BomOptions) -> Value {
     let mut components: Vec<Value> = Vec::new();

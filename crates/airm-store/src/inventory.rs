@@ -161,6 +161,36 @@ pub async fn inventory(store: &dyn Store, filter: &AssetFilter) -> Result<Vec<In
     Ok(items)
 }
 
+/// Every stored asset of a system (name or id) with its recorded facts, by kind and
+/// location (the input of a system's AI-BOM).
+pub async fn system_assets(store: &dyn Store, system: &str) -> Result<Vec<(Asset, Value)>> {
+    let filter = AssetFilter {
+        system: Some(system.to_string()),
+        ..Default::default()
+    };
+    let mut out = Vec::new();
+    let mut offset = 0u64;
+    loop {
+        let page = store
+            .list_assets(&filter, Page::new(Page::MAX_LIMIT, offset))
+            .await?;
+        let n = page.items.len();
+        for a in page.items {
+            let facts = store
+                .asset_facts(&a.id)
+                .await?
+                .unwrap_or_else(|| Value::Object(Default::default()));
+            out.push((a, facts));
+        }
+        offset += n as u64;
+        if n == 0 || offset >= page.total || out.len() >= MAX_INVENTORY {
+            break;
+        }
+    }
+    out.sort_by(|(a, _), (b, _)| (a.kind, &a.location).cmp(&(b.kind, &b.location)));
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

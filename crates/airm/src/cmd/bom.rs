@@ -4,10 +4,8 @@
 
 use anyhow::Context as _;
 
-use airm_core::{Asset, Timestamp};
-use airm_scan::bom::{cyclonedx, valid_serial, BomOptions, SpecVersion};
-use airm_scan::discover::DiscoveredAsset;
-use airm_store::{AssetFilter, DynStore, Page};
+use airm_core::Timestamp;
+use airm_scan::bom::{cyclonedx, input_of, valid_serial, BomOptions, SpecVersion};
 
 use crate::cli::BomArgs;
 use crate::context::Context;
@@ -27,7 +25,12 @@ pub async fn run(args: BomArgs, ctx: &Context, p: &Printer) -> anyhow::Result<u8
                 .get_system(name)
                 .await?
                 .with_context(|| format!("no AI system named `{name}`"))?;
-            (system_assets(&store, &sys.name).await?, sys.name, "system")
+            let assets = airm_store::inventory::system_assets(store.as_ref(), &sys.id)
+                .await?
+                .iter()
+                .map(|(a, f)| input_of(a, f))
+                .collect();
+            (assets, sys.name, "system")
         }
         None => {
             let mut opts = ctx.config.discover.clone();
@@ -70,49 +73,4 @@ pub async fn run(args: BomArgs, ctx: &Context, p: &Printer) -> anyhow::Result<u8
         None => p.line(&text),
     }
     Ok(0)
-}
-
-/// The stored assets of a system, as BOM input (with their recorded facts).
-async fn system_assets(store: &DynStore, system: &str) -> anyhow::Result<Vec<DiscoveredAsset>> {
-    let filter = AssetFilter {
-        system: Some(system.to_string()),
-        ..Default::default()
-    };
-    let mut out = Vec::new();
-    let mut offset = 0u64;
-    loop {
-        let page = store
-            .list_assets(&filter, Page::new(Page::MAX_LIMIT, offset))
-            .await?;
-        let n = page.items.len();
-        for a in page.items {
-            let facts = store.asset_facts(&a.id).await?;
-            out.push(from_stored(a, facts));
-        }
-        offset += n as u64;
-        if n == 0 || offset >= page.total {
-            break;
-        }
-    }
-    out.sort_by(|a, b| (a.kind, &a.location).cmp(&(b.kind, &b.location)));
-    Ok(out)
-}
-
-fn from_stored(a: Asset, facts: Option<serde_json::Value>) -> DiscoveredAsset {
-    let hash = |alg: &str| {
-        a.hashes
-            .iter()
-            .find(|h| h.alg == alg)
-            .map(|h| h.hex.clone())
-    };
-    let mut d = DiscoveredAsset::new(a.kind, a.name.clone(), a.location.clone());
-    d.format = a.format.clone();
-    d.size = a.size;
-    d.sha256 = hash("sha256");
-    d.blake3 = hash("blake3");
-    d.provenance = a.provenance.clone();
-    if let Some(serde_json::Value::Object(m)) = facts {
-        d.facts = m.into_iter().collect();
-    }
-    d
 }
