@@ -25,7 +25,7 @@ mod text;
 
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
-use std::io::{self, Read};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{channel, Sender};
 
@@ -269,6 +269,8 @@ pub(crate) struct Sink {
     /// Facts and provenance to attach to models in a directory (model cards, configs).
     pub attachments: Vec<Attachment>,
     pub stats: DiscoveryStats,
+    /// A read buffer reused across text files.
+    pub buf: Vec<u8>,
 }
 
 /// Facts from a model card or config that describe the model files beside it.
@@ -483,6 +485,34 @@ fn visit_file(path: &Path, size: Option<u64>, opts: &DiscoverOptions, sink: &mut
             return;
         }
     };
+    // Text files are read without a stat: up to one byte past the limit tells the size.
+    if let route::Route::Text(kind) = r {
+        sink.stats.files_read += 1;
+        let mut data = std::mem::take(&mut sink.buf);
+        data.clear();
+        match file
+            .take(opts.max_text_size.saturating_add(1))
+            .read_to_end(&mut data)
+        {
+            Err(e) => sink.not_inspected(&shown, format!("read error: {e}")),
+            Ok(n) if n as u64 > opts.max_text_size => sink.not_inspected(
+                &shown,
+                format!(
+                    "text file is larger than discover.max_text_size ({} bytes); not read",
+                    opts.max_text_size
+                ),
+            ),
+            Ok(n) => {
+                sink.stats.bytes_read += n as u64;
+                text::visit(path, &shown, &name, &data, kind, sink);
+            }
+        }
+        // Keep the buffer for the next file unless one huge file grew it.
+        if data.capacity() <= 1 << 20 {
+            sink.buf = data;
+        }
+        return;
+    }
     let size = match size {
         Some(s) => s,
         None => match file.metadata() {
@@ -507,32 +537,11 @@ fn visit_file(path: &Path, size: Option<u64>, opts: &DiscoverOptions, sink: &mut
     let res = match r {
         route::Route::Sniff => models::visit(path, &shown, file, size, opts, sink),
         route::Route::Dataset(kind) => datasets::visit(path, &shown, file, size, kind, opts, sink),
-        route::Route::Text(kind) => {
-            if size > opts.max_text_size {
-                sink.not_inspected(
-                    &shown,
-                    format!(
-                        "text file of {size} bytes is larger than discover.max_text_size ({} bytes); not read",
-                        opts.max_text_size
-                    ),
-                );
-                return;
-            }
-            read_text(file, size, sink)
-                .map(|data| text::visit(path, &shown, &name, &data, kind, sink))
-        }
-        route::Route::Skip | route::Route::Image => Ok(()),
+        route::Route::Text(_) | route::Route::Skip | route::Route::Image => Ok(()),
     };
     if let Err(e) = res {
         sink.not_inspected(&shown, format!("read error: {e}"));
     }
-}
-
-fn read_text(file: File, size: u64, sink: &mut Sink) -> io::Result<Vec<u8>> {
-    let mut data = Vec::with_capacity(usize::try_from(size).unwrap_or(0).min(1 << 22));
-    file.take(size).read_to_end(&mut data)?;
-    sink.stats.bytes_read += data.len() as u64;
-    Ok(data)
 }
 
 /// Least images in one directory that make an image-folder dataset when the directory's
