@@ -23,6 +23,8 @@ use crate::scan::read_up_to;
 const HEAD: usize = 64 * 1024;
 /// Rows sampled for values.
 const SAMPLE_ROWS: usize = 50;
+/// Datasets up to this size are read whole (one read, hashed in memory).
+const SMALL_FILE: u64 = 1 << 20;
 /// Most columns kept.
 const MAX_COLUMNS: usize = 200;
 
@@ -227,8 +229,22 @@ pub fn visit(
     opts: &DiscoverOptions,
     sink: &mut Sink,
 ) -> io::Result<()> {
-    let mut r = HashingReader::new(file);
-    let head = read_up_to(&mut r, HEAD.min(usize::try_from(size).unwrap_or(HEAD)))?;
+    // Small files are read whole and hashed in memory; larger ones stream through the
+    // hashing reader (which hashes on a helper thread).
+    let mut whole = None;
+    let mut streaming = None;
+    let head = if size <= SMALL_FILE {
+        let mut data = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+        file.take(SMALL_FILE).read_to_end(&mut data)?;
+        let h = data.get(..HEAD.min(data.len())).unwrap_or(&[]).to_vec();
+        whole = Some(data);
+        h
+    } else {
+        let mut r = HashingReader::new(file);
+        let h = read_up_to(&mut r, HEAD)?;
+        streaming = Some(r);
+        h
+    };
     let n = head.len();
     let format = match kind {
         DataKind::Csv => "csv",
@@ -253,7 +269,15 @@ pub fn visit(
     let mut lines = memchr::memchr_iter(b'\n', &head).count() as u64;
     let mut last = head.last().copied();
     let mut hashes = None;
-    if opts.hash_datasets || count_rows {
+    if let Some(data) = &whole {
+        lines = memchr::memchr_iter(b'\n', data).count() as u64;
+        last = data.last().copied();
+        sink.stats.bytes_read += data.len() as u64;
+        if opts.hash_datasets {
+            let (b3, sha) = super::hash_bytes(data);
+            hashes = Some((b3, sha));
+        }
+    } else if let Some(mut r) = streaming.filter(|_| opts.hash_datasets || count_rows) {
         let mut buf = vec![0u8; 1 << 16];
         loop {
             match r.read(&mut buf) {
