@@ -347,3 +347,68 @@ mod never_panics {
         }
     }
 }
+
+/// Every `AS` rule: one input that triggers it and a close one that does not.
+#[test]
+fn every_as_rule_has_a_bad_and_an_ok_case() {
+    use airm_scan::discover::inspect_text;
+    let rules =
+        |d: &Discovery| -> Vec<&str> { d.findings.iter().map(|f| f.finding.rule_id).collect() };
+    let commit = "0123456789abcdef0123456789abcdef01234567";
+    // AS001, AS002.
+    let bad = inspect_text(
+        "m.py",
+        b"m = AutoModel.from_pretrained(\"a/b\", trust_remote_code=True)\n",
+    );
+    assert_eq!(rules(&bad), vec!["AS001", "AS002"]);
+    let ok = inspect_text(
+        "m.py",
+        format!("m = AutoModel.from_pretrained(\"a/b\", revision=\"{commit}\", trust_remote_code=False)\n").as_bytes(),
+    );
+    assert!(rules(&ok).is_empty(), "{:?}", ok.findings);
+    // AS003.
+    let key = fake_key(&["gsk", "_"], 52);
+    assert_eq!(
+        rules(&inspect_text(
+            ".env",
+            format!("GROQ_API_KEY={key}\n").as_bytes()
+        )),
+        vec!["AS003"]
+    );
+    assert!(rules(&inspect_text(".env", b"GROQ_API_KEY=gsk_your_key_here\n")).is_empty());
+    // AS004.
+    let nb = |out: &str| {
+        serde_json::json!({"cells": [{"cell_type": "code", "source": "import torch\nprint(x)",
+            "outputs": [{"output_type": "stream", "text": out}]}]})
+        .to_string()
+    };
+    assert_eq!(
+        rules(&inspect_text(
+            "n.ipynb",
+            nb("contact: jane.doe@corp.example\n").as_bytes()
+        )),
+        vec!["AS004"]
+    );
+    assert!(rules(&inspect_text("n.ipynb", nb("accuracy 0.93\n").as_bytes())).is_empty());
+    // AS005 and AS006 need files.
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "bad/people.csv", b"id,phone_number\n1,x\n");
+    write(dir.path(), "ok/prices.csv", b"id,price\n1,2\n");
+    let d = discover(&[dir.path().join("bad")], &DiscoverOptions::default());
+    assert_eq!(rules(&d), vec!["AS005"]);
+    let d = discover(&[dir.path().join("ok")], &DiscoverOptions::default());
+    assert!(rules(&d).is_empty());
+    let small = DiscoverOptions {
+        max_file_size: 10,
+        ..DiscoverOptions::default()
+    };
+    assert_eq!(
+        rules(&discover(&[dir.path().join("ok")], &small)),
+        vec!["AS006"]
+    );
+    let roomy = DiscoverOptions {
+        max_file_size: 1000,
+        ..DiscoverOptions::default()
+    };
+    assert!(rules(&discover(&[dir.path().join("ok")], &roomy)).is_empty());
+}
