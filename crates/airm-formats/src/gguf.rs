@@ -28,6 +28,24 @@ pub struct GgufInfo {
     pub kv_count: u64,
     /// Chat templates: `(key, offset of the value, text)`.
     pub chat_templates: Vec<(String, u64, String)>,
+    /// Descriptive metadata: `general.*` keys and `*.context_length`, `*.block_count`,
+    /// `*.embedding_length` with string or integer values (at most [`MAX_META`] entries,
+    /// values clipped to [`MAX_META_VALUE`] bytes), in file order.
+    pub metadata: Vec<(String, String)>,
+}
+
+/// Most descriptive metadata entries kept.
+pub const MAX_META: usize = 64;
+/// Longest descriptive metadata value kept, in bytes.
+pub const MAX_META_VALUE: usize = 256;
+
+fn descriptive(key: &str) -> bool {
+    key.starts_with("general.")
+        && !key.starts_with("general.source.")
+        && !key.starts_with("general.base_model.")
+        || key.ends_with(".context_length")
+        || key.ends_with(".block_count")
+        || key.ends_with(".embedding_length")
 }
 
 fn err(e: SourceError, off: u64) -> FormatError {
@@ -74,6 +92,27 @@ impl Reader<'_, '_> {
         let o = self.src.offset();
         self.src.take(n, 0).map_err(|e| err(e, o))?;
         Ok(())
+    }
+
+    /// Reads a string or integer value as text; `None` (nothing consumed) for other types.
+    fn scalar(&mut self, ty: u32) -> Result<Option<String>, FormatError> {
+        let o = self.src.offset();
+        let v = match ty {
+            0 => u64::from(u8::from_le_bytes(self.src.array().map_err(|e| err(e, o))?)).to_string(),
+            1 => i8::from_le_bytes(self.src.array().map_err(|e| err(e, o))?).to_string(),
+            2 => u16::from_le_bytes(self.src.array().map_err(|e| err(e, o))?).to_string(),
+            3 => i16::from_le_bytes(self.src.array().map_err(|e| err(e, o))?).to_string(),
+            4 => u32::from_le_bytes(self.src.array().map_err(|e| err(e, o))?).to_string(),
+            5 => i32::from_le_bytes(self.src.array().map_err(|e| err(e, o))?).to_string(),
+            10 => u64::from_le_bytes(self.src.array().map_err(|e| err(e, o))?).to_string(),
+            11 => i64::from_le_bytes(self.src.array().map_err(|e| err(e, o))?).to_string(),
+            8 => {
+                let (data, _) = self.string(MAX_META_VALUE)?;
+                String::from_utf8_lossy(&data).into_owned()
+            }
+            _ => return Ok(None),
+        };
+        Ok(Some(v))
     }
 
     fn skip_value(&mut self, ty: u32, depth: u8) -> Result<(), FormatError> {
@@ -153,6 +192,11 @@ pub fn read_gguf(r: &mut dyn Read) -> Result<GgufInfo, FormatError> {
             let (text, _) = rd.string(MAX_TEMPLATE)?;
             info.chat_templates
                 .push((key, vo, String::from_utf8_lossy(&text).into_owned()));
+        } else if descriptive(&key) && info.metadata.len() < MAX_META {
+            match rd.scalar(ty)? {
+                Some(v) => info.metadata.push((key, v)),
+                None => rd.skip_value(ty, 0)?,
+            }
         } else {
             rd.skip_value(ty, 0)?;
         }
@@ -201,5 +245,24 @@ mod tests {
         assert_eq!(info.chat_templates.len(), 1);
         assert_eq!(info.chat_templates[0].2, "{{ messages }}");
         assert!(read_gguf(&mut &v[..v.len() - 3]).is_err());
+    }
+
+    #[test]
+    fn keeps_descriptive_metadata_only() {
+        let v = write_gguf_strings(&[
+            ("general.architecture", "llama"),
+            ("general.name", "Tiny"),
+            ("tokenizer.ggml.model", "gpt2"),
+            ("llama.context_length", "4096"),
+        ]);
+        let info = read_gguf(&mut &v[..]).unwrap();
+        assert_eq!(
+            info.metadata,
+            vec![
+                ("general.architecture".to_string(), "llama".to_string()),
+                ("general.name".to_string(), "Tiny".to_string()),
+                ("llama.context_length".to_string(), "4096".to_string()),
+            ]
+        );
     }
 }

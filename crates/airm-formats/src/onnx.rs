@@ -39,6 +39,14 @@ pub struct OnnxInfo {
     pub external_data: Vec<(String, String, u64)>,
     /// Domains imported in `opset_import`.
     pub opset_domains: Vec<String>,
+    /// `ir_version`, if present.
+    pub ir_version: Option<u64>,
+    /// `producer_name` (clipped), if present.
+    pub producer_name: Option<String>,
+    /// `producer_version` (clipped), if present.
+    pub producer_version: Option<String>,
+    /// `(domain, version)` of each `opset_import` (first of each domain).
+    pub opsets: Vec<(String, u64)>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -58,6 +66,7 @@ struct Local {
     a: String,
     b: String,
     external: bool,
+    version: u64,
     entries: Vec<(String, String)>,
 }
 
@@ -199,6 +208,12 @@ impl Walker<'_, '_> {
                 if kind == Kind::Tensor && field == 14 {
                     local.external = v == 1;
                 }
+                if kind == Kind::OpsetId && field == 2 {
+                    local.version = v;
+                }
+                if kind == Kind::Model && field == 1 && depth == 0 {
+                    self.info.ir_version = Some(v);
+                }
             }
             1 => self.skip(8)?,
             5 => self.skip(4)?,
@@ -234,6 +249,9 @@ impl Walker<'_, '_> {
                             if self.info.opset_domains.len() < MAX_RECORDS
                                 && !self.info.opset_domains.contains(&inner.a) =>
                         {
+                            if kind == Kind::Model {
+                                self.info.opsets.push((inner.a.clone(), inner.version));
+                            }
                             self.info.opset_domains.push(inner.a);
                         }
                         _ => {}
@@ -245,6 +263,12 @@ impl Walker<'_, '_> {
                         local.a = self.string(len)?;
                     }
                     (Kind::Node, 7) | (Kind::Entry, 2) => local.b = self.string(len)?,
+                    (Kind::Model, 2) if depth == 0 => {
+                        self.info.producer_name = Some(self.string(len)?);
+                    }
+                    (Kind::Model, 3) if depth == 0 => {
+                        self.info.producer_version = Some(self.string(len)?);
+                    }
                     _ => self.skip(len)?,
                 }
             }
@@ -316,7 +340,9 @@ pub mod build {
         let mut m = field_varint(1, 8);
         m.extend(field_bytes(2, b"pytorch"));
         m.extend(field_bytes(7, &graph));
-        m.extend(field_bytes(8, &field_bytes(1, b"")));
+        let mut opset = field_bytes(1, b"");
+        opset.extend(field_varint(2, 17));
+        m.extend(field_bytes(8, &opset));
         m
     }
 }
@@ -341,6 +367,9 @@ mod tests {
         assert_eq!(info.custom_ops.len(), 1);
         assert_eq!(info.custom_ops[0].0, "com.evil");
         assert_eq!(info.external_data[0].1, "../../etc/passwd");
+        assert_eq!(info.ir_version, Some(8));
+        assert_eq!(info.producer_name.as_deref(), Some("pytorch"));
+        assert_eq!(info.opsets, vec![(String::new(), 17)]);
         assert!(read_onnx(&mut &m[..m.len() - 3]).is_err());
     }
 }

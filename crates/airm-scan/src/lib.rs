@@ -1,4 +1,4 @@
-//! Static scanning of model files.
+//! Static scanning of model files, and discovery of AI assets in trees ([`discover`]).
 //!
 //! [`scan_file`] sniffs a file's format from its content (never its name), hashes it
 //! (BLAKE3 and SHA-256) in the same read, analyses it with the bounded parsers of
@@ -29,7 +29,9 @@
 //! analysed — unrecognised format, damage, or a cap hit — and `clean` only when it was
 //! analysed to the end and nothing was found.
 
+pub mod bom;
 mod config;
+pub mod discover;
 mod error;
 mod hash;
 mod policy;

@@ -116,6 +116,51 @@ pub fn sarif(reports: &[FileReport], rules: &[&RuleMeta], tool_version: &str) ->
     })
 }
 
+/// Appends discovery findings (`AS` rules) to a log built by [`sarif`], with their file
+/// and line; `rules` must be the list the log was built with.
+pub fn add_discovery(
+    log: &mut Value,
+    findings: &[crate::discover::DiscoveredFinding],
+    rules: &[&RuleMeta],
+) {
+    let index = |id: &str| rules.iter().position(|r| r.id == id);
+    let Some(results) = log
+        .pointer_mut("/runs/0/results")
+        .and_then(Value::as_array_mut)
+    else {
+        return;
+    };
+    for d in findings {
+        let f = &d.finding;
+        let mut physical = json!({"artifactLocation": {"uri": path_uri(&d.path)}});
+        if let Some(l) = d.line {
+            physical["region"] = json!({"startLine": l});
+        }
+        let text = match &f.member {
+            Some(m) => format!("{} (in `{m}`)", f.message),
+            None => f.message.clone(),
+        };
+        let member = f
+            .member
+            .clone()
+            .or_else(|| d.line.map(|l| format!("line {l}")));
+        let mut keyed = f.clone();
+        keyed.member = member;
+        let mut result = json!({
+            "ruleId": f.rule_id,
+            "level": level(f.severity),
+            "message": {"text": text},
+            "locations": [{"physicalLocation": physical}],
+            "partialFingerprints": {"airm/v1": keyed.fingerprint(&d.path)},
+            "properties": {"verdict": f.verdict, "severity": f.severity, "evidence": f.evidence}
+        });
+        if let Some(i) = index(f.rule_id) {
+            result["ruleIndex"] = json!(i);
+        }
+        results.push(result);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

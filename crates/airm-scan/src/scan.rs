@@ -96,7 +96,12 @@ pub fn scan_files(paths: &[PathBuf], cfg: &ScanConfig) -> Vec<Result<FileReport,
 }
 
 fn read_head(r: &mut dyn Read) -> io::Result<Vec<u8>> {
-    let mut head = vec![0u8; SNIFF_LEN];
+    read_up_to(r, SNIFF_LEN)
+}
+
+/// Reads up to `len` bytes (fewer only at end of input).
+pub(crate) fn read_up_to(r: &mut dyn Read, len: usize) -> io::Result<Vec<u8>> {
+    let mut head = vec![0u8; len];
     let mut n = 0;
     while n < head.len() {
         match r.read(head.get_mut(n..).unwrap_or(&mut [])) {

@@ -9,6 +9,7 @@
 pub mod audit;
 mod error;
 mod group;
+pub mod inventory;
 mod model;
 mod postgres;
 mod sql;

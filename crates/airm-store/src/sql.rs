@@ -1257,6 +1257,38 @@ macro_rules! impl_sql_store {
                 let _ = AssetKind::ALL;
                 Ok(c)
             }
+
+            // --- asset facts (discovery inventory; migration 0004) ---
+
+            async fn set_asset_facts(&self, asset_id: &str, facts: &serde_json::Value) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO asset_facts (asset_id, facts, updated_at) VALUES ($1, $2, $3) \
+                     ON CONFLICT (asset_id) DO UPDATE SET facts = excluded.facts, updated_at = excluded.updated_at",
+                )
+                .bind(asset_id)
+                .bind(to_json(facts))
+                .bind(Timestamp::now().millis())
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn asset_facts(&self, asset_id: &str) -> Result<Option<serde_json::Value>> {
+                let row = sqlx::query("SELECT facts FROM asset_facts WHERE asset_id = $1")
+                    .bind(asset_id)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                match row {
+                    None => Ok(None),
+                    Some(r) => {
+                        let text: String = r.try_get("facts")?;
+                        serde_json::from_str(&text).map(Some).map_err(|e| StoreError::Corrupt {
+                            table: "asset_facts",
+                            reason: e.to_string(),
+                        })
+                    }
+                }
+            }
         }
       }
     };

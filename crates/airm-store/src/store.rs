@@ -149,4 +149,11 @@ pub trait Store: Send + Sync + 'static {
 
     /// Counts for the overview page and metrics.
     async fn counts(&self) -> Result<Counts>;
+
+    // --- asset facts (discovery inventory; migration 0004) ---
+
+    /// Replaces the facts discovery recorded about an asset (a JSON object).
+    async fn set_asset_facts(&self, asset_id: &str, facts: &serde_json::Value) -> Result<()>;
+    /// The facts recorded about an asset, if any.
+    async fn asset_facts(&self, asset_id: &str) -> Result<Option<serde_json::Value>>;
 }

@@ -72,8 +72,16 @@ pub enum Command {
     /// List and explain detection rules.
     #[command(subcommand)]
     Rules(RulesCmd),
-    /// Scan model files for malicious code and unsafe content.
+    /// Scan model files for malicious code and unsafe content (and discover AI assets).
     Scan(ScanArgs),
+    /// Discover AI assets: models, datasets, notebooks, AI packages, AI usage and keys in
+    /// code, AI infrastructure as code.
+    Discover(DiscoverArgs),
+    /// The risk-ranked inventory of discovered assets.
+    #[command(subcommand)]
+    Inventory(InventoryCmd),
+    /// Write the AI-BOM (CycloneDX 1.6 JSON) of paths or of a registered AI system.
+    Bom(BomArgs),
     /// Check prompts and completions with the runtime guard; train its classifier.
     #[command(subcommand)]
     Guard(GuardCmd),
@@ -172,6 +180,14 @@ pub enum SystemsCmd {
     },
     /// Change fields of an AI system.
     Set(SystemSet),
+    /// Link assets to an AI system (the system then counts in their risk and importance).
+    Link {
+        /// System name or id.
+        system: String,
+        /// Asset ids (ast_…).
+        #[arg(required = true)]
+        assets: Vec<String>,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -386,6 +402,89 @@ pub struct ScanArgs {
     /// Also list clean files in the table.
     #[arg(long)]
     pub all: bool,
+    /// Scan model files only; do not discover other AI assets.
+    #[arg(long)]
+    pub no_discover: bool,
+    /// Discovery: also read files that .gitignore, .ignore and git excludes leave out.
+    #[arg(long)]
+    pub no_ignore: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DiscoverArgs {
+    /// Files or directories to walk (symbolic links are never followed).
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Also read files that .gitignore, .ignore and git excludes leave out.
+    #[arg(long)]
+    pub no_ignore: bool,
+    /// Skip paths matching this glob (repeatable), e.g. `**/fixtures/**`.
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Files larger than this many bytes are not read [default: discover.max_file_size].
+    #[arg(long, value_name = "BYTES")]
+    pub max_file_size: Option<u64>,
+    /// Worker threads [default: one per core].
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Exit 1 when a finding is at or above this severity (`none` never fails).
+    #[arg(long, default_value = "high", value_parser = parse_fail_on)]
+    pub fail_on: FailOn,
+    /// Do not record assets and findings in the store.
+    #[arg(long)]
+    pub no_store: bool,
+    /// Link every discovered asset to this AI system (besides `[[inventory.systems]]` rules).
+    #[arg(long)]
+    pub system: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct BomArgs {
+    /// Files or directories to discover (not stored); or use --system.
+    #[arg(required_unless_present = "system", conflicts_with = "system")]
+    pub paths: Vec<PathBuf>,
+    /// The stored assets of this AI system (name or id).
+    #[arg(long)]
+    pub system: Option<String>,
+    /// CycloneDX version: 1.6 or 1.7.
+    #[arg(long, default_value = "1.6", value_parser = ["1.6", "1.7"])]
+    pub spec: String,
+    /// Serial number (`urn:uuid:…`) instead of one derived from the content and time.
+    #[arg(long)]
+    pub serial: Option<String>,
+    /// Timestamp (RFC 3339) instead of now, for reproducible output.
+    #[arg(long, value_parser = parse_enum::<airm_core::Timestamp>)]
+    pub timestamp: Option<airm_core::Timestamp>,
+    /// Write to this file instead of standard output.
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
+    /// Discovery: also read files that .gitignore leaves out.
+    #[arg(long)]
+    pub no_ignore: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum InventoryCmd {
+    /// List assets by risk × importance, highest first.
+    List {
+        /// Only this kind: model, dataset, notebook, ai-service, api-key-usage, library, infrastructure, …
+        #[arg(long, value_parser = parse_enum::<airm_core::AssetKind>)]
+        kind: Option<airm_core::AssetKind>,
+        /// Only assets of this system (name or id).
+        #[arg(long)]
+        system: Option<String>,
+        /// Case-insensitive substring of name or location.
+        #[arg(long)]
+        query: Option<String>,
+        /// Maximum rows.
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+    },
+    /// Show one asset: its facts, risk factors and open findings.
+    Show {
+        /// Asset id (ast_…).
+        id: String,
+    },
 }
 
 /// The least severity that fails a run, or none.

@@ -26,6 +26,32 @@ pub struct Config {
     /// The runtime guard's policy (rules, actions per source, limits, allow-lists).
     #[serde(default)]
     pub guard: airm_guard::policy::Policy,
+    /// AI asset discovery: ignore files, size limits, threads, exclusions.
+    #[serde(default)]
+    pub discover: airm_scan::discover::DiscoverOptions,
+    /// The inventory: which paths belong to which AI system.
+    #[serde(default)]
+    pub inventory: InventorySection,
+}
+
+/// `[inventory]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InventorySection {
+    /// `[[inventory.systems]]`: assets under these paths belong to the named system.
+    #[serde(default)]
+    pub systems: Vec<SystemPaths>,
+}
+
+/// One `[[inventory.systems]]` rule.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SystemPaths {
+    /// The AI system (name or id; it must be registered).
+    pub name: String,
+    /// Globs matched against an asset's path as walked and its absolute path, e.g.
+    /// `services/support/**` or `**/models/support-*`.
+    pub paths: Vec<String>,
 }
 
 /// `[audit]`.
@@ -117,6 +143,19 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(bad_type.starts_with("a:2:"), "{bad_type}");
+    }
+
+    #[test]
+    fn discover_and_inventory_sections() {
+        let text = "[discover]\nno_ignore = true\nmax_file_size = 1000\n\n[[inventory.systems]]\nname = \"bot\"\npaths = [\"svc/**\"]\n";
+        let c = Config::parse(text, Path::new("a")).unwrap();
+        assert!(c.discover.no_ignore);
+        assert_eq!(c.discover.max_file_size, 1000);
+        assert_eq!(c.inventory.systems[0].paths, vec!["svc/**"]);
+        let bad = Config::parse("[discover]\nmax_size = 1\n", Path::new("a"))
+            .unwrap_err()
+            .to_string();
+        assert!(bad.contains("unknown field `max_size`"), "{bad}");
     }
 
     #[test]

@@ -1,10 +1,17 @@
-//! The model-file rules, one file each, and their sorted registry.
+//! The model-file (`MF`) and asset-discovery (`AS`) rules, one file each, and their sorted
+//! registry.
 
+mod ai_api_key_hardcoded;
 mod analysis_incomplete;
 mod archive_decompression_bomb;
 mod archive_path_traversal;
+mod dataset_personal_data;
+mod file_not_inspected;
 mod gguf_chat_template_code;
+mod hub_revision_unpinned;
+mod hub_trust_remote_code;
 mod keras_lambda_layer;
+mod notebook_output_personal_data;
 mod numpy_object_array;
 mod onnx_custom_operator;
 mod onnx_external_data_path;
@@ -15,11 +22,17 @@ mod pickle_unsafe_global;
 mod safetensors_invalid_header;
 mod tensorflow_graph_unsafe_op;
 
+pub use ai_api_key_hardcoded::AiApiKeyHardcoded;
 pub use analysis_incomplete::AnalysisIncomplete;
 pub use archive_decompression_bomb::ArchiveDecompressionBomb;
 pub use archive_path_traversal::ArchivePathTraversal;
+pub use dataset_personal_data::DatasetPersonalData;
+pub use file_not_inspected::FileNotInspected;
 pub use gguf_chat_template_code::GgufChatTemplateCode;
+pub use hub_revision_unpinned::HubRevisionUnpinned;
+pub use hub_trust_remote_code::HubTrustRemoteCode;
 pub use keras_lambda_layer::KerasLambdaLayer;
+pub use notebook_output_personal_data::NotebookOutputPersonalData;
 pub use numpy_object_array::NumpyObjectArray;
 pub use onnx_custom_operator::OnnxCustomOperator;
 pub use onnx_external_data_path::OnnxExternalDataPath;
@@ -32,9 +45,15 @@ pub use tensorflow_graph_unsafe_op::TensorflowGraphUnsafeOp;
 
 use airm_core::RuleMeta;
 
-/// All model-file rules, sorted by id.
+/// All rules of this crate, sorted by id: asset discovery (`AS`), then model files (`MF`).
 pub fn rules() -> Vec<&'static RuleMeta> {
     vec![
+        &HubRevisionUnpinned::META,
+        &HubTrustRemoteCode::META,
+        &AiApiKeyHardcoded::META,
+        &NotebookOutputPersonalData::META,
+        &DatasetPersonalData::META,
+        &FileNotInspected::META,
         &PickleUnsafeGlobal::META,
         &PickleUnknownGlobal::META,
         &PickleNestedLoader::META,
@@ -60,7 +79,8 @@ mod tests {
     fn registry_is_valid_and_sorted() {
         let r = rules();
         airm_core::validate_registry(&r).unwrap();
-        assert_eq!(r.len(), 14);
-        assert!(r.iter().all(|m| m.id.starts_with("MF")));
+        assert_eq!(r.len(), 20);
+        assert_eq!(r.iter().filter(|m| m.id.starts_with("MF")).count(), 14);
+        assert_eq!(r.iter().filter(|m| m.id.starts_with("AS")).count(), 6);
     }
 }

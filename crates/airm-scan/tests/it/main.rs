@@ -3,6 +3,8 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod bom;
+mod discover;
 mod fixtures;
 mod props;
 

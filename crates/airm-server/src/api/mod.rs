@@ -5,6 +5,7 @@ pub mod assets;
 pub mod audit;
 pub mod findings;
 pub mod guard;
+pub mod inventory;
 pub mod systems;
 pub mod users;
 
@@ -94,6 +95,9 @@ impl Modify for BearerAuth {
         assets::list_assets,
         assets::create_asset,
         assets::get_asset,
+        inventory::list_inventory,
+        inventory::get_inventory_item,
+        inventory::get_bom,
         findings::list_findings,
         findings::get_finding,
         findings::update_finding,
@@ -164,6 +168,9 @@ pub fn router() -> Router<AppState> {
             get(assets::list_assets).post(assets::create_asset),
         )
         .route("/api/v1/assets/{id}", get(assets::get_asset))
+        .route("/api/v1/inventory", get(inventory::list_inventory))
+        .route("/api/v1/inventory/{id}", get(inventory::get_inventory_item))
+        .route("/api/v1/bom", get(inventory::get_bom))
         .route("/api/v1/findings", get(findings::list_findings))
         .route(
             "/api/v1/findings/{id}",

@@ -13,7 +13,8 @@ use axum::{Form, Router};
 use serde::{Deserialize, Serialize};
 
 use airm_core::{
-    ActorKind, Exposure, FindingStatus, LifecycleStage, Outcome, Person, Severity, Timestamp,
+    ActorKind, AssetKind, Exposure, FindingStatus, LifecycleStage, Outcome, Person, Severity,
+    Timestamp,
 };
 use airm_store::{AssetFilter, FindingFilter, NewEvent, Page, Paged, SystemFilter};
 
@@ -43,6 +44,11 @@ pub fn templates() -> minijinja::Environment<'static> {
         ),
         ("error.html", include_str!("../../templates/error.html")),
         ("audit.html", include_str!("../../templates/audit.html")),
+        (
+            "inventory.html",
+            include_str!("../../templates/inventory.html"),
+        ),
+        ("asset.html", include_str!("../../templates/asset.html")),
     ] {
         // Templates are compiled into the binary and covered by tests; a syntax error
         // there is a build defect, reported at first render.
@@ -74,6 +80,8 @@ pub fn router() -> Router<AppState> {
         .route("/systems", get(systems))
         .route("/systems/{id}", get(system_detail))
         .route("/findings", get(findings))
+        .route("/inventory", get(inventory_page))
+        .route("/inventory/{id}", get(asset_detail))
         .route("/audit", get(audit_page))
         .route("/audit/verify", post(audit_verify))
         .route("/static/app.css", get(stylesheet))
@@ -528,6 +536,153 @@ async fn system_detail(
         minijinja::context! {
             user => &session.user, csrf => &session.csrf, section => "systems",
             system => sys, assets => assets, findings => findings,
+        },
+    )
+}
+
+#[derive(Deserialize)]
+struct InventoryQuery {
+    q: Option<String>,
+    kind: Option<String>,
+    system: Option<String>,
+    sort: Option<String>,
+    offset: Option<u64>,
+}
+
+const INVENTORY_SORTS: &[&str] = &["priority", "risk", "name", "kind"];
+
+async fn inventory_page(
+    State(state): State<AppState>,
+    session: Session,
+    axum::extract::Query(q): axum::extract::Query<InventoryQuery>,
+) -> Response {
+    let kind = match parse_opt::<AssetKind>(&q.kind) {
+        Ok(k) => k,
+        Err(m) => return error_page(&state, &session, StatusCode::BAD_REQUEST, "Bad filter", &m),
+    };
+    let sort = nonempty(&q.sort).unwrap_or("priority");
+    if !INVENTORY_SORTS.contains(&sort) {
+        return error_page(
+            &state,
+            &session,
+            StatusCode::BAD_REQUEST,
+            "Bad filter",
+            "sort must be priority, risk, name or kind",
+        );
+    }
+    let filter = AssetFilter {
+        kind,
+        system: nonempty(&q.system).map(str::to_string),
+        query: nonempty(&q.q).map(str::to_string),
+    };
+    let (Ok(mut items), Ok(systems)) = (
+        airm_store::inventory::inventory(state.store.as_ref(), &filter).await,
+        state
+            .store
+            .list_systems(&SystemFilter::default(), Page::new(Page::MAX_LIMIT, 0))
+            .await,
+    ) else {
+        return unavailable(&state, &session);
+    };
+    match sort {
+        "risk" => items.sort_by(|a, b| {
+            b.risk
+                .score
+                .cmp(&a.risk.score)
+                .then(a.asset.name.cmp(&b.asset.name))
+        }),
+        "name" => items.sort_by(|a, b| a.asset.name.cmp(&b.asset.name)),
+        "kind" => items
+            .sort_by(|a, b| (a.asset.kind, b.risk.priority).cmp(&(b.asset.kind, a.risk.priority))),
+        _ => {}
+    }
+    let page = Page::new(50, q.offset.unwrap_or(0));
+    let total = items.len() as u64;
+    let shown: Vec<_> = items
+        .into_iter()
+        .skip(usize::try_from(page.offset).unwrap_or(usize::MAX))
+        .take(page.limit as usize)
+        .collect();
+    let base = format!(
+        "/inventory?q={}&kind={}&system={}&sort={sort}&",
+        urlencode(nonempty(&q.q).unwrap_or("")),
+        kind.map(|k| k.as_str()).unwrap_or(""),
+        urlencode(nonempty(&q.system).unwrap_or("")),
+    );
+    render(
+        &state,
+        "inventory.html",
+        minijinja::context! {
+            user => &session.user, csrf => &session.csrf, section => "inventory",
+            page => page_view(Paged { items: shown, total }, page), q => nonempty(&q.q),
+            kind => kind, kinds => AssetKind::ALL, system => nonempty(&q.system),
+            systems => systems.items, sort => sort, sorts => INVENTORY_SORTS, base => base,
+        },
+    )
+}
+
+async fn asset_detail(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+) -> Response {
+    let asset = match state.store.get_asset(&id).await {
+        Ok(Some(a)) => a,
+        Ok(None) => {
+            return error_page(
+                &state,
+                &session,
+                StatusCode::NOT_FOUND,
+                "Not found",
+                "There is no asset with that id.",
+            )
+        }
+        Err(_) => return unavailable(&state, &session),
+    };
+    let Ok(item) =
+        airm_store::inventory::assess(state.store.as_ref(), asset, &mut Default::default()).await
+    else {
+        return unavailable(&state, &session);
+    };
+    let input = airm_scan::bom::input_of(&item.asset, &item.facts);
+    let bom = airm_scan::bom::cyclonedx(
+        std::slice::from_ref(&input),
+        &airm_scan::bom::BomOptions {
+            root_name: item.asset.name.clone(),
+            root_kind: "asset",
+            timestamp: airm_core::Timestamp::now().to_string(),
+            serial: None,
+            spec: airm_scan::bom::SpecVersion::V1_6,
+            tool_version: env!("CARGO_PKG_VERSION").to_string(),
+        },
+    );
+    let excerpt = bom
+        .get("components")
+        .and_then(|c| c.get(0))
+        .or_else(|| bom.get("services").and_then(|c| c.get(0)))
+        .map(|c| serde_json::to_string_pretty(c).unwrap_or_default())
+        .unwrap_or_else(|| "(not part of a BOM)".into());
+    let facts: Vec<(String, String)> = item
+        .facts
+        .as_object()
+        .map(|o| {
+            o.iter()
+                .map(|(k, v)| {
+                    let text = match v {
+                        serde_json::Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    };
+                    (k.clone(), text)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    render(
+        &state,
+        "asset.html",
+        minijinja::context! {
+            user => &session.user, csrf => &session.csrf, section => "inventory",
+            item => &item, facts => facts, bom => excerpt,
         },
     )
 }

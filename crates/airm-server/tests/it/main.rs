@@ -7,6 +7,7 @@ mod api;
 mod audit;
 mod browser;
 mod dashboard;
+mod inventory;
 
 use std::sync::Arc;
 

@@ -728,3 +728,25 @@ async fn verification_names_a_rewritten_link() {
         );
     }
 }
+
+// --- asset facts (discovery inventory; migration 0004) ---
+
+#[tokio::test]
+async fn asset_facts_are_replaced_per_asset() {
+    for b in backends("facts") {
+        let s = b.open().await;
+        let a = s.upsert_asset(asset("m", Some("fa"), &[])).await.unwrap();
+        assert_eq!(s.asset_facts(&a.id).await.unwrap(), None);
+        let f1 = serde_json::json!({"architecture": "llama", "parameters": 7});
+        s.set_asset_facts(&a.id, &f1).await.unwrap();
+        assert_eq!(s.asset_facts(&a.id).await.unwrap(), Some(f1));
+        let f2 = serde_json::json!({"columns": ["email"]});
+        s.set_asset_facts(&a.id, &f2).await.unwrap();
+        assert_eq!(s.asset_facts(&a.id).await.unwrap(), Some(f2));
+        // Facts belong to an existing asset.
+        assert!(s
+            .set_asset_facts("ast_missing", &serde_json::json!({}))
+            .await
+            .is_err());
+    }
+}

@@ -2,7 +2,10 @@
 //! (exit 2, printed by `main`).
 
 mod audit;
+mod bom;
+mod discover;
 mod guard;
+mod inventory;
 mod rules;
 mod scan;
 mod serve;
@@ -27,6 +30,9 @@ pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<u8> {
                 Command::Serve(a) => serve::run(a, &ctx, printer).await,
                 Command::Audit(c) => audit::run(c, &ctx, printer).await,
                 Command::Scan(a) => scan::run(a, &ctx, printer).await,
+                Command::Discover(a) => discover::run(a, &ctx, printer).await,
+                Command::Inventory(c) => inventory::run(c, &ctx, printer).await,
+                Command::Bom(a) => bom::run(a, &ctx, printer).await,
                 Command::Guard(c) => guard::run(c, &ctx, printer).await,
                 Command::Rules(_) => Ok(0),
             }

@@ -1,6 +1,8 @@
 //! `airm scan PATH…`: finds every file under the paths, detects its format from content,
 //! scans it in parallel for malicious or unsafe model content, prints a verdict per file
-//! (table, JSON or SARIF) and records model assets and findings in the store.
+//! (table, JSON or SARIF) and records model assets and findings in the store. Unless
+//! `--no-discover`, it also runs AI asset discovery on the same paths (`airm discover`)
+//! and records those assets and `AS` findings too.
 //! A file that cannot be read is reported and the scan goes on.
 
 use std::io::IsTerminal;
@@ -66,21 +68,70 @@ pub async fn run(args: ScanArgs, ctx: &Context, p: &Printer) -> anyhow::Result<u
         p.note(&format!("error: {}: {}", e.path, e.error));
     }
 
+    let discovery = if args.no_discover {
+        None
+    } else {
+        let mut opts = ctx.config.discover.clone();
+        opts.no_ignore |= args.no_ignore;
+        opts.exclude.extend(args.exclude.iter().cloned());
+        // The scan reads every model file whole; take the digests from it.
+        opts.hash_models = false;
+        let mut d = super::discover::run_discovery(args.paths.clone(), opts).await?;
+        for a in d.assets.iter_mut().filter(|a| a.sha256.is_none()) {
+            let Some(path) = a.file_path() else { continue };
+            if let Some(r) = reports.iter().find(|r| r.path == path) {
+                a.sha256 = Some(r.sha256.clone());
+                a.blake3 = Some(r.blake3.clone());
+            }
+        }
+        d.dedup();
+        Some(d)
+    };
+
     if !args.no_store {
+        if let Some(d) = &discovery {
+            let store = ctx.store().await?;
+            super::discover::store_discovery(
+                &store,
+                d,
+                args.system.as_deref(),
+                &ctx.config.inventory.systems,
+            )
+            .await?;
+        }
         store_results(ctx, &reports, args.system.as_deref(), &summary).await?;
     }
 
     match p.format {
         Format::Sarif => {
             let rules = airm_scan::rules();
-            let log = airm_scan::sarif::sarif(&reports, &rules, env!("CARGO_PKG_VERSION"));
+            let mut log = airm_scan::sarif::sarif(&reports, &rules, env!("CARGO_PKG_VERSION"));
+            if let Some(d) = &discovery {
+                airm_scan::sarif::add_discovery(&mut log, &d.findings, &rules);
+            }
             p.line(&serde_json::to_string_pretty(&log)?);
         }
-        Format::Json => p.data(
-            &serde_json::json!({"files": reports, "errors": errors, "summary": summary}),
-            String::new,
-        ),
-        Format::Table => p.data(&(), || table(&reports, args.all)),
+        Format::Json => {
+            let mut v = serde_json::json!({"files": reports, "errors": errors, "summary": summary});
+            if let Some(d) = &discovery {
+                v["discovery"] = serde_json::to_value(d)?;
+            }
+            p.data(&v, String::new)
+        }
+        Format::Table => p.data(&(), || {
+            let mut out = table(&reports, args.all);
+            if let Some(d) = discovery
+                .as_ref()
+                .filter(|d| !d.assets.is_empty() || !d.findings.is_empty())
+            {
+                out.push_str("\nDiscovered AI assets\n");
+                out.push_str(&super::discover::table(d));
+            }
+            out
+        }),
+    }
+    if let Some(d) = &discovery {
+        p.note(&super::discover::summary(d));
     }
     p.note(&format!(
         "Scanned {} files ({}): {} malicious, {} suspicious, {} unknown, {} clean, {} errors",
@@ -98,6 +149,10 @@ pub async fn run(args: ScanArgs, ctx: &Context, p: &Printer) -> anyhow::Result<u
             .iter()
             .flat_map(|r| &r.findings)
             .any(|f| f.severity >= min)
+            || discovery
+                .iter()
+                .flat_map(|d| &d.findings)
+                .any(|f| f.finding.severity >= min)
     });
     Ok(if failing {
         1

@@ -1,4 +1,5 @@
-//! `airm systems add|list|show|set`: the register of AI systems.
+//! `airm systems add|list|show|set|link`: the register of AI systems, and which assets
+//! they use.
 
 use anyhow::Context as _;
 
@@ -118,6 +119,43 @@ pub async fn run(cmd: SystemsCmd, ctx: &Context, p: &Printer) -> anyhow::Result<
             .await?;
             p.note(&format!("Updated `{}` (version {})", sys.name, sys.version));
             p.data(&sys, || detail(&sys));
+        }
+        SystemsCmd::Link { system, assets } => {
+            let sys = store
+                .get_system(&system)
+                .await?
+                .with_context(|| format!("no AI system named `{system}`"))?;
+            let mut linked = Vec::new();
+            for id in &assets {
+                let mut a = store
+                    .get_asset(id)
+                    .await?
+                    .with_context(|| format!("no asset with id `{id}`"))?;
+                if !a.systems.contains(&sys.name) {
+                    a.systems.push(sys.name.clone());
+                }
+                // Upserting the same asset (same hash, or kind + location) adds the link.
+                let a = store.upsert_asset(a).await?;
+                record(
+                    &store,
+                    "asset.link",
+                    Some(&a.id),
+                    serde_json::json!({"system": sys.name}),
+                )
+                .await?;
+                linked.push(a);
+            }
+            p.note(&format!(
+                "Linked {} asset(s) to `{}`",
+                linked.len(),
+                sys.name
+            ));
+            p.data(&linked, || {
+                linked
+                    .iter()
+                    .map(|a| format!("{}  {}  {}\n", a.id, a.name, a.systems.join(",")))
+                    .collect()
+            });
         }
     }
     Ok(0)

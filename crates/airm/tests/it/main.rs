@@ -5,6 +5,7 @@
 
 mod audit;
 mod cli;
+mod discover;
 mod scan;
 mod server;
 

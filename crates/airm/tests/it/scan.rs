@@ -98,9 +98,10 @@ fn sarif_output_is_sarif_2_1_0() {
     assert_eq!(v["version"], "2.1.0");
     let run = &v["runs"][0];
     let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
-    assert!(rules
-        .iter()
-        .all(|r| r["id"].as_str().unwrap().starts_with("MF")));
+    assert!(rules.iter().all(|r| {
+        let id = r["id"].as_str().unwrap();
+        id.starts_with("MF") || id.starts_with("AS")
+    }));
     let results = run["results"].as_array().unwrap();
     assert_eq!(results.len(), 2);
     for r in results {

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Discovery benchmark: generates a tree of mixed code, data and a few models (default
+# 200,000 files) in /tmp, then times, in one run and with a warm cache,
+# `airm discover --no-store` against `rg --files` (ripgrep, Debian package) and `find -type f`
+# on the same tree. Prints files/s and the ratios.
+# Usage: bench/discover.sh [FILES] [RUNS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+files="${1:-200000}"
+runs="${2:-3}"
+command -v rg >/dev/null || { apt-get update -qq && apt-get install -y -qq ripgrep >/dev/null; }
+cargo build --release --locked -p airm >/dev/null
+airm="$PWD/target/release/airm"
+tree="/tmp/airm-discover-bench-$files"
+
+if [ ! -f "$tree/.complete" ]; then
+  rm -rf "$tree"
+  python3 - "$tree" "$files" <<'EOF'
+import os, random, struct, sys, json
+root, total = sys.argv[1], int(sys.argv[2])
+rnd = random.Random(42)
+made = 0
+def write(rel, data):
+    global made
+    p = os.path.join(root, rel)
+    os.makedirs(os.path.dirname(p), exist_ok=True)
+    with open(p, "wb") as f:
+        f.write(data if isinstance(data, bytes) else data.encode())
+    made += 1
+plain_py = "import os\nimport json\n\ndef handler(event):\n    return json.dumps({'ok': True, 'n': len(event)})\n" * 8
+ai_py = "from transformers import AutoModel\nimport openai\nm = AutoModel.from_pretrained('acme/m')\n" + plain_py
+plain_js = "const express = require('express');\nmodule.exports = function route(req, res) { res.json({ ok: true }); };\n" * 8
+css = "body { margin: 0; padding: 0; }\n" * 20
+md = "# Notes\n\nSome documentation text.\n" * 10
+csv = "id,name,price\n" + "".join(f"{i},item{i},{i*3}\n" for i in range(50))
+header = json.dumps({"w": {"dtype": "F32", "shape": [16, 16], "data_offsets": [0, 1024]}}).encode()
+st = struct.pack("<Q", len(header)) + header + bytes(1024)
+pkl = b"\x80\x02}q\x00X\x01\x00\x00\x00aK\x01s."
+i = 0
+while made < total:
+    svc = f"services/svc{i // 2000:03d}/pkg{(i // 100) % 20:02d}"
+    r = i % 100
+    if r < 40:
+        write(f"{svc}/mod{i}.py", ai_py if i % 500 == 0 else plain_py)
+    elif r < 65:
+        write(f"{svc}/mod{i}.js", plain_js)
+    elif r < 75:
+        write(f"{svc}/style{i}.css", css)
+    elif r < 85:
+        write(f"{svc}/doc{i}.md", md)
+    elif r < 90:
+        write(f"{svc}/data{i}.csv", csv)
+    elif r < 95:
+        write(f"{svc}/asset{i}.png", b"\x89PNG\r\n\x1a\n" + bytes(64))
+    else:
+        write(f"{svc}/blob{i}.bin", bytes(rnd.getrandbits(8) for _ in range(256)))
+    if i % 20000 == 0:
+        write(f"models/m{i}/model.safetensors", st)
+        write(f"models/m{i}/model.pkl", pkl)
+        write(f"{svc}/requirements.txt", "torch==2.3.1\nflask==3.0.0\n")
+    i += 1
+open(os.path.join(root, ".complete"), "w").close()
+EOF
+fi
+
+count=$(find "$tree" -type f | wc -l)
+echo "# $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $count files in $tree, best of $runs warm runs"
+best() {
+  local best=""
+  for _ in $(seq 1 "$runs"); do
+    local s e t
+    s=$(date +%s.%N)
+    "$@" >/dev/null 2>&1 || true
+    e=$(date +%s.%N)
+    t=$(echo "$e - $s" | bc -l)
+    if [ -z "$best" ] || [ "$(echo "$t < $best" | bc -l)" = 1 ]; then best=$t; fi
+  done
+  echo "$best"
+}
+# Warm the cache.
+find "$tree" -type f >/dev/null
+cat $(find "$tree" -type f -name '*.py' | head -1000) >/dev/null
+t_find=$(best find "$tree" -type f)
+t_rg=$(best rg --files --no-ignore --hidden "$tree")
+t_airm=$(best "$airm" --data-dir /tmp/airm-discover-bench-data discover "$tree" --no-store --fail-on none)
+assets=$("$airm" --data-dir /tmp/airm-discover-bench-data --format json discover "$tree" --no-store --fail-on none | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["assets"]))')
+printf '%-28s %8s %12s %10s\n' tool seconds files/s "vs rg"
+for row in "find -type f:$t_find" "rg --files:$t_rg" "airm discover --no-store:$t_airm"; do
+  name=${row%%:*}; t=${row##*:}
+  printf '%-28s %8.3f %12.0f %9.2fx\n' "$name" "$t" "$(echo "$count / $t" | bc -l)" "$(echo "$t / $t_rg" | bc -l)"
+done
+echo "airm discover found $assets AI assets"
