@@ -13,6 +13,7 @@ mod audit;
 pub mod env;
 mod evidence;
 mod finding;
+mod governance;
 mod ids;
 mod org;
 mod parse;
@@ -26,11 +27,15 @@ pub use asset::{Asset, AssetKind, ContentHash, Provenance};
 pub use audit::{Actor, ActorKind, AuditEvent, Outcome};
 pub use evidence::Evidence;
 pub use finding::{Finding, FindingStatus, Location};
+pub use governance::{
+    Approval, ApprovalStatus, AssetFacts, Notification, PolicyException, ViolationRecord, Vote,
+    VoteChoice,
+};
 pub use ids::new_id;
 pub use org::{Committee, Owner, Person, Role};
 pub use parse::ParseError;
 pub use risk::{Likelihood, Risk, RiskStatus, Treatment};
 pub use rule::{validate_registry, Reference, RuleDocs, RuleMeta, RuleStatus, RuleTarget};
 pub use severity::Severity;
-pub use system::{AiSystem, DataCategory, EuAiActTier, Exposure, LifecycleStage};
+pub use system::{validate_control, AiSystem, DataCategory, EuAiActTier, Exposure, LifecycleStage};
 pub use time::Timestamp;
