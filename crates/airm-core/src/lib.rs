@@ -37,5 +37,7 @@ pub use parse::ParseError;
 pub use risk::{Likelihood, Risk, RiskStatus, Treatment};
 pub use rule::{validate_registry, Reference, RuleDocs, RuleMeta, RuleStatus, RuleTarget};
 pub use severity::Severity;
-pub use system::{validate_control, AiSystem, DataCategory, EuAiActTier, Exposure, LifecycleStage};
+pub use system::{
+    validate_control, validate_name, AiSystem, DataCategory, EuAiActTier, Exposure, LifecycleStage,
+};
 pub use time::Timestamp;
