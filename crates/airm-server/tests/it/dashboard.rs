@@ -27,7 +27,7 @@ fn hidden_csrf(html: &str) -> String {
     html[i..].split('"').next().unwrap().to_string()
 }
 
-async fn get_with_cookie(
+pub(crate) async fn get_with_cookie(
     s: &TestServer,
     uri: &str,
     cookie: &str,
@@ -47,7 +47,7 @@ async fn get_with_cookie(
     (st, h, String::from_utf8_lossy(&body).into_owned())
 }
 
-async fn post_form(
+pub(crate) async fn post_form(
     s: &TestServer,
     uri: &str,
     cookie: &str,

@@ -257,3 +257,75 @@ async fn violations_exceptions_and_votes_follow_the_rules() {
         );
     }
 }
+
+#[tokio::test]
+async fn dashboard_shows_violations_approvals_and_expiring_exceptions() {
+    use crate::dashboard::{get_with_cookie, post_form};
+    let s = TestServer::new().await;
+    let ro = s.token_for("ro@example.com", Role::RiskOwner).await;
+    let (st, _) = s
+        .json(
+            Method::POST,
+            "/api/v1/systems",
+            Some(&ro),
+            Some(json!({
+            "name": "hr-screening", "lifecycle": "production", "data_categories": ["personal"],
+            "owner": "ana@example.com", "risk_owner": "ro@example.com"})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED);
+    let member = s
+        .store
+        .create_user(airm_store::NewUser {
+            email: "m@example.com".into(),
+            name: "M".into(),
+            role: Role::Viewer,
+        })
+        .await
+        .unwrap();
+    s.store
+        .create_committee(
+            "board",
+            &["m@example.com".into(), "n@example.com".into()],
+            1,
+        )
+        .await
+        .unwrap();
+    let (_, a) = s
+        .json(Method::POST, "/api/v1/approvals", Some(&ro), Some(json!({"subject": "hr-screening", "action": "production", "committee": "board", "reason": "<b>ready</b>"})))
+        .await;
+    let soon = airm_core::Timestamp::now().plus_days(10).to_string();
+    let (st, _) = s
+        .json(
+            Method::POST,
+            "/api/v1/exceptions",
+            Some(&ro),
+            Some(json!({"policy": "GV001", "object": "*",
+            "justification": "one-person team until hiring", "expires_at": soon})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED);
+
+    let cookie = s.session_cookie(&member.id).await;
+    let (st, _, html) = get_with_cookie(&s, "/violations", &cookie).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(
+        html.contains("id=\"violations\"") && html.contains("GV005"),
+        "{html}"
+    );
+    let (st, _, html) = get_with_cookie(&s, "/exceptions", &cookie).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(html.contains("one-person team until hiring"));
+    let (st, _, html) = get_with_cookie(&s, "/approvals", &cookie).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(html.contains("&lt;b&gt;ready") && !html.contains("<b>ready"), "escaped: {html}");
+    let path = format!("/approvals/{}/vote", a["id"].as_str().unwrap());
+    let (st, _, _) = post_form(&s, &path, &cookie, "csrf=wrong&choice=approve").await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    let (st, _, html) = post_form(&s, &path, &cookie, "csrf=c&choice=approve&comment=fine").await;
+    assert_eq!(st, StatusCode::OK, "{html}");
+    assert!(html.contains("the request is approved"), "{html}");
+    assert!(html.contains("Nothing is waiting for your vote."));
+    let (st, _, _) = post_form(&s, &path, &cookie, "csrf=c&choice=approve").await;
+    assert_eq!(st, StatusCode::CONFLICT, "decided requests take no votes");
+}
