@@ -318,7 +318,10 @@ async fn dashboard_shows_violations_approvals_and_expiring_exceptions() {
     assert!(html.contains("one-person team until hiring"));
     let (st, _, html) = get_with_cookie(&s, "/approvals", &cookie).await;
     assert_eq!(st, StatusCode::OK);
-    assert!(html.contains("&lt;b&gt;ready") && !html.contains("<b>ready"), "escaped: {html}");
+    assert!(
+        html.contains("&lt;b&gt;ready") && !html.contains("<b>ready"),
+        "escaped: {html}"
+    );
     let path = format!("/approvals/{}/vote", a["id"].as_str().unwrap());
     let (st, _, _) = post_form(&s, &path, &cookie, "csrf=wrong&choice=approve").await;
     assert_eq!(st, StatusCode::FORBIDDEN);

@@ -5,6 +5,7 @@
 
 mod audit;
 mod cli;
+mod governance;
 mod scan;
 mod server;
 
