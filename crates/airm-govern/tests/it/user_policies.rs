@@ -119,3 +119,25 @@ fn rego_unit_tests_pass_and_fail() {
     assert_eq!(report.errors.len(), 1);
     assert_eq!(report.results[0].package, "acme.naming");
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+
+    /// Any text as a user policy, mutated from a valid one or random, gives violations or
+    /// per-file errors, never a panic.
+    #[test]
+    fn any_policy_text_is_handled(
+        cut in 0usize..400,
+        noise in "\\PC{0,40}",
+        doc in proptest::prelude::any::<Vec<u8>>(),
+    ) {
+        let mut text = GOOD.chars().take(cut).collect::<String>();
+        text.push_str(&noise);
+        let mut set = PolicySet::new(&[]).unwrap().with_user_source("p.rego", &text);
+        let input = serde_json::from_slice(&doc).unwrap_or(serde_json::json!({"systems": [{"name": "x"}]}));
+        let eval = set.evaluate(input);
+        for e in &eval.errors {
+            proptest::prop_assert!(!e.to_string().is_empty());
+        }
+    }
+}
