@@ -201,8 +201,47 @@ pub async fn escalate(
             }
         }
     }
+    events.extend(expiry_events(store, actor, ev.now).await?);
     store.append_events(events).await?;
     Ok(sent)
+}
+
+/// Events for exceptions that expired on their own since the last run (each recorded
+/// once, as `exception.expired`).
+async fn expiry_events(
+    store: &DynStore,
+    actor: &Actor,
+    now: Timestamp,
+) -> Result<Vec<NewEvent>, GovernanceError> {
+    let mut out = Vec::new();
+    let expired = store
+        .list_exceptions(&airm_store::ExceptionFilter {
+            expiring_before: Some(now),
+            ..Default::default()
+        })
+        .await?;
+    for e in expired.into_iter().filter(|e| e.revoked_at.is_none()) {
+        let seen = store
+            .list_events(
+                &airm_store::EventFilter {
+                    action: Some("exception.expired".into()),
+                    target: Some(e.id.clone()),
+                    ..Default::default()
+                },
+                airm_store::Page::new(1, 0),
+            )
+            .await?;
+        if seen.total == 0 {
+            out.push(event(
+                actor,
+                "exception.expired",
+                Some(&e.id),
+                Outcome::Success,
+                serde_json::json!({"policy": e.policy, "object": e.object, "expires_at": e.expires_at}),
+            ));
+        }
+    }
+    Ok(out)
 }
 
 /// Casts `voter`'s vote; only committee members vote, once, on pending requests. The vote

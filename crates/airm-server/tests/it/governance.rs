@@ -332,3 +332,81 @@ async fn dashboard_shows_violations_approvals_and_expiring_exceptions() {
     let (st, _, _) = post_form(&s, &path, &cookie, "csrf=c&choice=approve").await;
     assert_eq!(st, StatusCode::CONFLICT, "decided requests take no votes");
 }
+
+#[tokio::test]
+async fn escalation_notifies_once_per_step_and_records_expiries() {
+    let s = TestServer::new().await;
+    let ro = s.token_for("ro@example.com", Role::RiskOwner).await;
+    let (st, _) = s
+        .json(
+            Method::POST,
+            "/api/v1/systems",
+            Some(&ro),
+            Some(json!({
+            "name": "bot", "lifecycle": "production", "exposure": "public", "llm": true,
+            "owner": "ana@example.com", "risk_owner": "ro@example.com"})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED);
+    let now = airm_core::Timestamp::now();
+    s.store
+        .create_exception(airm_core::PolicyException {
+            id: String::new(),
+            policy: "GV001".into(),
+            object: "bot".into(),
+            justification: "temporary, now over".into(),
+            approver: "ro@example.com".into(),
+            created_at: now.plus_days(-10),
+            expires_at: now.plus_days(-1),
+            revoked_at: None,
+        })
+        .await
+        .unwrap();
+    let options = airm_server::governance::PolicyOptions {
+        escalation_committee: Some("AI board".into()),
+        ..Default::default()
+    };
+    let actor = airm_core::Actor::system("escalation");
+    let sent = airm_server::governance::escalate(&s.store, &options, &actor)
+        .await
+        .unwrap();
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(
+        (sent[0].step.as_str(), sent[0].recipient.as_str()),
+        ("owner", "ana@example.com")
+    );
+    let again = airm_server::governance::escalate(&s.store, &options, &actor)
+        .await
+        .unwrap();
+    assert!(again.is_empty(), "a step is taken once");
+    let events = s
+        .store
+        .list_events(
+            &airm_store::EventFilter {
+                action: Some("exception.expired".into()),
+                ..Default::default()
+            },
+            airm_store::Page::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(events.total, 1, "recorded once");
+    let esc = s
+        .store
+        .list_events(
+            &airm_store::EventFilter {
+                action: Some("policy.escalate".into()),
+                ..Default::default()
+            },
+            airm_store::Page::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(esc.total, 1);
+    let open = s
+        .store
+        .list_violations(true, airm_store::Page::default())
+        .await
+        .unwrap();
+    assert_eq!(open.total, 1);
+}
