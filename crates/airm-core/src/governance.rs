@@ -32,6 +32,32 @@ string_enum! {
     }
 }
 
+string_enum! {
+    /// A person's part in a system under the RACI model.
+    pub enum RaciRole: "RACI role" {
+        /// Does the work.
+        Responsible = "responsible",
+        /// Answers for the outcome; signs off.
+        Accountable = "accountable",
+        /// Is asked before decisions.
+        Consulted = "consulted",
+        /// Is told after decisions.
+        Informed = "informed",
+    }
+}
+
+/// One RACI assignment: `person` has `role` for `system`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RaciAssignment {
+    /// System name.
+    pub system: String,
+    /// RACI role.
+    pub role: RaciRole,
+    /// The person's email.
+    pub person: String,
+}
+
 /// One vote on an approval request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

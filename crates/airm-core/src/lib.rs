@@ -28,8 +28,8 @@ pub use audit::{Actor, ActorKind, AuditEvent, Outcome};
 pub use evidence::Evidence;
 pub use finding::{Finding, FindingStatus, Location};
 pub use governance::{
-    Approval, ApprovalStatus, AssetFacts, Notification, PolicyException, ViolationRecord, Vote,
-    VoteChoice,
+    Approval, ApprovalStatus, AssetFacts, Notification, PolicyException, RaciAssignment, RaciRole,
+    ViolationRecord, Vote, VoteChoice,
 };
 pub use ids::new_id;
 pub use org::{Committee, Owner, Person, Role};

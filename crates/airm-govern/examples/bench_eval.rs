@@ -111,6 +111,7 @@ fn main() {
             approvals: &[],
             committees: &[],
             people: &[],
+            raci: &[],
         });
         let json = serde_json::to_value(&input).unwrap_or_default();
         let t2 = Instant::now();

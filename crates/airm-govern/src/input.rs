@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use airm_core::{
     AiSystem, Approval, Asset, AssetFacts, Committee, Finding, FindingStatus, LifecycleStage,
-    Person, PolicyException, Timestamp,
+    Person, PolicyException, RaciAssignment, Timestamp,
 };
 use serde::{Deserialize, Serialize};
 
@@ -65,6 +65,9 @@ pub struct SystemInput {
     pub controls: Vec<String>,
     /// Ids of the assets it uses.
     pub assets: Vec<String>,
+    /// RACI: emails per role (`responsible`, `accountable`, `consulted`, `informed`);
+    /// roles without anyone are absent.
+    pub raci: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 /// Open findings per severity.
@@ -182,6 +185,7 @@ pub struct Facts<'a> {
     pub approvals: &'a [Approval],
     pub committees: &'a [Committee],
     pub people: &'a [Person],
+    pub raci: &'a [RaciAssignment],
 }
 
 /// Builds the input document. Linear in the number of systems and assets.
@@ -221,10 +225,19 @@ pub fn build_input(f: &Facts<'_>) -> PolicyInput {
             }
         })
         .collect();
+    let mut raci: HashMap<String, std::collections::BTreeMap<String, Vec<String>>> = HashMap::new();
+    for r in f.raci {
+        raci.entry(r.system.to_lowercase())
+            .or_default()
+            .entry(r.role.to_string())
+            .or_default()
+            .push(r.person.clone());
+    }
     let systems = f
         .systems
         .iter()
         .map(|s| SystemInput {
+            raci: raci.remove(&s.name.to_lowercase()).unwrap_or_default(),
             id: s.id.clone(),
             name: s.name.clone(),
             owner: s.owner.clone(),
@@ -411,7 +424,16 @@ mod tests {
             approvals: &[],
             committees: &[],
             people: &[],
+            raci: &[RaciAssignment {
+                system: "PROD".into(),
+                role: airm_core::RaciRole::Accountable,
+                person: "a@x".into(),
+            }],
         });
+        assert_eq!(
+            input.systems[0].raci["accountable"],
+            vec!["a@x".to_string()]
+        );
         assert!(input.assets[0].production);
         assert_eq!(input.assets[0].production_systems, vec!["Prod".to_string()]);
         assert_eq!(input.assets[0].open_findings.critical, 1);

@@ -94,6 +94,7 @@ pub async fn evaluate(
             approvals: &facts.approvals,
             committees: &facts.committees,
             people: &facts.people,
+            raci: &facts.raci,
         });
         let json = serde_json::to_value(&input).unwrap_or(serde_json::Value::Null);
         (set.evaluate(json), input)

@@ -343,4 +343,6 @@ pub struct GovernanceFacts {
     pub committees: Vec<airm_core::Committee>,
     /// All people.
     pub people: Vec<Person>,
+    /// RACI assignments of all systems.
+    pub raci: Vec<airm_core::RaciAssignment>,
 }

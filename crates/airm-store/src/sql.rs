@@ -1716,7 +1716,9 @@ macro_rules! impl_sql_store {
                     .iter()
                     .map(row_user)
                     .collect::<Result<Vec<_>>>()?;
+                let raci = self.list_raci(None).await?;
                 Ok(GovernanceFacts {
+                    raci,
                     systems,
                     assets,
                     exceptions: self.list_exceptions(&ExceptionFilter::default()).await?,
@@ -1798,6 +1800,59 @@ macro_rules! impl_sql_store {
                     .await?;
                 let items = rows.iter().map(row_violation).collect::<Result<Vec<_>>>()?;
                 Ok(Paged { items, total })
+            }
+
+            async fn set_raci(
+                &self,
+                system: &str,
+                role: airm_core::RaciRole,
+                person: &str,
+                assigned: bool,
+            ) -> Result<Vec<airm_core::RaciAssignment>> {
+                let id = self.system_id(system).await?;
+                let person = person.trim().to_lowercase();
+                if person.is_empty() || person.len() > 320 {
+                    return Err(StoreError::Invalid("person must be 1-320 bytes".into()));
+                }
+                if assigned {
+                    sqlx::query(
+                        "INSERT INTO system_raci (system_id, role, person) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                    )
+                    .bind(&id)
+                    .bind(role.as_str())
+                    .bind(&person)
+                    .execute(&self.pool)
+                    .await?;
+                } else {
+                    sqlx::query("DELETE FROM system_raci WHERE system_id = $1 AND role = $2 AND person = $3")
+                        .bind(&id)
+                        .bind(role.as_str())
+                        .bind(&person)
+                        .execute(&self.pool)
+                        .await?;
+                }
+                self.list_raci(Some(&id)).await
+            }
+
+            async fn list_raci(&self, system: Option<&str>) -> Result<Vec<airm_core::RaciAssignment>> {
+                let mut sql = Sql::new(
+                    "SELECT s.name, r.role, r.person FROM system_raci r JOIN systems s ON s.id = r.system_id",
+                );
+                if let Some(sys) = system {
+                    let id = self.system_id(sys).await?;
+                    sql.and("r.system_id = ?", [Arg::Text(id)]);
+                }
+                sql.text.push_str(" ORDER BY s.name_key, r.role, r.person");
+                let rows = bind_args(sqlx::query(&sql.text), &sql.args).fetch_all(&self.pool).await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(airm_core::RaciAssignment {
+                            system: r.try_get("name")?,
+                            role: parse_col(r, "system_raci", "role")?,
+                            person: r.try_get("person")?,
+                        })
+                    })
+                    .collect()
             }
 
             async fn add_notification(&self, n: &airm_core::Notification) -> Result<bool> {

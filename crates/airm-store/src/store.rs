@@ -207,6 +207,17 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Vec<ViolationRecord>>;
     /// Lists recorded violations, most severe and oldest first.
     async fn list_violations(&self, open_only: bool, page: Page) -> Result<Paged<ViolationRecord>>;
+    /// Assigns (`assigned`) or removes a RACI role of a person on a system; returns the
+    /// system's RACI assignments.
+    async fn set_raci(
+        &self,
+        system: &str,
+        role: airm_core::RaciRole,
+        person: &str,
+        assigned: bool,
+    ) -> Result<Vec<airm_core::RaciAssignment>>;
+    /// RACI assignments of one system (id or name), or of all, by system, role, person.
+    async fn list_raci(&self, system: Option<&str>) -> Result<Vec<airm_core::RaciAssignment>>;
     /// Stores a notification unless one exists for the same violation and step; returns
     /// whether it was stored.
     async fn add_notification(&self, notification: &Notification) -> Result<bool>;

@@ -330,6 +330,28 @@ pub enum SystemsCmd {
     },
     /// Change fields of an AI system.
     Set(SystemSet),
+    /// Show or change who is responsible, accountable, consulted and informed (RACI).
+    Raci {
+        /// System name or id.
+        system: String,
+        /// Assign ROLE:EMAIL, e.g. accountable:ana@example.com (repeatable).
+        #[arg(long, value_name = "ROLE:EMAIL", value_parser = parse_raci)]
+        assign: Vec<(airm_core::RaciRole, String)>,
+        /// Remove ROLE:EMAIL (repeatable).
+        #[arg(long, value_name = "ROLE:EMAIL", value_parser = parse_raci)]
+        unassign: Vec<(airm_core::RaciRole, String)>,
+    },
+}
+
+fn parse_raci(s: &str) -> Result<(airm_core::RaciRole, String), String> {
+    let (role, who) = s
+        .split_once(':')
+        .ok_or_else(|| format!("`{s}`: expected ROLE:EMAIL, e.g. accountable:ana@example.com"))?;
+    let role = parse_enum::<airm_core::RaciRole>(role)?;
+    if who.trim().is_empty() {
+        return Err(format!("`{s}`: the email is empty"));
+    }
+    Ok((role, who.trim().to_string()))
 }
 
 #[derive(Debug, Args)]

@@ -6,6 +6,14 @@ ALTER TABLE systems ADD COLUMN gateway_policy TEXT;
 ALTER TABLE systems ADD COLUMN impact_assessed_at BIGINT;
 ALTER TABLE systems ADD COLUMN controls TEXT NOT NULL DEFAULT '[]';
 
+-- RACI per system: who is responsible, accountable, consulted, informed.
+CREATE TABLE system_raci (
+    system_id TEXT NOT NULL REFERENCES systems (id),
+    role      TEXT NOT NULL,
+    person    TEXT NOT NULL,
+    PRIMARY KEY (system_id, role, person)
+);
+
 CREATE TABLE committees (
     id         TEXT PRIMARY KEY NOT NULL,
     name       TEXT NOT NULL,

@@ -349,3 +349,46 @@ async fn notifications_are_unique_per_violation_and_step() {
         );
     }
 }
+
+#[tokio::test]
+async fn raci_assignments_per_system() {
+    for b in backends("raci") {
+        let s = b.open().await;
+        s.create_system(system("bot")).await.unwrap();
+        s.create_system(system("other")).await.unwrap();
+        use airm_core::RaciRole::*;
+        s.set_raci("bot", Accountable, "Ana@x.com", true)
+            .await
+            .unwrap();
+        s.set_raci("bot", Responsible, "dev@x.com", true)
+            .await
+            .unwrap();
+        let list = s
+            .set_raci("bot", Responsible, "dev@x.com", true)
+            .await
+            .unwrap();
+        assert_eq!(list.len(), 2, "idempotent");
+        s.set_raci("other", Informed, "ceo@x.com", true)
+            .await
+            .unwrap();
+        let list = s
+            .set_raci("bot", Responsible, "dev@x.com", false)
+            .await
+            .unwrap();
+        assert_eq!(list.len(), 1);
+        assert_eq!(
+            (
+                list[0].role,
+                list[0].person.as_str(),
+                list[0].system.as_str()
+            ),
+            (Accountable, "ana@x.com", "bot")
+        );
+        assert_eq!(s.list_raci(None).await.unwrap().len(), 2);
+        assert_eq!(s.governance_facts().await.unwrap().raci.len(), 2);
+        assert!(matches!(
+            s.set_raci("missing", Informed, "a@x.com", true).await,
+            Err(StoreError::NotFound { .. })
+        ));
+    }
+}

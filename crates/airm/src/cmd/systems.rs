@@ -133,6 +133,42 @@ pub async fn run(cmd: SystemsCmd, ctx: &Context, p: &Printer) -> anyhow::Result<
             p.note(&format!("Updated `{}` (version {})", sys.name, sys.version));
             p.data(&sys, || detail(&sys));
         }
+        SystemsCmd::Raci {
+            system,
+            assign,
+            unassign,
+        } => {
+            let sys = store
+                .get_system(&system)
+                .await?
+                .with_context(|| format!("no AI system named `{system}`"))?;
+            let changes = assign
+                .into_iter()
+                .map(|(r, p)| (r, p, true))
+                .chain(unassign.into_iter().map(|(r, p)| (r, p, false)));
+            for (role, person, assigned) in changes {
+                store.set_raci(&sys.id, role, &person, assigned).await?;
+                record(
+                    &store,
+                    if assigned {
+                        "system.raci.assign"
+                    } else {
+                        "system.raci.unassign"
+                    },
+                    Some(&sys.id),
+                    serde_json::json!({"name": sys.name, "role": role, "person": person}),
+                )
+                .await?;
+            }
+            let list = store.list_raci(Some(&sys.id)).await?;
+            p.data(&list, || {
+                let mut t = Table::new(&["ROLE", "PERSON"]);
+                for r in &list {
+                    t.row(vec![r.role.to_string(), r.person.clone()]);
+                }
+                t.render()
+            });
+        }
     }
     Ok(0)
 }

@@ -161,6 +161,42 @@ fn policy_eval_exit_codes_user_policies_and_sarif() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stdout(&o).contains("human-oversight"));
 
+    let o = airm(
+        d,
+        &[
+            "systems",
+            "raci",
+            "support-bot",
+            "--assign",
+            "accountable:Ana@x.com",
+            "--assign",
+            "informed:ceo@x.com",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = airm(
+        d,
+        &[
+            "systems",
+            "raci",
+            "support-bot",
+            "--unassign",
+            "informed:ceo@x.com",
+            "--format",
+            "json",
+        ],
+    );
+    let raci: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(
+        raci,
+        serde_json::json!([{"system": "support-bot", "role": "accountable", "person": "ana@x.com"}])
+    );
+    let o = airm(
+        d,
+        &["systems", "raci", "support-bot", "--assign", "boss:x@x.com"],
+    );
+    assert_eq!(o.status.code(), Some(2));
+
     let o = airm(d, &["policy", "explain", "GV002"]);
     assert!(stdout(&o).contains("## Facts it needs"));
     let o = airm(d, &["rules", "list", "--target", "governance"]);
