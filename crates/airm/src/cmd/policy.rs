@@ -94,6 +94,16 @@ async fn eval(a: PolicyEval, ctx: &Context, p: &Printer) -> anyhow::Result<u8> {
     let options = ctx.config.policy.options(a.dir.policy_dir.clone());
     let evaluation = match &a.input {
         Some(path) => {
+            const MAX_INPUT_BYTES: u64 = 512 * 1024 * 1024;
+            let size = std::fs::metadata(path)
+                .with_context(|| format!("cannot read {}", path.display()))?
+                .len();
+            if size > MAX_INPUT_BYTES {
+                anyhow::bail!(
+                    "{} is {size} bytes; input documents are limited to {MAX_INPUT_BYTES}",
+                    path.display()
+                );
+            }
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("cannot read {}", path.display()))?;
             let doc: serde_json::Value = serde_json::from_str(&text)
