@@ -13,6 +13,7 @@ mod audit;
 pub mod env;
 mod evidence;
 mod finding;
+mod governance;
 mod ids;
 pub mod inventory;
 mod org;
@@ -27,6 +28,10 @@ pub use asset::{Asset, AssetKind, ContentHash, Provenance};
 pub use audit::{Actor, ActorKind, AuditEvent, Outcome};
 pub use evidence::Evidence;
 pub use finding::{Finding, FindingStatus, Location};
+pub use governance::{
+    Approval, ApprovalStatus, AssetFacts, Notification, PolicyException, RaciAssignment, RaciRole,
+    ViolationRecord, Vote, VoteChoice,
+};
 pub use ids::new_id;
 pub use inventory::{risk_score, RiskFactor, RiskInputs, RiskScore};
 pub use org::{Committee, Owner, Person, Role};
@@ -34,5 +39,7 @@ pub use parse::ParseError;
 pub use risk::{Likelihood, Risk, RiskStatus, Treatment};
 pub use rule::{validate_registry, Reference, RuleDocs, RuleMeta, RuleStatus, RuleTarget};
 pub use severity::Severity;
-pub use system::{AiSystem, DataCategory, EuAiActTier, Exposure, LifecycleStage};
+pub use system::{
+    validate_control, validate_name, AiSystem, DataCategory, EuAiActTier, Exposure, LifecycleStage,
+};
 pub use time::Timestamp;

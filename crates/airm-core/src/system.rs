@@ -99,6 +99,22 @@ pub struct AiSystem {
     pub data_categories: Vec<DataCategory>,
     /// EU AI Act tier, once classified.
     pub eu_ai_act_tier: Option<EuAiActTier>,
+    /// Whether it uses a large language model (chat, completion, agents). Governance
+    /// policies on LLM fronting read it; absent in older records (false).
+    #[serde(default)]
+    pub llm: bool,
+    /// The guard policy of the airm gateway that fronts it, if it is fronted; `None` when
+    /// its traffic does not pass through the gateway.
+    #[serde(default)]
+    pub gateway_policy: Option<String>,
+    /// When its last impact assessment (DPIA, fundamental-rights or AI impact
+    /// assessment) was completed.
+    #[serde(default)]
+    pub impact_assessed_at: Option<Timestamp>,
+    /// Controls recorded as in place, kebab-case names such as `human-oversight` and
+    /// `logging` (see [`AiSystem::KNOWN_CONTROLS`]); sorted, unique.
+    #[serde(default)]
+    pub controls: Vec<String>,
     /// When it was registered.
     pub created_at: Timestamp,
     /// When it was last changed.
@@ -110,6 +126,18 @@ pub struct AiSystem {
 impl AiSystem {
     /// Lowest and highest valid business importance.
     pub const IMPORTANCE_RANGE: std::ops::RangeInclusive<u8> = 1..=5;
+
+    /// Control names the built-in governance policies look for. Other kebab-case names
+    /// are accepted too (user policies may check them).
+    pub const KNOWN_CONTROLS: &'static [&'static str] = &[
+        "human-oversight",
+        "logging",
+        "accuracy-testing",
+        "robustness-testing",
+        "data-governance",
+        "transparency-notice",
+        "incident-response",
+    ];
 
     /// Whether the system processes personal or special-category data (or children's).
     pub fn processes_personal_data(&self) -> bool {
@@ -133,7 +161,37 @@ impl AiSystem {
         if self.purpose.len() > 4000 {
             return Err("purpose must be at most 4000 bytes".to_string());
         }
+        if self.controls.len() > 64 {
+            return Err("at most 64 controls".to_string());
+        }
+        for c in &self.controls {
+            validate_control(c)?;
+        }
+        if let Some(p) = &self.gateway_policy {
+            if p.trim().is_empty() || p.len() > 200 {
+                return Err("gateway policy must be 1-200 bytes".to_string());
+            }
+        }
         Ok(())
+    }
+}
+
+/// A control name: 1–64 lower-case letters, digits and single `-`, e.g. `human-oversight`.
+pub fn validate_control(name: &str) -> Result<(), String> {
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !name.starts_with('-')
+        && !name.ends_with('-')
+        && !name.contains("--");
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "invalid control `{name}`: use kebab-case, e.g. human-oversight"
+        ))
     }
 }
 
@@ -170,6 +228,10 @@ mod tests {
             exposure: Exposure::Public,
             data_categories: vec![DataCategory::Personal],
             eu_ai_act_tier: Some(EuAiActTier::Limited),
+            llm: true,
+            gateway_policy: None,
+            impact_assessed_at: None,
+            controls: vec!["logging".into()],
             created_at: Timestamp(0),
             updated_at: Timestamp(0),
             version: 1,
@@ -201,5 +263,26 @@ mod tests {
         );
         let back: AiSystem = serde_json::from_value(json).unwrap();
         assert_eq!(back, sample());
+    }
+
+    #[test]
+    fn records_without_governance_fields_still_read() {
+        let mut json = serde_json::to_value(sample()).unwrap();
+        let obj = json.as_object_mut().unwrap();
+        for k in ["llm", "gateway_policy", "impact_assessed_at", "controls"] {
+            obj.remove(k);
+        }
+        let back: AiSystem = serde_json::from_value(json).unwrap();
+        assert!(!back.llm && back.controls.is_empty() && back.impact_assessed_at.is_none());
+    }
+
+    #[test]
+    fn controls_must_be_kebab_case() {
+        let mut s = sample();
+        s.controls = vec!["Human Oversight".into()];
+        assert!(s.validate().unwrap_err().contains("control"));
+        s.controls = vec!["human-oversight".into()];
+        assert!(s.validate().is_ok());
+        assert!(validate_control("a--b").is_err());
     }
 }

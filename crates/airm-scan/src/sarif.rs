@@ -10,7 +10,8 @@ use crate::FileReport;
 /// The SARIF schema this writer targets.
 pub const SARIF_SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
-fn level(s: Severity) -> &'static str {
+/// The SARIF `level` of a severity.
+pub fn level(s: Severity) -> &'static str {
     match s {
         Severity::Critical | Severity::High => "error",
         Severity::Medium => "warning",
@@ -19,7 +20,7 @@ fn level(s: Severity) -> &'static str {
 }
 
 /// GitHub's `security-severity` scale (0.0–10.0).
-fn security_severity(s: Severity) -> &'static str {
+pub fn security_severity(s: Severity) -> &'static str {
     match s {
         Severity::Critical => "9.5",
         Severity::High => "8.0",
@@ -52,7 +53,8 @@ pub fn path_uri(path: &str) -> String {
     out
 }
 
-fn rule_json(r: &RuleMeta) -> Value {
+/// A SARIF `reportingDescriptor` for a rule, with its help text.
+pub fn rule_json(r: &RuleMeta) -> Value {
     let tags: Vec<String> = std::iter::once("security".to_string())
         .chain(r.references.iter().map(|x| x.label()))
         .collect();

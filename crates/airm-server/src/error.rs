@@ -129,3 +129,22 @@ impl IntoResponse for ApiError {
 
 /// Result alias for handlers.
 pub type ApiResult<T> = Result<T, ApiError>;
+
+impl From<crate::governance::GovernanceError> for ApiError {
+    fn from(e: crate::governance::GovernanceError) -> Self {
+        use crate::governance::GovernanceError as G;
+        use airm_govern::GovernError as E;
+        match e {
+            G::Store(s) => s.into(),
+            G::Govern(E::Forbidden(m)) => Self::new(StatusCode::FORBIDDEN, "forbidden", m),
+            G::Govern(E::Conflict(m)) => Self::new(StatusCode::CONFLICT, "conflict", m),
+            G::Govern(E::Invalid(m)) => {
+                Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_request", m)
+            }
+            other => {
+                tracing::error!(error = %other, "Governance evaluation failed");
+                Self::internal()
+            }
+        }
+    }
+}

@@ -10,6 +10,7 @@ pub mod api;
 pub mod auth;
 pub mod dashboard;
 pub mod error;
+pub mod governance;
 pub mod json;
 pub mod metrics;
 pub mod state;
@@ -50,6 +51,7 @@ impl AppState {
             metrics: Arc::new(metrics::Metrics::default()),
             templates: Arc::new(dashboard::templates()),
             config: Arc::new(config),
+            governance: Arc::new(governance::PolicyOptions::default()),
         }
     }
 }
@@ -64,6 +66,12 @@ fn default_guard() -> airm_guard::Guard {
 }
 
 impl AppState {
+    /// Uses these governance policy settings (from `[policy]` in airm.toml).
+    pub fn with_governance(mut self, options: governance::PolicyOptions) -> Self {
+        self.governance = Arc::new(options);
+        self
+    }
+
     /// Uses `guard` (e.g. built from `[guard]` in airm.toml) for guard checks.
     pub fn with_guard(mut self, guard: airm_guard::Guard) -> Self {
         self.guard = Arc::new(guard);

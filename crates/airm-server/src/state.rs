@@ -47,6 +47,8 @@ pub struct AppState {
     pub templates: Arc<minijinja::Environment<'static>>,
     /// Settings.
     pub config: Arc<ServerConfig>,
+    /// Governance policy settings (disabled built-ins, user policy directory, escalation).
+    pub governance: Arc<crate::governance::PolicyOptions>,
 }
 
 /// The id of the current request (also returned in `x-request-id`).

@@ -22,8 +22,9 @@ use std::sync::Arc;
 pub use error::{mask_url, ErrorClass, Result, StoreError};
 pub use group::{EventLog, MAX_BATCH};
 pub use model::{
-    AssetFilter, Counts, EventFilter, FindingFilter, NewEvent, NewSystem, NewUser, Page, Paged,
-    Principal, RawEntry, SessionInfo, SystemFilter, SystemPatch, TokenInfo, UserFilter,
+    ApprovalFilter, AssetFilter, Counts, EventFilter, ExceptionFilter, FindingFilter,
+    GovernanceFacts, NewApproval, NewEvent, NewSystem, NewUser, Page, Paged, Principal, RawEntry,
+    SessionInfo, SystemFilter, SystemPatch, TokenInfo, UserFilter,
 };
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;

@@ -65,6 +65,14 @@ pub struct NewSystem {
     pub data_categories: Vec<DataCategory>,
     /// EU AI Act tier.
     pub eu_ai_act_tier: Option<EuAiActTier>,
+    /// Uses a large language model.
+    pub llm: bool,
+    /// Guard policy of the fronting airm gateway.
+    pub gateway_policy: Option<String>,
+    /// When the last impact assessment was completed.
+    pub impact_assessed_at: Option<Timestamp>,
+    /// Controls in place (kebab-case).
+    pub controls: Vec<String>,
 }
 
 /// A change to a system; `None` leaves a field as it is. For the optional fields,
@@ -89,6 +97,18 @@ pub struct SystemPatch {
     pub add_data_categories: Vec<DataCategory>,
     /// New EU AI Act tier (or clear).
     pub eu_ai_act_tier: Option<Option<EuAiActTier>>,
+    /// Uses a large language model.
+    pub llm: Option<bool>,
+    /// New gateway guard policy (or clear: not fronted).
+    pub gateway_policy: Option<Option<String>>,
+    /// New impact-assessment date (or clear).
+    pub impact_assessed_at: Option<Option<Timestamp>>,
+    /// Replace the controls.
+    pub controls: Option<Vec<String>>,
+    /// Controls to add (applied after a replacement).
+    pub add_controls: Vec<String>,
+    /// Controls to remove.
+    pub remove_controls: Vec<String>,
 }
 
 impl SystemPatch {
@@ -269,4 +289,60 @@ pub struct RawEntry {
     pub entry_hash: Option<[u8; 32]>,
     /// The canonical event bytes that were hashed.
     pub canonical: String,
+}
+
+/// An approval request to store; the committee is given by id or name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewApproval {
+    /// What is to be decided about.
+    pub subject: String,
+    /// The decision asked for (kebab-case).
+    pub action: String,
+    /// Deciding committee (id or name).
+    pub committee: String,
+    /// Who asks.
+    pub requested_by: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// Filters for listing approvals.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ApprovalFilter {
+    /// Status.
+    pub status: Option<airm_core::ApprovalStatus>,
+    /// Committee (name).
+    pub committee: Option<String>,
+    /// Only requests of committees this person (email) is a member of.
+    pub member: Option<String>,
+}
+
+/// Filters for listing exceptions.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExceptionFilter {
+    /// Only exceptions active at this time (not revoked, not expired).
+    pub active_at: Option<Timestamp>,
+    /// Only exceptions expiring before this time.
+    pub expiring_before: Option<Timestamp>,
+    /// Policy id.
+    pub policy: Option<String>,
+}
+
+/// Everything governance policies are evaluated against, read in one go.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GovernanceFacts {
+    /// All systems.
+    pub systems: Vec<airm_core::AiSystem>,
+    /// All assets with open-finding counts.
+    pub assets: Vec<airm_core::AssetFacts>,
+    /// All exceptions.
+    pub exceptions: Vec<airm_core::PolicyException>,
+    /// All approval requests.
+    pub approvals: Vec<airm_core::Approval>,
+    /// All committees.
+    pub committees: Vec<airm_core::Committee>,
+    /// All people.
+    pub people: Vec<Person>,
+    /// RACI assignments of all systems.
+    pub raci: Vec<airm_core::RaciAssignment>,
 }

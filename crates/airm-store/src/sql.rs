@@ -183,6 +183,10 @@ macro_rules! impl_sql_store {
                 exposure: parse_col(row, "systems", "exposure")?,
                 data_categories: json_col(row, "systems", "data_categories")?,
                 eu_ai_act_tier: parse_opt(row, "systems", "eu_ai_act_tier")?,
+                llm: row.try_get("llm")?,
+                gateway_policy: row.try_get("gateway_policy")?,
+                impact_assessed_at: ts_opt(row, "impact_assessed_at")?,
+                controls: json_col(row, "systems", "controls")?,
                 created_at: ts(row, "created_at")?,
                 updated_at: ts(row, "updated_at")?,
                 version: row.try_get("version")?,
@@ -388,7 +392,122 @@ macro_rules! impl_sql_store {
             if let Some(v) = p.eu_ai_act_tier {
                 s.eu_ai_act_tier = v;
             }
+            if let Some(v) = p.llm {
+                s.llm = v;
+            }
+            if let Some(v) = &p.gateway_policy {
+                s.gateway_policy = v.clone();
+            }
+            if let Some(v) = p.impact_assessed_at {
+                s.impact_assessed_at = v;
+            }
+            if let Some(v) = &p.controls {
+                s.controls = v.clone();
+            }
+            s.controls.extend(p.add_controls.iter().cloned());
+            s.controls.retain(|c| !p.remove_controls.contains(c));
+            s.controls.sort();
+            s.controls.dedup();
         }
+
+        // --- governance (issue 9): row decoders and helpers for the methods at the end
+        // of `impl Store` below. ---
+
+        fn row_committee(row: &DbRow) -> Result<airm_core::Committee> {
+            let quorum: i64 = row.try_get("quorum")?;
+            Ok(airm_core::Committee {
+                id: row.try_get("id")?,
+                name: row.try_get("name")?,
+                members: json_col(row, "committees", "members")?,
+                quorum: u32::try_from(quorum).map_err(|_| StoreError::Corrupt {
+                    table: "committees",
+                    reason: format!("quorum {quorum}"),
+                })?,
+                created_at: ts(row, "created_at")?,
+            })
+        }
+
+        fn row_exception(row: &DbRow) -> Result<airm_core::PolicyException> {
+            Ok(airm_core::PolicyException {
+                id: row.try_get("id")?,
+                policy: row.try_get("policy")?,
+                object: row.try_get("object")?,
+                justification: row.try_get("justification")?,
+                approver: row.try_get("approver")?,
+                created_at: ts(row, "created_at")?,
+                expires_at: ts(row, "expires_at")?,
+                revoked_at: ts_opt(row, "revoked_at")?,
+            })
+        }
+
+        fn row_violation(row: &DbRow) -> Result<airm_core::ViolationRecord> {
+            Ok(airm_core::ViolationRecord {
+                fingerprint: row.try_get("fingerprint")?,
+                policy: row.try_get("policy")?,
+                severity: parse_col(row, "violations", "severity")?,
+                object: row.try_get("object")?,
+                message: row.try_get("message")?,
+                first_seen: ts(row, "first_seen")?,
+                last_seen: ts(row, "last_seen")?,
+                resolved_at: ts_opt(row, "resolved_at")?,
+            })
+        }
+
+        fn row_notification(row: &DbRow) -> Result<airm_core::Notification> {
+            Ok(airm_core::Notification {
+                id: row.try_get("id")?,
+                fingerprint: row.try_get("fingerprint")?,
+                step: row.try_get("step")?,
+                recipient: row.try_get("recipient")?,
+                message: row.try_get("message")?,
+                created_at: ts(row, "created_at")?,
+            })
+        }
+
+        const APPROVAL_SELECT: &str = "SELECT a.*, c.name AS committee_name FROM approvals a \
+             JOIN committees c ON c.id = a.committee_id";
+
+        impl $ty {
+            async fn approval_rows(&self, rows: Vec<DbRow>) -> Result<Vec<airm_core::Approval>> {
+                let mut out = Vec::with_capacity(rows.len());
+                for row in rows {
+                    let id: String = row.try_get("id")?;
+                    let votes = sqlx::query(
+                        "SELECT * FROM approval_votes WHERE approval_id = $1 ORDER BY at, voter",
+                    )
+                    .bind(&id)
+                    .fetch_all(&self.pool)
+                    .await?
+                    .iter()
+                    .map(|v| {
+                        Ok(airm_core::Vote {
+                            voter: v.try_get("voter")?,
+                            choice: parse_col(v, "approval_votes", "choice")?,
+                            comment: v.try_get("comment")?,
+                            at: ts(v, "at")?,
+                        })
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                    let quorum: i64 = row.try_get("quorum")?;
+                    out.push(airm_core::Approval {
+                        id,
+                        subject: row.try_get("subject")?,
+                        action: row.try_get("action")?,
+                        committee: row.try_get("committee_name")?,
+                        quorum: u32::try_from(quorum).unwrap_or(0),
+                        requested_by: row.try_get("requested_by")?,
+                        reason: row.try_get("reason")?,
+                        status: parse_col(&row, "approvals", "status")?,
+                        votes,
+                        created_at: ts(&row, "created_at")?,
+                        decided_at: ts_opt(&row, "decided_at")?,
+                    });
+                }
+                Ok(out)
+            }
+        }
+
+        // --- end of governance helpers ---
 
         #[async_trait]
         impl Store for $ty {
@@ -417,6 +536,15 @@ macro_rules! impl_sql_store {
                     exposure: new.exposure,
                     data_categories: cats,
                     eu_ai_act_tier: new.eu_ai_act_tier,
+                    llm: new.llm,
+                    gateway_policy: new.gateway_policy,
+                    impact_assessed_at: new.impact_assessed_at,
+                    controls: {
+                        let mut c = new.controls;
+                        c.sort();
+                        c.dedup();
+                        c
+                    },
                     created_at: now,
                     updated_at: now,
                     version: 1,
@@ -424,8 +552,9 @@ macro_rules! impl_sql_store {
                 sys.validate().map_err(StoreError::Invalid)?;
                 let res = sqlx::query(
                     "INSERT INTO systems (id, name, name_key, purpose, owner, risk_owner, importance, \
-                     lifecycle, exposure, data_categories, eu_ai_act_tier, created_at, updated_at, version) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+                     lifecycle, exposure, data_categories, eu_ai_act_tier, created_at, updated_at, version, \
+                     llm, gateway_policy, impact_assessed_at, controls) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
                 )
                 .bind(&sys.id)
                 .bind(&sys.name)
@@ -441,6 +570,10 @@ macro_rules! impl_sql_store {
                 .bind(now.millis())
                 .bind(now.millis())
                 .bind(sys.version)
+                .bind(sys.llm)
+                .bind(&sys.gateway_policy)
+                .bind(sys.impact_assessed_at.map(Timestamp::millis))
+                .bind(to_json(&sys.controls))
                 .execute(&self.pool)
                 .await;
                 match res {
@@ -507,7 +640,8 @@ macro_rules! impl_sql_store {
                     let done = sqlx::query(
                         "UPDATE systems SET purpose = $1, owner = $2, risk_owner = $3, importance = $4, \
                          lifecycle = $5, exposure = $6, data_categories = $7, eu_ai_act_tier = $8, \
-                         updated_at = $9, version = $10 WHERE id = $11 AND version = $12",
+                         updated_at = $9, version = $10, llm = $13, gateway_policy = $14, \
+                         impact_assessed_at = $15, controls = $16 WHERE id = $11 AND version = $12",
                     )
                     .bind(&sys.purpose)
                     .bind(&sys.owner)
@@ -521,6 +655,10 @@ macro_rules! impl_sql_store {
                     .bind(sys.version)
                     .bind(&sys.id)
                     .bind(base)
+                    .bind(sys.llm)
+                    .bind(&sys.gateway_policy)
+                    .bind(sys.impact_assessed_at.map(Timestamp::millis))
+                    .bind(to_json(&sys.controls))
                     .execute(&self.pool)
                     .await?;
                     if done.rows_affected() == 1 {
@@ -1289,6 +1427,504 @@ macro_rules! impl_sql_store {
                     }
                 }
             }
+            // --- governance (issue 9): committees, approvals, exceptions, violations,
+            // notifications. Kept together at the end of the impl. ---
+
+            async fn create_committee(
+                &self,
+                name: &str,
+                members: &[String],
+                quorum: u32,
+            ) -> Result<airm_core::Committee> {
+                let mut members: Vec<String> =
+                    members.iter().map(|m| m.trim().to_lowercase()).filter(|m| !m.is_empty()).collect();
+                members.sort();
+                members.dedup();
+                let c = airm_core::Committee {
+                    id: fresh_id("com"),
+                    name: name.trim().to_string(),
+                    members,
+                    quorum,
+                    created_at: Timestamp::now(),
+                };
+                airm_core::validate_name(&c.name).map_err(StoreError::Invalid)?;
+                c.validate().map_err(StoreError::Invalid)?;
+                let res = sqlx::query(
+                    "INSERT INTO committees (id, name, name_key, members, quorum, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(&c.id)
+                .bind(&c.name)
+                .bind(c.name.to_lowercase())
+                .bind(to_json(&c.members))
+                .bind(i64::from(c.quorum))
+                .bind(c.created_at.millis())
+                .execute(&self.pool)
+                .await;
+                match res {
+                    Ok(_) => Ok(c),
+                    Err(e) if is_unique_violation(&e) => Err(StoreError::AlreadyExists {
+                        what: "committee",
+                        key: c.name,
+                    }),
+                    Err(e) => Err(e.into()),
+                }
+            }
+
+            async fn get_committee(&self, id_or_name: &str) -> Result<Option<airm_core::Committee>> {
+                let row = sqlx::query("SELECT * FROM committees WHERE id = $1 OR name_key = $2")
+                    .bind(id_or_name)
+                    .bind(id_or_name.trim().to_lowercase())
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.as_ref().map(row_committee).transpose()
+            }
+
+            async fn list_committees(&self) -> Result<Vec<airm_core::Committee>> {
+                let rows = sqlx::query("SELECT * FROM committees ORDER BY name_key")
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.iter().map(row_committee).collect()
+            }
+
+            async fn create_approval(&self, new: NewApproval) -> Result<airm_core::Approval> {
+                let committee = self.get_committee(&new.committee).await?.ok_or_else(|| {
+                    StoreError::NotFound { what: "committee", key: new.committee.clone() }
+                })?;
+                if new.subject.trim().is_empty() || new.subject.len() > 300 {
+                    return Err(StoreError::Invalid("subject must be 1-300 bytes".into()));
+                }
+                if new.reason.len() > 4000 {
+                    return Err(StoreError::Invalid("reason must be at most 4000 bytes".into()));
+                }
+                let id = fresh_id("apr");
+                let now = Timestamp::now();
+                sqlx::query(
+                    "INSERT INTO approvals (id, subject, action, committee_id, quorum, requested_by, \
+                     reason, status, created_at, decided_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, NULL)",
+                )
+                .bind(&id)
+                .bind(new.subject.trim())
+                .bind(&new.action)
+                .bind(&committee.id)
+                .bind(i64::from(committee.quorum))
+                .bind(&new.requested_by)
+                .bind(&new.reason)
+                .bind(now.millis())
+                .execute(&self.pool)
+                .await?;
+                self.get_approval(&id).await?.ok_or(StoreError::NotFound { what: "approval", key: id })
+            }
+
+            async fn get_approval(&self, id: &str) -> Result<Option<airm_core::Approval>> {
+                let rows = sqlx::query(&format!("{APPROVAL_SELECT} WHERE a.id = $1"))
+                    .bind(id)
+                    .fetch_all(&self.pool)
+                    .await?;
+                Ok(self.approval_rows(rows).await?.pop())
+            }
+
+            async fn list_approvals(
+                &self,
+                filter: &ApprovalFilter,
+                page: Page,
+            ) -> Result<Paged<airm_core::Approval>> {
+                let build = |base: &str| {
+                    let mut sql = Sql::new(base);
+                    if let Some(s) = filter.status {
+                        sql.and("a.status = ?", [Arg::Text(s.to_string())]);
+                    }
+                    if let Some(c) = &filter.committee {
+                        sql.and("c.name_key = ?", [Arg::Text(c.trim().to_lowercase())]);
+                    }
+                    if let Some(m) = &filter.member {
+                        // Members are stored as a JSON array of lower-case emails.
+                        sql.and(
+                            "c.members LIKE ? ESCAPE '\\'",
+                            [Arg::Text(contains_pattern(&format!("\"{}\"", m.trim())))],
+                        );
+                    }
+                    sql
+                };
+                let total = self
+                    .count(&build("SELECT COUNT(*) FROM approvals a JOIN committees c ON c.id = a.committee_id"))
+                    .await?;
+                let rows = self.page_rows(build(APPROVAL_SELECT), "a.created_at DESC, a.id DESC", page).await?;
+                Ok(Paged { items: self.approval_rows(rows).await?, total })
+            }
+
+            async fn record_vote(
+                &self,
+                approval_id: &str,
+                vote: &airm_core::Vote,
+                votes_before: usize,
+                status: airm_core::ApprovalStatus,
+            ) -> Result<airm_core::Approval> {
+                let mut tx = self.pool.begin().await?;
+                // Lock the request first so concurrent votes are serialised.
+                let locked = sqlx::query("UPDATE approvals SET status = status WHERE id = $1 AND status = 'pending'")
+                    .bind(approval_id)
+                    .execute(&mut *tx)
+                    .await?;
+                if locked.rows_affected() != 1 {
+                    return Err(StoreError::VersionConflict {
+                        what: "approval",
+                        key: approval_id.to_string(),
+                        expected: i64::try_from(votes_before).unwrap_or(-1),
+                    });
+                }
+                let row = sqlx::query("SELECT COUNT(*) FROM approval_votes WHERE approval_id = $1")
+                    .bind(approval_id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                let n: i64 = row.try_get(0)?;
+                if usize::try_from(n).ok() != Some(votes_before) {
+                    return Err(StoreError::VersionConflict {
+                        what: "approval",
+                        key: approval_id.to_string(),
+                        expected: i64::try_from(votes_before).unwrap_or(-1),
+                    });
+                }
+                let res = sqlx::query(
+                    "INSERT INTO approval_votes (approval_id, voter, choice, comment, at) VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(approval_id)
+                .bind(&vote.voter)
+                .bind(vote.choice.as_str())
+                .bind(&vote.comment)
+                .bind(vote.at.millis())
+                .execute(&mut *tx)
+                .await;
+                match res {
+                    Ok(_) => {}
+                    Err(e) if is_unique_violation(&e) => {
+                        return Err(StoreError::AlreadyExists {
+                            what: "vote",
+                            key: format!("{approval_id}/{}", vote.voter),
+                        })
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+                let decided = (status != airm_core::ApprovalStatus::Pending).then_some(vote.at.millis());
+                sqlx::query("UPDATE approvals SET status = $1, decided_at = $2 WHERE id = $3")
+                    .bind(status.as_str())
+                    .bind(decided)
+                    .bind(approval_id)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                self.get_approval(approval_id).await?.ok_or(StoreError::NotFound {
+                    what: "approval",
+                    key: approval_id.to_string(),
+                })
+            }
+
+            async fn create_exception(
+                &self,
+                mut e: airm_core::PolicyException,
+            ) -> Result<airm_core::PolicyException> {
+                if e.id.is_empty() {
+                    e.id = fresh_id("exc");
+                }
+                e.validate().map_err(StoreError::Invalid)?;
+                sqlx::query(
+                    "INSERT INTO policy_exceptions (id, policy, object, justification, approver, created_at, \
+                     expires_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(&e.id)
+                .bind(&e.policy)
+                .bind(&e.object)
+                .bind(&e.justification)
+                .bind(&e.approver)
+                .bind(e.created_at.millis())
+                .bind(e.expires_at.millis())
+                .bind(e.revoked_at.map(Timestamp::millis))
+                .execute(&self.pool)
+                .await?;
+                Ok(e)
+            }
+
+            async fn get_exception(&self, id: &str) -> Result<Option<airm_core::PolicyException>> {
+                let row = sqlx::query("SELECT * FROM policy_exceptions WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.as_ref().map(row_exception).transpose()
+            }
+
+            async fn list_exceptions(
+                &self,
+                filter: &ExceptionFilter,
+            ) -> Result<Vec<airm_core::PolicyException>> {
+                let mut sql = Sql::new("SELECT * FROM policy_exceptions");
+                if let Some(t) = filter.active_at {
+                    sql.and("revoked_at IS NULL AND expires_at > ?", [Arg::Int(t.millis())]);
+                }
+                if let Some(t) = filter.expiring_before {
+                    sql.and("expires_at < ?", [Arg::Int(t.millis())]);
+                }
+                if let Some(p) = &filter.policy {
+                    sql.and("UPPER(policy) = ?", [Arg::Text(p.to_uppercase())]);
+                }
+                sql.text.push_str(" ORDER BY expires_at, id");
+                let rows = bind_args(sqlx::query(&sql.text), &sql.args).fetch_all(&self.pool).await?;
+                rows.iter().map(row_exception).collect()
+            }
+
+            async fn revoke_exception(&self, id: &str, at: Timestamp) -> Result<airm_core::PolicyException> {
+                sqlx::query("UPDATE policy_exceptions SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+                    .bind(at.millis())
+                    .bind(id)
+                    .execute(&self.pool)
+                    .await?;
+                self.get_exception(id).await?.ok_or_else(|| StoreError::NotFound {
+                    what: "exception",
+                    key: id.to_string(),
+                })
+            }
+
+            async fn governance_facts(&self) -> Result<GovernanceFacts> {
+                let systems = sqlx::query("SELECT * FROM systems ORDER BY name_key")
+                    .fetch_all(&self.pool)
+                    .await?
+                    .iter()
+                    .map(row_system)
+                    .collect::<Result<Vec<_>>>()?;
+                let names: std::collections::HashMap<&str, &str> =
+                    systems.iter().map(|s| (s.id.as_str(), s.name.as_str())).collect();
+                let mut links: std::collections::HashMap<String, Vec<String>> = std::collections::HashMap::new();
+                for r in sqlx::query("SELECT asset_id, system_id FROM asset_systems ORDER BY asset_id, system_id")
+                    .fetch_all(&self.pool)
+                    .await?
+                {
+                    let sid: String = r.try_get("system_id")?;
+                    if let Some(name) = names.get(sid.as_str()) {
+                        links.entry(r.try_get("asset_id")?).or_default().push((*name).to_string());
+                    }
+                }
+                let mut counts: std::collections::HashMap<String, [u64; 5]> = std::collections::HashMap::new();
+                for r in sqlx::query(
+                    "SELECT asset_id, severity_rank, COUNT(*) AS n FROM findings \
+                     WHERE status = 'open' AND asset_id IS NOT NULL GROUP BY asset_id, severity_rank",
+                )
+                .fetch_all(&self.pool)
+                .await?
+                {
+                    let rank: i64 = r.try_get("severity_rank")?;
+                    let n: i64 = r.try_get("n")?;
+                    let slot = counts.entry(r.try_get("asset_id")?).or_default();
+                    if let Some(c) = usize::try_from(rank).ok().and_then(|i| slot.get_mut(i)) {
+                        *c = u64::try_from(n).unwrap_or(0);
+                    }
+                }
+                let mut assets = Vec::new();
+                for r in sqlx::query("SELECT id, kind, name, location, format, provenance FROM assets ORDER BY id")
+                    .fetch_all(&self.pool)
+                    .await?
+                {
+                    let id: String = r.try_get("id")?;
+                    let prov: Provenance = json_col(&r, "assets", "provenance")?;
+                    assets.push(airm_core::AssetFacts {
+                        kind: parse_col(&r, "assets", "kind")?,
+                        name: r.try_get("name")?,
+                        location: r.try_get("location")?,
+                        format: r.try_get("format")?,
+                        signed_by: prov.signed_by,
+                        systems: links.remove(&id).unwrap_or_default(),
+                        open_findings: counts.remove(&id).unwrap_or_default(),
+                        id,
+                    });
+                }
+                let approvals = {
+                    let rows = sqlx::query(&format!("{APPROVAL_SELECT} ORDER BY a.created_at DESC LIMIT 10000"))
+                        .fetch_all(&self.pool)
+                        .await?;
+                    self.approval_rows(rows).await?
+                };
+                let people = sqlx::query("SELECT * FROM users ORDER BY email")
+                    .fetch_all(&self.pool)
+                    .await?
+                    .iter()
+                    .map(row_user)
+                    .collect::<Result<Vec<_>>>()?;
+                let raci = self.list_raci(None).await?;
+                Ok(GovernanceFacts {
+                    raci,
+                    systems,
+                    assets,
+                    exceptions: self.list_exceptions(&ExceptionFilter::default()).await?,
+                    approvals,
+                    committees: self.list_committees().await?,
+                    people,
+                })
+            }
+
+            async fn sync_violations(
+                &self,
+                current: &[airm_core::ViolationRecord],
+                now: Timestamp,
+            ) -> Result<Vec<airm_core::ViolationRecord>> {
+                let mut tx = self.pool.begin().await?;
+                for chunk in current.chunks(500) {
+                    let mut qb: sqlx::QueryBuilder<$db> = sqlx::QueryBuilder::new(
+                        "INSERT INTO violations (fingerprint, policy, severity, severity_rank, object, message, \
+                         first_seen, last_seen, resolved_at) ",
+                    );
+                    qb.push_values(chunk, |mut b, v| {
+                        b.push_bind(v.fingerprint.clone())
+                            .push_bind(v.policy.clone())
+                            .push_bind(v.severity.as_str())
+                            .push_bind(i64::from(v.severity.rank()))
+                            .push_bind(v.object.clone())
+                            .push_bind(v.message.clone())
+                            .push_bind(now.millis())
+                            .push_bind(now.millis())
+                            .push_bind(None::<i64>);
+                    });
+                    qb.push(
+                        " ON CONFLICT (fingerprint) DO UPDATE SET severity = excluded.severity, \
+                         severity_rank = excluded.severity_rank, last_seen = excluded.last_seen, \
+                         first_seen = CASE WHEN violations.resolved_at IS NULL THEN violations.first_seen \
+                         ELSE excluded.first_seen END, resolved_at = NULL",
+                    );
+                    qb.build().execute(&mut *tx).await?;
+                }
+                sqlx::query("UPDATE violations SET resolved_at = $1 WHERE resolved_at IS NULL AND last_seen < $1")
+                    .bind(now.millis())
+                    .execute(&mut *tx)
+                    .await?;
+                let rows = sqlx::query("SELECT fingerprint, first_seen FROM violations WHERE resolved_at IS NULL")
+                    .fetch_all(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                let mut first: std::collections::HashMap<String, i64> = std::collections::HashMap::with_capacity(rows.len());
+                for r in rows {
+                    first.insert(r.try_get("fingerprint")?, r.try_get("first_seen")?);
+                }
+                Ok(current
+                    .iter()
+                    .map(|v| {
+                        let mut v = v.clone();
+                        v.first_seen = Timestamp(first.get(&v.fingerprint).copied().unwrap_or(now.millis()));
+                        v.last_seen = now;
+                        v.resolved_at = None;
+                        v
+                    })
+                    .collect())
+            }
+
+            async fn list_violations(
+                &self,
+                open_only: bool,
+                page: Page,
+            ) -> Result<Paged<airm_core::ViolationRecord>> {
+                let build = |base: &str| {
+                    let mut sql = Sql::new(base);
+                    if open_only {
+                        sql.and("resolved_at IS NULL", []);
+                    }
+                    sql
+                };
+                let total = self.count(&build("SELECT COUNT(*) FROM violations")).await?;
+                let rows = self
+                    .page_rows(build("SELECT * FROM violations"), "severity_rank DESC, first_seen, fingerprint", page)
+                    .await?;
+                let items = rows.iter().map(row_violation).collect::<Result<Vec<_>>>()?;
+                Ok(Paged { items, total })
+            }
+
+            async fn set_raci(
+                &self,
+                system: &str,
+                role: airm_core::RaciRole,
+                person: &str,
+                assigned: bool,
+            ) -> Result<Vec<airm_core::RaciAssignment>> {
+                let id = self.system_id(system).await?;
+                let person = person.trim().to_lowercase();
+                if person.is_empty() || person.len() > 320 {
+                    return Err(StoreError::Invalid("person must be 1-320 bytes".into()));
+                }
+                if assigned {
+                    sqlx::query(
+                        "INSERT INTO system_raci (system_id, role, person) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                    )
+                    .bind(&id)
+                    .bind(role.as_str())
+                    .bind(&person)
+                    .execute(&self.pool)
+                    .await?;
+                } else {
+                    sqlx::query("DELETE FROM system_raci WHERE system_id = $1 AND role = $2 AND person = $3")
+                        .bind(&id)
+                        .bind(role.as_str())
+                        .bind(&person)
+                        .execute(&self.pool)
+                        .await?;
+                }
+                self.list_raci(Some(&id)).await
+            }
+
+            async fn list_raci(&self, system: Option<&str>) -> Result<Vec<airm_core::RaciAssignment>> {
+                let mut sql = Sql::new(
+                    "SELECT s.name, r.role, r.person FROM system_raci r JOIN systems s ON s.id = r.system_id",
+                );
+                if let Some(sys) = system {
+                    let id = self.system_id(sys).await?;
+                    sql.and("r.system_id = ?", [Arg::Text(id)]);
+                }
+                sql.text.push_str(" ORDER BY s.name_key, r.role, r.person");
+                let rows = bind_args(sqlx::query(&sql.text), &sql.args).fetch_all(&self.pool).await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(airm_core::RaciAssignment {
+                            system: r.try_get("name")?,
+                            role: parse_col(r, "system_raci", "role")?,
+                            person: r.try_get("person")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn add_notification(&self, n: &airm_core::Notification) -> Result<bool> {
+                let id = if n.id.is_empty() { fresh_id("ntf") } else { n.id.clone() };
+                let done = sqlx::query(
+                    "INSERT INTO notifications (id, fingerprint, step, recipient, message, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (fingerprint, step) DO NOTHING",
+                )
+                .bind(id)
+                .bind(&n.fingerprint)
+                .bind(&n.step)
+                .bind(&n.recipient)
+                .bind(&n.message)
+                .bind(n.created_at.millis())
+                .execute(&self.pool)
+                .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn list_notifications(
+                &self,
+                fingerprint: Option<&str>,
+                recipient: Option<&str>,
+                limit: u32,
+            ) -> Result<Vec<airm_core::Notification>> {
+                let mut sql = Sql::new("SELECT * FROM notifications");
+                if let Some(f) = fingerprint {
+                    sql.and("fingerprint = ?", [Arg::Text(f.to_string())]);
+                }
+                if let Some(r) = recipient {
+                    sql.and("LOWER(recipient) = ?", [Arg::Text(r.to_lowercase())]);
+                }
+                sql.push(
+                    " ORDER BY created_at DESC, id DESC LIMIT ?",
+                    [Arg::Int(i64::from(limit.clamp(1, 10_000)))],
+                );
+                let rows = bind_args(sqlx::query(&sql.text), &sql.args).fetch_all(&self.pool).await?;
+                rows.iter().map(row_notification).collect()
+            }
+
+            // --- end of governance methods ---
         }
       }
     };

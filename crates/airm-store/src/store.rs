@@ -4,13 +4,17 @@
 //! Writes that read-modify-write use optimistic concurrency (a `version` column), so two
 //! processes writing to one database never silently overwrite each other.
 
-use airm_core::{AiSystem, Asset, AuditEvent, Finding, FindingStatus, Person, Role, Timestamp};
+use airm_core::{
+    AiSystem, Approval, ApprovalStatus, Asset, AuditEvent, Committee, Finding, FindingStatus,
+    Notification, Person, PolicyException, Role, Timestamp, ViolationRecord, Vote,
+};
 use airm_ledger::{ChainState, Checkpoint, Digest, LedgerEntry};
 use async_trait::async_trait;
 
 use crate::model::{
-    AssetFilter, Counts, EventFilter, FindingFilter, NewEvent, NewSystem, NewUser, Page, Paged,
-    Principal, SessionInfo, SystemFilter, SystemPatch, TokenInfo, UserFilter,
+    ApprovalFilter, AssetFilter, Counts, EventFilter, ExceptionFilter, FindingFilter,
+    GovernanceFacts, NewApproval, NewEvent, NewSystem, NewUser, Page, Paged, Principal,
+    SessionInfo, SystemFilter, SystemPatch, TokenInfo, UserFilter,
 };
 use crate::Result;
 
@@ -156,4 +160,78 @@ pub trait Store: Send + Sync + 'static {
     async fn set_asset_facts(&self, asset_id: &str, facts: &serde_json::Value) -> Result<()>;
     /// The facts recorded about an asset, if any.
     async fn asset_facts(&self, asset_id: &str) -> Result<Option<serde_json::Value>>;
+    // --- governance (issue 9): committees, approvals, exceptions, violations,
+    // notifications. Kept together at the end of the trait. ---
+
+    /// Creates a committee; `AlreadyExists` if the name is taken (case-insensitive),
+    /// `Invalid` if the quorum is unreachable.
+    async fn create_committee(
+        &self,
+        name: &str,
+        members: &[String],
+        quorum: u32,
+    ) -> Result<Committee>;
+    /// Finds a committee by id or name.
+    async fn get_committee(&self, id_or_name: &str) -> Result<Option<Committee>>;
+    /// All committees, by name.
+    async fn list_committees(&self) -> Result<Vec<Committee>>;
+    /// Stores a pending approval request of an existing committee, with its quorum.
+    async fn create_approval(&self, new: NewApproval) -> Result<Approval>;
+    /// Finds an approval request with its votes.
+    async fn get_approval(&self, id: &str) -> Result<Option<Approval>>;
+    /// Lists approval requests, newest first.
+    async fn list_approvals(&self, filter: &ApprovalFilter, page: Page) -> Result<Paged<Approval>>;
+    /// Records a vote and the request's resulting status atomically. `votes_before` is the
+    /// number of votes the status was computed from: if another vote landed meanwhile the
+    /// call fails with `VersionConflict` and nothing is stored; a second vote of the same
+    /// voter fails with `AlreadyExists`.
+    async fn record_vote(
+        &self,
+        approval_id: &str,
+        vote: &Vote,
+        votes_before: usize,
+        status: ApprovalStatus,
+    ) -> Result<Approval>;
+    /// Stores an exception (the id is assigned when empty) after checking its invariants.
+    async fn create_exception(&self, exception: PolicyException) -> Result<PolicyException>;
+    /// Finds an exception.
+    async fn get_exception(&self, id: &str) -> Result<Option<PolicyException>>;
+    /// Lists exceptions, soonest expiry first.
+    async fn list_exceptions(&self, filter: &ExceptionFilter) -> Result<Vec<PolicyException>>;
+    /// Ends an exception early (idempotent: an ended one keeps its first end time).
+    async fn revoke_exception(&self, id: &str, at: Timestamp) -> Result<PolicyException>;
+    /// Reads everything governance policies need, with open findings counted per asset
+    /// and severity in the database.
+    async fn governance_facts(&self) -> Result<GovernanceFacts>;
+    /// Records the violations found by an evaluation at `now`: new ones start at `now`,
+    /// known ones keep their `first_seen`, and open ones not in `current` are resolved.
+    /// Returns `current` with the stored `first_seen`.
+    async fn sync_violations(
+        &self,
+        current: &[ViolationRecord],
+        now: Timestamp,
+    ) -> Result<Vec<ViolationRecord>>;
+    /// Lists recorded violations, most severe and oldest first.
+    async fn list_violations(&self, open_only: bool, page: Page) -> Result<Paged<ViolationRecord>>;
+    /// Assigns (`assigned`) or removes a RACI role of a person on a system; returns the
+    /// system's RACI assignments.
+    async fn set_raci(
+        &self,
+        system: &str,
+        role: airm_core::RaciRole,
+        person: &str,
+        assigned: bool,
+    ) -> Result<Vec<airm_core::RaciAssignment>>;
+    /// RACI assignments of one system (id or name), or of all, by system, role, person.
+    async fn list_raci(&self, system: Option<&str>) -> Result<Vec<airm_core::RaciAssignment>>;
+    /// Stores a notification unless one exists for the same violation and step; returns
+    /// whether it was stored.
+    async fn add_notification(&self, notification: &Notification) -> Result<bool>;
+    /// Notifications, newest first, optionally of one violation or one recipient.
+    async fn list_notifications(
+        &self,
+        fingerprint: Option<&str>,
+        recipient: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<Notification>>;
 }

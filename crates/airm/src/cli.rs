@@ -52,7 +52,7 @@ pub enum Format {
     Table,
     /// JSON for programs.
     Json,
-    /// SARIF 2.1.0 (`airm scan` only), for code-scanning dashboards.
+    /// SARIF 2.1.0 (`airm scan` and `airm policy eval`), for code-scanning dashboards.
     Sarif,
 }
 
@@ -88,6 +88,164 @@ pub enum Command {
     /// Read, verify, export and forward the tamper-evident activity log.
     #[command(subcommand)]
     Audit(AuditCmd),
+    /// Evaluate, list, explain and test governance policies; run escalation.
+    #[command(subcommand)]
+    Policy(PolicyCmd),
+    /// Oversight committees (members, quorum).
+    #[command(subcommand)]
+    Committees(CommitteesCmd),
+    /// Ask committees to decide, vote, list requests.
+    #[command(subcommand)]
+    Approvals(ApprovalsCmd),
+    /// Exceptions (risk acceptances) that suppress policy violations until they expire.
+    #[command(subcommand)]
+    Exceptions(ExceptionsCmd),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PolicyCmd {
+    /// Evaluate every enabled policy over the stored state (or an input document).
+    Eval(PolicyEval),
+    /// List the built-in policies.
+    List,
+    /// Print a built-in policy's documentation.
+    Explain {
+        /// Policy id (GV001) or name.
+        id: String,
+    },
+    /// Run the Rego unit tests (`test_*` rules) of a policy directory.
+    Test {
+        /// Policy directory [default: --policy-dir or `[policy] dir`].
+        dir: Option<PathBuf>,
+    },
+    /// Evaluate and take every escalation step that is due (notify owner, risk owner,
+    /// committee), recording each step.
+    Escalate(PolicyDirArg),
+}
+
+#[derive(Debug, Args)]
+pub struct PolicyDirArg {
+    /// Directory of user `.rego` policies (overrides `[policy] dir`).
+    #[arg(long, value_name = "DIR")]
+    pub policy_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct PolicyEval {
+    #[command(flatten)]
+    pub dir: PolicyDirArg,
+    /// Evaluate this input document (JSON, the schema of docs/governance.md) instead of
+    /// the store.
+    #[arg(long, value_name = "FILE")]
+    pub input: Option<PathBuf>,
+    /// Exit 1 when an active violation is at or above this severity (`none` never fails).
+    #[arg(long, default_value = "high", value_parser = parse_fail_on)]
+    pub fail_on: FailOn,
+    /// Also show violations suppressed by an active exception.
+    #[arg(long)]
+    pub all: bool,
+    /// Do not record the violations in the store (their age drives escalation).
+    #[arg(long)]
+    pub no_store: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CommitteesCmd {
+    /// Create a committee.
+    Add {
+        /// Unique name, e.g. "AI risk board".
+        name: String,
+        /// A member's email (repeat or comma-separate).
+        #[arg(long = "member", value_delimiter = ',', required = true)]
+        members: Vec<String>,
+        /// Votes needed for a decision.
+        #[arg(long)]
+        quorum: u32,
+    },
+    /// List committees.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ApprovalsCmd {
+    /// Ask a committee to decide, e.g. `request support-bot --action production --committee "AI board"`.
+    Request {
+        /// What is to be decided about (system name, asset id, …).
+        subject: String,
+        /// The decision asked for, kebab-case.
+        #[arg(long, default_value = "production")]
+        action: String,
+        /// Deciding committee (name or id).
+        #[arg(long)]
+        committee: String,
+        /// Why.
+        #[arg(long, default_value = "")]
+        reason: String,
+        /// Who asks (email) [default: the operating-system user].
+        #[arg(long = "as", value_name = "EMAIL")]
+        requester: Option<String>,
+    },
+    /// Vote on a pending request; only committee members vote.
+    Vote {
+        /// Approval id (apr_…).
+        id: String,
+        /// approve or reject.
+        #[arg(value_parser = parse_enum::<airm_core::VoteChoice>)]
+        choice: airm_core::VoteChoice,
+        /// The voting member's email.
+        #[arg(long = "as", value_name = "EMAIL")]
+        voter: String,
+        /// Why.
+        #[arg(long)]
+        comment: Option<String>,
+    },
+    /// List requests.
+    List {
+        /// Only this status: pending, approved or rejected.
+        #[arg(long, value_parser = parse_enum::<airm_core::ApprovalStatus>)]
+        status: Option<airm_core::ApprovalStatus>,
+        /// Only requests of committees this person (email) sits on.
+        #[arg(long)]
+        member: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExceptionsCmd {
+    /// Grant an exception; the approver must be an admin or risk-owner.
+    Add {
+        /// Policy id, e.g. GV002.
+        policy: String,
+        /// Object it covers (system name or id, asset id) or `*`.
+        #[arg(long)]
+        object: String,
+        /// Why the risk is accepted.
+        #[arg(long)]
+        justification: String,
+        /// Expiry date (YYYY-MM-DD or RFC 3339), at most two years ahead.
+        #[arg(long, value_parser = parse_enum::<airm_core::Timestamp>)]
+        expires: airm_core::Timestamp,
+        /// The approving person's email (an admin or risk-owner user).
+        #[arg(long)]
+        approver: String,
+    },
+    /// List exceptions.
+    List {
+        /// Only exceptions active now.
+        #[arg(long)]
+        active: bool,
+        /// Only exceptions expiring within this many days.
+        #[arg(long)]
+        expiring_within_days: Option<u32>,
+    },
+    /// End an exception now; its violations are reported again.
+    Expire {
+        /// Exception id (exc_…).
+        id: String,
+        /// The person ending it (an admin or risk-owner user).
+        #[arg(long = "as", value_name = "EMAIL")]
+        by: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -188,6 +346,28 @@ pub enum SystemsCmd {
         #[arg(required = true)]
         assets: Vec<String>,
     },
+    /// Show or change who is responsible, accountable, consulted and informed (RACI).
+    Raci {
+        /// System name or id.
+        system: String,
+        /// Assign ROLE:EMAIL, e.g. accountable:ana@example.com (repeatable).
+        #[arg(long, value_name = "ROLE:EMAIL", value_parser = parse_raci)]
+        assign: Vec<(airm_core::RaciRole, String)>,
+        /// Remove ROLE:EMAIL (repeatable).
+        #[arg(long, value_name = "ROLE:EMAIL", value_parser = parse_raci)]
+        unassign: Vec<(airm_core::RaciRole, String)>,
+    },
+}
+
+fn parse_raci(s: &str) -> Result<(airm_core::RaciRole, String), String> {
+    let (role, who) = s
+        .split_once(':')
+        .ok_or_else(|| format!("`{s}`: expected ROLE:EMAIL, e.g. accountable:ana@example.com"))?;
+    let role = parse_enum::<airm_core::RaciRole>(role)?;
+    if who.trim().is_empty() {
+        return Err(format!("`{s}`: the email is empty"));
+    }
+    Ok((role, who.trim().to_string()))
 }
 
 #[derive(Debug, Args)]
@@ -218,6 +398,18 @@ pub struct SystemAdd {
     /// EU AI Act tier, once classified.
     #[arg(long, value_parser = parse_enum::<EuAiActTier>)]
     pub eu_tier: Option<EuAiActTier>,
+    /// It uses a large language model.
+    #[arg(long)]
+    pub llm: bool,
+    /// Guard policy of the airm gateway fronting it.
+    #[arg(long)]
+    pub gateway_policy: Option<String>,
+    /// Date its last impact assessment was completed (YYYY-MM-DD or RFC 3339).
+    #[arg(long, value_parser = parse_enum::<airm_core::Timestamp>)]
+    pub impact_assessed: Option<airm_core::Timestamp>,
+    /// A control in place, e.g. human-oversight, logging (repeat or comma-separate).
+    #[arg(long = "control", value_delimiter = ',')]
+    pub controls: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -279,6 +471,24 @@ pub struct SystemSet {
     /// Clear the EU AI Act tier.
     #[arg(long)]
     pub no_eu_tier: bool,
+    /// Whether it uses a large language model (true or false).
+    #[arg(long)]
+    pub llm: Option<bool>,
+    /// Guard policy of the airm gateway fronting it.
+    #[arg(long, conflicts_with = "no_gateway_policy")]
+    pub gateway_policy: Option<String>,
+    /// It is no longer fronted by the airm gateway.
+    #[arg(long)]
+    pub no_gateway_policy: bool,
+    /// Date its last impact assessment was completed (YYYY-MM-DD or RFC 3339).
+    #[arg(long, value_parser = parse_enum::<airm_core::Timestamp>)]
+    pub impact_assessed: Option<airm_core::Timestamp>,
+    /// Add a control in place (repeat or comma-separate), e.g. human-oversight.
+    #[arg(long = "control", value_delimiter = ',')]
+    pub add_controls: Vec<String>,
+    /// Remove a control (repeat or comma-separate).
+    #[arg(long = "remove-control", value_delimiter = ',')]
+    pub remove_controls: Vec<String>,
     /// Apply only if the stored version is still this one.
     #[arg(long)]
     pub if_version: Option<i64>,

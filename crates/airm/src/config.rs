@@ -32,6 +32,9 @@ pub struct Config {
     /// The inventory: which paths belong to which AI system.
     #[serde(default)]
     pub inventory: InventorySection,
+    /// Governance policies: user policy directory, disabled built-ins, escalation.
+    #[serde(default)]
+    pub policy: PolicySection,
 }
 
 /// `[inventory]`.
@@ -52,6 +55,40 @@ pub struct SystemPaths {
     /// Globs matched against an asset's path as walked and its absolute path, e.g.
     /// `services/support/**` or `**/models/support-*`.
     pub paths: Vec<String>,
+}
+
+/// `[policy]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicySection {
+    /// Directory of user `.rego` policies (relative to the working directory).
+    pub dir: Option<PathBuf>,
+    /// Built-in policies to switch off, by id or name (e.g. `["GV003"]`).
+    #[serde(default)]
+    pub disabled: Vec<String>,
+    /// Committee that receives the last escalation step.
+    pub escalation_committee: Option<String>,
+    /// Seconds between escalation runs while `airm serve` runs (minimum 60; absent or 0:
+    /// off, run `airm policy escalate` from a scheduler instead).
+    pub escalate_interval_secs: Option<u64>,
+    /// Escalation rules by severity (`[[policy.escalation]]`); default: critical 0/1/3
+    /// days, high 0/3/7, medium 0/7/30.
+    pub escalation: Option<Vec<airm_govern::escalation::EscalationRule>>,
+}
+
+impl PolicySection {
+    /// The options the governance operations take; `dir_override` (`--policy-dir`) wins.
+    pub fn options(&self, dir_override: Option<PathBuf>) -> airm_server::governance::PolicyOptions {
+        airm_server::governance::PolicyOptions {
+            disabled: self.disabled.clone(),
+            dir: dir_override.or_else(|| self.dir.clone()),
+            escalation: self
+                .escalation
+                .clone()
+                .unwrap_or_else(airm_govern::escalation::default_rules),
+            escalation_committee: self.escalation_committee.clone(),
+        }
+    }
 }
 
 /// `[audit]`.
@@ -156,6 +193,21 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(bad.contains("unknown field `max_size`"), "{bad}");
+    }
+
+    #[test]
+    fn policy_section_parses_escalation_rules() {
+        let text = "[policy]\ndir = \"policies\"\ndisabled = [\"GV003\"]\nescalation_committee = \"AI board\"\n\n[[policy.escalation]]\nmin_severity = \"high\"\nowner_after_days = 0\nrisk_owner_after_days = 2\ncommittee_after_days = 5\n";
+        let c = Config::parse(text, Path::new("a")).unwrap();
+        let o = c.policy.options(None);
+        assert_eq!(o.dir.as_deref(), Some(Path::new("policies")));
+        assert_eq!(o.escalation.len(), 1);
+        assert_eq!(o.escalation[0].committee_after_days, 5);
+        let bad = Config::parse(
+            "[policy]\nescalation = [{min_severity = \"high\", owner_days = 1}]\n",
+            Path::new("a"),
+        );
+        assert!(bad.unwrap_err().to_string().starts_with("a:2:"));
     }
 
     #[test]

@@ -66,6 +66,17 @@ impl Context {
     }
 }
 
+/// The actor of CLI actions on this host: the operating-system user running `airm`.
+pub fn cli_actor() -> airm_core::Actor {
+    let who = std::env::var("USER")
+        .or_else(|_| std::env::var("USERNAME"))
+        .unwrap_or_else(|_| "unknown".to_string());
+    airm_core::Actor {
+        kind: ActorKind::System,
+        id: format!("cli:{who}"),
+    }
+}
+
 /// Records an action taken from the CLI on this host (there is no token: the actor is
 /// the operating-system user running `airm`).
 pub async fn record(
@@ -74,14 +85,12 @@ pub async fn record(
     target: Option<&str>,
     details: serde_json::Value,
 ) -> anyhow::Result<()> {
-    let who = std::env::var("USER")
-        .or_else(|_| std::env::var("USERNAME"))
-        .unwrap_or_else(|_| "unknown".to_string());
+    let actor = cli_actor();
     store
         .append_event(NewEvent {
             time: Timestamp::now(),
-            actor_kind: ActorKind::System,
-            actor_id: format!("cli:{who}"),
+            actor_kind: actor.kind,
+            actor_id: actor.id,
             action: action.to_string(),
             target: target.map(str::to_string),
             outcome: Outcome::Success,

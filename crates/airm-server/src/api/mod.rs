@@ -1,13 +1,17 @@
 //! The REST API under `/api/v1`: one module per resource, one OpenAPI 3.1 document
 //! generated from the handlers' annotations and served at `/api/v1/openapi.json`.
 
+pub mod approvals;
 pub mod assets;
 pub mod audit;
+pub mod exceptions;
 pub mod findings;
 pub mod guard;
 pub mod inventory;
+pub mod policies;
 pub mod systems;
 pub mod users;
+pub mod violations;
 
 use axum::extract::State;
 use axum::http::header;
@@ -111,6 +115,16 @@ impl Modify for BearerAuth {
         audit::get_proof,
         audit::verify_log,
         guard::check_text,
+        policies::list_policies,
+        policies::get_policy,
+        violations::list_violations,
+        approvals::list_approvals,
+        approvals::create_approval,
+        approvals::get_approval,
+        approvals::vote_approval,
+        exceptions::list_exceptions,
+        exceptions::create_exception,
+        exceptions::expire_exception,
     ),
     components(schemas(ErrorBody)),
     modifiers(&BearerAuth),
@@ -122,6 +136,7 @@ impl Modify for BearerAuth {
         (name = "users", description = "People and roles"),
         (name = "audit", description = "The activity log"),
         (name = "guard", description = "Runtime checks of prompts and completions"),
+        (name = "governance", description = "Policies as code, violations, approvals and exceptions"),
         (name = "meta", description = "API description and metrics"),
     )
 )]
@@ -194,5 +209,25 @@ pub fn router() -> Router<AppState> {
         .route(
             "/api/v1/guard/check",
             axum::routing::post(guard::check_text),
+        )
+        .route("/api/v1/policies", get(policies::list_policies))
+        .route("/api/v1/policies/{id}", get(policies::get_policy))
+        .route("/api/v1/violations", get(violations::list_violations))
+        .route(
+            "/api/v1/approvals",
+            get(approvals::list_approvals).post(approvals::create_approval),
+        )
+        .route("/api/v1/approvals/{id}", get(approvals::get_approval))
+        .route(
+            "/api/v1/approvals/{id}/votes",
+            axum::routing::post(approvals::vote_approval),
+        )
+        .route(
+            "/api/v1/exceptions",
+            get(exceptions::list_exceptions).post(exceptions::create_exception),
+        )
+        .route(
+            "/api/v1/exceptions/{id}/expire",
+            axum::routing::post(exceptions::expire_exception),
         )
 }

@@ -5,7 +5,9 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
 
-use airm_core::{AiSystem, DataCategory, EuAiActTier, Exposure, LifecycleStage, Outcome};
+use airm_core::{
+    AiSystem, DataCategory, EuAiActTier, Exposure, LifecycleStage, Outcome, Timestamp,
+};
 use airm_store::{NewSystem, SystemFilter, SystemPatch};
 
 use super::{page_of, List};
@@ -58,6 +60,16 @@ pub struct CreateSystem {
     pub data_categories: Vec<DataCategory>,
     /// EU AI Act tier, once classified.
     pub eu_ai_act_tier: Option<EuAiActTier>,
+    /// Whether it uses a large language model.
+    #[serde(default)]
+    pub llm: bool,
+    /// Guard policy of the airm gateway fronting it, if fronted.
+    pub gateway_policy: Option<String>,
+    /// When its last impact assessment was completed.
+    pub impact_assessed_at: Option<Timestamp>,
+    /// Controls in place, kebab-case (e.g. `human-oversight`, `logging`).
+    #[serde(default)]
+    pub controls: Vec<String>,
 }
 
 /// A change to a system. Absent fields stay; `null` clears optional fields.
@@ -86,6 +98,18 @@ pub struct UpdateSystem {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<EuAiActTier>)]
     pub eu_ai_act_tier: Option<Option<EuAiActTier>>,
+    /// Whether it uses a large language model.
+    pub llm: Option<bool>,
+    /// New gateway guard policy, or `null`: not fronted.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub gateway_policy: Option<Option<String>>,
+    /// New impact-assessment date, or `null` to clear.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<Timestamp>)]
+    pub impact_assessed_at: Option<Option<Timestamp>>,
+    /// Replace the controls.
+    pub controls: Option<Vec<String>>,
     /// Apply only if the stored version is still this one (optimistic concurrency).
     pub version: Option<i64>,
 }
@@ -131,6 +155,10 @@ pub async fn create_system(
             exposure: body.exposure.unwrap_or(Exposure::Internal),
             data_categories: body.data_categories,
             eu_ai_act_tier: body.eu_ai_act_tier,
+            llm: body.llm,
+            gateway_policy: body.gateway_policy,
+            impact_assessed_at: body.impact_assessed_at,
+            controls: body.controls,
         })
         .await?;
     state
@@ -183,6 +211,12 @@ pub async fn update_system(
         data_categories: body.data_categories,
         add_data_categories: Vec::new(),
         eu_ai_act_tier: body.eu_ai_act_tier,
+        llm: body.llm,
+        gateway_policy: body.gateway_policy,
+        impact_assessed_at: body.impact_assessed_at,
+        controls: body.controls,
+        add_controls: Vec::new(),
+        remove_controls: Vec::new(),
     };
     let sys = state.store.update_system(&id, &patch, body.version).await?;
     state

@@ -2,7 +2,8 @@
 //! binary, no JavaScript, no CDN). Login with an API token starts a cookie session
 //! (`HttpOnly`, `SameSite=Strict`); every form carries a CSRF token checked on POST.
 //! Pages read through the same [`airm_store::Store`] as the API; they never write
-//! inventory data.
+//! inventory data. The one decision taken here is a committee member's vote, through the
+//! same governance operation as the API.
 
 use axum::extract::{FromRequestParts, Path, State};
 use axum::http::request::Parts;
@@ -49,6 +50,10 @@ pub fn templates() -> minijinja::Environment<'static> {
             include_str!("../../templates/inventory.html"),
         ),
         ("asset.html", include_str!("../../templates/asset.html")),
+        (
+            "governance.html",
+            include_str!("../../templates/governance.html"),
+        ),
     ] {
         // Templates are compiled into the binary and covered by tests; a syntax error
         // there is a build defect, reported at first render.
@@ -84,6 +89,10 @@ pub fn router() -> Router<AppState> {
         .route("/inventory/{id}", get(asset_detail))
         .route("/audit", get(audit_page))
         .route("/audit/verify", post(audit_verify))
+        .route("/violations", get(violations_page))
+        .route("/approvals", get(approvals_page))
+        .route("/approvals/{id}/vote", post(vote_page))
+        .route("/exceptions", get(exceptions_page))
         .route("/static/app.css", get(stylesheet))
 }
 
@@ -874,6 +883,180 @@ async fn render_audit(
             page => page_view(list, page), base => base, f => &q,
             log_size => head.size, checkpoint => checkpoint, verify => verify,
             public_key => pk.to_string(), key_id => pk.key_id(),
+        },
+    )
+}
+
+// --- governance pages: violations, approvals waiting for me, exceptions near expiry ---
+
+/// Days ahead the "exceptions near expiry" page looks.
+const EXPIRY_WINDOW_DAYS: i64 = 30;
+
+async fn waiting_for(
+    state: &AppState,
+    user: &Person,
+) -> airm_store::Result<Vec<airm_core::Approval>> {
+    let filter = airm_store::ApprovalFilter {
+        status: Some(airm_core::ApprovalStatus::Pending),
+        committee: None,
+        member: Some(user.email.clone()),
+    };
+    let list = state
+        .store
+        .list_approvals(&filter, Page::new(500, 0))
+        .await?;
+    Ok(list
+        .items
+        .into_iter()
+        .filter(|a| {
+            !a.votes
+                .iter()
+                .any(|v| v.voter.eq_ignore_ascii_case(&user.email))
+        })
+        .collect())
+}
+
+async fn violations_page(State(state): State<AppState>, session: Session) -> Response {
+    let ev = match crate::governance::evaluate(&state.store, &state.governance, false).await {
+        Ok(ev) => ev,
+        Err(crate::governance::GovernanceError::Store(_)) => return unavailable(&state, &session),
+        Err(e) => {
+            return error_page(
+                &state,
+                &session,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Policies could not be evaluated",
+                &e.to_string(),
+            )
+        }
+    };
+    let waiting = waiting_for(&state, &session.user)
+        .await
+        .ok()
+        .map(|w| w.len());
+    let active: Vec<&airm_govern::Violation> = ev.evaluation.active().collect();
+    render(
+        &state,
+        "governance.html",
+        minijinja::context! {
+            user => &session.user, csrf => &session.csrf, section => "governance",
+            view => "violations", title => "Violations", waiting => waiting,
+            evaluated_at => ev.now, policies => &ev.evaluation.policies,
+            suppressed => ev.evaluation.violations.len() - active.len(),
+            violations => active,
+            errors => ev.evaluation.errors.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        },
+    )
+}
+
+async fn render_approvals(state: &AppState, session: &Session, notice: Option<String>) -> Response {
+    let Ok(list) = waiting_for(state, &session.user).await else {
+        return unavailable(state, session);
+    };
+    let rows: Vec<minijinja::Value> = list
+        .iter()
+        .map(|a| {
+            let (yes, no) = airm_govern::approvals::tally(a);
+            minijinja::context! {
+                id => &a.id, subject => &a.subject, action => &a.action, committee => &a.committee,
+                reason => &a.reason, requested_by => &a.requested_by, created_at => a.created_at,
+                quorum => a.quorum, yes => yes, no => no,
+            }
+        })
+        .collect();
+    render(
+        state,
+        "governance.html",
+        minijinja::context! {
+            user => &session.user, csrf => &session.csrf, section => "governance",
+            view => "approvals", title => "Approvals waiting for me", waiting => rows.len(),
+            approvals => rows, notice => notice,
+        },
+    )
+}
+
+async fn approvals_page(State(state): State<AppState>, session: Session) -> Response {
+    render_approvals(&state, &session, None).await
+}
+
+#[derive(Deserialize)]
+struct VoteForm {
+    csrf: String,
+    choice: String,
+    comment: Option<String>,
+}
+
+async fn vote_page(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+    Form(form): Form<VoteForm>,
+) -> Response {
+    if !constant_time_eq(&session.csrf, &form.csrf) {
+        return error_page(
+            &state,
+            &session,
+            StatusCode::FORBIDDEN,
+            "Request refused",
+            "The form's CSRF token did not match your session.",
+        );
+    }
+    let Ok(choice) = form.choice.parse::<airm_core::VoteChoice>() else {
+        return error_page(
+            &state,
+            &session,
+            StatusCode::BAD_REQUEST,
+            "Bad vote",
+            "Choose approve or reject.",
+        );
+    };
+    let comment = form.comment.filter(|c| !c.trim().is_empty());
+    let actor = airm_core::Actor {
+        kind: ActorKind::User,
+        id: session.user.email.clone(),
+    };
+    match crate::governance::vote(
+        &state.store,
+        &actor,
+        &id,
+        &session.user.email,
+        choice,
+        comment,
+    )
+    .await
+    {
+        Ok(a) => {
+            let notice = format!("Your vote is recorded; the request is {}.", a.status);
+            render_approvals(&state, &session, Some(notice)).await
+        }
+        Err(e) => {
+            let api = crate::error::ApiError::from(e);
+            error_page(&state, &session, api.status, "Vote refused", &api.message)
+        }
+    }
+}
+
+async fn exceptions_page(State(state): State<AppState>, session: Session) -> Response {
+    let now = Timestamp::now();
+    let filter = airm_store::ExceptionFilter {
+        active_at: Some(now),
+        expiring_before: Some(now.plus_days(EXPIRY_WINDOW_DAYS)),
+        policy: None,
+    };
+    let Ok(list) = state.store.list_exceptions(&filter).await else {
+        return unavailable(&state, &session);
+    };
+    let waiting = waiting_for(&state, &session.user)
+        .await
+        .ok()
+        .map(|w| w.len());
+    render(
+        &state,
+        "governance.html",
+        minijinja::context! {
+            user => &session.user, csrf => &session.csrf, section => "governance",
+            view => "exceptions", title => "Exceptions near expiry", waiting => waiting,
+            exceptions => list, days => EXPIRY_WINDOW_DAYS,
         },
     )
 }

@@ -47,7 +47,7 @@ pub async fn get_with_cookie(
     (st, h, String::from_utf8_lossy(&body).into_owned())
 }
 
-async fn post_form(
+pub(crate) async fn post_form(
     s: &TestServer,
     uri: &str,
     cookie: &str,

@@ -7,6 +7,7 @@ mod api;
 mod audit;
 mod browser;
 mod dashboard;
+mod governance;
 mod inventory;
 
 use std::sync::Arc;
@@ -41,6 +42,12 @@ impl TestServer {
     /// Creates a user with `role` and returns a fresh token for it.
     pub async fn token(&self, role: Role) -> String {
         let email = format!("{}-{}@example.com", role, rand_suffix());
+        self.token_for(&email, role).await
+    }
+
+    /// Creates a user with this email and role and returns a fresh token for it.
+    pub async fn token_for(&self, email: &str, role: Role) -> String {
+        let email = email.to_string();
         let user = self
             .store
             .create_user(NewUser {

@@ -10,7 +10,7 @@ use airm_store::*;
 
 use crate::backends;
 
-fn system(name: &str) -> NewSystem {
+pub(crate) fn system(name: &str) -> NewSystem {
     NewSystem {
         name: name.to_string(),
         purpose: format!("{name} purpose"),
@@ -21,10 +21,14 @@ fn system(name: &str) -> NewSystem {
         exposure: Exposure::Internal,
         data_categories: vec![DataCategory::Internal],
         eu_ai_act_tier: None,
+        llm: false,
+        gateway_policy: None,
+        impact_assessed_at: None,
+        controls: vec![],
     }
 }
 
-fn asset(name: &str, sha: Option<&str>, systems: &[&str]) -> Asset {
+pub(crate) fn asset(name: &str, sha: Option<&str>, systems: &[&str]) -> Asset {
     Asset {
         id: String::new(),
         kind: AssetKind::Model,
@@ -47,7 +51,7 @@ fn asset(name: &str, sha: Option<&str>, systems: &[&str]) -> Asset {
     }
 }
 
-fn finding(fp: &str, sev: Severity, asset_id: Option<String>) -> Finding {
+pub(crate) fn finding(fp: &str, sev: Severity, asset_id: Option<String>) -> Finding {
     Finding {
         id: String::new(),
         rule_id: "MF001".into(),

@@ -1,11 +1,15 @@
 //! One module per subcommand. Each returns the process exit code (0 or 1) or an error
 //! (exit 2, printed by `main`).
 
+mod approvals;
 mod audit;
 mod bom;
+mod committees;
 mod discover;
+mod exceptions;
 mod guard;
 mod inventory;
+mod policy;
 mod rules;
 mod scan;
 mod serve;
@@ -21,6 +25,9 @@ pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<u8> {
     match cli.command {
         // Rules need no store.
         Command::Rules(ref c) => rules::run(c, printer),
+        // Listing and explaining built-in policies needs no store either.
+        Command::Policy(crate::cli::PolicyCmd::List) => policy::list(printer),
+        Command::Policy(crate::cli::PolicyCmd::Explain { ref id }) => policy::explain(id, printer),
         _ => {
             let ctx = Context::new(&cli)?;
             match cli.command {
@@ -34,6 +41,10 @@ pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<u8> {
                 Command::Inventory(c) => inventory::run(c, &ctx, printer).await,
                 Command::Bom(a) => bom::run(a, &ctx, printer).await,
                 Command::Guard(c) => guard::run(c, &ctx, printer).await,
+                Command::Policy(c) => policy::run(c, &ctx, printer).await,
+                Command::Committees(c) => committees::run(c, &ctx, printer).await,
+                Command::Approvals(c) => approvals::run(c, &ctx, printer).await,
+                Command::Exceptions(c) => exceptions::run(c, &ctx, printer).await,
                 Command::Rules(_) => Ok(0),
             }
         }

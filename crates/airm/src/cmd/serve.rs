@@ -67,9 +67,25 @@ pub async fn run(args: ServeArgs, ctx: &Context, p: &Printer) -> anyhow::Result<
         "Activity-log signing key {}",
         key.public_key().key_id()
     ));
+    let options = ctx.config.policy.options(None);
+    if let Some(secs) = ctx.config.policy.escalate_interval_secs.filter(|s| *s > 0) {
+        let (store, options) = (store.clone(), options.clone());
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(secs.max(60)));
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                let actor = airm_core::Actor::system("escalation");
+                match airm_server::governance::escalate(&store, &options, &actor).await {
+                    Ok(sent) => tracing::info!(steps = sent.len(), "Escalation run finished"),
+                    Err(e) => tracing::warn!(error = %e, "Escalation run failed"),
+                }
+            }
+        });
+    }
     airm_server::serve(
         listener,
-        AppState::new(store, key, config),
+        AppState::new(store, key, config).with_governance(options),
         shutdown_signal(),
     )
     .await

@@ -25,6 +25,10 @@ pub async fn run(cmd: SystemsCmd, ctx: &Context, p: &Printer) -> anyhow::Result<
                     exposure: a.exposure,
                     data_categories: a.data,
                     eu_ai_act_tier: a.eu_tier,
+                    llm: a.llm,
+                    gateway_policy: a.gateway_policy,
+                    impact_assessed_at: a.impact_assessed,
+                    controls: a.controls,
                 })
                 .await
                 .context("cannot register the system")?;
@@ -100,6 +104,16 @@ pub async fn run(cmd: SystemsCmd, ctx: &Context, p: &Printer) -> anyhow::Result<
                 } else {
                     s.eu_tier.map(Some)
                 },
+                llm: s.llm,
+                gateway_policy: if s.no_gateway_policy {
+                    Some(None)
+                } else {
+                    s.gateway_policy.map(Some)
+                },
+                impact_assessed_at: s.impact_assessed.map(Some),
+                controls: None,
+                add_controls: s.add_controls,
+                remove_controls: s.remove_controls,
             };
             if patch.is_empty() {
                 anyhow::bail!(
@@ -157,6 +171,42 @@ pub async fn run(cmd: SystemsCmd, ctx: &Context, p: &Printer) -> anyhow::Result<
                     .collect()
             });
         }
+        SystemsCmd::Raci {
+            system,
+            assign,
+            unassign,
+        } => {
+            let sys = store
+                .get_system(&system)
+                .await?
+                .with_context(|| format!("no AI system named `{system}`"))?;
+            let changes = assign
+                .into_iter()
+                .map(|(r, p)| (r, p, true))
+                .chain(unassign.into_iter().map(|(r, p)| (r, p, false)));
+            for (role, person, assigned) in changes {
+                store.set_raci(&sys.id, role, &person, assigned).await?;
+                record(
+                    &store,
+                    if assigned {
+                        "system.raci.assign"
+                    } else {
+                        "system.raci.unassign"
+                    },
+                    Some(&sys.id),
+                    serde_json::json!({"name": sys.name, "role": role, "person": person}),
+                )
+                .await?;
+            }
+            let list = store.list_raci(Some(&sys.id)).await?;
+            p.data(&list, || {
+                let mut t = Table::new(&["ROLE", "PERSON"]);
+                for r in &list {
+                    t.row(vec![r.role.to_string(), r.person.clone()]);
+                }
+                t.render()
+            });
+        }
     }
     Ok(0)
 }
@@ -197,6 +247,25 @@ fn detail(s: &AiSystem) -> String {
             "EU AI Act tier",
             s.eu_ai_act_tier
                 .map_or("not classified".into(), |t| t.to_string()),
+        ),
+        ("LLM", if s.llm { "yes" } else { "no" }.to_string()),
+        (
+            "gateway policy",
+            s.gateway_policy
+                .clone()
+                .unwrap_or_else(|| "not fronted".into()),
+        ),
+        (
+            "impact assessed",
+            s.impact_assessed_at.map_or("never".into(), |t| t.date()),
+        ),
+        (
+            "controls",
+            if s.controls.is_empty() {
+                "-".into()
+            } else {
+                s.controls.join(",")
+            },
         ),
         ("created", s.created_at.to_string()),
         ("updated", s.updated_at.to_string()),

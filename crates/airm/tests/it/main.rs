@@ -6,6 +6,7 @@
 mod audit;
 mod cli;
 mod discover;
+mod governance;
 mod scan;
 mod server;
 
