@@ -43,14 +43,16 @@ fn evidence(text: &str) -> f32 {
 
 /// Scans.
 pub fn scan(cx: &Cx<'_>, out: &mut Vec<Hit>) {
-    let mut buf = crate::classifier::features::Features::default();
-    let mut best: Option<(f32, usize)> = None;
-    for (i, v) in cx.prepared.variants.iter().enumerate() {
-        let s = cx.model.score_with(&v.folded, &mut buf) * evidence(&v.folded);
-        if best.is_none_or(|(b, _)| s > b) {
-            best = Some((s, i));
+    let best = crate::classifier::features::with_buffer(|buf| {
+        let mut best: Option<(f32, usize)> = None;
+        for (i, v) in cx.prepared.variants.iter().enumerate() {
+            let s = cx.model.score_with(&v.folded, buf) * evidence(&v.folded);
+            if best.is_none_or(|(b, _)| s > b) {
+                best = Some((s, i));
+            }
         }
-    }
+        best
+    });
     if let Some((s, i)) = best {
         if s >= FLOOR {
             if let Some(v) = cx.prepared.variants.get(i) {
