@@ -22,7 +22,9 @@ from pathlib import Path
 
 def load(path, size):
     items = []
-    for i, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines()):
+    # Split on "\n" only, as Rust's `str::lines` does (`splitlines` also splits on U+2028...).
+    for line in Path(path).read_text(encoding="utf-8").split("\n"):
+        line = line.removesuffix("\r")
         if not line.strip() or line.startswith("#"):
             continue
         if line.startswith("{"):
@@ -128,7 +130,7 @@ def main():
     ap.add_argument("--airm", required=True, help="latency example output for the same data/size")
     a = ap.parse_args()
     items = load(a.data, a.size)
-    rows = [json.loads(l) for l in Path(a.airm).read_text().splitlines() if l.strip()]
+    rows = [json.loads(l) for l in Path(a.airm).read_text(encoding="utf-8").split("\n") if l.strip()]
     if len(rows) != len(items):
         sys.exit(f"airm rows {len(rows)} != items {len(items)}")
     res = [summary("airm (default policy)", [r["us"] for r in rows], [r["blocked"] for r in rows], items)]
