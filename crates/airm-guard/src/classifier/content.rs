@@ -20,17 +20,33 @@ const STOP: &[&str] = &[
     "yes", "you", "your",
 ];
 
+/// Length in bytes of the longest word in [`STOP`] ("describe"): longer words are kept
+/// without a look-up.
+const STOP_MAX_LEN: usize = 8;
+
+fn keep(w: &str, out: &mut String) {
+    if w.is_empty() || (w.len() <= STOP_MAX_LEN && STOP.binary_search(&w).is_ok()) {
+        return;
+    }
+    if !out.is_empty() {
+        out.push(' ');
+    }
+    out.push_str(w);
+}
+
 /// Writes the content words of `folded` into `out` (cleared first), separated by spaces.
 pub fn content_words(folded: &str, out: &mut String) {
     out.clear();
+    if folded.is_ascii() {
+        // Same split as below, on bytes: for ASCII, `char::is_alphanumeric` is
+        // `u8::is_ascii_alphanumeric`.
+        for w in folded.split(|c: char| !(c.is_ascii_alphanumeric() || c == '\'')) {
+            keep(w, out);
+        }
+        return;
+    }
     for w in folded.split(|c: char| !(c.is_alphanumeric() || c == '\'')) {
-        if w.is_empty() || STOP.binary_search(&w).is_ok() {
-            continue;
-        }
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.push_str(w);
+        keep(w, out);
     }
 }
 
@@ -41,6 +57,7 @@ mod tests {
     #[test]
     fn stop_list_is_sorted_and_drops_question_form() {
         assert!(STOP.windows(2).all(|w| w[0] < w[1]));
+        assert_eq!(STOP.iter().map(|w| w.len()).max(), Some(STOP_MAX_LEN));
         let mut s = String::new();
         content_words("how can i bake the best sourdough bread?", &mut s);
         assert_eq!(s, "bake sourdough bread");

@@ -2,7 +2,8 @@
 //! and word 1- and 2-grams of the folded text, hashed into `2^bits` buckets. Every feature
 //! carries the character position where it ends, so windows of a long text can be scored
 //! from one extraction (prefix sums) instead of one extraction per window. Features are binary
-//! (first occurrence kept, via a bitset) and scaled by `1/sqrt(n)`. Pure; one pass; no sort.
+//! (first occurrence kept, via a bitset checked as they are produced) and scaled by
+//! `1/sqrt(n)`. Pure; one pass; no sort.
 
 /// Window length (chars) for scoring long texts: a short injected instruction inside a long
 /// document is scored on its own window, not diluted by the whole document.
@@ -75,6 +76,20 @@ impl Features {
     }
 }
 
+thread_local! {
+    /// Per-thread extraction buffers, so that a check does not allocate and zero them anew
+    /// (their size is bounded by [`MAX_CHARS`]).
+    static BUFFER: std::cell::RefCell<Features> = std::cell::RefCell::new(Features::default());
+}
+
+/// Runs `f` with this thread's reusable [`Features`] buffer (a fresh one if it is in use).
+pub fn with_buffer<R>(f: impl FnOnce(&mut Features) -> R) -> R {
+    BUFFER.with(|b| match b.try_borrow_mut() {
+        Ok(mut buf) => f(&mut buf),
+        Err(_) => f(&mut Features::default()),
+    })
+}
+
 /// Extracts features of `folded` into `f` (reusing its buffers).
 pub fn extract(folded: &str, bits: u8, f: &mut Features) {
     f.idx.clear();
@@ -110,60 +125,56 @@ pub fn extract(folded: &str, bits: u8, f: &mut Features) {
     push(' ', chars);
     let n = chars.len();
     f.len = n;
+    // Binary features: only the first occurrence of each bucket is kept, checked against a
+    // bitset as features are produced (no second pass; repeats are never stored).
+    let words = (1usize << bits).div_ceil(64);
+    if f.seen.len() != words {
+        f.seen = vec![0; words];
+    }
     f.idx.reserve(n * 5);
     f.pos.reserve(n * 5);
+    let (idx, pos, seen) = (&mut f.idx, &mut f.pos, &mut f.seen);
+    let mut emit = |bucket: u64, p: u32| {
+        let i = bucket as usize;
+        if let Some(w) = seen.get_mut(i / 64) {
+            let b = 1u64 << (i % 64);
+            if *w & b == 0 {
+                *w |= b;
+                idx.push(i as u32);
+                pos.push(p);
+            }
+        }
+    };
     // Always-on feature (a second intercept that shares the feature scaling).
-    f.idx.push(0);
-    f.pos.push(0);
+    emit(0, 0);
     let mut word: u64 = 0xCBF2_9CE4_8422_2325;
     let mut prev: u64 = 0;
     let mut in_word = false;
-    for i in 0..n {
-        let c = chars[i];
+    for (i, &c) in chars.iter().enumerate() {
         let mut h = mix(0x51_7CC1_B727_220A_u64, c as u64);
         let p = i as u32;
-        for k in 1..5 {
-            let Some(&d) = chars.get(i + k) else { break };
+        for (k, &d) in chars.iter().skip(i + 1).take(4).enumerate() {
             h = mix(h, d as u64);
-            f.idx.push((finish(h ^ (k as u64)) & mask) as u32);
-            f.pos.push(p);
+            emit(finish(h ^ (k as u64 + 1)) & mask, p);
         }
         if c.is_alphanumeric() {
             word = mix(word, c as u64);
             in_word = true;
         } else if in_word {
             let w = finish(word ^ 0xA5A5);
-            f.idx.push((w & mask) as u32);
-            f.pos.push(p);
+            emit(w & mask, p);
             if prev != 0 {
-                f.idx.push((finish(mix(prev, w) ^ 0x5A5A) & mask) as u32);
-                f.pos.push(p);
+                emit(finish(mix(prev, w) ^ 0x5A5A) & mask, p);
             }
             prev = w;
             word = 0xCBF2_9CE4_8422_2325;
             in_word = false;
         }
     }
-    // Binary features: keep only the first occurrence of each bucket (bitset, O(n)).
-    let words = (1usize << bits).div_ceil(64);
-    if f.seen.len() != words {
-        f.seen = vec![0; words];
-    }
-    let mut keep = 0;
-    for j in 0..f.idx.len() {
-        let i = f.idx[j] as usize;
-        let (w, b) = (i / 64, 1u64 << (i % 64));
-        if f.seen[w] & b == 0 {
-            f.seen[w] |= b;
-            f.idx[keep] = f.idx[j];
-            f.pos[keep] = f.pos[j];
-            keep += 1;
-        }
-    }
-    f.idx.truncate(keep);
-    f.pos.truncate(keep);
     for &i in &f.idx {
-        f.seen[i as usize / 64] = 0;
+        if let Some(w) = f.seen.get_mut(i as usize / 64) {
+            *w = 0;
+        }
     }
 }
 

@@ -186,11 +186,19 @@ fn score_features(w: &[f32], bias: f32, f: &features::Features) -> f32 {
         prefix.push(acc);
     }
     let mut best = sigmoid(bias + acc * features::value(f.idx.len()));
+    // Window starts and ends only grow, so the feature index ranges are found by two
+    // cursors moving forward (the same ranges as `Features::range`, without a search each).
+    let (mut s, mut e) = (0usize, 0usize);
     for (a, b) in wins {
-        let r = f.range(a, b);
-        let n = r.len();
-        let z =
-            prefix.get(r.end).copied().unwrap_or(0.0) - prefix.get(r.start).copied().unwrap_or(0.0);
+        while f.pos.get(s).is_some_and(|&p| p < a) {
+            s += 1;
+        }
+        e = e.max(s);
+        while f.pos.get(e).is_some_and(|&p| p < b) {
+            e += 1;
+        }
+        let n = e - s;
+        let z = prefix.get(e).copied().unwrap_or(0.0) - prefix.get(s).copied().unwrap_or(0.0);
         best = best.max(sigmoid(bias + z * features::value(n)));
     }
     best

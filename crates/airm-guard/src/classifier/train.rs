@@ -8,7 +8,7 @@
 //! (`red-team-request` tag), those train a separate harmful-request head on content words
 //! instead, so the two facts stay distinct. The harmful head also sees airm's own benign
 //! request templates (`data/benign_templates.txt`) as negatives, so that the form of a
-//! question is not what it learns.
+//! question is not what it learns; so does the injection head.
 
 use serde::{Deserialize, Serialize};
 
@@ -144,7 +144,7 @@ pub fn train(examples: &[Example], params: &TrainParams) -> Model {
     let limits = DecodeLimits::default();
     let fold = |t: &str| prepare(t, &limits).plain().folded.clone();
     let has_harmful = examples.iter().any(|e| e.harmful && e.attack);
-    let inj: Vec<Item> = examples
+    let mut inj: Vec<Item> = examples
         .iter()
         .filter(|e| !(e.harmful && e.attack))
         .map(|e| Item {
@@ -154,6 +154,16 @@ pub fn train(examples: &[Example], params: &TrainParams) -> Model {
             generated: false,
         })
         .collect();
+    if params.augment && has_harmful {
+        // Everyday requests are benign for the injection head too (the prompt set's
+        // general-purpose questions are the part a shipped model must leave out).
+        inj.extend(template_requests().iter().map(|t| Item {
+            text: fold(t),
+            attack: false,
+            hard: false,
+            generated: true,
+        }));
+    }
     let (weights, bias, threshold) = train_head(&inj, bits, params, params.target_fpr);
     let harmful = has_harmful.then(|| {
         let mut buf = String::new();

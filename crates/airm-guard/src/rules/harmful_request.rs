@@ -7,7 +7,7 @@ use airm_core::{Reference, RuleDocs, RuleMeta, RuleStatus, RuleTarget, Severity}
 
 use super::{Cx, Hit};
 use crate::classifier::content::content_words;
-use crate::classifier::features::Features;
+use crate::classifier::features::with_buffer;
 
 /// Metadata.
 pub static META: RuleMeta = RuleMeta {
@@ -35,18 +35,18 @@ pub fn scan(cx: &Cx<'_>, out: &mut Vec<Hit>) {
     if cx.model.harmful.is_none() {
         return;
     }
-    let mut buf = Features::default();
-    let mut words = String::new();
-    let mut best: Option<(f32, usize)> = None;
-    for (i, v) in cx.prepared.variants.iter().enumerate() {
-        content_words(&v.folded, &mut words);
-        let Some(s) = cx.model.harmful_score_with(&words, &mut buf) else {
-            return;
-        };
-        if best.is_none_or(|(b, _)| s > b) {
-            best = Some((s, i));
+    let best = with_buffer(|buf| {
+        let mut words = String::new();
+        let mut best: Option<(f32, usize)> = None;
+        for (i, v) in cx.prepared.variants.iter().enumerate() {
+            content_words(&v.folded, &mut words);
+            let s = cx.model.harmful_score_with(&words, buf)?;
+            if best.is_none_or(|(b, _)| s > b) {
+                best = Some((s, i));
+            }
         }
-    }
+        best
+    });
     if let Some((s, i)) = best {
         if s >= FLOOR {
             if let Some(v) = cx.prepared.variants.get(i) {

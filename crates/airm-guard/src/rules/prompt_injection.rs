@@ -33,24 +33,37 @@ const FLOOR: f32 = 0.3;
 const MIN_WORDS: f32 = 6.0;
 
 fn evidence(text: &str) -> f32 {
-    let words = text.split_whitespace().count() as f32;
-    let cjk = text
-        .chars()
-        .filter(|c| matches!(*c as u32, 0x3040..=0x30ff | 0x3400..=0x4dbf | 0x4e00..=0x9fff | 0xac00..=0xd7af))
-        .count() as f32;
-    ((words + cjk / 2.0) / MIN_WORDS).min(1.0)
+    // One pass: words as `split_whitespace` counts them, and CJK characters.
+    let (mut words, mut cjk, mut in_word) = (0u32, 0u32, false);
+    for c in text.chars() {
+        if c.is_whitespace() {
+            in_word = false;
+            continue;
+        }
+        if !in_word {
+            words += 1;
+            in_word = true;
+        }
+        if matches!(c as u32, 0x3040..=0x30ff | 0x3400..=0x4dbf | 0x4e00..=0x9fff | 0xac00..=0xd7af)
+        {
+            cjk += 1;
+        }
+    }
+    ((words as f32 + cjk as f32 / 2.0) / MIN_WORDS).min(1.0)
 }
 
 /// Scans.
 pub fn scan(cx: &Cx<'_>, out: &mut Vec<Hit>) {
-    let mut buf = crate::classifier::features::Features::default();
-    let mut best: Option<(f32, usize)> = None;
-    for (i, v) in cx.prepared.variants.iter().enumerate() {
-        let s = cx.model.score_with(&v.folded, &mut buf) * evidence(&v.folded);
-        if best.is_none_or(|(b, _)| s > b) {
-            best = Some((s, i));
+    let best = crate::classifier::features::with_buffer(|buf| {
+        let mut best: Option<(f32, usize)> = None;
+        for (i, v) in cx.prepared.variants.iter().enumerate() {
+            let s = cx.model.score_with(&v.folded, buf) * evidence(&v.folded);
+            if best.is_none_or(|(b, _)| s > b) {
+                best = Some((s, i));
+            }
         }
-    }
+        best
+    });
     if let Some((s, i)) = best {
         if s >= FLOOR {
             if let Some(v) = cx.prepared.variants.get(i) {

@@ -212,15 +212,16 @@ fn dev_set_smoke_check_when_present() {
     let (mut tp, mut pos, mut fp, mut neg) = (0, 0, 0, 0);
     for line in content.lines().step_by(7) {
         let v: serde_json::Value = serde_json::from_str(line).unwrap();
-        let blocked = g
-            .check_input(v["text"].as_str().unwrap(), Source::User)
-            .is_blocked();
+        let verdict = g.check_input(v["text"].as_str().unwrap(), Source::User);
+        let blocked = verdict.is_blocked();
+        // Harmful requests are flagged (PI014), not blocked, by default.
+        let caught = blocked || verdict.findings.iter().any(|f| f.rule_id == "PI014");
         if v["label"] == "benign" {
             neg += 1;
             fp += usize::from(blocked);
         } else {
             pos += 1;
-            tp += usize::from(blocked);
+            tp += usize::from(caught);
         }
     }
     let recall = tp as f64 / pos as f64;

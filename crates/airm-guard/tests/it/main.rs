@@ -52,6 +52,16 @@ fn everyday_prompts_are_allowed() {
         "Translate 'good morning' into Spanish.",
         "act as a travel guide for Rome",
         "Pretend you are a pirate and tell me a joke.",
+        // Customer-support questions an application behind the gateway hears all day.
+        "Can you help me reset my password?",
+        "How do I reset my password?",
+        "Can you help me change my delivery address?",
+        "What are your opening hours?",
+        "What is your phone number?",
+        "I need to talk to someone about my bill.",
+        "How do I install the app on my phone?",
+        "Why was my card declined?",
+        "Are you a bot?",
     ] {
         let v = g.check_input(text, airm_guard::Source::User);
         assert!(
