@@ -21,8 +21,9 @@ use std::sync::Arc;
 pub use error::{mask_url, ErrorClass, Result, StoreError};
 pub use group::{EventLog, MAX_BATCH};
 pub use model::{
-    AssetFilter, Counts, EventFilter, FindingFilter, NewEvent, NewSystem, NewUser, Page, Paged,
-    Principal, RawEntry, SessionInfo, SystemFilter, SystemPatch, TokenInfo, UserFilter,
+    AssetFilter, Counts, EventFilter, FindingFilter, GatewayKey, NewEvent, NewGatewayKey,
+    NewSystem, NewUser, Page, Paged, Principal, RawEntry, SessionInfo, SystemFilter, SystemPatch,
+    TokenInfo, UserFilter,
 };
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;

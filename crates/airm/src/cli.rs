@@ -80,6 +80,55 @@ pub enum Command {
     /// Read, verify, export and forward the tamper-evident activity log.
     #[command(subcommand)]
     Audit(AuditCmd),
+    /// Run the LLM gateway (OpenAI/Anthropic-compatible proxy with the guard in the path),
+    /// or manage its virtual keys.
+    Gateway(GatewayArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct GatewayArgs {
+    #[command(subcommand)]
+    pub command: Option<GatewayCmd>,
+    /// Address to listen on [default: `gateway.listen` in airm.toml, or 127.0.0.1:8090].
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GatewayCmd {
+    /// Create, list and revoke gateway virtual keys.
+    #[command(subcommand)]
+    Keys(GatewayKeysCmd),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GatewayKeysCmd {
+    /// Create a virtual key bound to an AI system; it is shown once.
+    Create {
+        /// The AI system (id or name) whose traffic the key carries.
+        #[arg(long)]
+        system: String,
+        /// A label, e.g. the application using it.
+        #[arg(long, default_value = "default")]
+        name: String,
+        /// Model the key may use (repeat; `*` at the end matches a prefix) [default: any].
+        #[arg(long = "model", value_name = "PATTERN")]
+        models: Vec<String>,
+        /// Guard policy applied to its traffic (`default` = `[guard]`, else `[gateway.policies.NAME]`).
+        #[arg(long, default_value = "default")]
+        policy: String,
+        /// Days until it expires (default: never).
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=3650))]
+        expires_in_days: Option<u32>,
+    },
+    /// List virtual keys (never their secrets).
+    List,
+    /// Revoke a virtual key by id.
+    Revoke {
+        /// Key id (gwk_…).
+        id: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -26,6 +26,9 @@ pub struct Config {
     /// The runtime guard's policy (rules, actions per source, limits, allow-lists).
     #[serde(default)]
     pub guard: airm_guard::policy::Policy,
+    /// The LLM gateway: listen address, upstreams, named policies (`airm gateway`).
+    #[serde(default)]
+    pub gateway: airm_gateway::GatewayConfig,
 }
 
 /// `[audit]`.

@@ -2,6 +2,7 @@
 //! (exit 2, printed by `main`).
 
 mod audit;
+mod gateway;
 mod guard;
 mod rules;
 mod scan;
@@ -28,6 +29,7 @@ pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<u8> {
                 Command::Audit(c) => audit::run(c, &ctx, printer).await,
                 Command::Scan(a) => scan::run(a, &ctx, printer).await,
                 Command::Guard(c) => guard::run(c, &ctx, printer).await,
+                Command::Gateway(a) => gateway::run(a, &ctx, printer).await,
                 Command::Rules(_) => Ok(0),
             }
         }

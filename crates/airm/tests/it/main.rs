@@ -5,6 +5,7 @@
 
 mod audit;
 mod cli;
+mod gateway;
 mod scan;
 mod server;
 
