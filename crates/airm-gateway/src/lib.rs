@@ -12,6 +12,7 @@
 pub mod config;
 pub mod error;
 pub mod keys;
+pub mod limits;
 pub mod metrics;
 pub mod protocol;
 pub mod proxy;
@@ -26,6 +27,7 @@ use std::time::Duration;
 pub use config::{GatewayConfig, OnGuardError, UpstreamConfig, UpstreamKind};
 pub use error::{Dialect, GatewayError};
 pub use keys::{hash_key, new_key, KEY_PREFIX};
+pub use limits::Counters;
 pub use proxy::Gateway;
 
 /// Serves `gateway` on `listener` until `shutdown` completes, then stops accepting and
@@ -53,6 +55,22 @@ pub async fn serve(
         () = deadline => {
             tracing::warn!(secs = drain.as_secs(), "Gateway drain time over; closing remaining connections");
             Ok(())
+        }
+    }
+}
+
+/// The Redis URL for tests, if any (panics in CI when it is missing).
+#[doc(hidden)]
+pub fn test_redis_url() -> Option<String> {
+    match std::env::var(airm_core::env::TEST_REDIS_URL) {
+        Ok(u) if !u.is_empty() => Some(u),
+        _ => {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "CI is set but {} is not: the Redis tests must not be skipped",
+                airm_core::env::TEST_REDIS_URL
+            );
+            None
         }
     }
 }

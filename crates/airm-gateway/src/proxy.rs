@@ -24,6 +24,7 @@ use serde_json::Value;
 use crate::config::{GatewayConfig, OnGuardError, UpstreamKind};
 use crate::error::{Dialect, GatewayError};
 use crate::keys::{hash_key, presented_key, KeyCache};
+use crate::limits::Counters;
 use crate::metrics::Metrics;
 use crate::protocol::{self, Endpoint};
 use crate::record::Record;
@@ -38,17 +39,20 @@ pub struct Gateway {
     keys: KeyCache,
     store: DynStore,
     pub(crate) events: Option<EventLog>,
+    pub(crate) counters: Counters,
     /// Metrics (rendered at `GET /metrics`).
     pub metrics: Metrics,
 }
 
 impl Gateway {
-    /// Builds the gateway; `default_policy` is the `[guard]` section (policy `default`).
+    /// Builds the gateway; `default_policy` is the `[guard]` section (policy `default`);
+    /// `counters` hold the rate limits (memory, or Redis for several instances).
     /// Must run inside a Tokio runtime (it starts the activity-log writer).
     pub fn new(
         cfg: GatewayConfig,
         default_policy: Policy,
         store: DynStore,
+        counters: Counters,
     ) -> Result<Arc<Gateway>, GatewayError> {
         cfg.validate()?;
         let mut guards = HashMap::new();
@@ -68,6 +72,7 @@ impl Gateway {
             upstreams: Upstreams::build(&cfg.upstreams)?,
             keys: KeyCache::new(store.clone(), Duration::from_secs(cfg.key_cache_secs)),
             events: Some(EventLog::start(store.clone())),
+            counters,
             store,
             guards,
             cfg,
@@ -204,6 +209,13 @@ async fn process(
     {
         return Err(GatewayError::ModelNotAllowed(model));
     }
+    let estimate = protocol::estimate_tokens(bytes.len());
+    if let Err(e) = gw.counters.admit(&key, estimate).await {
+        if let GatewayError::RateLimited { what, .. } = &e {
+            gw.metrics.rate_limited(what);
+        }
+        return Err(e);
+    }
     let guard = gw
         .guards
         .get(&key.policy)
@@ -320,7 +332,7 @@ async fn process(
     let status = resp.status();
     if stream && status.is_success() {
         rec.upstream_time = t_up.elapsed();
-        return crate::sse::respond(gw.clone(), upstream, endpoint, resp, plan, slot);
+        return crate::sse::respond(gw.clone(), upstream, endpoint, resp, plan, slot, estimate);
     }
     let raw = read_capped(upstream, resp, gw.cfg.max_response_bytes).await;
     rec.upstream_time = t_up.elapsed();
@@ -336,6 +348,7 @@ async fn process(
         rec.prompt_tokens = p;
         rec.completion_tokens = c;
     }
+    charge(gw, &key, estimate, rec).await;
     if endpoint == Endpoint::Embeddings {
         return Ok(json_response(raw));
     }
@@ -384,6 +397,20 @@ async fn process(
         rec.captured_response = Some(Record::capture(&body));
     }
     Ok(json_response(body))
+}
+
+/// Charges the tokens the upstream reported beyond the estimate taken at admission.
+pub(crate) async fn charge(
+    gw: &Gateway,
+    key: &airm_store::GatewayKey,
+    estimate: u64,
+    rec: &Record,
+) {
+    let used = i64::try_from(rec.prompt_tokens + rec.completion_tokens).unwrap_or(i64::MAX);
+    let delta = used.saturating_sub(i64::try_from(estimate).unwrap_or(i64::MAX));
+    if let Err(e) = gw.counters.charge(key, delta).await {
+        tracing::warn!(error = %e, "Cannot charge tokens to the rate limit");
+    }
 }
 
 fn json_response(body: Bytes) -> Response {

@@ -137,6 +137,7 @@ pub(crate) fn respond(
     resp: reqwest::Response,
     plan: OutputPlan,
     slot: &mut Option<Record>,
+    estimate: u64,
 ) -> Result<Response, GatewayError> {
     let rec = slot
         .take()
@@ -157,6 +158,9 @@ pub(crate) fn respond(
         let released = pump.released_bytes;
         if rec.completion_tokens == 0 {
             rec.completion_tokens = protocol::estimate_tokens(released);
+        }
+        if let Some(key) = rec.key.clone() {
+            crate::proxy::charge(&gw, &key, estimate, &rec).await;
         }
         gw.finish(rec);
     });

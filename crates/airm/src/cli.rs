@@ -93,6 +93,9 @@ pub struct GatewayArgs {
     /// Address to listen on [default: `gateway.listen` in airm.toml, or 127.0.0.1:8090].
     #[arg(long, value_name = "ADDR")]
     pub listen: Option<String>,
+    /// Redis for rate-limit counters shared by several gateway instances [default: in memory].
+    #[arg(long, env = airm_core::env::REDIS_URL, value_name = "URL", hide_env_values = true)]
+    pub redis_url: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -118,6 +121,12 @@ pub enum GatewayKeysCmd {
         /// Guard policy applied to its traffic (`default` = `[guard]`, else `[gateway.policies.NAME]`).
         #[arg(long, default_value = "default")]
         policy: String,
+        /// Requests per minute allowed [default: unlimited].
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+        rpm: Option<u32>,
+        /// Tokens (prompt + completion) per minute allowed [default: unlimited].
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+        tpm: Option<u32>,
         /// Days until it expires (default: never).
         #[arg(long, value_parser = clap::value_parser!(u32).range(1..=3650))]
         expires_in_days: Option<u32>,

@@ -63,7 +63,8 @@ pub async fn start(tweak: impl FnOnce(&mut GatewayConfig, &mut airm_guard::Polic
     let mut policy = airm_guard::Policy::default();
     tweak(&mut cfg, &mut policy);
     let key = new_key(&store, vec![], "default").await;
-    let gateway = Gateway::new(cfg, policy, store.clone()).unwrap();
+    let gateway =
+        Gateway::new(cfg, policy, store.clone(), airm_gateway::Counters::memory()).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let g = gateway.clone();
@@ -82,6 +83,16 @@ pub async fn start(tweak: impl FnOnce(&mut GatewayConfig, &mut airm_guard::Polic
 }
 
 pub async fn new_key(store: &DynStore, models: Vec<String>, policy: &str) -> String {
+    limited_key(store, models, policy, None, None).await
+}
+
+pub async fn limited_key(
+    store: &DynStore,
+    models: Vec<String>,
+    policy: &str,
+    rpm: Option<u32>,
+    tpm: Option<u32>,
+) -> String {
     let (key, hash) = airm_gateway::new_key();
     store
         .create_gateway_key(
@@ -90,8 +101,8 @@ pub async fn new_key(store: &DynStore, models: Vec<String>, policy: &str) -> Str
                 system: "support-bot".into(),
                 models,
                 policy: policy.into(),
-                requests_per_minute: None,
-                tokens_per_minute: None,
+                requests_per_minute: rpm,
+                tokens_per_minute: tpm,
                 expires_at: None,
             },
             &hash,

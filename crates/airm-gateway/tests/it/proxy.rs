@@ -323,3 +323,58 @@ async fn metrics_need_an_api_token_and_count_requests() {
     assert!(text.contains("airm_gateway_upstream_seconds_count{upstream=\"mock\"} 1"));
     assert!(text.contains("airm_gateway_overhead_seconds_count{endpoint=\"chat\"}"));
 }
+
+#[tokio::test]
+async fn rate_limits_answer_429_with_retry_after() {
+    let h = start(|_, _| {}).await;
+    let key = crate::limited_key(&h.store, vec![], "default", Some(2), None).await;
+    let url = format!("{}/v1/chat/completions", h.url);
+    let mut statuses = Vec::new();
+    for _ in 0..3 {
+        let r = h
+            .http
+            .post(&url)
+            .bearer_auth(&key)
+            .json(&chat("mock-1", "hi"))
+            .send()
+            .await
+            .unwrap();
+        statuses.push(r.status().as_u16());
+        if r.status() == 429 {
+            let retry: u64 = r.headers()["retry-after"]
+                .to_str()
+                .unwrap()
+                .parse()
+                .unwrap();
+            assert!((1..=30).contains(&retry));
+            let b: serde_json::Value = r.json().await.unwrap();
+            assert_eq!(b["error"]["code"], "rate_limit_exceeded");
+            assert_eq!(b["error"]["type"], "rate_limit_error");
+        }
+    }
+    assert_eq!(statuses, vec![200, 200, 429]);
+    // Token budget: the mock reports 21 tokens per call; 30 per minute allows two calls.
+    let key = crate::limited_key(&h.store, vec![], "default", None, Some(30)).await;
+    let mut statuses = Vec::new();
+    for _ in 0..3 {
+        let r = h
+            .http
+            .post(&url)
+            .bearer_auth(&key)
+            .json(&chat("mock-1", "hi"))
+            .send()
+            .await
+            .unwrap();
+        statuses.push(r.status().as_u16());
+    }
+    assert_eq!(statuses, vec![200, 200, 429]);
+    let m = h.gateway.metrics.render();
+    assert!(
+        m.contains("airm_gateway_rate_limited_total{limit=\"requests\"} 1"),
+        "{m}"
+    );
+    assert!(
+        m.contains("airm_gateway_rate_limited_total{limit=\"tokens\"} 1"),
+        "{m}"
+    );
+}

@@ -14,11 +14,16 @@ use crate::output::{Printer, Table};
 pub async fn run(args: GatewayArgs, ctx: &Context, p: &Printer) -> anyhow::Result<u8> {
     match args.command {
         Some(GatewayCmd::Keys(cmd)) => keys(cmd, ctx, p).await,
-        None => serve(args.listen, ctx, p).await,
+        None => serve(args.listen, args.redis_url, ctx, p).await,
     }
 }
 
-async fn serve(listen: Option<String>, ctx: &Context, p: &Printer) -> anyhow::Result<u8> {
+async fn serve(
+    listen: Option<String>,
+    redis_url: Option<String>,
+    ctx: &Context,
+    p: &Printer,
+) -> anyhow::Result<u8> {
     let cfg = ctx.config.gateway.clone();
     let listen = listen.unwrap_or_else(|| cfg.listen.clone());
     anyhow::ensure!(
@@ -26,7 +31,14 @@ async fn serve(listen: Option<String>, ctx: &Context, p: &Printer) -> anyhow::Re
         "no upstreams configured: add [[gateway.upstreams]] to airm.toml (see docs/gateway.md)"
     );
     let store = ctx.store().await?;
-    let gateway = airm_gateway::Gateway::new(cfg, ctx.config.guard.clone(), store)
+    let counters = match redis_url.as_deref().filter(|u| !u.trim().is_empty()) {
+        Some(url) => airm_gateway::Counters::redis(url)
+            .await
+            .with_context(|| format!("cannot use Redis at {}", airm_store::mask_url(url)))?,
+        None => airm_gateway::Counters::memory(),
+    };
+    let backend = counters.backend();
+    let gateway = airm_gateway::Gateway::new(cfg, ctx.config.guard.clone(), store, counters)
         .context("invalid [gateway] configuration")?;
     let listener = tokio::net::TcpListener::bind(&listen)
         .await
@@ -39,6 +51,7 @@ async fn serve(listen: Option<String>, ctx: &Context, p: &Printer) -> anyhow::Re
     let mut policies = gateway.policy_names();
     policies.sort_unstable();
     p.detail(&format!("Guard policies: {}", policies.join(", ")));
+    p.detail(&format!("Rate-limit counters: {backend}"));
     airm_gateway::serve(listener, gateway, super::serve::shutdown_signal())
         .await
         .context("gateway failed")?;
@@ -54,6 +67,8 @@ async fn keys(cmd: GatewayKeysCmd, ctx: &Context, p: &Printer) -> anyhow::Result
             name,
             models,
             policy,
+            rpm,
+            tpm,
             expires_in_days,
         } => {
             anyhow::ensure!(
@@ -68,8 +83,8 @@ async fn keys(cmd: GatewayKeysCmd, ctx: &Context, p: &Printer) -> anyhow::Result
                         system: system.clone(),
                         models,
                         policy,
-                        requests_per_minute: None,
-                        tokens_per_minute: None,
+                        requests_per_minute: rpm,
+                        tokens_per_minute: tpm,
                         expires_at: expires_in_days
                             .map(|d| Timestamp::now().plus_days(i64::from(d))),
                     },
@@ -82,7 +97,9 @@ async fn keys(cmd: GatewayKeysCmd, ctx: &Context, p: &Printer) -> anyhow::Result
                 "gateway_key.create",
                 Some(&info.id),
                 serde_json::json!({"system": info.system_id, "name": info.name,
-                                   "models": info.models, "policy": info.policy}),
+                                   "models": info.models, "policy": info.policy,
+                                   "requests_per_minute": info.requests_per_minute,
+                                   "tokens_per_minute": info.tokens_per_minute}),
             )
             .await?;
             p.note(&format!(

@@ -23,8 +23,14 @@ impl Drop for Gw {
 }
 
 fn start(dir: &Path) -> Gw {
+    start_with(dir, &[])
+}
+
+fn start_with(dir: &Path, env: &[(&str, &str)]) -> Gw {
     let mut child = Command::new(env!("CARGO_BIN_EXE_airm"))
         .args(["gateway", "--listen", "127.0.0.1:0"])
+        .env_remove("AIRM_REDIS_URL")
+        .envs(env.iter().copied())
         .env("AIRM_DATA_DIR", dir)
         .env_remove("AIRM_DATABASE_URL")
         .env_remove("AIRM_CONFIG")
@@ -188,4 +194,58 @@ async fn gateway_keys_and_a_gateway_process() {
         ],
     );
     assert!(stdout(&o).contains("gateway_key.create") && stdout(&o).contains("gateway_key.revoke"));
+}
+
+/// Two gateway processes sharing Redis enforce one rate limit together.
+#[tokio::test]
+async fn two_gateways_share_one_rate_limit_through_redis() {
+    let Some(redis) = airm_gateway::test_redis_url() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("airm.toml"),
+        "[[gateway.upstreams]]\nname = \"down\"\nbase_url = \"http://127.0.0.1:9/v1\"\nretries = 0\n",
+    )
+    .unwrap();
+    assert!(airm(d, &["systems", "add", "bot"]).status.success());
+    let o = airm(
+        d,
+        &[
+            "--format", "json", "gateway", "keys", "create", "--system", "bot", "--rpm", "6",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let key = serde_json::from_str::<Value>(&stdout(&o)).unwrap()["key"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let env = [("AIRM_REDIS_URL", redis.as_str())];
+    let a = start_with(d, &env);
+    let b = start_with(d, &env);
+    let http = reqwest::Client::new();
+    let mut limited = 0;
+    let mut passed = 0;
+    for i in 0..12 {
+        let base = if i % 2 == 0 { &a.base } else { &b.base };
+        let r = http
+            .post(format!("{base}/v1/chat/completions"))
+            .bearer_auth(&key)
+            .json(&json!({"model": "m", "messages": [{"role": "user", "content": "What is the capital of France?"}]}))
+            .send()
+            .await
+            .unwrap();
+        match r.status().as_u16() {
+            429 => limited += 1,
+            // Admitted: the (unreachable) upstream answers for itself.
+            502 => passed += 1,
+            s => panic!("unexpected status {s}"),
+        }
+    }
+    assert_eq!(
+        (passed, limited),
+        (6, 6),
+        "one budget of 6 requests for both instances"
+    );
 }
