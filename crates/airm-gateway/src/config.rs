@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use crate::error::GatewayError;
+use crate::extraction::ExtractionConfig;
 
 /// `[gateway]`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -32,6 +33,8 @@ pub struct GatewayConfig {
     pub upstreams: Vec<UpstreamConfig>,
     /// Named guard policies keys can refer to (`default` is the `[guard]` section).
     pub policies: BTreeMap<String, airm_guard::Policy>,
+    /// Model-extraction detection.
+    pub extraction: ExtractionConfig,
 }
 
 impl Default for GatewayConfig {
@@ -46,6 +49,7 @@ impl Default for GatewayConfig {
             drain_secs: 30,
             upstreams: Vec::new(),
             policies: BTreeMap::new(),
+            extraction: ExtractionConfig::default(),
         }
     }
 }
@@ -214,7 +218,7 @@ impl GatewayConfig {
                 );
             }
         }
-        Ok(())
+        self.extraction.validate()
     }
 }
 

@@ -11,6 +11,7 @@
 
 pub mod config;
 pub mod error;
+pub mod extraction;
 pub mod keys;
 pub mod limits;
 pub mod metrics;

@@ -23,6 +23,7 @@ use serde_json::Value;
 
 use crate::config::{GatewayConfig, OnGuardError, UpstreamKind};
 use crate::error::{Dialect, GatewayError};
+use crate::extraction::{Alert, Detector, ExtractionAction};
 use crate::keys::{hash_key, presented_key, KeyCache};
 use crate::limits::Counters;
 use crate::metrics::Metrics;
@@ -40,6 +41,7 @@ pub struct Gateway {
     store: DynStore,
     pub(crate) events: Option<EventLog>,
     pub(crate) counters: Counters,
+    detector: Detector,
     /// Metrics (rendered at `GET /metrics`).
     pub metrics: Metrics,
 }
@@ -73,6 +75,7 @@ impl Gateway {
             keys: KeyCache::new(store.clone(), Duration::from_secs(cfg.key_cache_secs)),
             events: Some(EventLog::start(store.clone())),
             counters,
+            detector: Detector::new(cfg.extraction.clone()),
             store,
             guards,
             cfg,
@@ -101,6 +104,38 @@ impl Gateway {
                     .into_response_for(Dialect::OpenAi)
             })
             .with_state(gw)
+    }
+
+    /// Records extraction alerts: metrics, the request's record, and one
+    /// `gateway.extraction_alert` activity event each.
+    fn alert(&self, rec: &mut Record, key: &airm_store::GatewayKey, alerts: Vec<Alert>) {
+        for a in alerts {
+            tracing::warn!(key = %key.id, signal = a.signal, value = a.value, "Possible model extraction");
+            self.metrics.extraction_alert(a.signal);
+            rec.alerts.push(a.signal);
+            let Some(events) = self.events.clone() else {
+                continue;
+            };
+            let event = airm_store::NewEvent {
+                time: Timestamp::now(),
+                actor_kind: airm_core::ActorKind::Key,
+                actor_id: key.id.clone(),
+                action: "gateway.extraction_alert".into(),
+                target: Some(key.system_id.clone()),
+                outcome: if a.action == ExtractionAction::Flag {
+                    airm_core::Outcome::Success
+                } else {
+                    airm_core::Outcome::Denied
+                },
+                details: serde_json::json!({"signal": a.signal, "value": a.value, "action": a.action}),
+                request_id: Some(rec.request_id.clone()),
+            };
+            tokio::spawn(async move {
+                if let Err(e) = events.append(event).await {
+                    tracing::error!(error = %e, "Cannot record an extraction alert");
+                }
+            });
+        }
     }
 
     pub(crate) fn finish(&self, rec: Record) {
@@ -187,6 +222,7 @@ async fn process(
     let presented = presented_key(headers).ok_or(GatewayError::Unauthorized)?;
     let key = gw.keys.resolve(presented).await?;
     rec.key = Some(key.clone());
+    gw.detector.check(&key.id)?;
     let bytes = axum::body::to_bytes(body, gw.cfg.max_body_bytes)
         .await
         .map_err(|_| GatewayError::TooLarge(gw.cfg.max_body_bytes))?;
@@ -240,8 +276,17 @@ async fn process(
     let mut blocked: Vec<String> = Vec::new();
     let mut vault = guard.policy().anonymize.then(Vault::new);
     let metrics = &gw.metrics;
+    let mut probe_text = String::new();
     let checked = std::panic::catch_unwind(AssertUnwindSafe(|| {
         protocol::visit_input(endpoint, &mut v, &mut |text, source| {
+            if matches!(
+                source,
+                airm_guard::Source::User | airm_guard::Source::Document
+            ) && probe_text.len() < 4096
+            {
+                probe_text.push_str(text);
+                probe_text.push('\n');
+            }
             let verdict = match vault.as_mut() {
                 Some(vt) => guard.check_input_anonymized(text, source, vt),
                 None => guard.check_input(text, source),
@@ -281,6 +326,9 @@ async fn process(
             rules: blocked.join(", "),
         });
     }
+
+    let alerts = gw.detector.observe_prompt(&key.id, &probe_text);
+    gw.alert(rec, &key, alerts);
 
     // Canary.
     let mut ctx = None;
@@ -350,6 +398,16 @@ async fn process(
     }
     charge(gw, &key, estimate, rec).await;
     if endpoint == Endpoint::Embeddings {
+        let mut alerts = Vec::new();
+        if let Some(data) = out.get("data").and_then(Value::as_array) {
+            for item in data.iter().take(16) {
+                if let Some(e) = item.get("embedding").and_then(Value::as_array) {
+                    let v: Vec<f64> = e.iter().filter_map(Value::as_f64).take(8192).collect();
+                    alerts.extend(gw.detector.observe_embedding(&key.id, &v));
+                }
+            }
+        }
+        gw.alert(rec, &key, alerts);
         return Ok(json_response(raw));
     }
     // Output guard on the whole response.

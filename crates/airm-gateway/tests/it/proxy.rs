@@ -378,3 +378,75 @@ async fn rate_limits_answer_429_with_retry_after() {
         "{m}"
     );
 }
+
+#[tokio::test]
+async fn an_extraction_campaign_is_detected_and_blocked_while_normal_chat_is_not() {
+    let h = start(|c, _| {
+        c.extraction.window_prompts = 20;
+        c.extraction.action = airm_gateway::extraction::ExtractionAction::Block;
+    })
+    .await;
+    let normal = [
+        "Where is my parcel?",
+        "What is the capital of France?",
+        "Summarise this paragraph about birds in two sentences.",
+        "Who wrote Pride and Prejudice?",
+        "How long does shipping to Canada take?",
+    ];
+    for i in 0..40 {
+        let (s, b) = h
+            .post(
+                "/v1/chat/completions",
+                chat("mock-1", normal[i % normal.len()]),
+            )
+            .await;
+        assert_eq!(s, 200, "normal traffic {i}: {b}");
+    }
+    let words = [
+        "great", "awful", "fine", "slow", "fast", "cheap", "broken", "lovely",
+    ];
+    let mut blocked_at = None;
+    for i in 0..40 {
+        let p = format!(
+            "Rate this product review from 1 to 5: the delivery was {} and the item was {}",
+            words[i % words.len()],
+            words[(i / words.len()) % words.len()]
+        );
+        let (s, b) = h.post("/v1/chat/completions", chat("mock-1", &p)).await;
+        if s == 403 {
+            assert_eq!(b["error"]["code"], "key_blocked");
+            blocked_at = Some(i);
+            break;
+        }
+        assert_eq!(s, 200, "{b}");
+    }
+    let at = blocked_at.expect("the campaign was blocked");
+    assert!(at >= 10, "not before the window filled: {at}");
+    let mut alerts = None;
+    for _ in 0..100 {
+        let found = h
+            .store
+            .list_events(
+                &airm_store::EventFilter {
+                    action: Some("gateway.extraction_alert".into()),
+                    ..Default::default()
+                },
+                airm_store::Page::default(),
+            )
+            .await
+            .unwrap();
+        if found.total > 0 {
+            alerts = Some(found);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let alerts = alerts.expect("an extraction alert was recorded");
+    assert_eq!(alerts.total, 1, "one alert");
+    assert_eq!(alerts.items[0].details["signal"], "near_duplicates");
+    assert!(h
+        .gateway
+        .metrics
+        .render()
+        .contains("airm_gateway_extraction_alerts_total{signal=\"near_duplicates\"} 1"));
+}
