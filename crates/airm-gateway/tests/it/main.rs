@@ -6,6 +6,7 @@
 mod faults;
 mod mock;
 mod proxy;
+mod python;
 mod stream;
 
 use std::sync::Arc;
