@@ -387,6 +387,12 @@ pub struct ServeArgs {
     /// Address to listen on [default: 127.0.0.1:8080, or `server.listen` in airm.toml].
     #[arg(long, env = airm_core::env::LISTEN, value_name = "ADDR")]
     pub listen: Option<String>,
+    /// Also run the LLM gateway (`[gateway]` in airm.toml) on `gateway.listen`.
+    #[arg(long)]
+    pub gateway: bool,
+    /// Redis for the gateway's shared rate-limit counters [default: in memory].
+    #[arg(long, env = airm_core::env::REDIS_URL, value_name = "URL", hide_env_values = true)]
+    pub redis_url: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

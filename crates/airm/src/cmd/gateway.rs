@@ -24,14 +24,34 @@ async fn serve(
     ctx: &Context,
     p: &Printer,
 ) -> anyhow::Result<u8> {
+    let store = ctx.store().await?;
+    let (listener, gateway) = bind(listen, redis_url.as_deref(), ctx, store, p).await?;
+    airm_gateway::serve(listener, gateway, super::serve::shutdown_signal())
+        .await
+        .context("gateway failed")?;
+    p.note("Stopped.");
+    Ok(0)
+}
+
+/// Builds the gateway from the configuration and binds its listener (also used by
+/// `airm serve --gateway`).
+pub(crate) async fn bind(
+    listen: Option<String>,
+    redis_url: Option<&str>,
+    ctx: &Context,
+    store: airm_store::DynStore,
+    p: &Printer,
+) -> anyhow::Result<(
+    tokio::net::TcpListener,
+    std::sync::Arc<airm_gateway::Gateway>,
+)> {
     let cfg = ctx.config.gateway.clone();
     let listen = listen.unwrap_or_else(|| cfg.listen.clone());
     anyhow::ensure!(
         !cfg.upstreams.is_empty(),
         "no upstreams configured: add [[gateway.upstreams]] to airm.toml (see docs/gateway.md)"
     );
-    let store = ctx.store().await?;
-    let counters = match redis_url.as_deref().filter(|u| !u.trim().is_empty()) {
+    let counters = match redis_url.filter(|u| !u.trim().is_empty()) {
         Some(url) => airm_gateway::Counters::redis(url)
             .await
             .with_context(|| format!("cannot use Redis at {}", airm_store::mask_url(url)))?,
@@ -52,11 +72,7 @@ async fn serve(
     policies.sort_unstable();
     p.detail(&format!("Guard policies: {}", policies.join(", ")));
     p.detail(&format!("Rate-limit counters: {backend}"));
-    airm_gateway::serve(listener, gateway, super::serve::shutdown_signal())
-        .await
-        .context("gateway failed")?;
-    p.note("Stopped.");
-    Ok(0)
+    Ok((listener, gateway))
 }
 
 async fn keys(cmd: GatewayKeysCmd, ctx: &Context, p: &Printer) -> anyhow::Result<u8> {

@@ -249,3 +249,81 @@ async fn two_gateways_share_one_rate_limit_through_redis() {
         "one budget of 6 requests for both instances"
     );
 }
+
+/// `airm serve --gateway` runs the API and the gateway in one process and stops both on SIGTERM.
+#[tokio::test]
+async fn serve_with_the_gateway_runs_both() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("airm.toml"),
+        "[gateway]\nlisten = \"127.0.0.1:0\"\n\n[[gateway.upstreams]]\nname = \"down\"\nbase_url = \"http://127.0.0.1:9/v1\"\nretries = 0\n",
+    )
+    .unwrap();
+    assert!(airm(d, &["systems", "add", "bot"]).status.success());
+    let o = airm(
+        d,
+        &[
+            "--format", "json", "gateway", "keys", "create", "--system", "bot",
+        ],
+    );
+    let key = serde_json::from_str::<Value>(&stdout(&o)).unwrap()["key"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_airm"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--gateway"])
+        .env("AIRM_DATA_DIR", d)
+        .env_remove("AIRM_DATABASE_URL")
+        .env_remove("AIRM_CONFIG")
+        .env_remove("AIRM_REDIS_URL")
+        .current_dir(d)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let (mut api, mut gw) = (None, None);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline && (api.is_none() || gw.is_none()) {
+        let Some(Ok(line)) = lines.next() else { break };
+        if let Some(url) = line.split("listening on ").nth(1) {
+            if line.starts_with("airm gateway") {
+                gw = Some(url.trim().trim_end_matches("/v1").to_string());
+            } else {
+                api = Some(url.trim().to_string());
+            }
+        }
+    }
+    std::thread::spawn(move || for _ in lines {});
+    let (api, gw) = (api.expect("API URL"), gw.expect("gateway URL"));
+    let http = reqwest::Client::new();
+    let r = http.get(format!("{api}/healthz")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let r = http
+        .post(format!("{gw}/v1/chat/completions"))
+        .bearer_auth(&key)
+        .json(&json!({"model": "m", "messages": [{"role": "user", "content": "What is the capital of France?"}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 502, "the request was admitted and routed");
+    let pid = child.id().to_string();
+    assert!(Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "airm serve --gateway did not stop"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success());
+}
