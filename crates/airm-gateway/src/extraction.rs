@@ -150,25 +150,43 @@ pub struct Detector {
     keys: Mutex<HashMap<String, KeyStats>>,
 }
 
+/// The distinct words of `text` (case-folded, at most [`MAX_WORDS`]) as sorted hashes.
 fn word_hashes(text: &str) -> Vec<u64> {
     let mut seen = HashSet::new();
-    text.split(|c: char| !c.is_alphanumeric())
+    let mut v: Vec<u64> = text
+        .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
         .map(|w| {
             let mut h = std::collections::hash_map::DefaultHasher::new();
-            w.to_lowercase().hash(&mut h);
+            for c in w.chars().flat_map(char::to_lowercase) {
+                c.hash(&mut h);
+            }
             h.finish()
         })
         .filter(|h| seen.insert(*h))
         .take(MAX_WORDS)
-        .collect()
+        .collect();
+    v.sort_unstable();
+    v
 }
 
+/// Jaccard similarity of two sorted, deduplicated hash lists (one merge pass).
 fn jaccard(a: &[u64], b: &[u64]) -> f64 {
     if a.is_empty() && b.is_empty() {
         return 1.0;
     }
-    let inter = a.iter().filter(|x| b.contains(x)).count();
+    let (mut i, mut j, mut inter) = (0, 0, 0usize);
+    while let (Some(x), Some(y)) = (a.get(i), b.get(j)) {
+        match x.cmp(y) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                inter += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
     inter as f64 / (a.len() + b.len() - inter) as f64
 }
 
@@ -426,6 +444,17 @@ mod tests {
             action,
             ..ExtractionConfig::default()
         }
+    }
+
+    #[test]
+    fn word_sets_and_jaccard() {
+        let a = word_hashes("The cat sat on the MAT");
+        assert_eq!(a.len(), 5);
+        assert_eq!(a, word_hashes("mat on sat cat the"));
+        assert!((jaccard(&a, &a) - 1.0).abs() < 1e-12);
+        assert_eq!(jaccard(&a, &word_hashes("dogs bark loudly")), 0.0);
+        let b = word_hashes("the cat sat on the hat");
+        assert!((jaccard(&a, &b) - 4.0 / 6.0).abs() < 1e-12);
     }
 
     #[test]

@@ -296,7 +296,7 @@ impl Pump<'_> {
                     let b = if anthropic {
                         anthropic_text_event(0, &leftover)
                     } else {
-                        openai_text_chunk(&leftover)
+                        openai_text_chunk(self.endpoint, &leftover)
                     };
                     if !self.send(b).await {
                         return;
@@ -326,7 +326,22 @@ impl Pump<'_> {
     ) -> Step {
         let data = ev.data.trim();
         if data == "[DONE]" {
-            return Step::Emit(vec![Bytes::from_static(b"data: [DONE]\n\n")], true);
+            // Anything still held back (no finish chunk came) is scanned and released first.
+            let mut out = Vec::new();
+            for (_, s) in std::mem::take(streams) {
+                let end = s.finish();
+                self.rec.verdict("output", &end.verdict, &self.gw.metrics);
+                if end.verdict.action == Action::Block {
+                    let c = json!({"object": "chat.completion.chunk", "choices": [{"index": 0, "delta": {}, "finish_reason": "content_filter"}]});
+                    out.push(Bytes::from(format!("data: {c}\n\n")));
+                    break;
+                }
+                if !end.text.is_empty() {
+                    out.push(openai_text_chunk(self.endpoint, &end.text));
+                }
+            }
+            out.push(Bytes::from_static(b"data: [DONE]\n\n"));
+            return Step::Emit(out, true);
         }
         let Ok(mut chunk) = serde_json::from_str::<Value>(data) else {
             return Step::Fail(GatewayError::Upstream {
@@ -549,8 +564,12 @@ enum Step {
     Fail(GatewayError),
 }
 
-fn openai_text_chunk(text: &str) -> Bytes {
-    let c = json!({"object": "chat.completion.chunk", "choices": [{"index": 0, "delta": {"content": text}, "finish_reason": null}]});
+fn openai_text_chunk(endpoint: Endpoint, text: &str) -> Bytes {
+    let c = if endpoint == Endpoint::Completions {
+        json!({"object": "text_completion", "choices": [{"index": 0, "text": text, "finish_reason": null}]})
+    } else {
+        json!({"object": "chat.completion.chunk", "choices": [{"index": 0, "delta": {"content": text}, "finish_reason": null}]})
+    };
     Bytes::from(format!("data: {c}\n\n"))
 }
 

@@ -2,7 +2,8 @@
 //! streamed and not, with faults chosen by model name:
 //! `fault-500`, `fault-503-once` (then fine), `fault-slow` (5 s), `fault-truncated`
 //! (stream ends without `[DONE]`), `fault-malformed` (bad JSON chunk), `fault-reset`
-//! (connection dropped mid-stream), `fault-stall` (stream goes silent).
+//! (connection dropped mid-stream), `fault-stall` (stream goes silent), `no-finish` (a
+//! stream with `[DONE]` but no chunk carrying `finish_reason`).
 //! The reply text is set by the test; `{CANARY}` in it is replaced by the canary found in
 //! the system prompt (a model that leaks it).
 
@@ -160,7 +161,9 @@ async fn chat(State(st): State<Mock>, headers: HeaderMap, Json(body): Json<Value
             "fault-stall" => return sse(frames, Some(Duration::from_secs(30))),
             _ => {}
         }
-        frames.push(chunk(json!({}), json!("stop")));
+        if model != "no-finish" {
+            frames.push(chunk(json!({}), json!("stop")));
+        }
         if body.pointer("/stream_options/include_usage") == Some(&json!(true)) {
             let u = json!({"id": "chatcmpl-1", "object": "chat.completion.chunk", "choices": [],
                            "usage": {"prompt_tokens": 7, "completion_tokens": 11, "total_tokens": 18}});

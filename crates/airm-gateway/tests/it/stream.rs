@@ -87,6 +87,14 @@ async fn usage_and_completions_streams() {
     assert!(chunks.iter().any(|c| c["usage"]["completion_tokens"] == 11));
     let ev = h.events(1).await;
     assert_eq!(ev[0].details["tokens"]["completion"], 11);
+    // A stream without a finish chunk: held-back text still goes out before [DONE].
+    let (s, raw) = h
+        .post_stream("/v1/chat/completions", streaming("no-finish", "hi"))
+        .await;
+    assert_eq!(s, 200);
+    let (text, _, done) = openai_stream_text(&raw);
+    assert!(done);
+    assert_eq!(text, "Hello from the mock.");
     let (s, raw) = h
         .post_stream(
             "/v1/completions",
