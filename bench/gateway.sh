@@ -61,7 +61,11 @@ run() { # name url [bearer token]
   "$load" "$url" "$work/body.json" "$rate" "$secs" "$@" > "$work/$name.json"
 }
 
-# LiteLLM's proxy (optional).
+echo "# $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(uname -m), load average $(cut -d' ' -f1 /proc/loadavg), ${secs}s at ${rate} req/s, 1 KB prompts"
+run direct "$mock/chat/completions"
+run airm "$gw/v1/chat/completions" "$key"
+
+# LiteLLM's proxy (optional), started only now so it idles during the other runs.
 litellm=""
 if [ ! -x target/bench-litellm/bin/litellm ]; then
   (python3 -m venv target/bench-litellm && target/bench-litellm/bin/pip install -q "litellm[proxy]") >/dev/null 2>&1 || true
@@ -87,9 +91,6 @@ YAML
   fi
 fi
 
-echo "# $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(uname -m), load average $(cut -d' ' -f1 /proc/loadavg), ${secs}s at ${rate} req/s, 1 KB prompts"
-run direct "$mock/chat/completions"
-run airm "$gw/v1/chat/completions" "$key"
 if [ -n "$litellm" ]; then
   run litellm "$litellm/v1/chat/completions" "$LITELLM_MASTER_KEY"
   target/bench-litellm/bin/python -c 'import importlib.metadata as m; print("# litellm", m.version("litellm"))'
