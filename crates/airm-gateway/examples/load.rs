@@ -27,7 +27,10 @@ async fn main() {
         .unwrap();
     // Warm-up: open some connections, let the servers reach steady state.
     for _ in 0..200 {
-        let mut r = client.post(&url).header("content-type", "application/json").body(body.clone());
+        let mut r = client
+            .post(&url)
+            .header("content-type", "application/json")
+            .body(body.clone());
         if let Some(t) = &token {
             r = r.bearer_auth(t);
         }
@@ -53,7 +56,10 @@ async fn main() {
         let (lat, errors, inflight) = (lat.clone(), errors.clone(), inflight.clone());
         inflight.fetch_add(1, Ordering::Relaxed);
         tasks.push(tokio::spawn(async move {
-            let mut r = client.post(&url).header("content-type", "application/json").body(body);
+            let mut r = client
+                .post(&url)
+                .header("content-type", "application/json")
+                .body(body);
             if let Some(t) = &token {
                 r = r.bearer_auth(t);
             }

@@ -24,6 +24,10 @@ pub struct Harness {
     pub store: DynStore,
     pub http: reqwest::Client,
     pub gateway: Arc<Gateway>,
+    /// Sends the shutdown signal to the gateway.
+    pub stop: Option<tokio::sync::oneshot::Sender<()>>,
+    /// Ends when the gateway's `serve` returned.
+    pub stopped: Option<tokio::task::JoinHandle<()>>,
     _dir: tempfile::TempDir,
 }
 
@@ -69,8 +73,12 @@ pub async fn start(tweak: impl FnOnce(&mut GatewayConfig, &mut airm_guard::Polic
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let g = gateway.clone();
-    tokio::spawn(async move {
-        let _ = airm_gateway::serve(listener, g, std::future::pending()).await;
+    let (stop, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let stopped = tokio::spawn(async move {
+        let _ = airm_gateway::serve(listener, g, async move {
+            let _ = stop_rx.await;
+        })
+        .await;
     });
     Harness {
         url: format!("http://{addr}"),
@@ -79,6 +87,8 @@ pub async fn start(tweak: impl FnOnce(&mut GatewayConfig, &mut airm_guard::Polic
         store,
         http: reqwest::Client::new(),
         gateway,
+        stop: Some(stop),
+        stopped: Some(stopped),
         _dir: dir,
     }
 }

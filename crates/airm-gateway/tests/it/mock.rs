@@ -3,7 +3,8 @@
 //! `fault-500`, `fault-503-once` (then fine), `fault-slow` (5 s), `fault-truncated`
 //! (stream ends without `[DONE]`), `fault-malformed` (bad JSON chunk), `fault-reset`
 //! (connection dropped mid-stream), `fault-stall` (stream goes silent), `no-finish` (a
-//! stream with `[DONE]` but no chunk carrying `finish_reason`).
+//! stream with `[DONE]` but no chunk carrying `finish_reason`), `slow-stream` (20 ms between
+//! frames).
 //! The reply text is set by the test; `{CANARY}` in it is replaced by the canary found in
 //! the system prompt (a model that leaks it).
 
@@ -159,6 +160,19 @@ async fn chat(State(st): State<Mock>, headers: HeaderMap, Json(body): Json<Value
                 return ([("content-type", "text/event-stream")], body).into_response();
             }
             "fault-stall" => return sse(frames, Some(Duration::from_secs(30))),
+            "slow-stream" => {
+                // Every frame 20 ms after the previous one.
+                frames.push(chunk(json!({}), json!("stop")));
+                frames.push(Ok(Bytes::from_static(b"data: [DONE]\n\n")));
+                let body = Body::from_stream(futures_util::StreamExt::then(
+                    futures_util::stream::iter(frames),
+                    |f| async move {
+                        tokio::time::sleep(Duration::from_millis(20)).await;
+                        f
+                    },
+                ));
+                return ([("content-type", "text/event-stream")], body).into_response();
+            }
             _ => {}
         }
         if model != "no-finish" {

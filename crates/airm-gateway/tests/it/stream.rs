@@ -173,3 +173,40 @@ async fn ten_thousand_chunks_pass() {
     let expected: String = (0..10_000).map(|i| format!("w{} ", i % 10)).collect();
     assert_eq!(text, expected);
 }
+
+#[tokio::test]
+async fn shutdown_drains_a_stream_in_flight() {
+    let mut h = start(|_, _| {}).await;
+    h.mock.chunk_size.store(2, Ordering::SeqCst);
+    let mut resp = h
+        .http
+        .post(format!("{}/v1/chat/completions", h.url))
+        .bearer_auth(&h.key)
+        .json(&streaming("slow-stream", "hi"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    // The stream is under way (about 12 frames, 20 ms apart); now stop the gateway.
+    h.stop.take().unwrap().send(()).unwrap();
+    let mut raw = Vec::new();
+    while let Some(c) = resp.chunk().await.unwrap() {
+        raw.extend_from_slice(&c);
+    }
+    let (text, _, done) = openai_stream_text(&String::from_utf8(raw).unwrap());
+    assert!(done, "the stream finished");
+    assert_eq!(text, "Hello from the mock.");
+    tokio::time::timeout(std::time::Duration::from_secs(5), h.stopped.take().unwrap())
+        .await
+        .expect("the gateway stopped after draining")
+        .unwrap();
+    // New connections are refused.
+    assert!(h
+        .http
+        .post(format!("{}/v1/chat/completions", h.url))
+        .bearer_auth(&h.key)
+        .json(&chat("mock-1", "hi"))
+        .send()
+        .await
+        .is_err());
+}
