@@ -14,9 +14,9 @@ rate="${2:-1000}"
 root="$PWD"
 profile="${PROFILE:-release}"   # PROFILE=debug only to try the script quickly
 if [ "$profile" = release ]; then
-  cargo build --release --locked -p airm -p airm-gateway --example mock_upstream --example load >/dev/null
+  cargo build --release --locked -p airm --bin airm -p airm-gateway --example mock_upstream --example load >/dev/null
 else
-  cargo build --locked -p airm -p airm-gateway --example mock_upstream --example load >/dev/null
+  cargo build --locked -p airm --bin airm -p airm-gateway --example mock_upstream --example load >/dev/null
 fi
 bin="target/$profile"
 load="$bin/examples/load"
