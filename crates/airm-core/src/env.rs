@@ -18,3 +18,8 @@ pub const LOG: &str = "AIRM_LOG";
 pub const TEST_POSTGRES_URL: &str = "AIRM_TEST_POSTGRES_URL";
 /// Marks the secure-cookie flag off for plain-HTTP local use (`1`), default on behind TLS.
 pub const INSECURE_COOKIES: &str = "AIRM_INSECURE_COOKIES";
+/// Redis URL for the gateway's shared-counter tests; when set (CI sets it), they must run.
+pub const TEST_REDIS_URL: &str = "AIRM_TEST_REDIS_URL";
+/// Python interpreter of a venv with the official `openai` client, for the gateway's client
+/// compatibility test; in CI a missing interpreter is a failure.
+pub const TEST_PYTHON: &str = "AIRM_TEST_PYTHON";

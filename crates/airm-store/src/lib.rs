@@ -22,9 +22,9 @@ use std::sync::Arc;
 pub use error::{mask_url, ErrorClass, Result, StoreError};
 pub use group::{EventLog, MAX_BATCH};
 pub use model::{
-    ApprovalFilter, AssetFilter, Counts, EventFilter, ExceptionFilter, FindingFilter,
-    GovernanceFacts, NewApproval, NewEvent, NewSystem, NewUser, Page, Paged, Principal, RawEntry,
-    SessionInfo, SystemFilter, SystemPatch, TokenInfo, UserFilter,
+    ApprovalFilter, AssetFilter, Counts, EventFilter, ExceptionFilter, FindingFilter, GatewayKey,
+    GovernanceFacts, NewApproval, NewEvent, NewGatewayKey, NewSystem, NewUser, Page, Paged,
+    Principal, RawEntry, SessionInfo, SystemFilter, SystemPatch, TokenInfo, UserFilter,
 };
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;

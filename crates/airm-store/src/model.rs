@@ -346,3 +346,56 @@ pub struct GovernanceFacts {
     /// RACI assignments of all systems.
     pub raci: Vec<airm_core::RaciAssignment>,
 }
+
+// --- gateway virtual keys (airm-gateway) ---
+
+/// A gateway virtual key as stored: never the secret, only its metadata and bindings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GatewayKey {
+    /// Key id (`gwk_…`), safe to show and log.
+    pub id: String,
+    /// A label chosen at creation.
+    pub name: String,
+    /// The AI system whose traffic this key carries (system id).
+    pub system_id: String,
+    /// Model name patterns the key may use (`*` wildcard at the end); empty = any.
+    pub models: Vec<String>,
+    /// Name of the guard policy applied to its traffic (`default` = the `[guard]` section).
+    pub policy: String,
+    /// Requests per minute allowed (none = unlimited).
+    pub requests_per_minute: Option<u32>,
+    /// Tokens per minute allowed (none = unlimited).
+    pub tokens_per_minute: Option<u32>,
+    /// When it was made.
+    pub created_at: Timestamp,
+    /// When it stops working, if ever.
+    pub expires_at: Option<Timestamp>,
+    /// When it was revoked, if it was.
+    pub revoked_at: Option<Timestamp>,
+}
+
+impl GatewayKey {
+    /// Whether the key may be used at `now`.
+    pub fn is_usable(&self, now: Timestamp) -> bool {
+        self.revoked_at.is_none() && self.expires_at.is_none_or(|e| e > now)
+    }
+}
+
+/// A gateway key to create (the caller makes the secret and passes only its hash).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewGatewayKey {
+    /// Label.
+    pub name: String,
+    /// System id or name.
+    pub system: String,
+    /// Allowed model patterns; empty = any.
+    pub models: Vec<String>,
+    /// Guard policy name.
+    pub policy: String,
+    /// Requests per minute.
+    pub requests_per_minute: Option<u32>,
+    /// Tokens per minute.
+    pub tokens_per_minute: Option<u32>,
+    /// Expiry.
+    pub expires_at: Option<Timestamp>,
+}

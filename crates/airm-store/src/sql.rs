@@ -215,6 +215,27 @@ macro_rules! impl_sql_store {
             })
         }
 
+        // gateway virtual keys (airm-gateway)
+        fn row_gateway_key(row: &DbRow) -> Result<GatewayKey> {
+            let limit = |col: &str| -> Result<Option<u32>> {
+                Ok(row
+                    .try_get::<Option<i64>, _>(col)?
+                    .map(|v| u32::try_from(v.max(0)).unwrap_or(u32::MAX)))
+            };
+            Ok(GatewayKey {
+                id: row.try_get("id")?,
+                name: row.try_get("name")?,
+                system_id: row.try_get("system_id")?,
+                models: json_col(row, "gateway_keys", "models")?,
+                policy: row.try_get("policy")?,
+                requests_per_minute: limit("requests_per_minute")?,
+                tokens_per_minute: limit("tokens_per_minute")?,
+                created_at: ts(row, "created_at")?,
+                expires_at: ts_opt(row, "expires_at")?,
+                revoked_at: ts_opt(row, "revoked_at")?,
+            })
+        }
+
         fn row_finding(row: &DbRow) -> Result<Finding> {
             let opt_u32 = |col: &str| -> Result<Option<u32>> {
                 Ok(row
@@ -1925,6 +1946,82 @@ macro_rules! impl_sql_store {
             }
 
             // --- end of governance methods ---
+            // --- gateway virtual keys (airm-gateway) ---
+
+            async fn create_gateway_key(&self, new: NewGatewayKey, key_hash: &str) -> Result<GatewayKey> {
+                let system = self.get_system(&new.system).await?.ok_or_else(|| StoreError::NotFound {
+                    what: "system",
+                    key: new.system.clone(),
+                })?;
+                let key = GatewayKey {
+                    id: fresh_id("gwk"),
+                    name: new.name,
+                    system_id: system.id,
+                    models: new.models,
+                    policy: new.policy,
+                    requests_per_minute: new.requests_per_minute,
+                    tokens_per_minute: new.tokens_per_minute,
+                    created_at: Timestamp::now(),
+                    expires_at: new.expires_at,
+                    revoked_at: None,
+                };
+                sqlx::query(
+                    "INSERT INTO gateway_keys (id, name, key_hash, system_id, models, policy, \
+                     requests_per_minute, tokens_per_minute, created_at, expires_at, revoked_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL)",
+                )
+                .bind(&key.id)
+                .bind(&key.name)
+                .bind(key_hash)
+                .bind(&key.system_id)
+                .bind(to_json(&key.models))
+                .bind(&key.policy)
+                .bind(key.requests_per_minute.map(i64::from))
+                .bind(key.tokens_per_minute.map(i64::from))
+                .bind(key.created_at.millis())
+                .bind(key.expires_at.map(Timestamp::millis))
+                .execute(&self.pool)
+                .await
+                .map_err(|e| if is_unique_violation(&e) {
+                    StoreError::AlreadyExists { what: "gateway key", key: key.id.clone() }
+                } else {
+                    e.into()
+                })?;
+                Ok(key)
+            }
+
+            async fn gateway_key_by_hash(&self, key_hash: &str, now: Timestamp) -> Result<Option<GatewayKey>> {
+                let row = sqlx::query("SELECT * FROM gateway_keys WHERE key_hash = $1")
+                    .bind(key_hash)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                let Some(row) = row else { return Ok(None) };
+                let key = row_gateway_key(&row)?;
+                Ok(key.is_usable(now).then_some(key))
+            }
+
+            async fn list_gateway_keys(&self) -> Result<Vec<GatewayKey>> {
+                let rows = sqlx::query("SELECT * FROM gateway_keys ORDER BY created_at DESC, id DESC")
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.iter().map(row_gateway_key).collect()
+            }
+
+            async fn revoke_gateway_key(&self, id: &str) -> Result<GatewayKey> {
+                sqlx::query("UPDATE gateway_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+                    .bind(Timestamp::now().millis())
+                    .bind(id)
+                    .execute(&self.pool)
+                    .await?;
+                let row = sqlx::query("SELECT * FROM gateway_keys WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                match row {
+                    Some(r) => row_gateway_key(&r),
+                    None => Err(StoreError::NotFound { what: "gateway key", key: id.to_string() }),
+                }
+            }
         }
       }
     };

@@ -16,6 +16,7 @@ use crate::model::{
     GovernanceFacts, NewApproval, NewEvent, NewSystem, NewUser, Page, Paged, Principal,
     SessionInfo, SystemFilter, SystemPatch, TokenInfo, UserFilter,
 };
+use crate::model::{GatewayKey, NewGatewayKey};
 use crate::Result;
 
 /// Persistence of airm's state.
@@ -234,4 +235,20 @@ pub trait Store: Send + Sync + 'static {
         recipient: Option<&str>,
         limit: u32,
     ) -> Result<Vec<Notification>>;
+
+    // --- gateway virtual keys (airm-gateway) ---
+
+    /// Stores a gateway key (only its hash) bound to a system (id or name); `NotFound`
+    /// when the system does not exist.
+    async fn create_gateway_key(&self, new: NewGatewayKey, key_hash: &str) -> Result<GatewayKey>;
+    /// Resolves a key hash to its key if it is usable at `now` (not revoked, not expired).
+    async fn gateway_key_by_hash(
+        &self,
+        key_hash: &str,
+        now: Timestamp,
+    ) -> Result<Option<GatewayKey>>;
+    /// Lists gateway keys, newest first.
+    async fn list_gateway_keys(&self) -> Result<Vec<GatewayKey>>;
+    /// Revokes a gateway key (idempotent); returns it.
+    async fn revoke_gateway_key(&self, id: &str) -> Result<GatewayKey>;
 }

@@ -100,6 +100,9 @@ pub enum Command {
     /// Exceptions (risk acceptances) that suppress policy violations until they expire.
     #[command(subcommand)]
     Exceptions(ExceptionsCmd),
+    /// Run the LLM gateway (OpenAI/Anthropic-compatible proxy with the guard in the path),
+    /// or manage its virtual keys.
+    Gateway(GatewayArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -245,6 +248,61 @@ pub enum ExceptionsCmd {
         /// The person ending it (an admin or risk-owner user).
         #[arg(long = "as", value_name = "EMAIL")]
         by: String,
+    },
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct GatewayArgs {
+    #[command(subcommand)]
+    pub command: Option<GatewayCmd>,
+    /// Address to listen on [default: `gateway.listen` in airm.toml, or 127.0.0.1:8090].
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<String>,
+    /// Redis for rate-limit counters shared by several gateway instances [default: in memory].
+    #[arg(long, env = airm_core::env::REDIS_URL, value_name = "URL", hide_env_values = true)]
+    pub redis_url: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GatewayCmd {
+    /// Create, list and revoke gateway virtual keys.
+    #[command(subcommand)]
+    Keys(GatewayKeysCmd),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GatewayKeysCmd {
+    /// Create a virtual key bound to an AI system; it is shown once.
+    Create {
+        /// The AI system (id or name) whose traffic the key carries.
+        #[arg(long)]
+        system: String,
+        /// A label, e.g. the application using it.
+        #[arg(long, default_value = "default")]
+        name: String,
+        /// Model the key may use (repeat; `*` at the end matches a prefix) [default: any].
+        #[arg(long = "model", value_name = "PATTERN")]
+        models: Vec<String>,
+        /// Guard policy applied to its traffic (`default` = `[guard]`, else `[gateway.policies.NAME]`).
+        #[arg(long, default_value = "default")]
+        policy: String,
+        /// Requests per minute allowed [default: unlimited].
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+        rpm: Option<u32>,
+        /// Tokens (prompt + completion) per minute allowed [default: unlimited].
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+        tpm: Option<u32>,
+        /// Days until it expires (default: never).
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=3650))]
+        expires_in_days: Option<u32>,
+    },
+    /// List virtual keys (never their secrets).
+    List,
+    /// Revoke a virtual key by id.
+    Revoke {
+        /// Key id (gwk_…).
+        id: String,
     },
 }
 
@@ -555,6 +613,12 @@ pub struct ServeArgs {
     /// Address to listen on [default: 127.0.0.1:8080, or `server.listen` in airm.toml].
     #[arg(long, env = airm_core::env::LISTEN, value_name = "ADDR")]
     pub listen: Option<String>,
+    /// Also run the LLM gateway (`[gateway]` in airm.toml) on `gateway.listen`.
+    #[arg(long)]
+    pub gateway: bool,
+    /// Redis for the gateway's shared rate-limit counters [default: in memory].
+    #[arg(long, env = airm_core::env::REDIS_URL, value_name = "URL", hide_env_values = true)]
+    pub redis_url: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -35,6 +35,9 @@ pub struct Config {
     /// Governance policies: user policy directory, disabled built-ins, escalation.
     #[serde(default)]
     pub policy: PolicySection,
+    /// The LLM gateway: listen address, upstreams, named policies (`airm gateway`).
+    #[serde(default)]
+    pub gateway: airm_gateway::GatewayConfig,
 }
 
 /// `[inventory]`.

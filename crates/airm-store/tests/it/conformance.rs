@@ -754,3 +754,80 @@ async fn asset_facts_are_replaced_per_asset() {
             .is_err());
     }
 }
+
+// --- gateway virtual keys (airm-gateway) ---
+
+#[tokio::test]
+async fn gateway_keys_create_resolve_revoke() {
+    for b in backends("gwkeys") {
+        let s = b.open().await;
+        let missing = s
+            .create_gateway_key(
+                NewGatewayKey {
+                    name: "k".into(),
+                    system: "nope".into(),
+                    models: vec![],
+                    policy: "default".into(),
+                    requests_per_minute: None,
+                    tokens_per_minute: None,
+                    expires_at: None,
+                },
+                "h0",
+            )
+            .await
+            .unwrap_err();
+        assert!(matches!(
+            missing,
+            StoreError::NotFound { what: "system", .. }
+        ));
+        let sys = s.create_system(system("Chatbot")).await.unwrap();
+        let new = |name: &str, expires_at| NewGatewayKey {
+            name: name.into(),
+            system: "chatbot".into(),
+            models: vec!["gpt-4o*".into()],
+            policy: "strict".into(),
+            requests_per_minute: Some(60),
+            tokens_per_minute: Some(10_000),
+            expires_at,
+        };
+        let k = s
+            .create_gateway_key(new("web", None), "hash-1")
+            .await
+            .unwrap();
+        assert!(k.id.starts_with("gwk_"));
+        assert_eq!(k.system_id, sys.id);
+        let dup = s.create_gateway_key(new("dup", None), "hash-1").await;
+        assert!(matches!(dup, Err(StoreError::AlreadyExists { .. })));
+        let expired = s
+            .create_gateway_key(new("old", Some(Timestamp(1))), "hash-2")
+            .await
+            .unwrap();
+        let now = Timestamp::now();
+        let got = s.gateway_key_by_hash("hash-1", now).await.unwrap().unwrap();
+        assert_eq!(got, k);
+        assert_eq!(got.models, vec!["gpt-4o*".to_string()]);
+        assert_eq!(got.requests_per_minute, Some(60));
+        assert!(s
+            .gateway_key_by_hash("hash-2", now)
+            .await
+            .unwrap()
+            .is_none());
+        assert!(s.gateway_key_by_hash("other", now).await.unwrap().is_none());
+        let listed = s.list_gateway_keys().await.unwrap();
+        assert_eq!(listed.len(), 2);
+        assert!(listed.iter().any(|x| x.id == expired.id));
+        let r = s.revoke_gateway_key(&k.id).await.unwrap();
+        assert!(r.revoked_at.is_some());
+        let again = s.revoke_gateway_key(&k.id).await.unwrap();
+        assert_eq!(again.revoked_at, r.revoked_at);
+        assert!(s
+            .gateway_key_by_hash("hash-1", now)
+            .await
+            .unwrap()
+            .is_none());
+        assert!(matches!(
+            s.revoke_gateway_key("gwk_missing").await,
+            Err(StoreError::NotFound { .. })
+        ));
+    }
+}

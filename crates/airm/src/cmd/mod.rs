@@ -7,6 +7,7 @@ mod bom;
 mod committees;
 mod discover;
 mod exceptions;
+mod gateway;
 mod guard;
 mod inventory;
 mod policy;
@@ -45,6 +46,7 @@ pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<u8> {
                 Command::Committees(c) => committees::run(c, &ctx, printer).await,
                 Command::Approvals(c) => approvals::run(c, &ctx, printer).await,
                 Command::Exceptions(c) => exceptions::run(c, &ctx, printer).await,
+                Command::Gateway(a) => gateway::run(a, &ctx, printer).await,
                 Command::Rules(_) => Ok(0),
             }
         }

@@ -1,5 +1,6 @@
 //! `airm serve`: opens the store, creates the bootstrap administrator on first start, and
-//! serves the API and dashboard until SIGINT/SIGTERM, draining in-flight requests.
+//! serves the API and dashboard (and with `--gateway` the LLM gateway on its own listener)
+//! until SIGINT/SIGTERM, draining in-flight requests.
 
 use anyhow::Context as _;
 
@@ -83,18 +84,38 @@ pub async fn run(args: ServeArgs, ctx: &Context, p: &Printer) -> anyhow::Result<
             }
         });
     }
-    airm_server::serve(
+    let gateway = if args.gateway {
+        Some(super::gateway::bind(None, args.redis_url.as_deref(), ctx, store.clone(), p).await?)
+    } else {
+        None
+    };
+    // One signal stops both servers.
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        let _ = stop_tx.send(true);
+    });
+    let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|s| *s).await;
+    };
+    let api = airm_server::serve(
         listener,
         AppState::new(store, key, config).with_governance(options),
-        shutdown_signal(),
-    )
-    .await
-    .context("server failed")?;
+        stopped(stop_rx.clone()),
+    );
+    match gateway {
+        Some((gl, gw)) => {
+            let (a, g) = tokio::join!(api, airm_gateway::serve(gl, gw, stopped(stop_rx)));
+            a.context("server failed")?;
+            g.context("gateway failed")?;
+        }
+        None => api.await.context("server failed")?,
+    }
     p.note("Stopped.");
     Ok(0)
 }
 
-async fn shutdown_signal() {
+pub(crate) async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };

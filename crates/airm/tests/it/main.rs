@@ -6,6 +6,7 @@
 mod audit;
 mod cli;
 mod discover;
+mod gateway;
 mod governance;
 mod scan;
 mod server;

@@ -1,0 +1,640 @@
+//! Server-sent events in both directions: a bounded, panic-free parser for the upstream's
+//! event stream ([`SseParser`]), and the streaming response path ([`respond`]) that feeds
+//! every text delta through the guard's [`airm_guard::OutputStream`] and re-emits only text
+//! the guard released (scanned and redacted, with the hold-back window kept back), so a
+//! secret split across chunks is redacted as a whole and nothing unscanned reaches the
+//! client. A block ends the stream with `finish_reason: "content_filter"` (OpenAI) or
+//! `stop_reason: "refusal"` (Anthropic). Upstream stalls, truncation and malformed events
+//! become an error event the OpenAI client libraries raise, never a hung connection.
+
+use std::collections::BTreeMap;
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+
+use airm_guard::{Action, OutputStream, StreamEnd};
+use axum::body::Body;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use serde_json::{json, Value};
+use tokio::sync::mpsc;
+
+use crate::error::{Dialect, GatewayError};
+use crate::protocol::{self, Endpoint};
+use crate::proxy::{Gateway, OutputPlan};
+use crate::record::Record;
+use crate::upstream::Upstream;
+
+/// Largest single line or event accepted from an upstream.
+pub const MAX_EVENT_BYTES: usize = 1024 * 1024;
+
+/// One parsed event.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SseEvent {
+    /// The `event:` field, if any.
+    pub event: Option<String>,
+    /// The `data:` lines joined with `\n`.
+    pub data: String,
+}
+
+/// Why an event stream could not be parsed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SseError {
+    /// A line or event is larger than the cap.
+    TooLarge,
+    /// A line is not UTF-8.
+    NotUtf8,
+}
+
+/// Incremental SSE parser with a cap on line and event size.
+#[derive(Debug, Default)]
+pub struct SseParser {
+    line: Vec<u8>,
+    current: SseEvent,
+    has_data: bool,
+    cap: usize,
+}
+
+impl SseParser {
+    /// A parser with the default cap ([`MAX_EVENT_BYTES`]).
+    pub fn new() -> SseParser {
+        SseParser {
+            cap: MAX_EVENT_BYTES,
+            ..SseParser::default()
+        }
+    }
+
+    /// Feeds bytes; complete events are appended to `out`.
+    pub fn push(&mut self, chunk: &[u8], out: &mut Vec<SseEvent>) -> Result<(), SseError> {
+        for piece in chunk.split_inclusive(|b| *b == b'\n') {
+            match piece.split_last() {
+                Some((b'\n', body)) => {
+                    if self.line.len() + body.len() > self.cap {
+                        return Err(SseError::TooLarge);
+                    }
+                    self.line.extend_from_slice(body);
+                    if self.line.last() == Some(&b'\r') {
+                        self.line.pop();
+                    }
+                    let line = std::mem::take(&mut self.line);
+                    self.line_done(&line, out)?;
+                    self.line = line;
+                    self.line.clear();
+                }
+                _ => {
+                    if self.line.len() + piece.len() > self.cap {
+                        return Err(SseError::TooLarge);
+                    }
+                    self.line.extend_from_slice(piece);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn line_done(&mut self, line: &[u8], out: &mut Vec<SseEvent>) -> Result<(), SseError> {
+        if line.is_empty() {
+            if self.has_data || self.current.event.is_some() {
+                out.push(std::mem::take(&mut self.current));
+            }
+            self.has_data = false;
+            return Ok(());
+        }
+        if line.first() == Some(&b':') {
+            return Ok(());
+        }
+        let line = std::str::from_utf8(line).map_err(|_| SseError::NotUtf8)?;
+        let (field, value) = match line.split_once(':') {
+            Some((f, v)) => (f, v.strip_prefix(' ').unwrap_or(v)),
+            None => (line, ""),
+        };
+        match field {
+            "data" => {
+                if self.current.data.len() + value.len() + 1 > self.cap {
+                    return Err(SseError::TooLarge);
+                }
+                if self.has_data {
+                    self.current.data.push('\n');
+                }
+                self.current.data.push_str(value);
+                self.has_data = true;
+            }
+            "event" => self.current.event = Some(value.to_string()),
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+/// Starts the streamed response: a task reads the upstream, guards and re-emits; the client
+/// body is fed through a small bounded channel (memory stays constant however long the
+/// stream, and a slow client slows the upstream read instead of buffering).
+pub(crate) fn respond(
+    gw: Arc<Gateway>,
+    upstream: &Upstream,
+    endpoint: Endpoint,
+    resp: reqwest::Response,
+    plan: OutputPlan,
+    slot: &mut Option<Record>,
+    estimate: u64,
+) -> Result<Response, GatewayError> {
+    let rec = slot
+        .take()
+        .ok_or_else(|| GatewayError::Internal("request record missing".into()))?;
+    let (tx, rx) = mpsc::channel::<Bytes>(16);
+    let idle = Duration::from_secs(upstream.cfg.stream_idle_secs);
+    let name = upstream.cfg.name.clone();
+    tokio::spawn(async move {
+        let mut rec = rec;
+        let mut pump = Pump {
+            tx,
+            endpoint,
+            rec: &mut rec,
+            gw: &gw,
+            released_bytes: 0,
+        };
+        pump.run(resp, plan, idle, &name).await;
+        let released = pump.released_bytes;
+        if rec.completion_tokens == 0 {
+            rec.completion_tokens = protocol::estimate_tokens(released);
+        }
+        if let Some(key) = rec.key.clone() {
+            crate::proxy::charge(&gw, &key, estimate, &rec).await;
+        }
+        gw.finish(rec);
+    });
+    let body = Body::from_stream(futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|b| (Ok::<Bytes, Infallible>(b), rx))
+    }));
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/event-stream"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+struct Pump<'a> {
+    tx: mpsc::Sender<Bytes>,
+    endpoint: Endpoint,
+    rec: &'a mut Record,
+    gw: &'a Arc<Gateway>,
+    released_bytes: usize,
+}
+
+/// How reading the upstream ended.
+enum End {
+    /// `[DONE]` / `message_stop` seen, or a block ended it.
+    Done,
+    /// The client went away.
+    ClientGone,
+    /// The upstream failed.
+    Failed(GatewayError),
+}
+
+impl Pump<'_> {
+    async fn send(&mut self, b: Bytes) -> bool {
+        self.tx.send(b).await.is_ok()
+    }
+
+    async fn run(
+        &mut self,
+        mut resp: reqwest::Response,
+        plan: OutputPlan,
+        idle: Duration,
+        name: &str,
+    ) {
+        let guard = plan.guard.clone();
+        let new_stream = || {
+            let s = match &plan.ctx {
+                Some(c) => guard.stream_with(c.clone()),
+                None => guard.stream(),
+            };
+            Guarded::new(match &plan.vault {
+                Some(v) => s.restoring(v.clone()),
+                None => s,
+            })
+        };
+        let mut streams: BTreeMap<u64, Guarded<'_>> = BTreeMap::new();
+        let mut parser = SseParser::new();
+        let mut events = Vec::new();
+        let anthropic = self.endpoint == Endpoint::Messages;
+        let end = 'outer: loop {
+            let chunk = match tokio::time::timeout(idle, resp.chunk()).await {
+                Err(_) => {
+                    break End::Failed(GatewayError::UpstreamTimeout {
+                        upstream: name.to_string(),
+                    })
+                }
+                Ok(Err(_)) => {
+                    break End::Failed(GatewayError::Upstream {
+                        upstream: name.to_string(),
+                        message: "the stream broke".into(),
+                    })
+                }
+                Ok(Ok(None)) => {
+                    break End::Failed(GatewayError::Upstream {
+                        upstream: name.to_string(),
+                        message: "the stream ended early".into(),
+                    })
+                }
+                Ok(Ok(Some(c))) => c,
+            };
+            events.clear();
+            if parser.push(&chunk, &mut events).is_err() {
+                break End::Failed(GatewayError::Upstream {
+                    upstream: name.to_string(),
+                    message: "malformed event stream".into(),
+                });
+            }
+            for ev in events.drain(..) {
+                let step = if anthropic {
+                    self.anthropic_event(ev, &mut streams, &new_stream)
+                } else {
+                    self.openai_event(ev, &mut streams, &new_stream)
+                };
+                match step {
+                    Step::Emit(out, done) => {
+                        for b in out {
+                            self.released_bytes += b.len();
+                            if !self.send(b).await {
+                                break 'outer End::ClientGone;
+                            }
+                        }
+                        if done {
+                            break 'outer End::Done;
+                        }
+                    }
+                    Step::Fail(e) => break 'outer End::Failed(e),
+                }
+            }
+        };
+        // Verdicts of every stream (this also scans anything still held back).
+        let mut leftover = String::new();
+        for (_, s) in std::mem::take(&mut streams) {
+            let blocked = s.is_blocked();
+            let end = s.finish();
+            self.rec.verdict("output", &end.verdict, &self.gw.metrics);
+            if !blocked {
+                leftover.push_str(&end.text);
+            }
+        }
+        match end {
+            End::Done => {}
+            End::ClientGone => {
+                self.rec.status = 499;
+                self.rec.error = Some("client_closed");
+            }
+            End::Failed(e) => {
+                tracing::warn!(request_id = %self.rec.request_id, error = %e, "Stream from upstream failed");
+                self.rec.error(&e);
+                // Text already scanned may still go out, then the error the client raises.
+                if !leftover.is_empty() {
+                    let b = if anthropic {
+                        anthropic_text_event(0, &leftover)
+                    } else {
+                        openai_text_chunk(self.endpoint, &leftover)
+                    };
+                    if !self.send(b).await {
+                        return;
+                    }
+                }
+                let dialect = if anthropic {
+                    Dialect::Anthropic
+                } else {
+                    Dialect::OpenAi
+                };
+                let body = e.body(dialect);
+                let b = if anthropic {
+                    Bytes::from(format!("event: error\ndata: {body}\n\n"))
+                } else {
+                    Bytes::from(format!("data: {body}\n\n"))
+                };
+                let _ = self.send(b).await;
+            }
+        }
+    }
+
+    fn openai_event<'g>(
+        &mut self,
+        ev: SseEvent,
+        streams: &mut BTreeMap<u64, Guarded<'g>>,
+        new_stream: &dyn Fn() -> Guarded<'g>,
+    ) -> Step {
+        let data = ev.data.trim();
+        if data == "[DONE]" {
+            // Anything still held back (no finish chunk came) is scanned and released first.
+            let mut out = Vec::new();
+            for (_, s) in std::mem::take(streams) {
+                let end = s.finish();
+                self.rec.verdict("output", &end.verdict, &self.gw.metrics);
+                if end.verdict.action == Action::Block {
+                    let c = json!({"object": "chat.completion.chunk", "choices": [{"index": 0, "delta": {}, "finish_reason": "content_filter"}]});
+                    out.push(Bytes::from(format!("data: {c}\n\n")));
+                    break;
+                }
+                if !end.text.is_empty() {
+                    out.push(openai_text_chunk(self.endpoint, &end.text));
+                }
+            }
+            out.push(Bytes::from_static(b"data: [DONE]\n\n"));
+            return Step::Emit(out, true);
+        }
+        let Ok(mut chunk) = serde_json::from_str::<Value>(data) else {
+            return Step::Fail(GatewayError::Upstream {
+                upstream: self.rec.upstream.clone().unwrap_or_default(),
+                message: "malformed stream chunk".into(),
+            });
+        };
+        if chunk.get("error").is_some() {
+            return Step::Fail(GatewayError::Upstream {
+                upstream: self.rec.upstream.clone().unwrap_or_default(),
+                message: "the upstream reported an error mid-stream".into(),
+            });
+        }
+        if let Some((p, c)) = protocol::usage(&chunk) {
+            self.rec.prompt_tokens = p;
+            self.rec.completion_tokens = c;
+        }
+        let mut blocked = false;
+        let mut worth_sending = chunk.get("usage").is_some_and(|u| !u.is_null());
+        if let Some(choices) = chunk.get_mut("choices").and_then(Value::as_array_mut) {
+            for c in choices.iter_mut() {
+                let idx = c.get("index").and_then(Value::as_u64).unwrap_or(0);
+                let finished = c.get("finish_reason").is_some_and(|f| !f.is_null());
+                let text_field = if self.endpoint == Endpoint::Completions {
+                    c.get_mut("text")
+                } else {
+                    c.get_mut("delta").and_then(|d| d.get_mut("content"))
+                };
+                let mut released = String::new();
+                let s = streams.entry(idx).or_insert_with(new_stream);
+                if let Some(Value::String(t)) = text_field {
+                    released = s.push(t);
+                }
+                if finished && !s.is_blocked() {
+                    // Flush what was held back before the finish reaches the client.
+                    if let Some(s) = streams.remove(&idx) {
+                        let end = s.finish();
+                        self.rec.verdict("output", &end.verdict, &self.gw.metrics);
+                        if end.verdict.action == Action::Block {
+                            blocked = true;
+                        } else {
+                            released.push_str(&end.text);
+                        }
+                    }
+                }
+                if streams.get(&idx).is_some_and(|s| s.is_blocked()) {
+                    blocked = true;
+                }
+                if blocked {
+                    released.clear();
+                    c["finish_reason"] = json!("content_filter");
+                }
+                let has_other = c
+                    .get("delta")
+                    .and_then(Value::as_object)
+                    .is_some_and(|d| d.keys().any(|k| k != "content"));
+                if !released.is_empty() || finished || blocked || has_other {
+                    worth_sending = true;
+                }
+                let holder = if self.endpoint == Endpoint::Completions {
+                    Some(&mut *c)
+                } else {
+                    c.get_mut("delta")
+                };
+                let field = if self.endpoint == Endpoint::Completions {
+                    "text"
+                } else {
+                    "content"
+                };
+                if let Some(obj) = holder.and_then(Value::as_object_mut) {
+                    let had_text = obj.get(field).is_some_and(Value::is_string);
+                    if had_text || !released.is_empty() {
+                        obj.insert(field.into(), Value::String(released));
+                    }
+                }
+            }
+        }
+        if !worth_sending {
+            return Step::Emit(Vec::new(), false);
+        }
+        let mut out = vec![Bytes::from(format!("data: {chunk}\n\n"))];
+        if blocked {
+            out.push(Bytes::from_static(b"data: [DONE]\n\n"));
+        }
+        Step::Emit(out, blocked)
+    }
+
+    fn anthropic_event<'g>(
+        &mut self,
+        ev: SseEvent,
+        streams: &mut BTreeMap<u64, Guarded<'g>>,
+        new_stream: &dyn Fn() -> Guarded<'g>,
+    ) -> Step {
+        let name = ev.event.clone().unwrap_or_default();
+        let Ok(mut data) = serde_json::from_str::<Value>(ev.data.trim()) else {
+            return Step::Fail(GatewayError::Upstream {
+                upstream: self.rec.upstream.clone().unwrap_or_default(),
+                message: "malformed stream event".into(),
+            });
+        };
+        let frame =
+            |name: &str, data: &Value| Bytes::from(format!("event: {name}\ndata: {data}\n\n"));
+        let idx = data.get("index").and_then(Value::as_u64).unwrap_or(0);
+        match name.as_str() {
+            "message_start" => {
+                if let Some(n) = data
+                    .pointer("/message/usage/input_tokens")
+                    .and_then(Value::as_u64)
+                {
+                    self.rec.prompt_tokens = n;
+                }
+                Step::Emit(vec![frame(&name, &data)], false)
+            }
+            "content_block_delta" => {
+                let is_text =
+                    data.pointer("/delta/type").and_then(Value::as_str) == Some("text_delta");
+                if !is_text {
+                    return Step::Emit(vec![frame(&name, &data)], false);
+                }
+                let text = data
+                    .pointer("/delta/text")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string();
+                let s = streams.entry(idx).or_insert_with(new_stream);
+                let released = s.push(&text);
+                if s.is_blocked() {
+                    return Step::Emit(anthropic_refusal(idx), true);
+                }
+                if released.is_empty() {
+                    return Step::Emit(Vec::new(), false);
+                }
+                if let Some(t) = data.pointer_mut("/delta/text") {
+                    *t = Value::String(released);
+                }
+                Step::Emit(vec![frame(&name, &data)], false)
+            }
+            "content_block_stop" => {
+                let mut out = Vec::new();
+                if let Some(s) = streams.remove(&idx) {
+                    let end = s.finish();
+                    self.rec.verdict("output", &end.verdict, &self.gw.metrics);
+                    if end.verdict.action == Action::Block {
+                        return Step::Emit(anthropic_refusal(idx), true);
+                    }
+                    if !end.text.is_empty() {
+                        out.push(anthropic_text_event(idx, &end.text));
+                    }
+                }
+                out.push(frame(&name, &data));
+                Step::Emit(out, false)
+            }
+            "message_delta" => {
+                if let Some(n) = data.pointer("/usage/output_tokens").and_then(Value::as_u64) {
+                    self.rec.completion_tokens = n;
+                }
+                Step::Emit(vec![frame(&name, &data)], false)
+            }
+            "message_stop" => Step::Emit(vec![frame(&name, &data)], true),
+            "error" => Step::Fail(GatewayError::Upstream {
+                upstream: self.rec.upstream.clone().unwrap_or_default(),
+                message: "the upstream reported an error mid-stream".into(),
+            }),
+            _ => Step::Emit(vec![frame(&name, &data)], false),
+        }
+    }
+}
+
+/// Deltas smaller than this are collected before the guard sees them: the guard rescans its
+/// context window on every push, and the hold-back window delays release anyway.
+const COALESCE_BYTES: usize = 64;
+
+/// A guarded output stream that hands the guard text in batches of [`COALESCE_BYTES`].
+pub(crate) struct Guarded<'g> {
+    inner: OutputStream<'g>,
+    batch: String,
+}
+
+impl<'g> Guarded<'g> {
+    fn new(inner: OutputStream<'g>) -> Guarded<'g> {
+        Guarded {
+            inner,
+            batch: String::new(),
+        }
+    }
+
+    fn push(&mut self, text: &str) -> String {
+        self.batch.push_str(text);
+        if self.batch.len() < COALESCE_BYTES {
+            return String::new();
+        }
+        let out = self.inner.push(&self.batch);
+        self.batch.clear();
+        out
+    }
+
+    fn is_blocked(&self) -> bool {
+        self.inner.is_blocked()
+    }
+
+    fn finish(mut self) -> StreamEnd {
+        let mut head = if self.batch.is_empty() {
+            String::new()
+        } else {
+            self.inner.push(&self.batch)
+        };
+        let mut end = self.inner.finish();
+        if end.verdict.action == Action::Block {
+            return end;
+        }
+        head.push_str(&end.text);
+        end.text = head;
+        end
+    }
+}
+
+enum Step {
+    /// Frames to send; `true` when the stream is over.
+    Emit(Vec<Bytes>, bool),
+    Fail(GatewayError),
+}
+
+fn openai_text_chunk(endpoint: Endpoint, text: &str) -> Bytes {
+    let c = if endpoint == Endpoint::Completions {
+        json!({"object": "text_completion", "choices": [{"index": 0, "text": text, "finish_reason": null}]})
+    } else {
+        json!({"object": "chat.completion.chunk", "choices": [{"index": 0, "delta": {"content": text}, "finish_reason": null}]})
+    };
+    Bytes::from(format!("data: {c}\n\n"))
+}
+
+fn anthropic_text_event(idx: u64, text: &str) -> Bytes {
+    let d = json!({"type": "content_block_delta", "index": idx, "delta": {"type": "text_delta", "text": text}});
+    Bytes::from(format!("event: content_block_delta\ndata: {d}\n\n"))
+}
+
+fn anthropic_refusal(idx: u64) -> Vec<Bytes> {
+    let stop = json!({"type": "content_block_stop", "index": idx});
+    let delta = json!({"type": "message_delta", "delta": {"stop_reason": "refusal", "stop_sequence": null}, "usage": {"output_tokens": 0}});
+    let end = json!({"type": "message_stop"});
+    vec![
+        Bytes::from(format!("event: content_block_stop\ndata: {stop}\n\n")),
+        Bytes::from(format!("event: message_delta\ndata: {delta}\n\n")),
+        Bytes::from(format!("event: message_stop\ndata: {end}\n\n")),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_events_split_anywhere() {
+        let text = b"event: a\ndata: {\"x\":1}\n\n: comment\r\ndata: l1\r\ndata: l2\r\n\r\ndata: [DONE]\n\n";
+        for cut in 0..text.len() {
+            let mut p = SseParser::new();
+            let mut out = Vec::new();
+            p.push(&text[..cut], &mut out).unwrap();
+            p.push(&text[cut..], &mut out).unwrap();
+            assert_eq!(out.len(), 3, "cut at {cut}");
+            assert_eq!(out[0].event.as_deref(), Some("a"));
+            assert_eq!(out[1].data, "l1\nl2");
+            assert_eq!(out[2].data, "[DONE]");
+        }
+    }
+
+    #[test]
+    fn caps_and_bad_utf8_are_errors() {
+        let mut p = SseParser::new();
+        let mut out = Vec::new();
+        let big = vec![b'a'; MAX_EVENT_BYTES + 1];
+        assert_eq!(p.push(&big, &mut out), Err(SseError::TooLarge));
+        let mut p = SseParser::new();
+        assert_eq!(
+            p.push(b"data: \xff\xfe\n", &mut out),
+            Err(SseError::NotUtf8)
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_bytes_split_anywhere_parse_the_same(data in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..2048), cut in 0usize..2048) {
+            let cut = cut.min(data.len());
+            let mut whole = SseParser::new();
+            let mut a = Vec::new();
+            let ra = whole.push(&data, &mut a);
+            let mut split = SseParser::new();
+            let mut b = Vec::new();
+            let rb = split.push(&data[..cut], &mut b).and_then(|()| split.push(&data[cut..], &mut b));
+            proptest::prop_assert_eq!(ra.is_ok(), rb.is_ok());
+            if ra.is_ok() {
+                proptest::prop_assert_eq!(a, b);
+            }
+        }
+    }
+}

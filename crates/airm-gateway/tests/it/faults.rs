@@ -1,0 +1,89 @@
+//! The fault matrix: upstream 5xx, retries, timeouts, refused connections, truncated,
+//! malformed, reset and stalled streams all end in a clear OpenAI-style error, never a hang.
+
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+use crate::{chat, openai_stream_text, start};
+
+fn last_error(raw: &str) -> Value {
+    raw.lines()
+        .rev()
+        .filter_map(|l| l.strip_prefix("data: "))
+        .filter_map(|d| serde_json::from_str::<Value>(d).ok())
+        .find(|v| v.get("error").is_some())
+        .unwrap_or(Value::Null)
+}
+
+#[tokio::test]
+async fn non_streamed_faults_become_clear_errors() {
+    let h = start(|_, _| {}).await;
+    let (s, b) = h
+        .post("/v1/chat/completions", chat("fault-500", "hi"))
+        .await;
+    assert_eq!(s, 502, "{b}");
+    assert_eq!(b["error"]["code"], "upstream_error");
+    // Provider errors with a proper body pass through.
+    let (s, b) = h
+        .post("/v1/chat/completions", chat("fault-400", "hi"))
+        .await;
+    assert_eq!(s, 400);
+    assert_eq!(b["error"]["param"], "x");
+    // A 503 is retried.
+    let (s, b) = h
+        .post("/v1/chat/completions", chat("fault-503-once", "hi"))
+        .await;
+    assert_eq!(s, 200, "{b}");
+    let t = Instant::now();
+    let (s, b) = h
+        .post("/v1/chat/completions", chat("fault-slow", "hi"))
+        .await;
+    assert_eq!(s, 504, "{b}");
+    assert_eq!(b["error"]["code"], "upstream_timeout");
+    assert!(t.elapsed() < Duration::from_secs(4));
+}
+
+#[tokio::test]
+async fn refused_connections_are_retried_then_reported() {
+    let h = start(|c, _| {
+        // Nothing listens on port 9 of localhost (discard); connections are refused.
+        c.upstreams[0].base_url = "http://127.0.0.1:9/v1".into();
+        c.upstreams[0].retries = 1;
+    })
+    .await;
+    let (s, b) = h.post("/v1/chat/completions", chat("mock-1", "hi")).await;
+    assert_eq!(s, 502, "{b}");
+    assert!(b["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("cannot connect"));
+    let ev = h.events(1).await;
+    assert_eq!(ev[0].details["error"], "upstream_error");
+}
+
+#[tokio::test]
+async fn broken_streams_end_with_an_error_event() {
+    let h = start(|_, _| {}).await;
+    for model in [
+        "fault-truncated",
+        "fault-malformed",
+        "fault-reset",
+        "fault-stall",
+    ] {
+        let mut b = chat(model, "hi");
+        b["stream"] = json!(true);
+        let t = Instant::now();
+        let (s, raw) = h.post_stream("/v1/chat/completions", b).await;
+        assert_eq!(s, 200, "{model}");
+        let err = last_error(&raw);
+        assert!(err["error"]["code"].is_string(), "{model}: {raw}");
+        let (text, _, done) = openai_stream_text(&raw.replace("{\"error\"", "{\"x\""));
+        assert!(!done, "{model}");
+        assert!(
+            "Hello from the mock.".starts_with(&text),
+            "{model}: only scanned text: {text}"
+        );
+        assert!(t.elapsed() < Duration::from_secs(5), "{model} hung");
+    }
+}

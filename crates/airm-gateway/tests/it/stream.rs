@@ -1,0 +1,212 @@
+//! Streamed responses: redaction across chunk boundaries, canary leaks cut mid-stream,
+//! usage, Anthropic event streams, and long streams.
+
+use std::sync::atomic::Ordering;
+
+use serde_json::{json, Value};
+
+use crate::{chat, openai_stream_text, secret, start};
+
+fn streaming(model: &str, user: &str) -> Value {
+    let mut b = chat(model, user);
+    b["stream"] = json!(true);
+    b
+}
+
+#[tokio::test]
+async fn a_secret_split_across_chunks_is_redacted_as_a_whole() {
+    let h = start(|_, _| {}).await;
+    let reply = format!(
+        "Here is the key you asked for: {} and nothing else.",
+        secret()
+    );
+    *h.mock.reply.lock().unwrap() = reply.clone();
+    for size in [1, 3, 7] {
+        h.mock.chunk_size.store(size, Ordering::SeqCst);
+        let (s, raw) = h
+            .post_stream("/v1/chat/completions", streaming("mock-1", "key?"))
+            .await;
+        assert_eq!(s, 200);
+        let (text, chunks, done) = openai_stream_text(&raw);
+        assert!(done, "{raw}");
+        assert!(
+            !raw.contains(&secret()),
+            "secret leaked with chunk size {size}"
+        );
+        assert!(
+            text.starts_with("Here is the key you asked for: [REDACTED:"),
+            "{text}"
+        );
+        assert!(text.ends_with(" and nothing else."), "{text}");
+        assert_eq!(
+            chunks.last().unwrap()["choices"][0]["finish_reason"],
+            "stop"
+        );
+        assert_eq!(chunks[0]["choices"][0]["delta"]["role"], "assistant");
+    }
+}
+
+#[tokio::test]
+async fn a_canary_leak_ends_the_stream_with_content_filter() {
+    let h = start(|c, _| c.inject_canary = true).await;
+    *h.mock.reply.lock().unwrap() = format!(
+        "{} The reference is {{CANARY}} as requested.",
+        "Fine. ".repeat(80)
+    );
+    h.mock.chunk_size.store(5, Ordering::SeqCst);
+    let (s, raw) = h
+        .post_stream("/v1/chat/completions", streaming("mock-1", "reference?"))
+        .await;
+    assert_eq!(s, 200);
+    let (text, chunks, done) = openai_stream_text(&raw);
+    assert!(done);
+    assert!(!raw.contains("airm-canary-"), "{raw}");
+    assert!(
+        text.starts_with("Fine. Fine."),
+        "text before the leak is released: {text}"
+    );
+    assert_eq!(
+        chunks.last().unwrap()["choices"][0]["finish_reason"],
+        "content_filter"
+    );
+    let ev = h.events(1).await;
+    assert_eq!(ev[0].details["stream"], true);
+    assert_eq!(ev[0].details["verdict"]["output"], "block");
+}
+
+#[tokio::test]
+async fn usage_and_completions_streams() {
+    let h = start(|_, _| {}).await;
+    let mut b = streaming("mock-1", "hi");
+    b["stream_options"] = json!({"include_usage": true});
+    let (s, raw) = h.post_stream("/v1/chat/completions", b).await;
+    assert_eq!(s, 200);
+    let (text, chunks, done) = openai_stream_text(&raw);
+    assert!(done);
+    assert_eq!(text, "Hello from the mock.");
+    assert!(chunks.iter().any(|c| c["usage"]["completion_tokens"] == 11));
+    let ev = h.events(1).await;
+    assert_eq!(ev[0].details["tokens"]["completion"], 11);
+    // A stream without a finish chunk: held-back text still goes out before [DONE].
+    let (s, raw) = h
+        .post_stream("/v1/chat/completions", streaming("no-finish", "hi"))
+        .await;
+    assert_eq!(s, 200);
+    let (text, _, done) = openai_stream_text(&raw);
+    assert!(done);
+    assert_eq!(text, "Hello from the mock.");
+    let (s, raw) = h
+        .post_stream(
+            "/v1/completions",
+            json!({"model": "mock-1", "prompt": "hi", "stream": true}),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let (text, _, done) = openai_stream_text(&raw);
+    assert!(done);
+    assert_eq!(text, "Hello from the mock.");
+}
+
+#[tokio::test]
+async fn anthropic_streams_are_guarded_too() {
+    let h = start(|_, _| {}).await;
+    *h.mock.reply.lock().unwrap() = format!("Key: {} done", secret());
+    h.mock.chunk_size.store(2, Ordering::SeqCst);
+    let (s, raw) = h
+        .post_stream(
+            "/v1/messages",
+            json!({"model": "claude-x", "max_tokens": 50, "stream": true,
+                                            "messages": [{"role": "user", "content": "key?"}]}),
+        )
+        .await;
+    assert_eq!(s, 200);
+    assert!(!raw.contains(&secret()), "{raw}");
+    let mut text = String::new();
+    let mut names = Vec::new();
+    for block in raw.split("\n\n").filter(|b| !b.is_empty()) {
+        let name = block
+            .lines()
+            .find_map(|l| l.strip_prefix("event: "))
+            .unwrap();
+        let data: Value = serde_json::from_str(
+            block
+                .lines()
+                .find_map(|l| l.strip_prefix("data: "))
+                .unwrap(),
+        )
+        .unwrap();
+        if name == "content_block_delta" {
+            text.push_str(data["delta"]["text"].as_str().unwrap());
+        }
+        names.push(name.to_string());
+    }
+    assert!(
+        text.starts_with("Key: [REDACTED:") && text.ends_with(" done"),
+        "{text}"
+    );
+    assert_eq!(names.first().unwrap(), "message_start");
+    assert_eq!(names.last().unwrap(), "message_stop");
+    let stop = names
+        .iter()
+        .position(|n| n == "content_block_stop")
+        .unwrap();
+    let last_delta = names
+        .iter()
+        .rposition(|n| n == "content_block_delta")
+        .unwrap();
+    assert!(
+        last_delta < stop,
+        "held-back text is released before the block stops"
+    );
+}
+
+#[tokio::test]
+async fn ten_thousand_chunks_pass() {
+    let h = start(|_, _| {}).await;
+    h.mock.chunk_count.store(10_000, Ordering::SeqCst);
+    let (s, raw) = h
+        .post_stream("/v1/chat/completions", streaming("mock-1", "count"))
+        .await;
+    assert_eq!(s, 200);
+    let (text, _, done) = openai_stream_text(&raw);
+    assert!(done);
+    let expected: String = (0..10_000).map(|i| format!("w{} ", i % 10)).collect();
+    assert_eq!(text, expected);
+}
+
+#[tokio::test]
+async fn shutdown_drains_a_stream_in_flight() {
+    let mut h = start(|_, _| {}).await;
+    h.mock.chunk_size.store(2, Ordering::SeqCst);
+    let mut resp = h
+        .http
+        .post(format!("{}/v1/chat/completions", h.url))
+        .bearer_auth(&h.key)
+        .json(&streaming("slow-stream", "hi"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    // The stream is under way (about 12 frames, 20 ms apart); now stop the gateway.
+    h.stop.take().unwrap().send(()).unwrap();
+    let mut raw = Vec::new();
+    while let Some(c) = resp.chunk().await.unwrap() {
+        raw.extend_from_slice(&c);
+    }
+    let (text, _, done) = openai_stream_text(&String::from_utf8(raw).unwrap());
+    assert!(done, "the stream finished");
+    assert_eq!(text, "Hello from the mock.");
+    tokio::time::timeout(std::time::Duration::from_secs(5), h.stopped.take().unwrap())
+        .await
+        .expect("the gateway stopped after draining")
+        .unwrap();
+    // New connections are refused.
+    assert!(h
+        .http
+        .post(format!("{}/v1/chat/completions", h.url))
+        .bearer_auth(&h.key)
+        .json(&chat("mock-1", "hi"))
+        .send()
+        .await
+        .is_err());
+}
