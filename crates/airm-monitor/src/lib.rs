@@ -4,3 +4,5 @@
 //!
 //! This crate is pure computation plus readers of local files: it never talks HTTP or to a
 //! database. The server stores events and alerts; the CLI prints reports.
+
+pub mod stats;
