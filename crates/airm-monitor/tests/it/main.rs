@@ -3,6 +3,7 @@
 //! `tests/fixtures/drift/`), readers on bad input, and sketches/profile merging.
 
 mod distributions;
+mod drift_fixtures;
 
 use std::path::PathBuf;
 
