@@ -33,7 +33,7 @@ fn opt(v: &Value, k: &str) -> Option<f64> {
 fn check(what: &str, got: Option<f64>, want: Option<f64>, rel: f64) {
     match (got, want) {
         (None, None) => {}
-        (Some(g), Some(w)) if w == 0.0 => {
+        (Some(g), Some(w)) if w.abs() < f64::MIN_POSITIVE => {
             assert!(g.abs() <= 1e-12, "{what}: got {g:e}, want 0");
         }
         (Some(g), Some(w)) => assert_close(what, g, w, rel),
