@@ -7,7 +7,9 @@
 
 pub mod drift;
 pub mod error;
+pub mod profile;
 pub mod reader;
+pub mod sketch;
 pub mod stats;
 pub mod table;
 
