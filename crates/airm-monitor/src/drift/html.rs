@@ -48,7 +48,7 @@ fn svg(c: &ColumnDrift) -> String {
     let mut s = String::new();
     let _ = write!(
         s,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0}" height="{:.0}" role="img" aria-label="histogram of {}">"#,
+        r#"<svg width="{width:.0}" height="{:.0}" role="img" aria-label="histogram of {}">"#,
         height + 4.0,
         escape(&c.column)
     );

@@ -72,7 +72,8 @@ impl FrequentItems {
 
     /// The `top` largest counters, most frequent first (ties by item).
     pub fn top(&self, top: usize) -> Vec<(String, u64)> {
-        let mut v: Vec<(String, u64)> = self.counters.iter().map(|(a, b)| (a.clone(), *b)).collect();
+        let mut v: Vec<(String, u64)> =
+            self.counters.iter().map(|(a, b)| (a.clone(), *b)).collect();
         v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         v.truncate(top);
         v
@@ -107,7 +108,11 @@ mod tests {
         a.merge(&b);
         a.reduce();
         let hot = a.counters.get("hot").copied().unwrap_or(0);
-        assert!(hot <= 1100 && hot + a.error_bound() >= 1100, "{hot} {}", a.error_bound());
+        assert!(
+            hot <= 1100 && hot + a.error_bound() >= 1100,
+            "{hot} {}",
+            a.error_bound()
+        );
         assert_eq!(a.top(1)[0].0, "hot");
     }
 }

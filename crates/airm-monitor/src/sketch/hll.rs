@@ -46,7 +46,10 @@ impl HyperLogLog {
 
     pub fn merge(&mut self, other: &HyperLogLog) -> Result<(), String> {
         if other.p != self.p {
-            return Err(format!("HyperLogLog precisions differ ({} vs {})", self.p, other.p));
+            return Err(format!(
+                "HyperLogLog precisions differ ({} vs {})",
+                self.p, other.p
+            ));
         }
         for (a, b) in self.registers.iter_mut().zip(&other.registers) {
             *a = (*a).max(*b);
@@ -64,7 +67,11 @@ impl HyperLogLog {
             64 => 0.709,
             _ => 0.7213 / (1.0 + 1.079 / m),
         };
-        let sum: f64 = self.registers.iter().map(|&r| 2f64.powi(-i32::from(r))).sum();
+        let sum: f64 = self
+            .registers
+            .iter()
+            .map(|&r| 2f64.powi(-i32::from(r)))
+            .sum();
         let raw = alpha * m * m / sum;
         let zeros = self.registers.iter().filter(|&&r| r == 0).count();
         if raw <= 2.5 * m && zeros > 0 {
@@ -87,7 +94,11 @@ impl HyperLogLog {
         if !(4..=18).contains(&self.p) || self.registers.len() != 1usize << self.p {
             return Err("HyperLogLog precision and register count do not match".into());
         }
-        if self.registers.iter().any(|&r| u32::from(r) > 65 - u32::from(self.p)) {
+        if self
+            .registers
+            .iter()
+            .any(|&r| u32::from(r) > 65 - u32::from(self.p))
+        {
             return Err("HyperLogLog register out of range".into());
         }
         Ok(())

@@ -129,11 +129,7 @@ impl Kll {
         if total == 0 {
             return f64::NAN;
         }
-        let below: u64 = w
-            .iter()
-            .take_while(|p| p.0 <= x)
-            .map(|p| p.1)
-            .sum();
+        let below: u64 = w.iter().take_while(|p| p.0 <= x).map(|p| p.1).sum();
         #[allow(clippy::cast_precision_loss)]
         let r = below as f64 / total as f64;
         r
@@ -146,7 +142,11 @@ impl Kll {
         if total == 0 {
             return None;
         }
-        #[allow(clippy::cast_precision_loss, clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        #[allow(
+            clippy::cast_precision_loss,
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss
+        )]
         let target = (q.clamp(0.0, 1.0) * total as f64).ceil().max(1.0) as u64;
         let mut acc = 0u64;
         for (x, wt) in &w {

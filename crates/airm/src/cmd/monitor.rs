@@ -62,7 +62,10 @@ fn run_drift(a: &DriftArgs, p: &Printer) -> anyhow::Result<u8> {
     let current = read_table(&a.current, &ro).context("cannot read the current data")?;
     let report = drift::compare(reference, current, &opts)?;
     for s in &report.skipped {
-        p.note(&format!("note: column `{}` not compared: {}", s.column, s.reason));
+        p.note(&format!(
+            "note: column `{}` not compared: {}",
+            s.column, s.reason
+        ));
     }
     match p.format {
         Format::Html => {
@@ -144,7 +147,9 @@ fn run_profile(a: &ProfileArgs, p: &Printer) -> anyhow::Result<u8> {
     };
     let profile = Profile::from_table(table, &opts);
     for s in &profile.skipped {
-        p.note(&format!("note: column `{s}` not profiled: too many distinct categories"));
+        p.note(&format!(
+            "note: column `{s}` not profiled: too many distinct categories"
+        ));
     }
     p.note(&format!(
         "profiled {} rows, {} columns",
