@@ -4,6 +4,7 @@
 
 mod distributions;
 mod drift_fixtures;
+mod sketches;
 
 use std::path::PathBuf;
 
