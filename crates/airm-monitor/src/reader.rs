@@ -174,21 +174,15 @@ impl<R: Read> Blocks<R> {
                 self.next_line += memchr::memchr_iter(b'\n', &block).count() as u64 + 1;
                 return Ok(Some((first, block)));
             }
-            let start = self.carry.len();
-            self.carry.resize(start + BLOCK_BYTES, 0);
-            let mut filled = start;
-            while filled < self.carry.len() {
-                match self.r.read(&mut self.carry[filled..]) {
-                    Ok(0) => {
-                        self.eof = true;
-                        break;
-                    }
-                    Ok(k) => filled += k,
-                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                    Err(e) => return Err(self.io(e)),
-                }
+            // `read_to_end` grows the buffer as data arrives (small inputs stay small) and
+            // stops at the block size or at the end of the input.
+            let k = (&mut self.r)
+                .take(BLOCK_BYTES as u64)
+                .read_to_end(&mut self.carry)
+                .map_err(|e| self.io(e))?;
+            if k < BLOCK_BYTES {
+                self.eof = true;
             }
-            self.carry.truncate(filled);
             if self.eof {
                 continue;
             }
@@ -758,6 +752,29 @@ mod tests {
         let e = read_from(Path::new("t"), &b"a\n1\n12345678901234\n"[..], CSV, &opts)
             .expect_err("long");
         assert_eq!(e.to_string(), "t:3: line longer than 10 bytes");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_bytes_never_panic(data in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..600), seed in proptest::collection::vec(proptest::sample::select(&b"a,b\n1\"x\r{}:[]-.5e9NA\xff "[..]), 0..300)) {
+            let opts = ReadOptions {
+                max_line_bytes: 64,
+                max_columns: 8,
+                max_categories: 16,
+                max_values: 1000,
+                ..ReadOptions::default()
+            };
+            for bytes in [&data, &seed] {
+                for format in [CSV, FileFormat::Csv { delimiter: b'\t' }, FileFormat::JsonLines] {
+                    if let Ok(t) = read_from(Path::new("t"), &bytes[..], format, &opts) {
+                        for c in &t.columns {
+                            proptest::prop_assert_eq!(c.seen, t.rows);
+                            proptest::prop_assert_eq!(c.count() + c.missing, t.rows);
+                        }
+                    }
+                }
+            }
+        }
     }
 
     #[test]
