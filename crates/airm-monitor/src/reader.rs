@@ -131,6 +131,10 @@ pub fn read_from<R: Read>(
         let absent = table.rows.saturating_sub(c.seen);
         c.missing += absent;
         c.seen += absent;
+        if let Values::Numeric(v) = &mut c.values {
+            // Appending parts doubles capacity; give the slack back before the next file.
+            v.shrink_to_fit();
+        }
     }
     if let Some(want) = &opts.columns {
         for w in want {
