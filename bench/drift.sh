@@ -13,7 +13,8 @@ venv=target/bench-drift-peers
 cargo build --release --locked -p airm >/dev/null
 if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import scipy, pandas, evidently" 2>/dev/null; then
   python3 -m venv "$venv"
-  "$venv/bin/pip" install -q numpy scipy pandas evidently
+  # Evidently 0.7 does not import with pandas 3.
+  "$venv/bin/pip" install -q numpy scipy "pandas<3" evidently
 fi
 py="$venv/bin/python"
 if [ ! -f "$dir/rows-$rows" ]; then
