@@ -3,6 +3,7 @@
 
 mod audit;
 mod guard;
+mod monitor;
 mod rules;
 mod scan;
 mod serve;
@@ -18,6 +19,8 @@ pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<u8> {
     match cli.command {
         // Rules need no store.
         Command::Rules(ref c) => rules::run(c, printer),
+        // Drift reports and profiles work on files only.
+        Command::Monitor(ref c) => monitor::run(c, printer),
         _ => {
             let ctx = Context::new(&cli)?;
             match cli.command {
@@ -28,7 +31,7 @@ pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<u8> {
                 Command::Audit(c) => audit::run(c, &ctx, printer).await,
                 Command::Scan(a) => scan::run(a, &ctx, printer).await,
                 Command::Guard(c) => guard::run(c, &ctx, printer).await,
-                Command::Rules(_) => Ok(0),
+                Command::Rules(_) | Command::Monitor(_) => Ok(0),
             }
         }
     }

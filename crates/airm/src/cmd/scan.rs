@@ -36,6 +36,9 @@ struct Summary {
 }
 
 pub async fn run(args: ScanArgs, ctx: &Context, p: &Printer) -> anyhow::Result<u8> {
+    if p.format == Format::Html {
+        anyhow::bail!("--format html is not available for airm scan (table, json or sarif)");
+    }
     let (files, mut errors) = collect_files(&args.paths, &args.exclude)?;
     let cfg = ctx.config.scan.clone();
     let show_progress = std::io::stderr().is_terminal() && !p.json() && p.format != Format::Sarif;
@@ -80,7 +83,7 @@ pub async fn run(args: ScanArgs, ctx: &Context, p: &Printer) -> anyhow::Result<u
             &serde_json::json!({"files": reports, "errors": errors, "summary": summary}),
             String::new,
         ),
-        Format::Table => p.data(&(), || table(&reports, args.all)),
+        Format::Table | Format::Html => p.data(&(), || table(&reports, args.all)),
     }
     p.note(&format!(
         "Scanned {} files ({}): {} malicious, {} suspicious, {} unknown, {} clean, {} errors",

@@ -1,0 +1,164 @@
+//! `airm monitor drift|profile|merge`: output users read (snapshots), exit codes, bad
+//! input, and that these subcommands never open the store.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::{airm, stderr, stdout};
+
+fn cases() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../airm-monitor/tests/fixtures/drift/cases")
+}
+
+fn copy_case(dir: &Path, case: &str) {
+    for side in ["ref", "cur"] {
+        let name = format!("{case}_{side}.csv");
+        std::fs::copy(cases().join(&name), dir.join(&name)).unwrap();
+    }
+}
+
+fn drift(dir: &Path, case: &str, extra: &[&str]) -> std::process::Output {
+    let r = format!("{case}_ref.csv");
+    let c = format!("{case}_cur.csv");
+    let mut args = vec!["monitor", "drift", "--reference", &r, "--current", &c];
+    args.extend_from_slice(extra);
+    airm(dir, &args)
+}
+
+#[test]
+fn drift_table_and_json_snapshots() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_case(dir.path(), "basic");
+    let o = drift(dir.path(), "basic", &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    insta::assert_snapshot!("drift_table", stdout(&o));
+    let o = airm(
+        dir.path(),
+        &[
+            "--format",
+            "json",
+            "monitor",
+            "drift",
+            "--reference",
+            "basic_ref.csv",
+            "--current",
+            "basic_cur.csv",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    insta::assert_json_snapshot!("drift_json", v);
+}
+
+#[test]
+fn fail_on_drift_exits_1_and_errors_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    copy_case(d, "basic");
+    assert_eq!(
+        drift(d, "basic", &["--fail-on-drift"]).status.code(),
+        Some(1)
+    );
+    // Only column c (no drift) compared: exit 0 even with --fail-on-drift.
+    let o = drift(d, "basic", &["--fail-on-drift", "--columns", "c"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = drift(d, "basic", &["--columns", "nope"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("no column `nope`"), "{}", stderr(&o));
+    std::fs::write(d.join("ragged_ref.csv"), "a,b\n1,2\n3\n").unwrap();
+    std::fs::write(d.join("ragged_cur.csv"), "a,b\n1,2\n").unwrap();
+    let o = drift(d, "ragged", &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("ragged_ref.csv:3: 1 fields, but the header has 2"),
+        "{}",
+        stderr(&o)
+    );
+    std::fs::write(d.join("bin_ref.csv"), b"a\n1\n\xff\n").unwrap();
+    std::fs::write(d.join("bin_cur.csv"), "a\n1\n").unwrap();
+    let o = drift(d, "bin", &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("bin_ref.csv:3: a cell is not valid UTF-8"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn html_report_is_self_contained() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_case(dir.path(), "basic");
+    let o = drift(dir.path(), "basic", &["--format", "html"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let html = stdout(&o);
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert!(html.contains("<svg") && html.contains("Dataset drift detected"));
+    assert!(!html.contains("<script") && !html.contains("http://") && !html.contains("https://"));
+}
+
+#[test]
+fn monitor_never_opens_the_store() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_case(dir.path(), "tiny2");
+    // A data dir that cannot be created: commands needing the store fail.
+    let blocker = dir.path().join("not-a-dir");
+    std::fs::write(&blocker, "x").unwrap();
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_airm"))
+        .args([
+            "monitor",
+            "drift",
+            "--reference",
+            "tiny2_ref.csv",
+            "--current",
+            "tiny2_cur.csv",
+        ])
+        .env("AIRM_DATA_DIR", blocker.join("data"))
+        .env_remove("AIRM_DATABASE_URL")
+        .env_remove("AIRM_CONFIG")
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
+#[test]
+fn profiles_of_shards_merge_into_the_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let src = std::fs::read_to_string(cases().join("basic_ref.csv")).unwrap();
+    let mut lines = src.lines();
+    let header = lines.next().unwrap();
+    let rows: Vec<&str> = lines.collect();
+    let (a, b) = rows.split_at(rows.len() / 3);
+    std::fs::write(d.join("all.csv"), &src).unwrap();
+    std::fs::write(d.join("a.csv"), format!("{header}\n{}\n", a.join("\n"))).unwrap();
+    std::fs::write(d.join("b.csv"), format!("{header}\n{}\n", b.join("\n"))).unwrap();
+    for f in ["all", "a", "b"] {
+        let o = airm(d, &["monitor", "profile", &format!("{f}.csv")]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        std::fs::write(d.join(format!("{f}.json")), &o.stdout).unwrap();
+    }
+    let o = airm(d, &["monitor", "merge", "a.json", "b.json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let merged: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let whole: Value = serde_json::from_slice(&std::fs::read(d.join("all.json")).unwrap()).unwrap();
+    assert_eq!(merged["rows"], whole["rows"]);
+    for (m, w) in merged["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(whole["columns"].as_array().unwrap())
+    {
+        assert_eq!(m["name"], w["name"]);
+        for k in ["count", "missing", "kind", "exact_counts"] {
+            assert_eq!(m[k], w[k], "{} {k}", m["name"]);
+        }
+    }
+    // A damaged profile is rejected with its name.
+    std::fs::write(d.join("bad.json"), "{\"format\": \"airm-profile\"}").unwrap();
+    let o = airm(d, &["monitor", "merge", "a.json", "bad.json"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("profile bad.json"), "{}", stderr(&o));
+}
