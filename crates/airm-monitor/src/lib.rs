@@ -4,3 +4,11 @@
 //!
 //! This crate is pure computation plus readers of local files: it never talks HTTP or to a
 //! database. The server stores events and alerts; the CLI prints reports.
+
+pub mod alert;
+pub mod anomaly;
+pub mod error;
+pub mod event;
+pub mod perf;
+
+pub use error::{Error, Result};
