@@ -265,6 +265,7 @@ async fn points_for(
     let baseline = store
         .get_baseline(model)
         .await?
+        .filter(|_| rule.metric != airm_monitor::alert::Metric::Events)
         .and_then(|b| b.metrics.get(rule.metric.as_str()).and_then(|v| v.as_f64()));
     Ok((alert::perf_points(rule.metric, &ws), baseline))
 }

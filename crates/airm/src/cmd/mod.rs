@@ -3,6 +3,7 @@
 
 mod audit;
 mod guard;
+mod monitor;
 mod rules;
 mod scan;
 mod serve;
@@ -28,6 +29,7 @@ pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<u8> {
                 Command::Audit(c) => audit::run(c, &ctx, printer).await,
                 Command::Scan(a) => scan::run(a, &ctx, printer).await,
                 Command::Guard(c) => guard::run(c, &ctx, printer).await,
+                Command::Monitor(c) => monitor::run(c, &ctx, printer).await,
                 Command::Rules(_) => Ok(0),
             }
         }

@@ -5,6 +5,7 @@
 
 mod audit;
 mod cli;
+mod monitor;
 mod scan;
 mod server;
 
