@@ -68,6 +68,27 @@ impl Value {
         }
     }
 
+    /// Whether two values name the same class ([`Value::class_key`] equality), without
+    /// allocating in the common cases.
+    pub fn same_class(&self, other: &Value) -> bool {
+        match (self.as_f64_class(), other.as_f64_class()) {
+            (Some(a), Some(b)) => a == b,
+            _ => match (self, other) {
+                (Value::Text(a), Value::Text(b)) => a == b,
+                _ => self.class_key() == other.class_key(),
+            },
+        }
+    }
+
+    /// Booleans and numbers as numbers (the classes `1`, `0`, `2.5` …).
+    fn as_f64_class(&self) -> Option<f64> {
+        match self {
+            Value::Bool(b) => Some(f64::from(u8::from(*b))),
+            Value::Number(n) => Some(*n),
+            Value::Text(_) => None,
+        }
+    }
+
     /// The value as a number, for regression metrics.
     pub fn as_f64(&self) -> Option<f64> {
         match self {

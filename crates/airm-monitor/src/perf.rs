@@ -137,14 +137,19 @@ pub fn metrics(events: &[Outcome], positive: &str) -> Metrics {
     let (mut tp, mut fp, mut fn_) = (0u64, 0u64, 0u64);
     let (mut scores, mut score_pos) = (Vec::new(), Vec::new());
     let (mut num_pred, mut num_truth) = (Vec::new(), Vec::new());
+    let positive_value = positive
+        .parse::<f64>()
+        .ok()
+        .filter(|p| p.is_finite() && p.to_string() == positive)
+        .map_or_else(|| Value::Text(positive.to_string()), Value::Number);
     for e in events {
         let Some(label) = &e.label else { continue };
         m.labelled += 1;
-        let label_pos = label.class_key() == positive;
+        let label_pos = label.same_class(&positive_value);
         if let Some(pred) = &e.prediction {
             classified += 1;
-            let pred_pos = pred.class_key() == positive;
-            if pred.class_key() == label.class_key() {
+            let pred_pos = pred.same_class(&positive_value);
+            if pred.same_class(label) {
                 correct += 1;
             }
             match (pred_pos, label_pos) {
@@ -456,6 +461,27 @@ mod tests {
         assert_eq!(w[2].metrics.events, 0);
         assert!(windows(&evs, 0, i64::MAX, 1000, "1").is_err());
         assert!(windows(&evs, 0, 10, 10, "1").is_err());
+    }
+
+    #[test]
+    fn classes_compare_across_types() {
+        let ev = |p: Value, y: Value| Outcome {
+            time_ms: 0,
+            prediction: Some(p),
+            score: None,
+            label: Some(y),
+        };
+        let evs = [
+            ev(Value::Bool(true), Value::Number(1.0)),
+            ev(Value::Text("1".into()), Value::Number(1.0)),
+            ev(Value::Text("fraud".into()), Value::Text("fraud".into())),
+            ev(Value::Number(0.0), Value::Bool(false)),
+        ];
+        let m = metrics(&evs, "1");
+        assert_eq!(m.accuracy, Some(1.0));
+        assert_eq!(m.precision, Some(1.0));
+        let m = metrics(&evs, "fraud");
+        assert_eq!((m.precision, m.recall), (Some(1.0), Some(1.0)));
     }
 
     #[test]
