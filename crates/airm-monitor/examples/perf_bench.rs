@@ -8,7 +8,9 @@ use airm_monitor::event::Value;
 use airm_monitor::perf::{self, Outcome};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let path = std::env::args().nth(1).ok_or("usage: perf_bench FILE.csv [REPEATS]")?;
+    let path = std::env::args()
+        .nth(1)
+        .ok_or("usage: perf_bench FILE.csv [REPEATS]")?;
     let repeats: usize = std::env::args()
         .nth(2)
         .map(|r| r.parse())

@@ -15,6 +15,7 @@ use airm_store::{DynStore, SqliteStore};
 use axum::http::{Method, StatusCode};
 use serde_json::{json, Value};
 
+use crate::dashboard::get_with_cookie;
 use crate::TestServer;
 
 const H: i64 = 3_600_000;
@@ -580,19 +581,8 @@ async fn monitoring_pages_show_models_charts_and_alerts() {
     let get = |uri: &'static str| {
         let (s, cookie) = (&s, cookie.clone());
         async move {
-            let req = axum::http::Request::builder()
-                .uri(uri)
-                .header("cookie", cookie)
-                .body(axum::body::Body::empty())
-                .unwrap();
-            let res = tower::ServiceExt::oneshot(s.app.clone(), req)
-                .await
-                .unwrap();
-            let st = res.status();
-            let b = axum::body::to_bytes(res.into_body(), 1 << 24)
-                .await
-                .unwrap();
-            (st, String::from_utf8_lossy(&b).into_owned())
+            let (st, _, html) = get_with_cookie(s, uri, &cookie).await;
+            (st, html)
         }
     };
     let (st, html) = get("/monitoring").await;
@@ -611,12 +601,9 @@ async fn monitoring_pages_show_models_charts_and_alerts() {
     let (st, _) = get("/monitoring/bad%20name").await;
     assert_eq!(st, StatusCode::BAD_REQUEST);
     // Without a session: to the login page.
-    let req = axum::http::Request::builder()
-        .uri("/monitoring")
-        .body(axum::body::Body::empty())
-        .unwrap();
-    let res = tower::ServiceExt::oneshot(s.app.clone(), req)
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (st, h, _) = get_with_cookie(&s, "/monitoring", "").await;
+    assert_eq!(
+        (st, h["location"].to_str().unwrap()),
+        (StatusCode::SEE_OTHER, "/login")
+    );
 }
