@@ -54,6 +54,7 @@ pub enum Metric {
     RefusalRate,
     /// Shift of the output-class mix against previous windows (gateway).
     ClassMixShift,
+    // TODO(merge monitor-stats): add a `drift` metric fed by `airm_monitor::drift` reports (share of drifted columns).
 }
 
 impl Metric {
@@ -158,6 +159,12 @@ pub struct AlertRule {
     /// Only this model (default: every model with data).
     #[serde(default)]
     pub model: Option<String>,
+    /// Request metrics only: requests of this AI system only.
+    #[serde(default)]
+    pub system: Option<String>,
+    /// Request metrics only: requests made with this gateway key id only.
+    #[serde(default)]
+    pub key: Option<String>,
     /// The metric.
     pub metric: Metric,
     /// The condition.
@@ -256,6 +263,12 @@ impl AlertRule {
         }
         self.window_ms().map_err(|e| err(e.to_string()))?;
         self.label_delay_ms().map_err(|e| err(e.to_string()))?;
+        if (self.system.is_some() || self.key.is_some()) && self.metric.behaviour().is_none() {
+            return Err(err(format!(
+                "system and key apply to request metrics, not to `{}`",
+                self.metric.as_str()
+            )));
+        }
         match (self.condition, self.threshold) {
             (Condition::Below | Condition::Above | Condition::Drop, None) => {
                 return Err(err(format!(
@@ -529,6 +542,8 @@ mod tests {
         AlertRule {
             name: "r".into(),
             model: None,
+            system: None,
+            key: None,
             metric,
             condition,
             threshold,
@@ -571,6 +586,11 @@ mod tests {
         let mut bad_window = rule(Metric::Accuracy, Condition::Anomaly, None);
         bad_window.window = "5y".into();
         assert!(bad_window.validate().is_err());
+        let mut scoped = rule(Metric::F1, Condition::Anomaly, None);
+        scoped.key = Some("vk_1".into());
+        assert!(scoped.validate().is_err());
+        scoped.metric = Metric::BlockRate;
+        scoped.validate().unwrap();
         let dup = vec![rule(Metric::F1, Condition::Anomaly, None); 2];
         assert!(validate_rules(&dup).is_err());
         assert_eq!(parse_duration("90s").unwrap(), 90_000);

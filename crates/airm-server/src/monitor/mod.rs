@@ -256,6 +256,8 @@ async fn points_for(
     if let Some(bm) = rule.metric.behaviour() {
         let filter = RequestFilter {
             model: (model != "*").then(|| model.to_string()),
+            system: rule.system.clone(),
+            key: rule.key.clone(),
             ..Default::default()
         };
         let (ws, _) = behaviour(store, &filter, from, end_ms, w).await?;

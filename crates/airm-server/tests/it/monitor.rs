@@ -24,6 +24,8 @@ fn rule(name: &str, metric: Metric, condition: Condition, threshold: Option<f64>
     AlertRule {
         name: name.into(),
         model: None,
+        system: None,
+        key: None,
         metric,
         condition,
         threshold,
@@ -606,4 +608,61 @@ async fn monitoring_pages_show_models_charts_and_alerts() {
         (st, h["location"].to_str().unwrap()),
         (StatusCode::SEE_OTHER, "/login")
     );
+}
+
+#[tokio::test]
+async fn behaviour_anomaly_fires_for_the_key_whose_block_rate_jumps() {
+    let scoped = |name: &str, key: &str| {
+        let mut r = rule(name, Metric::BlockRate, Condition::Anomaly, None);
+        r.key = Some(key.into());
+        r
+    };
+    let s = server_with(MonitorSettings {
+        rules: vec![scoped("blocks-1", "vk_1"), scoped("blocks-2", "vk_2")],
+        ..Default::default()
+    })
+    .await;
+    let end = Timestamp::now().millis() / H * H;
+    let mut stats = Vec::new();
+    for h in 1..=10 {
+        for key in ["vk_1", "vk_2"] {
+            for i in 0..20 {
+                let burst = key == "vk_2" && h == 10 && i < 10;
+                stats.push(RequestStat {
+                    time: Timestamp(end - (11 - h) * H + i * 1000),
+                    system: Some("bot".into()),
+                    key: Some(key.into()),
+                    model: Some("gpt".into()),
+                    latency_ms: 100.0,
+                    prompt_tokens: 10,
+                    completion_tokens: 10,
+                    refused: false,
+                    guard_action: Some(if burst || i == 0 {
+                        airm_store::monitor::GuardAction::Block
+                    } else {
+                        airm_store::monitor::GuardAction::Allow
+                    }),
+                    output_class: None,
+                });
+            }
+        }
+    }
+    s.store.record_requests(stats).await.unwrap();
+    let writer = s.token(Role::RiskOwner).await;
+    let (st, v) = s
+        .json(
+            Method::POST,
+            "/api/v1/monitor/alerts/evaluate",
+            Some(&writer),
+            None,
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    let opened = v["report"]["opened"].as_array().unwrap();
+    assert_eq!(opened.len(), 1, "{v}");
+    assert_eq!(opened[0]["rule"], "blocks-2");
+    assert_eq!(opened[0]["model"], "*");
+    let results = v["report"]["results"].as_array().unwrap();
+    let quiet = results.iter().find(|r| r["rule"] == "blocks-1").unwrap();
+    assert_eq!(quiet["check"]["state"], "ok", "{v}");
 }
