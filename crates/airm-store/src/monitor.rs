@@ -254,3 +254,89 @@ pub struct Baseline {
     /// When it was set.
     pub created_at: Timestamp,
 }
+
+/// A non-blocking recorder of request statistics for the gateway's hot path: `record`
+/// queues a statistic without waiting for the database; one writer task stores queued
+/// statistics in batches (one transaction each). When the queue is full (the database is
+/// slower than the traffic) statistics are dropped and counted, never blocking requests.
+/// The writer stops when every handle is dropped, after storing what was queued.
+///
+/// ```ignore
+/// let recorder = RequestRecorder::start(store.clone());
+/// recorder.record(RequestStat { time: Timestamp::now(), latency_ms: 812.0, .. });
+/// recorder.flush().await; // e.g. at shutdown: everything queued before is stored
+/// ```
+#[derive(Clone)]
+pub struct RequestRecorder {
+    tx: tokio::sync::mpsc::Sender<Queued>,
+    dropped: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+enum Queued {
+    Stat(RequestStat),
+    Flush(tokio::sync::oneshot::Sender<()>),
+}
+
+/// Statistics queued at most (beyond it they are dropped).
+pub const RECORDER_QUEUE: usize = 65_536;
+/// Statistics stored per transaction at most.
+pub const RECORDER_BATCH: usize = 4096;
+
+impl RequestRecorder {
+    /// Starts the writer task on the current Tokio runtime.
+    pub fn start(store: crate::DynStore) -> Self {
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<Queued>(RECORDER_QUEUE);
+        tokio::spawn(async move {
+            let mut batch = Vec::with_capacity(RECORDER_BATCH);
+            let mut acks = Vec::new();
+            while let Some(first) = rx.recv().await {
+                let mut next = Some(first);
+                while let Some(q) = next.take() {
+                    match q {
+                        Queued::Stat(s) => batch.push(s),
+                        Queued::Flush(ack) => acks.push(ack),
+                    }
+                    if batch.len() < RECORDER_BATCH && acks.is_empty() {
+                        next = rx.try_recv().ok();
+                    }
+                }
+                if !batch.is_empty() {
+                    let n = batch.len();
+                    if let Err(e) = store.record_requests(std::mem::take(&mut batch)).await {
+                        tracing::warn!(error = %e, lost = n, "Request statistics not stored");
+                    }
+                }
+                for ack in acks.drain(..) {
+                    let _ = ack.send(());
+                }
+            }
+        });
+        RequestRecorder {
+            tx,
+            dropped: Default::default(),
+        }
+    }
+
+    /// Queues one statistic; returns false (and counts it) if the queue is full.
+    pub fn record(&self, stat: RequestStat) -> bool {
+        let ok = self.tx.try_send(Queued::Stat(stat)).is_ok();
+        if !ok {
+            self.dropped
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        ok
+    }
+
+    /// Statistics dropped so far (by every handle).
+    pub fn dropped(&self) -> u64 {
+        self.dropped.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Waits until everything queued before this call is stored (or failed and logged).
+    pub async fn flush(&self) {
+        let (ack, done) = tokio::sync::oneshot::channel();
+        if self.tx.send(Queued::Flush(ack)).await.is_ok() {
+            let _ = done.await;
+        }
+    }
+}

@@ -8,10 +8,11 @@
 //! only a newly opened or resolved alert is delivered to sinks and written to the
 //! activity log, so several instances evaluating together do not notify twice.
 //!
-//! Gateway integration: the gateway records each request's statistics with
-//! [`airm_store::Store::record_requests`] (batched, e.g. once a second), using
-//! [`airm_store::monitor::RequestStat`]; rules on `request_rate`, `latency_ms`, `tokens`,
-//! `block_rate`, `refusal_rate` and `class_mix_shift` then evaluate over them.
+//! Gateway integration: the gateway records each request's statistics
+//! ([`airm_store::monitor::RequestStat`]) through [`airm_store::monitor::RequestRecorder`]
+//! (non-blocking, batched) or [`airm_store::Store::record_requests`]; rules on
+//! `request_rate`, `latency_ms`, `tokens`, `block_rate`, `refusal_rate` and
+//! `class_mix_shift` then evaluate over them.
 
 pub mod sinks;
 

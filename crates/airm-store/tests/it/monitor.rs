@@ -237,3 +237,34 @@ async fn baselines_replace() {
         assert_eq!(s.get_baseline("fraud").await.unwrap(), Some(base));
     }
 }
+
+#[tokio::test]
+async fn request_recorder_batches_without_blocking() {
+    for b in backends("monitor_recorder") {
+        let s = b.open().await;
+        let rec = RequestRecorder::start(s.clone());
+        let other = rec.clone();
+        for i in 0..5000 {
+            let h = if i % 2 == 0 { &rec } else { &other };
+            assert!(h.record(RequestStat {
+                time: Timestamp(i),
+                system: None,
+                key: Some("vk".into()),
+                model: None,
+                latency_ms: 1.0,
+                prompt_tokens: 1,
+                completion_tokens: 1,
+                refused: false,
+                guard_action: None,
+                output_class: None,
+            }));
+        }
+        rec.flush().await;
+        let got = s
+            .list_requests(&RequestFilter::default(), 10_000)
+            .await
+            .unwrap();
+        assert_eq!(got.len(), 5000);
+        assert_eq!(rec.dropped(), 0);
+    }
+}
