@@ -1361,6 +1361,27 @@ macro_rules! impl_sql_store {
                 rows.iter().map(monitor_rows::event).collect()
             }
 
+            async fn list_monitor_outcomes(
+                &self,
+                model: &str,
+                since: Timestamp,
+                until: Timestamp,
+                limit: u32,
+            ) -> Result<Vec<$crate::monitor::MonitorEvent>> {
+                let rows = sqlx::query(
+                    "SELECT id, time, prediction, score, label, label_time, 'null' AS features, \
+                     'null' AS metadata FROM monitor_events WHERE model = $1 AND time >= $2 AND time < $3 \
+                     ORDER BY time, id LIMIT $4",
+                )
+                .bind(model)
+                .bind(since.millis())
+                .bind(until.millis())
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter().map(monitor_rows::event).collect()
+            }
+
             async fn monitor_models(&self) -> Result<Vec<$crate::monitor::ModelSummary>> {
                 let mut out: std::collections::BTreeMap<String, $crate::monitor::ModelSummary> =
                     std::collections::BTreeMap::new();

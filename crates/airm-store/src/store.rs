@@ -176,6 +176,15 @@ pub trait Store: Send + Sync + 'static {
         until: Timestamp,
         limit: u32,
     ) -> Result<Vec<crate::monitor::MonitorEvent>>;
+    /// Like [`Store::list_monitor_events`] without features and metadata (returned as
+    /// `null`): what performance computations need, at a fraction of the memory.
+    async fn list_monitor_outcomes(
+        &self,
+        model: &str,
+        since: Timestamp,
+        until: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<crate::monitor::MonitorEvent>>;
     /// Every model with events or alerts, by name.
     async fn monitor_models(&self) -> Result<Vec<crate::monitor::ModelSummary>>;
     /// Appends request statistics (the gateway's per-request record) in one transaction.

@@ -152,7 +152,7 @@ pub async fn performance(
 ) -> Result<(Vec<perf::Window>, bool), EvalError> {
     perf::window_count(from_ms, to_ms, window_ms)?;
     let rows = store
-        .list_monitor_events(model, Timestamp(from_ms), Timestamp(to_ms), MAX_ROWS)
+        .list_monitor_outcomes(model, Timestamp(from_ms), Timestamp(to_ms), MAX_ROWS)
         .await?;
     let truncated = rows.len() as u64 >= u64::from(MAX_ROWS);
     let outcomes: Vec<perf::Outcome> = rows.iter().map(outcome).collect();

@@ -84,6 +84,16 @@ async fn prediction_events_labels_and_models() {
         assert_eq!(evs[0].features, json!({"age": 30, "city": null}));
         assert_eq!(evs[0].score, Some(0.75));
         assert!(evs[2].id.as_deref().unwrap().starts_with("pev_"));
+        let light = s
+            .list_monitor_outcomes("fraud", Timestamp(0), Timestamp(10_000), 100)
+            .await
+            .unwrap();
+        assert_eq!(light.len(), 3);
+        assert_eq!(
+            (light[0].label.clone(), light[0].score),
+            (Some(json!(1)), Some(0.75))
+        );
+        assert_eq!(light[0].features, serde_json::Value::Null);
         // Time range and limit.
         let some = s
             .list_monitor_events("fraud", Timestamp(1600), Timestamp(10_000), 1)

@@ -214,7 +214,7 @@ async fn baseline(
     }
     let store = ctx.store().await?;
     let rows = store
-        .list_monitor_events(model, since, until, mon::MAX_ROWS)
+        .list_monitor_outcomes(model, since, until, mon::MAX_ROWS)
         .await?;
     if rows.len() as u64 >= u64::from(mon::MAX_ROWS) {
         p.note(&format!(
