@@ -666,3 +666,66 @@ async fn behaviour_anomaly_fires_for_the_key_whose_block_rate_jumps() {
     let quiet = results.iter().find(|r| r["rule"] == "blocks-1").unwrap();
     assert_eq!(quiet["check"]["state"], "ok", "{v}");
 }
+
+#[tokio::test]
+async fn serve_evaluates_periodically_and_stops_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let store: DynStore = Arc::new(SqliteStore::open_dir(dir.path()).await.unwrap());
+    let end = Timestamp::now().millis() / H * H;
+    let rows: Vec<_> = hour(end - H, 40, 10, "p")
+        .iter()
+        .map(|v| {
+            airm_server::monitor::to_row(
+                airm_monitor::event::parse_event(
+                    0,
+                    v,
+                    "fraud",
+                    Timestamp::now(),
+                    &Default::default(),
+                )
+                .unwrap(),
+            )
+        })
+        .collect();
+    store.insert_monitor_events("fraud", rows).await.unwrap();
+    let settings = MonitorSettings {
+        rules: vec![rule(
+            "accuracy-floor",
+            Metric::Accuracy,
+            Condition::Below,
+            Some(0.8),
+        )],
+        evaluate_interval_secs: 1,
+        ..Default::default()
+    };
+    let key = Arc::new(airm_ledger::SigningKey::from_seed([42; 32]));
+    let state = AppState::new(store.clone(), key, ServerConfig::default()).with_monitor(settings);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(airm_server::serve(listener, state, async {
+        let _ = stopped.await;
+    }));
+    let open = airm_store::monitor::AlertFilter {
+        status: Some(airm_store::monitor::AlertStatus::Open),
+        ..Default::default()
+    };
+    let mut found = 0;
+    for _ in 0..50 {
+        found = store
+            .list_alerts(&open, Default::default())
+            .await
+            .unwrap()
+            .total;
+        if found > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(found, 1, "the periodic evaluator opened the alert");
+    stop.send(()).unwrap();
+    tokio::time::timeout(std::time::Duration::from_secs(10), server)
+        .await
+        .expect("serve stops promptly")
+        .unwrap()
+        .unwrap();
+}
