@@ -47,6 +47,8 @@ pub struct AppState {
     pub templates: Arc<minijinja::Environment<'static>>,
     /// Settings.
     pub config: Arc<ServerConfig>,
+    /// Monitoring: alert rules, sinks, ingestion limits.
+    pub monitor: Arc<crate::monitor::MonitorSettings>,
 }
 
 /// The id of the current request (also returned in `x-request-id`).

@@ -10,6 +10,7 @@ pub mod audit;
 mod error;
 mod group;
 mod model;
+pub mod monitor;
 mod postgres;
 mod sql;
 mod sqlite;

@@ -82,7 +82,8 @@ pub enum Command {
     /// Read, verify, export and forward the tamper-evident activity log.
     #[command(subcommand)]
     Audit(AuditCmd),
-    /// Monitor data and models: drift reports, mergeable profiles.
+    /// Monitor data and models: drift reports, mergeable profiles, prediction events,
+    /// baselines and alerts.
     #[command(subcommand)]
     Monitor(MonitorCmd),
 }
@@ -454,7 +455,8 @@ pub struct GuardCheck {
 }
 
 // ---- airm monitor ------------------------------------------------------------------------
-// `drift`, `profile` and `merge` need no store. Further monitor subcommands join this enum.
+// `drift`, `profile` and `merge` read files only and need no store (`MonitorCmd::needs_store`);
+// `ingest`, `baseline` and `alerts` work on the store.
 
 #[derive(Debug, Subcommand)]
 pub enum MonitorCmd {
@@ -466,6 +468,71 @@ pub enum MonitorCmd {
     Profile(ProfileArgs),
     /// Merge profiles of shards of the same data into one profile.
     Merge(MergeArgs),
+    /// Store prediction events from a CSV or JSON Lines file (exit 1 if rows were rejected).
+    Ingest {
+        /// Model the events belong to.
+        #[arg(long)]
+        model: String,
+        /// CSV (header row; columns id, time, prediction, score, label, meta.NAME; others
+        /// are features) or JSON Lines (one event object per line).
+        file: PathBuf,
+        /// File format [default: from the extension: .csv, else JSON Lines].
+        #[arg(long, value_enum)]
+        input_format: Option<EventFormat>,
+    },
+    /// Compute a model's performance over a period and store it as its baseline.
+    Baseline {
+        /// Model.
+        #[arg(long)]
+        model: String,
+        /// Start of the period (RFC 3339 or YYYY-MM-DD) [default: 7 days before --until].
+        #[arg(long, value_parser = parse_enum::<airm_core::Timestamp>)]
+        since: Option<airm_core::Timestamp>,
+        /// End of the period, exclusive [default: now].
+        #[arg(long, value_parser = parse_enum::<airm_core::Timestamp>)]
+        until: Option<airm_core::Timestamp>,
+        /// Class key of the positive class.
+        #[arg(long, default_value = "1")]
+        positive: String,
+    },
+    /// List or evaluate alerts.
+    #[command(subcommand)]
+    Alerts(MonitorAlertsCmd),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MonitorAlertsCmd {
+    /// List alerts, open first.
+    List {
+        /// `open` or `resolved`.
+        #[arg(long, value_parser = parse_enum::<airm_store::monitor::AlertStatus>)]
+        status: Option<airm_store::monitor::AlertStatus>,
+        /// Only this model.
+        #[arg(long)]
+        model: Option<String>,
+        /// How many.
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+    /// Evaluate the `[[monitor.alerts]]` rules now and deliver new and resolved alerts to
+    /// the sinks (exit 1 while any rule fires).
+    Evaluate,
+}
+
+/// Formats of `airm monitor ingest` files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EventFormat {
+    /// Comma-separated values with a header row.
+    Csv,
+    /// One JSON object per line.
+    Jsonl,
+}
+
+impl MonitorCmd {
+    /// Whether the subcommand works on the store (the file-only ones never open it).
+    pub fn needs_store(&self) -> bool {
+        !matches!(self, Self::Drift(_) | Self::Profile(_) | Self::Merge(_))
+    }
 }
 
 /// How input files are read (shared by `drift` and `profile`).

@@ -5,6 +5,7 @@ pub mod assets;
 pub mod audit;
 pub mod findings;
 pub mod guard;
+pub mod monitor;
 pub mod systems;
 pub mod users;
 
@@ -107,6 +108,13 @@ impl Modify for BearerAuth {
         audit::get_proof,
         audit::verify_log,
         guard::check_text,
+        monitor::ingest_events,
+        monitor::ingest_labels,
+        monitor::list_models,
+        monitor::get_performance,
+        monitor::get_behaviour,
+        monitor::list_alerts,
+        monitor::evaluate_alerts,
     ),
     components(schemas(ErrorBody)),
     modifiers(&BearerAuth),
@@ -118,6 +126,7 @@ impl Modify for BearerAuth {
         (name = "users", description = "People and roles"),
         (name = "audit", description = "The activity log"),
         (name = "guard", description = "Runtime checks of prompts and completions"),
+        (name = "monitor", description = "Prediction events, performance, behaviour anomalies and alerts"),
         (name = "meta", description = "API description and metrics"),
     )
 )]
@@ -187,5 +196,27 @@ pub fn router() -> Router<AppState> {
         .route(
             "/api/v1/guard/check",
             axum::routing::post(guard::check_text),
+        )
+        .route("/api/v1/monitor/models", get(monitor::list_models))
+        .route("/api/v1/monitor/alerts", get(monitor::list_alerts))
+        .route(
+            "/api/v1/monitor/alerts/evaluate",
+            axum::routing::post(monitor::evaluate_alerts),
+        )
+        .route(
+            "/api/v1/monitor/{model}/events",
+            axum::routing::post(monitor::ingest_events),
+        )
+        .route(
+            "/api/v1/monitor/{model}/labels",
+            axum::routing::post(monitor::ingest_labels),
+        )
+        .route(
+            "/api/v1/monitor/{model}/performance",
+            get(monitor::get_performance),
+        )
+        .route(
+            "/api/v1/monitor/{model}/behaviour",
+            get(monitor::get_behaviour),
         )
 }

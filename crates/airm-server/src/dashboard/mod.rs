@@ -17,6 +17,9 @@ use airm_core::{
 };
 use airm_store::{AssetFilter, FindingFilter, NewEvent, Page, Paged, SystemFilter};
 
+mod monitoring;
+pub mod svg;
+
 use crate::auth::{constant_time_eq, hash_secret, random_string, TOKEN_PREFIX};
 use crate::state::AppState;
 
@@ -43,6 +46,14 @@ pub fn templates() -> minijinja::Environment<'static> {
         ),
         ("error.html", include_str!("../../templates/error.html")),
         ("audit.html", include_str!("../../templates/audit.html")),
+        (
+            "monitoring.html",
+            include_str!("../../templates/monitoring.html"),
+        ),
+        (
+            "monitor_model.html",
+            include_str!("../../templates/monitor_model.html"),
+        ),
     ] {
         // Templates are compiled into the binary and covered by tests; a syntax error
         // there is a build defect, reported at first render.
@@ -76,6 +87,8 @@ pub fn router() -> Router<AppState> {
         .route("/findings", get(findings))
         .route("/audit", get(audit_page))
         .route("/audit/verify", post(audit_verify))
+        .route("/monitoring", get(monitoring::monitoring))
+        .route("/monitoring/{model}", get(monitoring::monitor_model))
         .route("/static/app.css", get(stylesheet))
 }
 

@@ -27,7 +27,7 @@ fn hidden_csrf(html: &str) -> String {
     html[i..].split('"').next().unwrap().to_string()
 }
 
-async fn get_with_cookie(
+pub async fn get_with_cookie(
     s: &TestServer,
     uri: &str,
     cookie: &str,

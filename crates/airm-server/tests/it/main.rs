@@ -7,6 +7,7 @@ mod api;
 mod audit;
 mod browser;
 mod dashboard;
+mod monitor;
 
 use std::sync::Arc;
 

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod conformance;
+mod monitor;
 
 use std::path::PathBuf;
 use std::sync::Arc;

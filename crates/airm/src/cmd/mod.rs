@@ -20,7 +20,7 @@ pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<u8> {
         // Rules need no store.
         Command::Rules(ref c) => rules::run(c, printer),
         // Drift reports and profiles work on files only.
-        Command::Monitor(ref c) => monitor::run(c, printer),
+        Command::Monitor(ref c) if !c.needs_store() => monitor::run_files(c, printer),
         _ => {
             let ctx = Context::new(&cli)?;
             match cli.command {
@@ -31,7 +31,8 @@ pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<u8> {
                 Command::Audit(c) => audit::run(c, &ctx, printer).await,
                 Command::Scan(a) => scan::run(a, &ctx, printer).await,
                 Command::Guard(c) => guard::run(c, &ctx, printer).await,
-                Command::Rules(_) | Command::Monitor(_) => Ok(0),
+                Command::Monitor(c) => monitor::run(c, &ctx, printer).await,
+                Command::Rules(_) => Ok(0),
             }
         }
     }
