@@ -54,7 +54,10 @@ pub enum Metric {
     RefusalRate,
     /// Shift of the output-class mix against previous windows (gateway).
     ClassMixShift,
-    // TODO(merge monitor-stats): add a `drift` metric fed by `airm_monitor::drift` reports (share of drifted columns).
+    /// Data drift of the input features in the latest window against the baseline's
+    /// reference sample ([`crate::reference`]): the share of drifted feature columns, or
+    /// with `column`, 1 when that column drifted and 0 when it did not.
+    Drift,
 }
 
 impl Metric {
@@ -77,6 +80,7 @@ impl Metric {
             Metric::BlockRate => "block_rate",
             Metric::RefusalRate => "refusal_rate",
             Metric::ClassMixShift => "class_mix_shift",
+            Metric::Drift => "drift",
         }
     }
 
@@ -165,6 +169,9 @@ pub struct AlertRule {
     /// Request metrics only: requests made with this gateway key id only.
     #[serde(default)]
     pub key: Option<String>,
+    /// `drift` only: this feature column (default: the share of drifted columns).
+    #[serde(default)]
+    pub column: Option<String>,
     /// The metric.
     pub metric: Metric,
     /// The condition.
@@ -268,6 +275,19 @@ impl AlertRule {
                 "system and key apply to request metrics, not to `{}`",
                 self.metric.as_str()
             )));
+        }
+        if self.column.is_some() && self.metric != Metric::Drift {
+            return Err(err(format!(
+                "column applies to the drift metric, not to `{}`",
+                self.metric.as_str()
+            )));
+        }
+        if self.metric == Metric::Drift
+            && !matches!(self.condition, Condition::Above | Condition::Below)
+        {
+            return Err(err(
+                "the drift metric takes the condition `above` (or `below`)".into(),
+            ));
         }
         match (self.condition, self.threshold) {
             (Condition::Below | Condition::Above | Condition::Drop, None) => {
@@ -419,7 +439,10 @@ pub fn evaluate(rule: &AlertRule, points: &[Point], baseline: Option<f64>) -> Ch
         .filter_map(|p| p.value)
         .filter(|v| v.is_finite())
         .collect();
-    let name = rule.metric.as_str();
+    let name = match (&rule.column, rule.metric) {
+        (Some(c), Metric::Drift) => format!("drift of column `{c}`"),
+        _ => rule.metric.as_str().to_string(),
+    };
     let up = rule.metric.higher_is_better();
     let t = rule.threshold.unwrap_or(0.0);
     let (firing, reference, message) = match rule.condition {
@@ -544,6 +567,7 @@ mod tests {
             model: None,
             system: None,
             key: None,
+            column: None,
             metric,
             condition,
             threshold,

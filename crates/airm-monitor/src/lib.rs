@@ -13,6 +13,7 @@ pub mod event;
 pub mod perf;
 pub mod profile;
 pub mod reader;
+pub mod reference;
 pub mod sketch;
 pub mod stats;
 pub mod table;

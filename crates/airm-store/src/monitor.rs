@@ -247,6 +247,9 @@ pub struct Baseline {
     pub model: String,
     /// Metrics (as computed by `airm-monitor`), JSON object.
     pub metrics: serde_json::Value,
+    /// Reference feature sample for drift (`airm_monitor::reference::ReferenceSample`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<serde_json::Value>,
     /// Period the baseline was computed over.
     pub window_start: Timestamp,
     /// Its end.

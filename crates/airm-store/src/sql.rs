@@ -1555,13 +1555,15 @@ macro_rules! impl_sql_store {
 
             async fn set_baseline(&self, b: &$crate::monitor::Baseline) -> Result<()> {
                 sqlx::query(
-                    "INSERT INTO monitor_baselines (model, metrics, window_start, window_end, created_at) \
-                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (model) DO UPDATE SET metrics = excluded.metrics, \
+                    "INSERT INTO monitor_baselines (model, metrics, reference, window_start, window_end, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (model) DO UPDATE SET metrics = excluded.metrics, \
+                     reference = excluded.reference, \
                      window_start = excluded.window_start, window_end = excluded.window_end, \
                      created_at = excluded.created_at",
                 )
                 .bind(&b.model)
                 .bind(to_json(&b.metrics))
+                .bind(b.reference.as_ref().map(to_json))
                 .bind(b.window_start.millis())
                 .bind(b.window_end.millis())
                 .bind(b.created_at.millis())
@@ -1579,6 +1581,15 @@ macro_rules! impl_sql_store {
                 Ok(Some($crate::monitor::Baseline {
                     model: r.try_get("model")?,
                     metrics: json_col(&r, "monitor_baselines", "metrics")?,
+                    reference: {
+                        let s: Option<String> = r.try_get("reference")?;
+                        s.map(|s| serde_json::from_str(&s)).transpose().map_err(|e| {
+                            StoreError::Corrupt {
+                                table: "monitor_baselines",
+                                reason: format!("reference: {e}"),
+                            }
+                        })?
+                    },
                     window_start: ts(&r, "window_start")?,
                     window_end: ts(&r, "window_end")?,
                     created_at: ts(&r, "created_at")?,

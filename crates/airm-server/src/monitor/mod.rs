@@ -23,8 +23,10 @@ use serde::Serialize;
 use airm_core::{ActorKind, Outcome as ActivityOutcome, Timestamp};
 use airm_monitor::alert::{self, AlertRule, Check, Transition};
 use airm_monitor::anomaly::{self, RequestSample};
+use airm_monitor::drift::DriftOptions;
 use airm_monitor::event::{Limits, PredictionEvent, Value};
 use airm_monitor::perf;
+use airm_monitor::reference::ReferenceSample;
 use airm_store::monitor::{
     Alert, AlertFilter, AlertStatus, GuardAction, MonitorEvent, NewAlert, RequestFilter,
     RequestStat,
@@ -245,6 +247,88 @@ pub struct EvalReport {
     pub deliveries: Vec<Delivery>,
 }
 
+/// Most recent events whose features are compared with the reference sample.
+pub const MAX_DRIFT_ROWS: u32 = 50_000;
+
+/// The drift report of `model`'s events in `[from, to)` against the reference sample of
+/// its baseline, with the number of events compared; `None` without a reference sample
+/// or without events.
+pub async fn drift(
+    store: &DynStore,
+    model: &str,
+    from_ms: i64,
+    to_ms: i64,
+) -> Result<Option<(airm_monitor::drift::DriftReport, u64)>, EvalError> {
+    let Some(reference) = store.get_baseline(model).await?.and_then(|b| b.reference) else {
+        return Ok(None);
+    };
+    let reference: ReferenceSample = serde_json::from_value(reference).map_err(|e| {
+        EvalError::Monitor(airm_monitor::MonitorError::Invalid(format!(
+            "the stored reference sample of `{model}` is unreadable: {e}"
+        )))
+    })?;
+    let rows = store
+        .list_monitor_events(model, Timestamp(from_ms), Timestamp(to_ms), MAX_DRIFT_ROWS)
+        .await?;
+    if rows.is_empty() || reference.rows.is_empty() {
+        return Ok(None);
+    }
+    let current: Vec<serde_json::Value> = rows.into_iter().map(|r| r.features).collect();
+    let report = airm_monitor::reference::compare(&reference, &current, &DriftOptions::default())?;
+    Ok(Some((report, current.len() as u64)))
+}
+
+/// Events of a period read for a reference sample.
+pub const REFERENCE_SOURCE_ROWS: u32 = 200_000;
+
+/// The reference feature sample of `model`'s events in `[since, until)` (evenly spaced,
+/// at most [`airm_monitor::reference::MAX_REFERENCE_ROWS`] rows), and whether the period
+/// had more events than were read.
+pub async fn reference_sample(
+    store: &DynStore,
+    model: &str,
+    since: Timestamp,
+    until: Timestamp,
+) -> Result<(ReferenceSample, bool), EvalError> {
+    let events = store
+        .list_monitor_events(model, since, until, REFERENCE_SOURCE_ROWS)
+        .await?;
+    let truncated = events.len() as u64 >= u64::from(REFERENCE_SOURCE_ROWS);
+    let features: Vec<serde_json::Value> = events.into_iter().map(|e| e.features).collect();
+    Ok((
+        ReferenceSample::from_features(&features, airm_monitor::reference::MAX_REFERENCE_ROWS),
+        truncated,
+    ))
+}
+
+/// The one point of a `drift` rule: the latest window's features against the reference.
+async fn drift_points(
+    store: &DynStore,
+    rule: &AlertRule,
+    model: &str,
+    end_ms: i64,
+) -> Result<Option<Vec<alert::Point>>, EvalError> {
+    let w = rule.window_ms()?;
+    let start = end_ms.saturating_sub(w);
+    let Some((report, n)) = drift(store, model, start, end_ms).await? else {
+        return Ok(None);
+    };
+    let value = match &rule.column {
+        Some(c) => report
+            .columns
+            .iter()
+            .find(|x| &x.column == c)
+            .map(|x| f64::from(u8::from(x.drifted))),
+        None => Some(report.drift_share),
+    };
+    Ok(Some(vec![alert::Point {
+        start_ms: start,
+        end_ms,
+        value,
+        samples: n,
+    }]))
+}
+
 async fn points_for(
     store: &DynStore,
     rule: &AlertRule,
@@ -314,8 +398,19 @@ pub async fn evaluate(
         let w = rule.window_ms()?;
         let end = perf::window_start(now.millis() - rule.label_delay_ms()?, w);
         for model in targets {
-            let (points, baseline) = points_for(store, rule, &model, end).await?;
-            let check = alert::evaluate(rule, &points, baseline);
+            let check = if rule.metric == alert::Metric::Drift {
+                match drift_points(store, rule, &model, end).await? {
+                    Some(points) => alert::evaluate(rule, &points, None),
+                    None => Check::Insufficient {
+                        reason:
+                            "no reference sample (airm monitor baseline) or no events in the window"
+                                .into(),
+                    },
+                }
+            } else {
+                let (points, baseline) = points_for(store, rule, &model, end).await?;
+                alert::evaluate(rule, &points, baseline)
+            };
             let fp = alert::fingerprint(&rule.name, &model);
             let transition = alert::transition(open.contains(&fp), &check);
             match (&transition, &check) {

@@ -26,6 +26,7 @@ fn rule(name: &str, metric: Metric, condition: Condition, threshold: Option<f64>
         model: None,
         system: None,
         key: None,
+        column: None,
         metric,
         condition,
         threshold,
@@ -728,4 +729,178 @@ async fn serve_evaluates_periodically_and_stops_cleanly() {
         .expect("serve stops promptly")
         .unwrap()
         .unwrap();
+}
+
+#[tokio::test]
+async fn drift_alert_fires_for_a_drifted_column_and_not_for_a_stable_one() {
+    let (url, got) = receiver().await;
+    let secret = "drift-secret";
+    let dir = tempfile::tempdir().unwrap();
+    let secret_path = dir.path().join("hook.secret");
+    std::fs::write(&secret_path, secret).unwrap();
+    let mut sink = Sink::build(SinkConfig {
+        name: "test".into(),
+        kind: SinkKind::Webhook,
+        url,
+        secret_env: None,
+        secret_file: Some(secret_path),
+        min_severity: None,
+        max_attempts: Some(3),
+        timeout_secs: Some(5),
+    })
+    .unwrap();
+    sink.backoff_base = std::time::Duration::from_millis(5);
+    let column = |name: &str, col: &str| AlertRule {
+        column: Some(col.into()),
+        ..rule(name, Metric::Drift, Condition::Above, Some(0.5))
+    };
+    let settings = MonitorSettings {
+        rules: vec![
+            column("amount-drift", "amount"),
+            column("country-drift", "country"),
+            rule("dataset-drift", Metric::Drift, Condition::Above, Some(0.4)),
+        ],
+        sinks: vec![sink],
+        evaluate_interval_secs: 0,
+        limits: Default::default(),
+    };
+    let s = server_with(settings).await;
+    let writer = s.token(Role::RiskOwner).await;
+    let end = Timestamp::now().millis() / H * H;
+    // Ten hours of the same inputs for both models; in `fraud`'s last hour the amounts
+    // shift by 100 while the country mix stays the same.
+    for h in 1..=10 {
+        let start = end - (11 - h) * H;
+        post_events(&s, &writer, "steady", &hour(start, 40, 38, "s")).await;
+        let mut events = hour(start, 40, 38, "f");
+        if h == 10 {
+            for e in &mut events {
+                let a = e["features"]["amount"].as_f64().unwrap();
+                e["features"]["amount"] = json!(a + 100.0);
+            }
+        }
+        post_events(&s, &writer, "fraud", &events).await;
+    }
+    // Without a reference sample drift rules cannot judge.
+    let (_, v) = s
+        .json(
+            Method::POST,
+            "/api/v1/monitor/alerts/evaluate",
+            Some(&writer),
+            None,
+        )
+        .await;
+    assert_eq!(v["report"]["opened"].as_array().unwrap().len(), 0, "{v}");
+    assert!(
+        v["report"]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["check"]["state"] == "insufficient"),
+        "{v}"
+    );
+    // Baselines over the nine first hours, as `airm monitor baseline` stores them.
+    for model in ["fraud", "steady"] {
+        let (sample, truncated) = airm_server::monitor::reference_sample(
+            &s.store,
+            model,
+            Timestamp(end - 10 * H),
+            Timestamp(end - H),
+        )
+        .await
+        .unwrap();
+        assert!(!truncated);
+        assert_eq!(sample.rows.len(), 360);
+        s.store
+            .set_baseline(&airm_store::monitor::Baseline {
+                model: model.into(),
+                metrics: json!({}),
+                reference: Some(serde_json::to_value(&sample).unwrap()),
+                window_start: Timestamp(end - 10 * H),
+                window_end: Timestamp(end - H),
+                created_at: Timestamp::now(),
+            })
+            .await
+            .unwrap();
+    }
+    let (st, v) = s
+        .json(
+            Method::POST,
+            "/api/v1/monitor/alerts/evaluate",
+            Some(&writer),
+            None,
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    let report = &v["report"];
+    let mut opened: Vec<(String, String)> = report["opened"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["rule"].as_str().unwrap().to_string(),
+                a["model"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    opened.sort();
+    // One of fraud's two feature columns drifted: share 0.5 > 0.4.
+    assert_eq!(
+        opened,
+        vec![
+            ("amount-drift".to_string(), "fraud".to_string()),
+            ("dataset-drift".to_string(), "fraud".to_string()),
+        ],
+        "{report}"
+    );
+    let states: Vec<(String, String, String)> = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["rule"].as_str().unwrap().to_string(),
+                r["model"].as_str().unwrap().to_string(),
+                r["check"]["state"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert!(
+        states.contains(&("country-drift".into(), "fraud".into(), "ok".into())),
+        "{states:?}"
+    );
+    assert!(
+        states
+            .iter()
+            .filter(|(_, m, _)| m == "steady")
+            .all(|(_, _, st)| st == "ok"),
+        "{states:?}"
+    );
+    let received = got.0.lock().unwrap().clone();
+    assert_eq!(received.len(), 2);
+    for (headers, body) in &received {
+        let ts: i64 = headers["x-airm-timestamp"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let sig = headers["x-airm-signature"].to_str().unwrap();
+        assert!(verify(secret.as_bytes(), ts, body, sig), "bad signature");
+        let payload: Value = serde_json::from_slice(body).unwrap();
+        assert_eq!(payload["alert"]["metric"], "drift");
+        assert_eq!(payload["alert"]["model"], "fraud");
+    }
+    let amount = received
+        .iter()
+        .map(|(_, b)| serde_json::from_slice::<Value>(b).unwrap())
+        .find(|p| p["alert"]["rule"] == "amount-drift")
+        .unwrap();
+    assert!(
+        amount["alert"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("drift of column `amount`"),
+        "{amount}"
+    );
 }

@@ -56,10 +56,12 @@ CREATE TABLE monitor_alerts (
 CREATE UNIQUE INDEX monitor_alerts_open ON monitor_alerts (fingerprint) WHERE status = 'open';
 CREATE INDEX monitor_alerts_model ON monitor_alerts (model, status);
 
--- A model's reference performance, set by `airm monitor baseline`.
+-- A model's reference performance and reference feature sample (for drift), set by
+-- `airm monitor baseline`.
 CREATE TABLE monitor_baselines (
     model        TEXT PRIMARY KEY NOT NULL,
     metrics      TEXT NOT NULL,
+    reference    TEXT,
     window_start BIGINT NOT NULL,
     window_end   BIGINT NOT NULL,
     created_at   BIGINT NOT NULL

@@ -237,12 +237,14 @@ async fn baselines_replace() {
         let mut base = Baseline {
             model: "fraud".into(),
             metrics: json!({"accuracy": 0.9}),
+            reference: None,
             window_start: Timestamp(0),
             window_end: Timestamp(10),
             created_at: Timestamp(11),
         };
         s.set_baseline(&base).await.unwrap();
         base.metrics = json!({"accuracy": 0.95});
+        base.reference = Some(json!({"events": 2, "rows": [{"amount": 1.5}, {"amount": null}]}));
         s.set_baseline(&base).await.unwrap();
         assert_eq!(s.get_baseline("fraud").await.unwrap(), Some(base));
     }

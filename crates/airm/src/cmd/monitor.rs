@@ -255,10 +255,20 @@ async fn baseline(
             "model `{model}` has no labelled events between {since} and {until}; a baseline needs labels"
         );
     }
-    // TODO(merge monitor-stats): also store the reference feature profile from `airm_monitor::profile` here.
+    // The reference feature sample for drift: evenly spaced over the period's events.
+    let (sample, truncated) = mon::reference_sample(&store, model, since, until)
+        .await
+        .context("cannot read the reference features")?;
+    if truncated {
+        p.note(&format!(
+            "The reference feature sample is drawn from the first {} events of the period.",
+            mon::REFERENCE_SOURCE_ROWS
+        ));
+    }
     let b = Baseline {
         model: model.to_string(),
         metrics: serde_json::to_value(&metrics)?,
+        reference: Some(serde_json::to_value(&sample)?),
         window_start: since,
         window_end: until,
         created_at: Timestamp::now(),
@@ -268,10 +278,18 @@ async fn baseline(
         &store,
         "monitor.baseline",
         Some(model),
-        serde_json::json!({"since": since, "until": until, "labelled": metrics.labelled}),
+        serde_json::json!({"since": since, "until": until, "labelled": metrics.labelled, "reference_rows": sample.rows.len()}),
     )
     .await?;
-    p.data(&b, || {
+    // The sample itself is stored, not printed: the output summarises it.
+    let mut shown = serde_json::to_value(&b)?;
+    if let Some(o) = shown.as_object_mut() {
+        o.insert(
+            "reference".into(),
+            serde_json::json!({"events": sample.events, "rows": sample.rows.len()}),
+        );
+    }
+    p.data(&shown, || {
         let mut t = Table::new(&["METRIC", "BASELINE"]);
         let f = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.4}"));
         for (k, v) in [
@@ -288,6 +306,10 @@ async fn baseline(
         ] {
             t.row(vec![k.to_string(), f(v)]);
         }
+        t.row(vec![
+            "reference rows (drift)".to_string(),
+            sample.rows.len().to_string(),
+        ]);
         t.render()
     });
     Ok(0)

@@ -220,6 +220,7 @@ fn ingest_baseline_and_evaluate_alerts() {
     let b: Value = serde_json::from_str(&stdout(&o)).unwrap();
     let acc = b["metrics"]["accuracy"].as_f64().unwrap();
     assert!((acc - 28.0 / 30.0).abs() < 1e-9, "{b}");
+    assert_eq!(b["reference"]["rows"], 210, "{b}");
 
     std::fs::write(
         d.join("airm.toml"),
