@@ -29,7 +29,9 @@ fn fmt(v: Option<f64>) -> String {
     }
 }
 
-fn svg(c: &ColumnDrift) -> String {
+/// Reference-vs-current histogram of a column as inline SVG (bars of classes `ref` and
+/// `cur`; empty when the column has no histogram). Every text is XML-escaped.
+pub fn histogram_svg(c: &ColumnDrift) -> String {
     let h = &c.histogram;
     let n = h.labels.len();
     if n == 0 {
@@ -139,7 +141,7 @@ rect.ref{{fill:#90a4ae}}rect.cur{{fill:#ef6c00}}.legend span{{display:inline-blo
             c.n_cur,
             c.missing_ref,
             c.missing_cur,
-            svg(c),
+            histogram_svg(c),
         );
     }
     s.push_str("</tbody></table>\n");

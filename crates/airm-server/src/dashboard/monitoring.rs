@@ -1,8 +1,8 @@
 //! The Monitoring pages: every monitored model with its open alerts, and per model the
 //! performance over time (inline SVG chart and table), open alerts and the latest
-//! behaviour verdicts. Read-only, like every dashboard page.
-//!
-//! TODO(merge monitor-stats): add the drift table and reference-vs-current histograms from `airm_monitor::drift` reports.
+//! behaviour verdicts, and the data drift of the latest window's input features against
+//! the baseline's reference sample (a table of the deciding test per column and
+//! reference-vs-current histograms as inline SVG). Read-only, like every dashboard page.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -99,6 +99,44 @@ struct VerdictRow {
     anomalous: bool,
 }
 
+#[derive(Serialize)]
+struct DriftRow {
+    column: String,
+    test: &'static str,
+    statistic: String,
+    p_value: String,
+    drifted: bool,
+    n_ref: u64,
+    n_cur: u64,
+    histogram: String,
+}
+
+/// The deciding test's statistic and p-value (tests without one show `—`).
+fn drift_row(c: &airm_monitor::drift::ColumnDrift) -> DriftRow {
+    use airm_monitor::drift::Method;
+    let (statistic, p) = match c.method {
+        Method::Ks => (c.ks_statistic, c.ks_pvalue),
+        Method::Chi2 => (c.chi2_statistic, c.chi2_pvalue),
+        Method::Psi => (c.psi, None),
+        Method::Js => (c.js_distance, None),
+        Method::Wasserstein | Method::Auto => (c.wasserstein_norm, None),
+    };
+    let g = |v: Option<f64>| match v {
+        Some(x) if x != 0.0 && x.abs() < 1e-4 => format!("{x:.3e}"),
+        v => fmt(v),
+    };
+    DriftRow {
+        column: c.column.clone(),
+        test: c.method.as_str(),
+        statistic: g(statistic),
+        p_value: g(p),
+        drifted: c.drifted,
+        n_ref: c.n_ref,
+        n_cur: c.n_cur,
+        histogram: airm_monitor::drift::html::histogram_svg(c),
+    }
+}
+
 fn short_time(ms: i64) -> String {
     let s = Timestamp(ms).to_string();
     s.get(..16).unwrap_or(&s).replace('T', " ")
@@ -146,11 +184,33 @@ pub(super) async fn monitor_model(
         )
         .await;
     let baseline = state.store.get_baseline(&model).await;
+    // Drift of the last complete window's features against the baseline's reference
+    // sample (the window drift alert rules judge).
+    let drift = mon::drift(&state.store, &model, to - 2 * window_ms, to - window_ms).await;
     let (Ok((perf, _)), Ok((behaviour, _)), Ok(alerts), Ok(baseline)) =
         (perf, behaviour, alerts, baseline)
     else {
         return unavailable(&state, &session);
     };
+    let (drift, drift_error) = match drift {
+        Ok(Some((report, _))) => (Some(report), None),
+        Ok(None) => (None, None),
+        Err(mon::EvalError::Monitor(e)) => (None, Some(e.to_string())),
+        Err(mon::EvalError::Store(_)) => return unavailable(&state, &session),
+    };
+    let drift_rows: Vec<DriftRow> = drift
+        .as_ref()
+        .map(|r| r.columns.iter().map(drift_row).collect())
+        .unwrap_or_default();
+    let drift_summary = drift.as_ref().map(|r| {
+        format!(
+            "{} of {} columns drifted ({:.0}%); dataset drift: {}",
+            r.columns.iter().filter(|c| c.drifted).count(),
+            r.columns.len(),
+            r.drift_share * 100.0,
+            if r.dataset_drift { "yes" } else { "no" }
+        )
+    });
     let series = |name: &'static str,
                   class: &'static str,
                   f: fn(&airm_monitor::perf::Metrics) -> Option<f64>| Series {
@@ -214,7 +274,8 @@ pub(super) async fn monitor_model(
             model => &model, model_url => urlencode(&model),
             window => &window, windows_choices => WINDOWS, n_windows => SHOWN,
             chart => chart, perf => rows, alerts => alerts.items, verdicts => verdicts,
-            baseline => baseline,
+            baseline => baseline, drift => drift_rows, drift_summary => drift_summary,
+            drift_error => drift_error,
         },
     )
 }

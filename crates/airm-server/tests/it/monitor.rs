@@ -1,6 +1,7 @@
 //! Monitoring over the API, in-process: ingestion limits and validation, late labels,
 //! performance windows, alert rules that fire on a scripted accuracy drop (and not on a
-//! stable stream), de-duplication, automatic resolution, signed webhook deliveries to a
+//! stable stream) and on a drifted feature column (and not on a stable one),
+//! de-duplication, automatic resolution, signed webhook deliveries to a
 //! receiver on 127.0.0.1:0, and the Monitoring dashboard pages.
 
 use std::sync::{Arc, Mutex};
@@ -891,6 +892,38 @@ async fn drift_alert_fires_for_a_drifted_column_and_not_for_a_stable_one() {
         assert_eq!(payload["alert"]["metric"], "drift");
         assert_eq!(payload["alert"]["model"], "fraud");
     }
+    // The model page shows the drift table and the histograms.
+    let user = s
+        .store
+        .list_users(&Default::default(), Default::default())
+        .await
+        .unwrap();
+    let cookie = s.session_cookie(&user.items[0].id).await;
+    let (st, _, html) = get_with_cookie(&s, "/monitoring/fraud", &cookie).await;
+    assert_eq!(st, StatusCode::OK);
+    let table = html
+        .split("<table id=\"drift\">")
+        .nth(1)
+        .and_then(|t| t.split("</table>").next())
+        .unwrap_or_else(|| panic!("no drift table: {html}"));
+    let row = |col: &str| {
+        table
+            .split("<tr>")
+            .find(|r| r.contains(&format!("<td class=\"mono\">{col}</td>")))
+            .unwrap_or_else(|| panic!("no row for {col}: {table}"))
+            .to_string()
+    };
+    assert!(row("amount").contains("drifted") && row("amount").contains(">ks<"));
+    assert!(row("country").contains("stable") && row("country").contains(">chi2<"));
+    assert!(
+        row("amount").contains("<rect class=\"ref\"")
+            && row("amount").contains("<rect class=\"cur\"")
+    );
+    assert!(html.contains("1 of 2 columns drifted"), "{html}");
+    assert!(!html.contains("<script"));
+    let (_, _, html) = get_with_cookie(&s, "/monitoring/steady", &cookie).await;
+    assert!(html.contains("0 of 2 columns drifted"), "{html}");
+
     let amount = received
         .iter()
         .map(|(_, b)| serde_json::from_slice::<Value>(b).unwrap())
