@@ -234,6 +234,14 @@ window = "1h"
 min_samples = 20
 severity = "high"
 owner = "ml-team@example.com"
+
+[[monitor.alerts]]
+name = "amount-drift"
+metric = "drift"
+column = "amount"
+condition = "above"
+threshold = 0.5
+window = "1h"
 "#,
     )
     .unwrap();
@@ -247,6 +255,22 @@ owner = "ml-team@example.com"
     );
     let steady_line = out.lines().find(|l| l.contains("steady")).unwrap();
     assert!(steady_line.contains(" ok "), "{out}");
+    // The amounts of the last hour are those of the baseline period: no drift for `fraud`;
+    // `steady` has no baseline, so its drift is not judged.
+    let drift_lines: Vec<&str> = out.lines().filter(|l| l.contains("amount-drift")).collect();
+    assert_eq!(drift_lines.len(), 2, "{out}");
+    assert!(
+        drift_lines
+            .iter()
+            .any(|l| l.contains("fraud") && l.contains(" ok ")),
+        "{out}"
+    );
+    assert!(
+        drift_lines
+            .iter()
+            .any(|l| l.contains("steady") && l.contains("no data")),
+        "{out}"
+    );
     // Again: still firing, but the alert is refreshed, not opened twice.
     let o = airm(d, &["monitor", "alerts", "evaluate"]);
     assert!(stderr(&o).contains("0 opened"), "{}", stderr(&o));
