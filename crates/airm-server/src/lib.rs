@@ -13,6 +13,7 @@ pub mod error;
 pub mod governance;
 pub mod json;
 pub mod metrics;
+pub mod monitor;
 pub mod state;
 
 use std::net::SocketAddr;
@@ -52,7 +53,14 @@ impl AppState {
             templates: Arc::new(dashboard::templates()),
             config: Arc::new(config),
             governance: Arc::new(governance::PolicyOptions::default()),
+            monitor: Arc::new(monitor::MonitorSettings::default()),
         }
+    }
+
+    /// Uses `settings` (from `[monitor]` in airm.toml) for ingestion and alerts.
+    pub fn with_monitor(mut self, settings: monitor::MonitorSettings) -> Self {
+        self.monitor = Arc::new(settings);
+        self
     }
 }
 
@@ -191,7 +199,8 @@ async fn observe(State(state): State<AppState>, mut req: Request, next: Next) ->
 
 /// Serves `app(state)` on `listener` until `shutdown` resolves, then drains in-flight
 /// requests. Signs an activity-log checkpoint every `checkpoint_interval_secs` while the
-/// log grows, and once more on shutdown.
+/// log grows, and once more on shutdown. Evaluates monitoring alert rules every
+/// `monitor.evaluate_interval_secs` (when there are rules).
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
@@ -211,6 +220,8 @@ pub async fn serve(
             }
         })
     });
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let evaluator = monitor::spawn_evaluator(state.store.clone(), state.monitor.clone(), stop_rx);
     let (store, key) = (state.store.clone(), state.ledger_key.clone());
     let app = app(state).into_make_service_with_connect_info::<SocketAddr>();
     let result = axum::serve(listener, app)
@@ -218,6 +229,11 @@ pub async fn serve(
         .await;
     if let Some(t) = ticker {
         t.abort();
+    }
+    // Let a running alert evaluation finish (its deliveries are bounded), then stop.
+    let _ = stop_tx.send(true);
+    if let Some(e) = evaluator {
+        let _ = e.await;
     }
     if let Err(e) = airm_store::audit::checkpoint_now(&store, &key).await {
         tracing::warn!(error = %e, "Final activity-log checkpoint failed");

@@ -49,6 +49,8 @@ pub struct AppState {
     pub config: Arc<ServerConfig>,
     /// Governance policy settings (disabled built-ins, user policy directory, escalation).
     pub governance: Arc<crate::governance::PolicyOptions>,
+    /// Monitoring: alert rules, sinks, ingestion limits.
+    pub monitor: Arc<crate::monitor::MonitorSettings>,
 }
 
 /// The id of the current request (also returned in `x-request-id`).

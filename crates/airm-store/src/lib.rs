@@ -11,6 +11,7 @@ mod error;
 mod group;
 pub mod inventory;
 mod model;
+pub mod monitor;
 mod postgres;
 mod sql;
 mod sqlite;

@@ -2022,6 +2022,417 @@ macro_rules! impl_sql_store {
                     None => Err(StoreError::NotFound { what: "gateway key", key: id.to_string() }),
                 }
             }
+
+            // --- monitoring (prediction events, request statistics, alerts, baselines) ---
+
+            async fn insert_monitor_events(
+                &self,
+                model: &str,
+                events: Vec<$crate::monitor::MonitorEvent>,
+            ) -> Result<u64> {
+                let now = Timestamp::now().millis();
+                // One row per id (the last wins): PostgreSQL refuses to upsert a row twice
+                // in one statement.
+                let mut rows: Vec<(String, $crate::monitor::MonitorEvent)> = Vec::with_capacity(events.len());
+                let mut seen = std::collections::HashMap::new();
+                for e in events {
+                    let id = e.id.clone().unwrap_or_else(|| fresh_id("pev"));
+                    match seen.get(&id) {
+                        Some(&i) => {
+                            if let Some(slot) = rows.get_mut(i) {
+                                *slot = (id, e);
+                            }
+                        }
+                        None => {
+                            seen.insert(id.clone(), rows.len());
+                            rows.push((id, e));
+                        }
+                    }
+                }
+                let n = rows.len() as u64;
+                let mut tx = self.pool.begin().await?;
+                for chunk in rows.chunks(500) {
+                    let mut qb: sqlx::QueryBuilder<$db> = sqlx::QueryBuilder::new(
+                        "INSERT INTO monitor_events (model, id, time, features, prediction, score, label, \
+                         label_time, metadata, ingested_at) ",
+                    );
+                    qb.push_values(chunk, |mut b, (id, e)| {
+                        let label_time = e.label.as_ref().map(|_| e.label_time.map_or(now, |t| t.millis()));
+                        b.push_bind(model.to_string())
+                            .push_bind(id.clone())
+                            .push_bind(e.time.millis())
+                            .push_bind(to_json(&e.features))
+                            .push_bind(e.prediction.as_ref().map(to_json))
+                            .push_bind(e.score)
+                            .push_bind(e.label.as_ref().map(to_json))
+                            .push_bind(label_time)
+                            .push_bind(to_json(&e.metadata))
+                            .push_bind(now);
+                    });
+                    qb.push(
+                        " ON CONFLICT (model, id) DO UPDATE SET time = excluded.time, features = excluded.features, \
+                         prediction = excluded.prediction, score = excluded.score, \
+                         label = COALESCE(excluded.label, monitor_events.label), \
+                         label_time = COALESCE(excluded.label_time, monitor_events.label_time), \
+                         metadata = excluded.metadata, ingested_at = excluded.ingested_at",
+                    );
+                    qb.build().execute(&mut *tx).await?;
+                }
+                tx.commit().await?;
+                Ok(n)
+            }
+
+            async fn set_monitor_labels(
+                &self,
+                model: &str,
+                labels: Vec<(String, serde_json::Value)>,
+                time: Timestamp,
+            ) -> Result<u64> {
+                let mut tx = self.pool.begin().await?;
+                let mut matched = 0;
+                for (id, label) in &labels {
+                    matched += sqlx::query(
+                        "UPDATE monitor_events SET label = $1, label_time = $2 WHERE model = $3 AND id = $4",
+                    )
+                    .bind(to_json(label))
+                    .bind(time.millis())
+                    .bind(model)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                }
+                tx.commit().await?;
+                Ok(matched)
+            }
+
+            async fn list_monitor_events(
+                &self,
+                model: &str,
+                since: Timestamp,
+                until: Timestamp,
+                limit: u32,
+            ) -> Result<Vec<$crate::monitor::MonitorEvent>> {
+                let rows = sqlx::query(
+                    "SELECT * FROM monitor_events WHERE model = $1 AND time >= $2 AND time < $3 \
+                     ORDER BY time, id LIMIT $4",
+                )
+                .bind(model)
+                .bind(since.millis())
+                .bind(until.millis())
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter().map(monitor_rows::event).collect()
+            }
+
+            async fn list_monitor_outcomes(
+                &self,
+                model: &str,
+                since: Timestamp,
+                until: Timestamp,
+                limit: u32,
+            ) -> Result<Vec<$crate::monitor::MonitorEvent>> {
+                let rows = sqlx::query(
+                    "SELECT id, time, prediction, score, label, label_time, 'null' AS features, \
+                     'null' AS metadata FROM monitor_events WHERE model = $1 AND time >= $2 AND time < $3 \
+                     ORDER BY time, id LIMIT $4",
+                )
+                .bind(model)
+                .bind(since.millis())
+                .bind(until.millis())
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter().map(monitor_rows::event).collect()
+            }
+
+            async fn monitor_models(&self) -> Result<Vec<$crate::monitor::ModelSummary>> {
+                let mut out: std::collections::BTreeMap<String, $crate::monitor::ModelSummary> =
+                    std::collections::BTreeMap::new();
+                let blank = |model: &str| $crate::monitor::ModelSummary {
+                    model: model.to_string(),
+                    events: 0,
+                    labelled: 0,
+                    first: None,
+                    last: None,
+                    open_alerts: 0,
+                };
+                let rows = sqlx::query(
+                    "SELECT model, COUNT(*) AS n, COUNT(label) AS labelled, MIN(time) AS first, \
+                     MAX(time) AS last FROM monitor_events GROUP BY model",
+                )
+                .fetch_all(&self.pool)
+                .await?;
+                for r in rows {
+                    let model: String = r.try_get("model")?;
+                    let mut s = blank(&model);
+                    s.events = u64::try_from(r.try_get::<i64, _>("n")?).unwrap_or(0);
+                    s.labelled = u64::try_from(r.try_get::<i64, _>("labelled")?).unwrap_or(0);
+                    s.first = ts_opt(&r, "first")?;
+                    s.last = ts_opt(&r, "last")?;
+                    out.insert(model, s);
+                }
+                let rows = sqlx::query(
+                    "SELECT model, COUNT(*) AS n FROM monitor_alerts WHERE status = 'open' GROUP BY model",
+                )
+                .fetch_all(&self.pool)
+                .await?;
+                for r in rows {
+                    let model: String = r.try_get("model")?;
+                    let n = u64::try_from(r.try_get::<i64, _>("n")?).unwrap_or(0);
+                    out.entry(model.clone()).or_insert_with(|| blank(&model)).open_alerts = n;
+                }
+                Ok(out.into_values().collect())
+            }
+
+            async fn record_requests(&self, stats: Vec<$crate::monitor::RequestStat>) -> Result<()> {
+                if stats.is_empty() {
+                    return Ok(());
+                }
+                let mut tx = self.pool.begin().await?;
+                for chunk in stats.chunks(500) {
+                    let mut qb: sqlx::QueryBuilder<$db> = sqlx::QueryBuilder::new(
+                        "INSERT INTO monitor_requests (time, system, api_key, model, latency_ms, prompt_tokens, \
+                         completion_tokens, refused, guard_action, output_class) ",
+                    );
+                    qb.push_values(chunk, |mut b, s| {
+                        b.push_bind(s.time.millis())
+                            .push_bind(s.system.clone())
+                            .push_bind(s.key.clone())
+                            .push_bind(s.model.clone())
+                            .push_bind(if s.latency_ms.is_finite() { s.latency_ms } else { 0.0 })
+                            .push_bind(i64::try_from(s.prompt_tokens).unwrap_or(i64::MAX))
+                            .push_bind(i64::try_from(s.completion_tokens).unwrap_or(i64::MAX))
+                            .push_bind(s.refused)
+                            .push_bind(s.guard_action.map(|g| g.as_str()))
+                            .push_bind(s.output_class.clone());
+                    });
+                    qb.build().execute(&mut *tx).await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn list_requests(
+                &self,
+                filter: &$crate::monitor::RequestFilter,
+                limit: u32,
+            ) -> Result<Vec<$crate::monitor::RequestStat>> {
+                let mut sql = Sql::new("SELECT * FROM monitor_requests");
+                if let Some(m) = &filter.model {
+                    sql.and("model = ?", [Arg::Text(m.clone())]);
+                }
+                if let Some(s) = &filter.system {
+                    sql.and("system = ?", [Arg::Text(s.clone())]);
+                }
+                if let Some(k) = &filter.key {
+                    sql.and("api_key = ?", [Arg::Text(k.clone())]);
+                }
+                if let Some(t) = filter.since {
+                    sql.and("time >= ?", [Arg::Int(t.millis())]);
+                }
+                if let Some(t) = filter.until {
+                    sql.and("time < ?", [Arg::Int(t.millis())]);
+                }
+                sql.push(" ORDER BY time LIMIT ?", [Arg::Int(i64::from(limit))]);
+                let rows = bind_args(sqlx::query(&sql.text), &sql.args)
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.iter().map(monitor_rows::request).collect()
+            }
+
+            async fn fire_alert(
+                &self,
+                a: $crate::monitor::NewAlert,
+            ) -> Result<($crate::monitor::Alert, bool)> {
+                let row = sqlx::query(
+                    "INSERT INTO monitor_alerts (id, fingerprint, rule, model, metric, condition, severity, owner, \
+                     status, message, value, reference, window_start, window_end, first_seen, last_seen, \
+                     resolved_at, seen_count) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'open', $9, $10, $11, $12, $13, $14, $14, NULL, 1) \
+                     ON CONFLICT (fingerprint) WHERE status = 'open' DO UPDATE SET \
+                     severity = excluded.severity, owner = excluded.owner, message = excluded.message, \
+                     value = excluded.value, reference = excluded.reference, \
+                     window_start = excluded.window_start, window_end = excluded.window_end, \
+                     last_seen = excluded.last_seen, seen_count = monitor_alerts.seen_count + 1 \
+                     RETURNING *",
+                )
+                .bind(fresh_id("alr"))
+                .bind(&a.fingerprint)
+                .bind(&a.rule)
+                .bind(&a.model)
+                .bind(&a.metric)
+                .bind(&a.condition)
+                .bind(a.severity.as_str())
+                .bind(&a.owner)
+                .bind(&a.message)
+                .bind(a.value)
+                .bind(a.reference)
+                .bind(a.window_start.millis())
+                .bind(a.window_end.millis())
+                .bind(a.time.millis())
+                .fetch_one(&self.pool)
+                .await?;
+                let alert = monitor_rows::alert(&row)?;
+                let created = alert.seen_count == 1;
+                Ok((alert, created))
+            }
+
+            async fn resolve_alert(
+                &self,
+                fingerprint: &str,
+                time: Timestamp,
+            ) -> Result<Option<$crate::monitor::Alert>> {
+                let row = sqlx::query(
+                    "UPDATE monitor_alerts SET status = 'resolved', resolved_at = $1 \
+                     WHERE fingerprint = $2 AND status = 'open' RETURNING *",
+                )
+                .bind(time.millis())
+                .bind(fingerprint)
+                .fetch_optional(&self.pool)
+                .await?;
+                row.as_ref().map(monitor_rows::alert).transpose()
+            }
+
+            async fn list_alerts(
+                &self,
+                filter: &$crate::monitor::AlertFilter,
+                page: Page,
+            ) -> Result<Paged<$crate::monitor::Alert>> {
+                let build = |base: &str| {
+                    let mut sql = Sql::new(base);
+                    if let Some(m) = &filter.model {
+                        sql.and("model = ?", [Arg::Text(m.clone())]);
+                    }
+                    if let Some(s) = filter.status {
+                        sql.and("status = ?", [Arg::Text(s.as_str().to_string())]);
+                    }
+                    sql
+                };
+                let total = self.count(&build("SELECT COUNT(*) FROM monitor_alerts")).await?;
+                let rows = self
+                    .page_rows(build("SELECT * FROM monitor_alerts"), "status, last_seen DESC, id", page)
+                    .await?;
+                let items = rows.iter().map(monitor_rows::alert).collect::<Result<Vec<_>>>()?;
+                Ok(Paged { items, total })
+            }
+
+            async fn set_baseline(&self, b: &$crate::monitor::Baseline) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO monitor_baselines (model, metrics, reference, window_start, window_end, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (model) DO UPDATE SET metrics = excluded.metrics, \
+                     reference = excluded.reference, \
+                     window_start = excluded.window_start, window_end = excluded.window_end, \
+                     created_at = excluded.created_at",
+                )
+                .bind(&b.model)
+                .bind(to_json(&b.metrics))
+                .bind(b.reference.as_ref().map(to_json))
+                .bind(b.window_start.millis())
+                .bind(b.window_end.millis())
+                .bind(b.created_at.millis())
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn get_baseline(&self, model: &str) -> Result<Option<$crate::monitor::Baseline>> {
+                let row = sqlx::query("SELECT * FROM monitor_baselines WHERE model = $1")
+                    .bind(model)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                let Some(r) = row else { return Ok(None) };
+                Ok(Some($crate::monitor::Baseline {
+                    model: r.try_get("model")?,
+                    metrics: json_col(&r, "monitor_baselines", "metrics")?,
+                    reference: {
+                        let s: Option<String> = r.try_get("reference")?;
+                        s.map(|s| serde_json::from_str(&s)).transpose().map_err(|e| {
+                            StoreError::Corrupt {
+                                table: "monitor_baselines",
+                                reason: format!("reference: {e}"),
+                            }
+                        })?
+                    },
+                    window_start: ts(&r, "window_start")?,
+                    window_end: ts(&r, "window_end")?,
+                    created_at: ts(&r, "created_at")?,
+                }))
+            }
+        }
+
+        // --- monitoring: row decoders ---
+        mod monitor_rows {
+            use super::{json_col, parse_col, ts, ts_opt, DbRow};
+            use $crate::monitor::{Alert, MonitorEvent, RequestStat};
+            use $crate::{Result, StoreError};
+            use sqlx::Row;
+
+            fn json_opt(row: &DbRow, col: &str) -> Result<Option<serde_json::Value>> {
+                let s: Option<String> = row.try_get(col)?;
+                s.map(|s| {
+                    serde_json::from_str(&s).map_err(|e| StoreError::Corrupt {
+                        table: "monitor_events",
+                        reason: format!("{col}: {e}"),
+                    })
+                })
+                .transpose()
+            }
+
+            pub(super) fn event(row: &DbRow) -> Result<MonitorEvent> {
+                Ok(MonitorEvent {
+                    id: Some(row.try_get("id")?),
+                    time: ts(row, "time")?,
+                    features: json_col(row, "monitor_events", "features")?,
+                    prediction: json_opt(row, "prediction")?,
+                    score: row.try_get("score")?,
+                    label: json_opt(row, "label")?,
+                    label_time: ts_opt(row, "label_time")?,
+                    metadata: json_col(row, "monitor_events", "metadata")?,
+                })
+            }
+
+            pub(super) fn request(row: &DbRow) -> Result<RequestStat> {
+                let n = |col: &str| -> Result<u64> {
+                    Ok(u64::try_from(row.try_get::<i64, _>(col)?).unwrap_or(0))
+                };
+                Ok(RequestStat {
+                    time: ts(row, "time")?,
+                    system: row.try_get("system")?,
+                    key: row.try_get("api_key")?,
+                    model: row.try_get("model")?,
+                    latency_ms: row.try_get("latency_ms")?,
+                    prompt_tokens: n("prompt_tokens")?,
+                    completion_tokens: n("completion_tokens")?,
+                    refused: row.try_get("refused")?,
+                    guard_action: RequestStat::guard_from(row.try_get("guard_action")?),
+                    output_class: row.try_get("output_class")?,
+                })
+            }
+
+            pub(super) fn alert(row: &DbRow) -> Result<Alert> {
+                Ok(Alert {
+                    id: row.try_get("id")?,
+                    fingerprint: row.try_get("fingerprint")?,
+                    rule: row.try_get("rule")?,
+                    model: row.try_get("model")?,
+                    metric: row.try_get("metric")?,
+                    condition: row.try_get("condition")?,
+                    severity: parse_col(row, "monitor_alerts", "severity")?,
+                    owner: row.try_get("owner")?,
+                    status: parse_col(row, "monitor_alerts", "status")?,
+                    message: row.try_get("message")?,
+                    value: row.try_get("value")?,
+                    reference: row.try_get("reference")?,
+                    window_start: ts(row, "window_start")?,
+                    window_end: ts(row, "window_end")?,
+                    first_seen: ts(row, "first_seen")?,
+                    last_seen: ts(row, "last_seen")?,
+                    resolved_at: ts_opt(row, "resolved_at")?,
+                    seen_count: u64::try_from(row.try_get::<i64, _>("seen_count")?).unwrap_or(0),
+                })
+            }
         }
       }
     };

@@ -251,4 +251,72 @@ pub trait Store: Send + Sync + 'static {
     async fn list_gateway_keys(&self) -> Result<Vec<GatewayKey>>;
     /// Revokes a gateway key (idempotent); returns it.
     async fn revoke_gateway_key(&self, id: &str) -> Result<GatewayKey>;
+
+    // --- monitoring (prediction events, request statistics, alerts, baselines) ---
+
+    /// Stores prediction events of `model` in one transaction; an event whose id exists
+    /// replaces it but keeps a stored label when the new one has none. Events without an
+    /// id get a fresh one. Returns the number stored.
+    async fn insert_monitor_events(
+        &self,
+        model: &str,
+        events: Vec<crate::monitor::MonitorEvent>,
+    ) -> Result<u64>;
+    /// Sets labels of stored events of `model` by id (labels arriving later), in one
+    /// transaction. Returns how many events matched.
+    async fn set_monitor_labels(
+        &self,
+        model: &str,
+        labels: Vec<(String, serde_json::Value)>,
+        time: Timestamp,
+    ) -> Result<u64>;
+    /// Events of `model` in `[since, until)`, oldest first, at most `limit`.
+    async fn list_monitor_events(
+        &self,
+        model: &str,
+        since: Timestamp,
+        until: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<crate::monitor::MonitorEvent>>;
+    /// Like [`Store::list_monitor_events`] without features and metadata (returned as
+    /// `null`): what performance computations need, at a fraction of the memory.
+    async fn list_monitor_outcomes(
+        &self,
+        model: &str,
+        since: Timestamp,
+        until: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<crate::monitor::MonitorEvent>>;
+    /// Every model with events or alerts, by name.
+    async fn monitor_models(&self) -> Result<Vec<crate::monitor::ModelSummary>>;
+    /// Appends request statistics (the gateway's per-request record) in one transaction.
+    async fn record_requests(&self, stats: Vec<crate::monitor::RequestStat>) -> Result<()>;
+    /// Request statistics matching `filter`, oldest first, at most `limit`.
+    async fn list_requests(
+        &self,
+        filter: &crate::monitor::RequestFilter,
+        limit: u32,
+    ) -> Result<Vec<crate::monitor::RequestStat>>;
+    /// Opens an alert, or refreshes the open alert with the same fingerprint (value,
+    /// message, window, last seen, count). Returns it and whether it was newly opened.
+    async fn fire_alert(
+        &self,
+        alert: crate::monitor::NewAlert,
+    ) -> Result<(crate::monitor::Alert, bool)>;
+    /// Resolves the open alert with this fingerprint, if any, and returns it.
+    async fn resolve_alert(
+        &self,
+        fingerprint: &str,
+        time: Timestamp,
+    ) -> Result<Option<crate::monitor::Alert>>;
+    /// Alerts matching `filter`, open first, most recently seen first.
+    async fn list_alerts(
+        &self,
+        filter: &crate::monitor::AlertFilter,
+        page: Page,
+    ) -> Result<Paged<crate::monitor::Alert>>;
+    /// Stores (replacing) a model's performance baseline.
+    async fn set_baseline(&self, baseline: &crate::monitor::Baseline) -> Result<()>;
+    /// A model's performance baseline, if set.
+    async fn get_baseline(&self, model: &str) -> Result<Option<crate::monitor::Baseline>>;
 }

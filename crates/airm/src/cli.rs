@@ -54,6 +54,8 @@ pub enum Format {
     Json,
     /// SARIF 2.1.0 (`airm scan` and `airm policy eval`), for code-scanning dashboards.
     Sarif,
+    /// A self-contained HTML page (`airm monitor drift` only).
+    Html,
 }
 
 #[derive(Debug, Subcommand)]
@@ -103,6 +105,10 @@ pub enum Command {
     /// Run the LLM gateway (OpenAI/Anthropic-compatible proxy with the guard in the path),
     /// or manage its virtual keys.
     Gateway(GatewayArgs),
+    /// Monitor data and models: drift reports, mergeable profiles, prediction events,
+    /// baselines and alerts.
+    #[command(subcommand)]
+    Monitor(MonitorCmd),
 }
 
 #[derive(Debug, Subcommand)]
@@ -819,4 +825,189 @@ pub struct GuardCheck {
     /// A classifier trained with `airm guard train` instead of the built-in one.
     #[arg(long)]
     pub model: Option<PathBuf>,
+}
+
+// ---- airm monitor ------------------------------------------------------------------------
+// `drift`, `profile` and `merge` read files only and need no store (`MonitorCmd::needs_store`);
+// `ingest`, `baseline` and `alerts` work on the store.
+
+#[derive(Debug, Subcommand)]
+pub enum MonitorCmd {
+    /// Compare a reference and a current dataset (CSV or JSON Lines) column by column:
+    /// PSI, Kolmogorov–Smirnov, chi-squared, Jensen–Shannon, Wasserstein and a
+    /// dataset-level verdict. Exit 1 on dataset drift with --fail-on-drift.
+    Drift(DriftArgs),
+    /// Profile a CSV/JSON Lines file into mergeable sketches (JSON on standard output).
+    Profile(ProfileArgs),
+    /// Merge profiles of shards of the same data into one profile.
+    Merge(MergeArgs),
+    /// Store prediction events from a CSV or JSON Lines file (exit 1 if rows were rejected).
+    Ingest {
+        /// Model the events belong to.
+        #[arg(long)]
+        model: String,
+        /// CSV (header row; columns id, time, prediction, score, label, meta.NAME; others
+        /// are features) or JSON Lines (one event object per line).
+        file: PathBuf,
+        /// File format [default: from the extension: .csv, else JSON Lines].
+        #[arg(long, value_enum)]
+        input_format: Option<EventFormat>,
+    },
+    /// Compute a model's performance over a period and store it as its baseline.
+    Baseline {
+        /// Model.
+        #[arg(long)]
+        model: String,
+        /// Start of the period (RFC 3339 or YYYY-MM-DD) [default: 7 days before --until].
+        #[arg(long, value_parser = parse_enum::<airm_core::Timestamp>)]
+        since: Option<airm_core::Timestamp>,
+        /// End of the period, exclusive [default: now].
+        #[arg(long, value_parser = parse_enum::<airm_core::Timestamp>)]
+        until: Option<airm_core::Timestamp>,
+        /// Class key of the positive class.
+        #[arg(long, default_value = "1")]
+        positive: String,
+    },
+    /// List or evaluate alerts.
+    #[command(subcommand)]
+    Alerts(MonitorAlertsCmd),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MonitorAlertsCmd {
+    /// List alerts, open first.
+    List {
+        /// `open` or `resolved`.
+        #[arg(long, value_parser = parse_enum::<airm_store::monitor::AlertStatus>)]
+        status: Option<airm_store::monitor::AlertStatus>,
+        /// Only this model.
+        #[arg(long)]
+        model: Option<String>,
+        /// How many.
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+    /// Evaluate the `[[monitor.alerts]]` rules now and deliver new and resolved alerts to
+    /// the sinks (exit 1 while any rule fires).
+    Evaluate,
+}
+
+/// Formats of `airm monitor ingest` files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EventFormat {
+    /// Comma-separated values with a header row.
+    Csv,
+    /// One JSON object per line.
+    Jsonl,
+}
+
+impl MonitorCmd {
+    /// Whether the subcommand works on the store (the file-only ones never open it).
+    pub fn needs_store(&self) -> bool {
+        !matches!(self, Self::Drift(_) | Self::Profile(_) | Self::Merge(_))
+    }
+}
+
+/// How input files are read (shared by `drift` and `profile`).
+#[derive(Debug, Args)]
+pub struct InputArgs {
+    /// Treat these columns as numeric: text in them is an error (comma-separated, repeatable).
+    #[arg(long, value_delimiter = ',', value_name = "COLUMN")]
+    pub numeric: Vec<String>,
+    /// Treat these columns as categorical, numbers included.
+    #[arg(long, value_delimiter = ',', value_name = "COLUMN")]
+    pub categorical: Vec<String>,
+    /// Input format [default: from the extension: .jsonl/.ndjson/.json JSON Lines, .tsv tab-separated, else CSV].
+    #[arg(long, value_enum)]
+    pub input_format: Option<InputFormat>,
+    /// Longest accepted line, in bytes.
+    #[arg(long, default_value_t = 1 << 20, value_name = "BYTES")]
+    pub max_line_bytes: usize,
+    /// Most distinct values kept per categorical column (more: the column is skipped).
+    #[arg(long, default_value_t = 100_000, value_name = "N")]
+    pub max_categories: usize,
+    /// Most numeric values held in memory per file.
+    #[arg(long, default_value_t = 200_000_000, value_name = "N")]
+    pub max_values: u64,
+}
+
+/// Input formats of `airm monitor`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InputFormat {
+    Csv,
+    Tsv,
+    Jsonl,
+}
+
+#[derive(Debug, Args)]
+pub struct DriftArgs {
+    /// The reference data (training or a known-good period).
+    #[arg(long, value_name = "FILE")]
+    pub reference: PathBuf,
+    /// The data to check.
+    #[arg(long, value_name = "FILE")]
+    pub current: PathBuf,
+    /// Compare only these columns (comma-separated, repeatable) [default: all in both files].
+    #[arg(long, value_delimiter = ',', value_name = "COLUMN")]
+    pub columns: Vec<String>,
+    /// The statistic that decides drift per column (auto: KS/chi-squared up to
+    /// --auto-test-max-n reference values, Wasserstein/Jensen–Shannon above).
+    #[arg(long, default_value = "auto", value_parser = parse_enum::<airm_monitor::drift::Method>)]
+    pub method: airm_monitor::drift::Method,
+    /// PSI at or above this is drift.
+    #[arg(long, default_value_t = 0.2)]
+    pub psi_threshold: f64,
+    /// KS p-value below this is drift.
+    #[arg(long, default_value_t = 0.05)]
+    pub ks_pvalue: f64,
+    /// Chi-squared p-value below this is drift.
+    #[arg(long, default_value_t = 0.05)]
+    pub chi2_pvalue: f64,
+    /// Jensen–Shannon distance at or above this is drift.
+    #[arg(long, default_value_t = 0.1)]
+    pub js_threshold: f64,
+    /// Wasserstein distance / reference standard deviation at or above this is drift.
+    #[arg(long, default_value_t = 0.1)]
+    pub wasserstein_threshold: f64,
+    /// Reference size up to which `auto` uses the statistical tests.
+    #[arg(long, default_value_t = 1000)]
+    pub auto_test_max_n: u64,
+    /// The dataset drifts when at least this share of columns drifted (0–1) …
+    #[arg(long, default_value_t = 0.5)]
+    pub drift_share: f64,
+    /// … or when any of these columns drifted (comma-separated, repeatable).
+    #[arg(long, value_delimiter = ',', value_name = "COLUMN")]
+    pub critical: Vec<String>,
+    /// Logarithm base of the Jensen–Shannon distance: `e` (SciPy's default) or `2`.
+    #[arg(long, default_value = "e", value_parser = ["e", "2"])]
+    pub js_base: String,
+    /// Exit 1 when dataset drift is detected.
+    #[arg(long)]
+    pub fail_on_drift: bool,
+    #[command(flatten)]
+    pub input: InputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ProfileArgs {
+    /// The file to profile.
+    pub file: PathBuf,
+    /// Profile only these columns (comma-separated, repeatable).
+    #[arg(long, value_delimiter = ',', value_name = "COLUMN")]
+    pub columns: Vec<String>,
+    /// Exact values kept per numeric column for exact tests (a uniform sample beyond).
+    #[arg(long, default_value_t = 10_000, value_name = "N")]
+    pub sample_size: usize,
+    /// Seed of the sampling (profiles are deterministic for a seed).
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    #[command(flatten)]
+    pub input: InputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Profiles written by `airm monitor profile` (two or more).
+    #[arg(required = true, num_args = 2..)]
+    pub profiles: Vec<PathBuf>,
 }

@@ -38,6 +38,9 @@ pub struct Config {
     /// The LLM gateway: listen address, upstreams, named policies (`airm gateway`).
     #[serde(default)]
     pub gateway: airm_gateway::GatewayConfig,
+    /// Monitoring: ingestion limits, alert rules and where alerts go.
+    #[serde(default)]
+    pub monitor: MonitorSection,
 }
 
 /// `[inventory]`.
@@ -94,6 +97,77 @@ impl PolicySection {
     }
 }
 
+/// `[monitor]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MonitorSection {
+    /// How often `airm serve` evaluates alert rules: `30s`, `1m` (default), `0s` = never.
+    pub evaluate_interval: Option<String>,
+    /// Events per ingestion request or file batch (default 10000).
+    pub max_events_per_request: Option<usize>,
+    /// Features per event (default 512).
+    pub max_features: Option<usize>,
+    /// `[[monitor.alerts]]`: alert rules.
+    #[serde(default)]
+    pub alerts: Vec<airm_monitor::alert::AlertRule>,
+    /// `[[monitor.sinks]]`: webhooks that receive alerts.
+    #[serde(default)]
+    pub sinks: Vec<airm_server::monitor::SinkConfig>,
+}
+
+impl MonitorSection {
+    /// Checks what can be checked without reading secrets.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        airm_monitor::alert::validate_rules(&self.alerts)?;
+        if let Some(i) = &self.evaluate_interval {
+            airm_monitor::alert::parse_duration(i)
+                .map_err(|e| anyhow::anyhow!("monitor.evaluate_interval: {e}"))?;
+        }
+        for (k, v) in [
+            ("max_events_per_request", self.max_events_per_request),
+            ("max_features", self.max_features),
+        ] {
+            if v.is_some_and(|n| !(1..=1_000_000).contains(&n)) {
+                anyhow::bail!("monitor.{k} must be between 1 and 1000000");
+            }
+        }
+        let mut names = std::collections::BTreeSet::new();
+        for s in &self.sinks {
+            if !names.insert(s.name.as_str()) {
+                anyhow::bail!("monitor.sinks: duplicate sink name `{}`", s.name);
+            }
+        }
+        Ok(())
+    }
+
+    /// The server's monitoring settings: rules, sinks (secrets read now), limits.
+    pub fn settings(&self) -> anyhow::Result<airm_server::monitor::MonitorSettings> {
+        self.validate()?;
+        let mut limits = airm_monitor::event::Limits::default();
+        if let Some(n) = self.max_events_per_request {
+            limits.max_events = n;
+        }
+        if let Some(n) = self.max_features {
+            limits.max_features = n;
+        }
+        let sinks = self
+            .sinks
+            .iter()
+            .map(|c| airm_server::monitor::Sink::build(c.clone()).map_err(anyhow::Error::msg))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let interval_ms = match &self.evaluate_interval {
+            Some(i) => airm_monitor::alert::parse_duration(i)?,
+            None => 60_000,
+        };
+        Ok(airm_server::monitor::MonitorSettings {
+            rules: self.alerts.clone(),
+            sinks,
+            evaluate_interval_secs: u64::try_from(interval_ms / 1000).unwrap_or(60),
+            limits,
+        })
+    }
+}
+
 /// `[audit]`.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -147,14 +221,19 @@ impl Config {
 
     /// Parses config text; errors name the file, line and column.
     pub fn parse(text: &str, path: &Path) -> anyhow::Result<Config> {
-        toml::from_str(text).map_err(|e| {
+        let config: Config = toml::from_str(text).map_err(|e| {
             let (line, col) = e.span().map(|s| line_col(text, s.start)).unwrap_or((1, 1));
             anyhow::anyhow!(
                 "{}:{line}:{col}: {}",
                 path.display(),
                 e.message().trim_end()
             )
-        })
+        })?;
+        config
+            .monitor
+            .validate()
+            .map_err(|e| anyhow::anyhow!("{}: [monitor]: {e}", path.display()))?;
+        Ok(config)
     }
 }
 
@@ -211,6 +290,46 @@ mod tests {
             Path::new("a"),
         );
         assert!(bad.unwrap_err().to_string().starts_with("a:2:"));
+    }
+
+    #[test]
+    fn monitor_rules_and_sinks_parse_and_are_checked() {
+        let text = r#"
+[monitor]
+evaluate_interval = "30s"
+
+[[monitor.alerts]]
+name = "fraud-accuracy"
+model = "fraud"
+metric = "accuracy"
+condition = "below"
+threshold = 0.9
+window = "1h"
+severity = "high"
+owner = "ml-team@example.com"
+
+[[monitor.sinks]]
+name = "ops"
+kind = "slack"
+url = "https://hooks.example.com/T000"
+"#;
+        let c = Config::parse(text, Path::new("airm.toml")).unwrap();
+        assert_eq!(c.monitor.alerts.len(), 1);
+        let s = c.monitor.settings().unwrap();
+        assert_eq!((s.evaluate_interval_secs, s.sinks.len()), (30, 1));
+        let bad = text.replace("threshold = 0.9\n", "");
+        let err = Config::parse(&bad, Path::new("airm.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("fraud-accuracy") && err.contains("threshold"),
+            "{err}"
+        );
+        let typo = text.replace("owner =", "ownr =");
+        let err = Config::parse(&typo, Path::new("airm.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("unknown field `ownr`"), "{err}");
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub mod exceptions;
 pub mod findings;
 pub mod guard;
 pub mod inventory;
+pub mod monitor;
 pub mod policies;
 pub mod systems;
 pub mod users;
@@ -125,6 +126,13 @@ impl Modify for BearerAuth {
         exceptions::list_exceptions,
         exceptions::create_exception,
         exceptions::expire_exception,
+        monitor::ingest_events,
+        monitor::ingest_labels,
+        monitor::list_models,
+        monitor::get_performance,
+        monitor::get_behaviour,
+        monitor::list_alerts,
+        monitor::evaluate_alerts,
     ),
     components(schemas(ErrorBody)),
     modifiers(&BearerAuth),
@@ -137,6 +145,7 @@ impl Modify for BearerAuth {
         (name = "audit", description = "The activity log"),
         (name = "guard", description = "Runtime checks of prompts and completions"),
         (name = "governance", description = "Policies as code, violations, approvals and exceptions"),
+        (name = "monitor", description = "Prediction events, performance, behaviour anomalies and alerts"),
         (name = "meta", description = "API description and metrics"),
     )
 )]
@@ -229,5 +238,27 @@ pub fn router() -> Router<AppState> {
         .route(
             "/api/v1/exceptions/{id}/expire",
             axum::routing::post(exceptions::expire_exception),
+        )
+        .route("/api/v1/monitor/models", get(monitor::list_models))
+        .route("/api/v1/monitor/alerts", get(monitor::list_alerts))
+        .route(
+            "/api/v1/monitor/alerts/evaluate",
+            axum::routing::post(monitor::evaluate_alerts),
+        )
+        .route(
+            "/api/v1/monitor/{model}/events",
+            axum::routing::post(monitor::ingest_events),
+        )
+        .route(
+            "/api/v1/monitor/{model}/labels",
+            axum::routing::post(monitor::ingest_labels),
+        )
+        .route(
+            "/api/v1/monitor/{model}/performance",
+            get(monitor::get_performance),
+        )
+        .route(
+            "/api/v1/monitor/{model}/behaviour",
+            get(monitor::get_behaviour),
         )
 }

@@ -19,6 +19,9 @@ use airm_core::{
 };
 use airm_store::{AssetFilter, FindingFilter, NewEvent, Page, Paged, SystemFilter};
 
+mod monitoring;
+pub mod svg;
+
 use crate::auth::{constant_time_eq, hash_secret, random_string, TOKEN_PREFIX};
 use crate::state::AppState;
 
@@ -53,6 +56,14 @@ pub fn templates() -> minijinja::Environment<'static> {
         (
             "governance.html",
             include_str!("../../templates/governance.html"),
+        ),
+        (
+            "monitoring.html",
+            include_str!("../../templates/monitoring.html"),
+        ),
+        (
+            "monitor_model.html",
+            include_str!("../../templates/monitor_model.html"),
         ),
     ] {
         // Templates are compiled into the binary and covered by tests; a syntax error
@@ -93,6 +104,8 @@ pub fn router() -> Router<AppState> {
         .route("/approvals", get(approvals_page))
         .route("/approvals/{id}/vote", post(vote_page))
         .route("/exceptions", get(exceptions_page))
+        .route("/monitoring", get(monitoring::monitoring))
+        .route("/monitoring/{model}", get(monitoring::monitor_model))
         .route("/static/app.css", get(stylesheet))
 }
 

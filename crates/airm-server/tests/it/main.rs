@@ -9,6 +9,7 @@ mod browser;
 mod dashboard;
 mod governance;
 mod inventory;
+mod monitor;
 
 use std::sync::Arc;
 

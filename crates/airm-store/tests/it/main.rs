@@ -5,6 +5,7 @@
 
 mod conformance;
 mod governance;
+mod monitor;
 
 use std::path::PathBuf;
 use std::sync::Arc;

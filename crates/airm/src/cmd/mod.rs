@@ -10,6 +10,7 @@ mod exceptions;
 mod gateway;
 mod guard;
 mod inventory;
+mod monitor;
 mod policy;
 mod rules;
 mod scan;
@@ -29,6 +30,8 @@ pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<u8> {
         // Listing and explaining built-in policies needs no store either.
         Command::Policy(crate::cli::PolicyCmd::List) => policy::list(printer),
         Command::Policy(crate::cli::PolicyCmd::Explain { ref id }) => policy::explain(id, printer),
+        // Drift reports and profiles work on files only.
+        Command::Monitor(ref c) if !c.needs_store() => monitor::run_files(c, printer),
         _ => {
             let ctx = Context::new(&cli)?;
             match cli.command {
@@ -47,6 +50,7 @@ pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<u8> {
                 Command::Approvals(c) => approvals::run(c, &ctx, printer).await,
                 Command::Exceptions(c) => exceptions::run(c, &ctx, printer).await,
                 Command::Gateway(a) => gateway::run(a, &ctx, printer).await,
+                Command::Monitor(c) => monitor::run(c, &ctx, printer).await,
                 Command::Rules(_) => Ok(0),
             }
         }

@@ -147,6 +147,11 @@ async fn eval(a: PolicyEval, ctx: &Context, p: &Printer) -> anyhow::Result<u8> {
             String::new,
         ),
         Format::Table => p.data(&shown, || table(&shown)),
+        Format::Html => {
+            anyhow::bail!(
+                "--format html is not available for airm policy eval (table, json or sarif)"
+            )
+        }
     }
     let suppressed = evaluation.violations.len() - evaluation.active().count();
     p.note(&format!(

@@ -38,6 +38,9 @@ struct Summary {
 }
 
 pub async fn run(args: ScanArgs, ctx: &Context, p: &Printer) -> anyhow::Result<u8> {
+    if p.format == Format::Html {
+        anyhow::bail!("--format html is not available for airm scan (table, json or sarif)");
+    }
     let (files, mut errors) = collect_files(&args.paths, &args.exclude)?;
     let cfg = ctx.config.scan.clone();
     let show_progress = std::io::stderr().is_terminal() && !p.json() && p.format != Format::Sarif;
@@ -118,7 +121,7 @@ pub async fn run(args: ScanArgs, ctx: &Context, p: &Printer) -> anyhow::Result<u
             }
             p.data(&v, String::new)
         }
-        Format::Table => p.data(&(), || {
+        Format::Table | Format::Html => p.data(&(), || {
             let mut out = table(&reports, args.all);
             if let Some(d) = discovery
                 .as_ref()

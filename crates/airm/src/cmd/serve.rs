@@ -63,6 +63,19 @@ pub async fn run(args: ServeArgs, ctx: &Context, p: &Printer) -> anyhow::Result<
         session_hours: i64::from(ctx.config.server.session_hours.unwrap_or(12)),
         checkpoint_interval_secs: ctx.config.audit.checkpoint_interval_secs.unwrap_or(300),
     };
+    let monitor = ctx
+        .config
+        .monitor
+        .settings()
+        .context("invalid [monitor] configuration")?;
+    if !monitor.rules.is_empty() {
+        p.detail(&format!(
+            "Monitoring: {} alert rules, {} sinks, evaluated every {} s",
+            monitor.rules.len(),
+            monitor.sinks.len(),
+            monitor.evaluate_interval_secs
+        ));
+    }
     let key = std::sync::Arc::new(ctx.signing_key()?);
     p.detail(&format!(
         "Activity-log signing key {}",
@@ -100,7 +113,9 @@ pub async fn run(args: ServeArgs, ctx: &Context, p: &Printer) -> anyhow::Result<
     };
     let api = airm_server::serve(
         listener,
-        AppState::new(store, key, config).with_governance(options),
+        AppState::new(store, key, config)
+            .with_governance(options)
+            .with_monitor(monitor),
         stopped(stop_rx.clone()),
     );
     match gateway {

@@ -1,0 +1,797 @@
+//! Readers of CSV and JSON Lines files into per-column [`Table`]s for drift tests.
+//!
+//! Files are read in blocks of whole lines; the lines of a block are parsed in parallel
+//! (rayon) and the parts merged in order, so memory stays at one block plus the columns.
+//! A CSV file without quote characters takes the fast splitter; from the first block with a
+//! quote on, the `csv` crate parses the rest (quoted fields may hold delimiters and line
+//! breaks). Every input is bounded: line length, number of columns, distinct categories per
+//! column and total values; bad input (ragged rows, non-UTF-8, nested JSON, over-long
+//! lines) is an error naming the file and line, never a panic.
+
+use std::cell::Cell as StdCell;
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+use rayon::prelude::*;
+
+use crate::error::{MonitorError, Result};
+use crate::table::{classify, classify_str, Cell, Column, Kind, Table, Values};
+
+/// Input file formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileFormat {
+    /// Comma- (or other single byte-) separated values with a header line.
+    Csv { delimiter: u8 },
+    /// One JSON object per line; keys are columns.
+    JsonLines,
+}
+
+impl FileFormat {
+    /// From the file name: `.jsonl`, `.ndjson`, `.json` → JSON Lines, `.tsv` → tab-separated,
+    /// anything else CSV.
+    pub fn from_path(path: &Path) -> FileFormat {
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        match ext.as_str() {
+            "jsonl" | "ndjson" | "json" => FileFormat::JsonLines,
+            "tsv" | "tab" => FileFormat::Csv { delimiter: b'\t' },
+            _ => FileFormat::Csv { delimiter: b',' },
+        }
+    }
+}
+
+/// Limits and column choices for reading.
+#[derive(Debug, Clone)]
+pub struct ReadOptions {
+    /// Read only these columns (all when `None`).
+    pub columns: Option<Vec<String>>,
+    /// Columns forced numeric (text in them is an error) …
+    pub numeric: Vec<String>,
+    /// … or categorical (numbers become category names).
+    pub categorical: Vec<String>,
+    pub format: Option<FileFormat>,
+    pub max_line_bytes: usize,
+    pub max_columns: usize,
+    pub max_categories: usize,
+    /// Non-missing values kept in memory over all columns of one file.
+    pub max_values: u64,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions {
+            columns: None,
+            numeric: Vec::new(),
+            categorical: Vec::new(),
+            format: None,
+            max_line_bytes: 1 << 20,
+            max_columns: 10_000,
+            max_categories: 100_000,
+            max_values: 200_000_000,
+        }
+    }
+}
+
+impl ReadOptions {
+    fn wanted(&self, name: &str) -> bool {
+        self.columns
+            .as_ref()
+            .is_none_or(|c| c.iter().any(|x| x == name))
+    }
+
+    fn forced(&self, name: &str) -> Option<Kind> {
+        if self.numeric.iter().any(|x| x == name) {
+            Some(Kind::Numeric)
+        } else if self.categorical.iter().any(|x| x == name) {
+            Some(Kind::Categorical)
+        } else {
+            None
+        }
+    }
+}
+
+const BLOCK_BYTES: usize = 16 << 20;
+
+/// Reads a file.
+pub fn read_table(path: &Path, opts: &ReadOptions) -> Result<Table> {
+    let file = std::fs::File::open(path).map_err(|source| MonitorError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let format = opts.format.unwrap_or_else(|| FileFormat::from_path(path));
+    read_from(path, file, format, opts)
+}
+
+/// Reads from any reader (`path` names the input in errors).
+pub fn read_from<R: Read>(
+    path: &Path,
+    reader: R,
+    format: FileFormat,
+    opts: &ReadOptions,
+) -> Result<Table> {
+    let blocks = Blocks {
+        r: reader,
+        carry: Vec::new(),
+        eof: false,
+        next_line: 1,
+        path: path.to_path_buf(),
+        max_line: opts.max_line_bytes,
+    };
+    let mut table = match format {
+        FileFormat::Csv { delimiter } => read_csv(blocks, delimiter, opts)?,
+        FileFormat::JsonLines => read_jsonl(blocks, opts)?,
+    };
+    for c in &mut table.columns {
+        // JSON Lines rows may lack a key: those cells are missing.
+        let absent = table.rows.saturating_sub(c.seen);
+        c.missing += absent;
+        c.seen += absent;
+        if let Values::Numeric(v) = &mut c.values {
+            // Appending parts doubles capacity; give the slack back before the next file.
+            v.shrink_to_fit();
+        }
+    }
+    if let Some(want) = &opts.columns {
+        for w in want {
+            if table.column(w).is_none() {
+                return Err(MonitorError::File {
+                    path: path.to_path_buf(),
+                    message: format!("no column `{w}`"),
+                });
+            }
+        }
+    }
+    Ok(table)
+}
+
+struct Blocks<R> {
+    r: R,
+    carry: Vec<u8>,
+    eof: bool,
+    next_line: u64,
+    path: PathBuf,
+    max_line: usize,
+}
+
+impl<R: Read> Blocks<R> {
+    fn io(&self, source: std::io::Error) -> MonitorError {
+        MonitorError::Io {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    /// The next run of whole lines and the number of its first line.
+    fn next_block(&mut self) -> Result<Option<(u64, Vec<u8>)>> {
+        loop {
+            if self.eof {
+                if self.carry.is_empty() {
+                    return Ok(None);
+                }
+                let block = std::mem::take(&mut self.carry);
+                let first = self.next_line;
+                self.next_line += memchr::memchr_iter(b'\n', &block).count() as u64 + 1;
+                return Ok(Some((first, block)));
+            }
+            // `read_to_end` grows the buffer as data arrives (small inputs stay small) and
+            // stops at the block size or at the end of the input.
+            let k = (&mut self.r)
+                .take(BLOCK_BYTES as u64)
+                .read_to_end(&mut self.carry)
+                .map_err(|e| self.io(e))?;
+            if k < BLOCK_BYTES {
+                self.eof = true;
+            }
+            if self.eof {
+                continue;
+            }
+            match memchr::memrchr(b'\n', &self.carry) {
+                Some(p) => {
+                    let rest = self.carry.split_off(p + 1);
+                    let block = std::mem::replace(&mut self.carry, rest);
+                    let first = self.next_line;
+                    let lines = memchr::memchr_iter(b'\n', &block).count() as u64;
+                    self.next_line += lines;
+                    if self.carry.len() > self.max_line {
+                        return Err(self.too_long(self.next_line));
+                    }
+                    return Ok(Some((first, block)));
+                }
+                None if self.carry.len() > self.max_line => {
+                    return Err(self.too_long(self.next_line));
+                }
+                None => {}
+            }
+        }
+    }
+
+    fn too_long(&self, line: u64) -> MonitorError {
+        MonitorError::Input {
+            path: self.path.clone(),
+            line,
+            message: format!("line longer than {} bytes", self.max_line),
+        }
+    }
+}
+
+/// One parsed part of a block.
+struct Part {
+    columns: Vec<Column>,
+    rows: u64,
+    /// (line offset within the part, message)
+    error: Option<(u64, String)>,
+}
+
+/// Splits a block into about `parts` runs of whole lines: (line offset, bytes).
+fn split_lines(block: &[u8], parts: usize) -> Vec<(u64, &[u8])> {
+    let mut out = Vec::with_capacity(parts);
+    let target = (block.len() / parts.max(1)).max(1 << 16);
+    let mut start = 0usize;
+    let mut line = 0u64;
+    while start < block.len() {
+        let mut end = (start + target).min(block.len());
+        if end < block.len() {
+            end = match memchr::memchr(b'\n', &block[end..]) {
+                Some(p) => end + p + 1,
+                None => block.len(),
+            };
+        }
+        let chunk = &block[start..end];
+        out.push((line, chunk));
+        line += memchr::memchr_iter(b'\n', chunk).count() as u64;
+        start = end;
+    }
+    out
+}
+
+fn strip_cr(line: &[u8]) -> &[u8] {
+    line.strip_suffix(b"\r").unwrap_or(line)
+}
+
+fn is_blank(line: &[u8]) -> bool {
+    line.iter().all(u8::is_ascii_whitespace)
+}
+
+fn input_err(path: &Path, line: u64, message: String) -> MonitorError {
+    MonitorError::Input {
+        path: path.to_path_buf(),
+        line,
+        message,
+    }
+}
+
+/// Merges parts in order into `acc`; returns the first error with its absolute line.
+fn merge_parts(
+    path: &Path,
+    acc: &mut Vec<Column>,
+    rows: &mut u64,
+    parts: Vec<(u64, Part)>,
+    first_line: u64,
+    max_categories: usize,
+) -> Result<()> {
+    for (offset, part) in parts {
+        if let Some((l, msg)) = part.error {
+            return Err(input_err(path, first_line + offset + l, msg));
+        }
+        *rows += part.rows;
+        for col in part.columns {
+            match acc.iter_mut().find(|c| c.name == col.name) {
+                Some(c) => c.merge(col, max_categories),
+                None => acc.push(col),
+            }
+        }
+    }
+    Ok(())
+}
+
+fn check_values(path: &Path, cols: &[Column], opts: &ReadOptions) -> Result<()> {
+    let n: u64 = cols
+        .iter()
+        .map(|c| match &c.values {
+            Values::Numeric(v) => v.len() as u64,
+            _ => 0,
+        })
+        .sum();
+    if n > opts.max_values {
+        return Err(MonitorError::File {
+            path: path.to_path_buf(),
+            message: format!(
+                "more than {} numeric values; select fewer columns, or profile the data in shards \
+                 (`airm monitor profile`) and compare profiles",
+                opts.max_values
+            ),
+        });
+    }
+    Ok(())
+}
+
+fn parse_header(line: &[u8], delimiter: u8) -> std::result::Result<Vec<String>, String> {
+    let line = strip_cr(line);
+    let fields: Vec<Vec<u8>> = if line.contains(&b'"') {
+        let mut r = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .delimiter(delimiter)
+            .from_reader(line);
+        let mut rec = csv::ByteRecord::new();
+        match r.read_byte_record(&mut rec) {
+            Ok(true) => rec.iter().map(<[u8]>::to_vec).collect(),
+            Ok(false) => Vec::new(),
+            Err(e) => return Err(format!("bad header: {e}")),
+        }
+    } else {
+        line.split(|&b| b == delimiter)
+            .map(<[u8]>::to_vec)
+            .collect()
+    };
+    let mut names = Vec::with_capacity(fields.len());
+    for (i, f) in fields.into_iter().enumerate() {
+        let s = String::from_utf8(f).map_err(|_| "the header is not valid UTF-8".to_string())?;
+        let s = s.trim().to_string();
+        let s = if s.is_empty() {
+            format!("column_{}", i + 1)
+        } else {
+            s
+        };
+        if names.contains(&s) {
+            return Err(format!("duplicate column name `{s}` in the header"));
+        }
+        names.push(s);
+    }
+    Ok(names)
+}
+
+fn read_csv<R: Read>(mut blocks: Blocks<R>, delimiter: u8, opts: &ReadOptions) -> Result<Table> {
+    let path = blocks.path.clone();
+    let Some((first_line, mut block)) = blocks.next_block()? else {
+        return Err(MonitorError::File {
+            path,
+            message: "empty file (a header line is required)".into(),
+        });
+    };
+    let header_end = memchr::memchr(b'\n', &block).map_or(block.len(), |p| p + 1);
+    let header = parse_header(&block[..header_end], delimiter)
+        .map_err(|m| input_err(&path, first_line, m))?;
+    if header.len() > opts.max_columns {
+        return Err(input_err(
+            &path,
+            first_line,
+            format!("{} columns (at most {})", header.len(), opts.max_columns),
+        ));
+    }
+    let ncols = header.len();
+    // Field index -> slot in `template`.
+    let mut slots: Vec<Option<usize>> = Vec::with_capacity(ncols);
+    let mut template: Vec<Column> = Vec::new();
+    for name in &header {
+        if opts.wanted(name) {
+            slots.push(Some(template.len()));
+            template.push(Column::new(name.clone(), opts.forced(name)));
+        } else {
+            slots.push(None);
+        }
+    }
+    block.drain(..header_end);
+    let mut line0 = first_line + 1;
+    let mut acc: Vec<Column> = template.clone();
+    let mut rows = 0u64;
+    let threads = rayon::current_num_threads();
+    loop {
+        if memchr::memchr(b'"', &block).is_some() {
+            // Quoted fields: parse the rest of the input with the csv crate.
+            let rest = std::io::Cursor::new(block)
+                .chain(std::io::Cursor::new(std::mem::take(&mut blocks.carry)))
+                .chain(blocks.r);
+            read_csv_quoted(
+                &path, rest, delimiter, opts, ncols, &slots, &mut acc, &mut rows, line0,
+            )?;
+            break;
+        }
+        let parts: Vec<(u64, Part)> = split_lines(&block, threads * 4)
+            .into_par_iter()
+            .map(|(off, chunk)| {
+                (
+                    off,
+                    parse_csv_chunk(chunk, delimiter, ncols, &slots, &template, opts),
+                )
+            })
+            .collect();
+        merge_parts(
+            &path,
+            &mut acc,
+            &mut rows,
+            parts,
+            line0,
+            opts.max_categories,
+        )?;
+        check_values(&path, &acc, opts)?;
+        match blocks.next_block()? {
+            Some((l, b)) => {
+                line0 = l;
+                block = b;
+            }
+            None => break,
+        }
+    }
+    Ok(Table { columns: acc, rows })
+}
+
+fn parse_csv_chunk(
+    chunk: &[u8],
+    delimiter: u8,
+    ncols: usize,
+    slots: &[Option<usize>],
+    template: &[Column],
+    opts: &ReadOptions,
+) -> Part {
+    let mut cols: Vec<Column> = template.to_vec();
+    let mut rows = 0u64;
+    for (i, line) in chunk.split(|&b| b == b'\n').enumerate() {
+        let line = strip_cr(line);
+        if is_blank(line) {
+            continue;
+        }
+        let err = |m: String| Part {
+            columns: Vec::new(),
+            rows: 0,
+            error: Some((i as u64, m)),
+        };
+        if line.len() > opts.max_line_bytes {
+            return err(format!("line longer than {} bytes", opts.max_line_bytes));
+        }
+        let mut n = 0usize;
+        for field in line.split(|&b| b == delimiter) {
+            if let Some(Some(slot)) = slots.get(n) {
+                let cell = match classify(field) {
+                    Ok(c) => c,
+                    Err(m) => return err(m),
+                };
+                if let Some(c) = cols.get_mut(*slot) {
+                    if let Err(m) = c.push(cell, opts.max_categories) {
+                        return err(m);
+                    }
+                }
+            }
+            n += 1;
+        }
+        if n != ncols {
+            return err(format!("{n} fields, but the header has {ncols}"));
+        }
+        rows += 1;
+    }
+    Part {
+        columns: cols,
+        rows,
+        error: None,
+    }
+}
+
+/// Counts bytes read and fails once a single record grows past the limit, so a quoted field
+/// that never closes cannot exhaust memory.
+struct Bounded<R> {
+    r: R,
+    read: Rc<StdCell<u64>>,
+    record_start: Rc<StdCell<u64>>,
+    limit: u64,
+}
+
+impl<R: Read> Read for Bounded<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.read.get().saturating_sub(self.record_start.get()) > self.limit {
+            return Err(std::io::Error::other(format!(
+                "a record longer than {} bytes (unclosed quote?)",
+                self.limit
+            )));
+        }
+        let k = self.r.read(buf)?;
+        self.read.set(self.read.get() + k as u64);
+        Ok(k)
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn read_csv_quoted<R: Read>(
+    path: &Path,
+    r: R,
+    delimiter: u8,
+    opts: &ReadOptions,
+    ncols: usize,
+    slots: &[Option<usize>],
+    acc: &mut [Column],
+    rows: &mut u64,
+    line0: u64,
+) -> Result<()> {
+    let read = Rc::new(StdCell::new(0u64));
+    let record_start = Rc::new(StdCell::new(0u64));
+    let limit = (opts.max_line_bytes as u64).saturating_mul(4).max(1 << 16);
+    let bounded = Bounded {
+        r,
+        read: read.clone(),
+        record_start: record_start.clone(),
+        limit,
+    };
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .buffer_capacity(1 << 16)
+        .from_reader(bounded);
+    let mut rec = csv::ByteRecord::new();
+    let mut part: Vec<Column> = acc
+        .iter()
+        .map(|c| Column::new(c.name.clone(), c.forced))
+        .collect();
+    loop {
+        let pos_line = rdr.position().line();
+        match rdr.read_byte_record(&mut rec) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => {
+                let line = match e.position() {
+                    Some(p) => p.line(),
+                    None => pos_line,
+                };
+                let msg = match e.kind() {
+                    csv::ErrorKind::Io(io) => io.to_string(),
+                    _ => e.to_string(),
+                };
+                return Err(input_err(path, line0 + line.saturating_sub(1), msg));
+            }
+        }
+        let line = line0
+            + rec
+                .position()
+                .map_or(pos_line, csv::Position::line)
+                .saturating_sub(1);
+        record_start.set(rdr.position().byte());
+        if rec.len() == 1 && rec.get(0).is_some_and(is_blank) {
+            continue;
+        }
+        if rec.len() != ncols {
+            return Err(input_err(
+                path,
+                line,
+                format!("{} fields, but the header has {ncols}", rec.len()),
+            ));
+        }
+        for (i, field) in rec.iter().enumerate() {
+            if let Some(Some(slot)) = slots.get(i) {
+                let cell = classify(field).map_err(|m| input_err(path, line, m))?;
+                if let Some(c) = part.get_mut(*slot) {
+                    c.push(cell, opts.max_categories)
+                        .map_err(|m| input_err(path, line, m))?;
+                }
+            }
+        }
+        *rows += 1;
+        if *rows % 1_000_000 == 0 {
+            check_values(path, &part, opts)?;
+        }
+    }
+    for (a, p) in acc.iter_mut().zip(part) {
+        a.merge(p, opts.max_categories);
+    }
+    check_values(path, acc, opts)
+}
+
+fn read_jsonl<R: Read>(mut blocks: Blocks<R>, opts: &ReadOptions) -> Result<Table> {
+    let path = blocks.path.clone();
+    let mut acc: Vec<Column> = Vec::new();
+    let mut rows = 0u64;
+    let threads = rayon::current_num_threads();
+    while let Some((line0, block)) = blocks.next_block()? {
+        let parts: Vec<(u64, Part)> = split_lines(&block, threads * 4)
+            .into_par_iter()
+            .map(|(off, chunk)| (off, parse_jsonl_chunk(chunk, opts)))
+            .collect();
+        merge_parts(
+            &path,
+            &mut acc,
+            &mut rows,
+            parts,
+            line0,
+            opts.max_categories,
+        )?;
+        if acc.len() > opts.max_columns {
+            return Err(MonitorError::File {
+                path,
+                message: format!("more than {} distinct keys", opts.max_columns),
+            });
+        }
+        check_values(&path, &acc, opts)?;
+    }
+    Ok(Table { columns: acc, rows })
+}
+
+fn parse_jsonl_chunk(chunk: &[u8], opts: &ReadOptions) -> Part {
+    let mut cols: Vec<Column> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    let mut rows = 0u64;
+    for (i, line) in chunk.split(|&b| b == b'\n').enumerate() {
+        let line = strip_cr(line);
+        if is_blank(line) {
+            continue;
+        }
+        let err = |m: String| Part {
+            columns: Vec::new(),
+            rows: 0,
+            error: Some((i as u64, m)),
+        };
+        if line.len() > opts.max_line_bytes {
+            return err(format!("line longer than {} bytes", opts.max_line_bytes));
+        }
+        let obj: serde_json::Map<String, serde_json::Value> = match serde_json::from_slice(line) {
+            Ok(o) => o,
+            Err(e) => return err(format!("not a JSON object: {e}")),
+        };
+        // Cells seen before this row, for keys first met in this row.
+        let before = rows;
+        for (k, v) in &obj {
+            if !opts.wanted(k) {
+                continue;
+            }
+            let slot = match index.get(k) {
+                Some(&s) => s,
+                None => {
+                    if cols.len() >= opts.max_columns {
+                        return err(format!("more than {} distinct keys", opts.max_columns));
+                    }
+                    let mut c = Column::new(k.clone(), opts.forced(k));
+                    c.missing = before;
+                    c.seen = before;
+                    index.insert(k.clone(), cols.len());
+                    cols.push(c);
+                    cols.len() - 1
+                }
+            };
+            let text;
+            let cell = match v {
+                serde_json::Value::Null => Cell::Missing,
+                serde_json::Value::Bool(b) => Cell::Text(if *b { "true" } else { "false" }),
+                serde_json::Value::Number(n) => match n.as_f64() {
+                    Some(x) if x.is_finite() => Cell::Number(x),
+                    _ => Cell::Missing,
+                },
+                serde_json::Value::String(s) => {
+                    text = s.as_str();
+                    classify_str(text)
+                }
+                _ => {
+                    return err(format!(
+                        "key `{k}`: nested arrays and objects are not supported"
+                    ))
+                }
+            };
+            if let Some(c) = cols.get_mut(slot) {
+                if let Err(m) = c.push(cell, opts.max_categories) {
+                    return err(m);
+                }
+            }
+        }
+        rows += 1;
+        for c in &mut cols {
+            // Keys absent from this row.
+            if c.seen < rows {
+                c.missing += rows - c.seen;
+                c.seen = rows;
+            }
+        }
+    }
+    Part {
+        columns: cols,
+        rows,
+        error: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(text: &[u8], format: FileFormat) -> Result<Table> {
+        read_from(Path::new("t"), text, format, &ReadOptions::default())
+    }
+
+    const CSV: FileFormat = FileFormat::Csv { delimiter: b',' };
+
+    #[test]
+    fn reads_csv_with_missing_and_types() {
+        let t = read(b"a,b\n1,x\n2,\nNaN,y\r\n\n3,1\n", CSV).expect("read");
+        assert_eq!(t.rows, 4);
+        let a = t.column("a").expect("a");
+        assert_eq!(a.values, Values::Numeric(vec![1.0, 2.0, 3.0]));
+        assert_eq!(a.missing, 1);
+        let b = t.column("b").expect("b");
+        assert_eq!(b.kind(), Kind::Categorical);
+        assert_eq!(b.missing, 1);
+        assert_eq!(b.count(), 3);
+    }
+
+    #[test]
+    fn quoted_csv_takes_the_csv_crate() {
+        let t = read(b"a,b\n1,\"x,\ny\"\n2,z\n", CSV).expect("read");
+        assert_eq!(t.rows, 2);
+        let b = t.column("b").expect("b");
+        let Values::Categorical(m) = &b.values else {
+            panic!("categorical")
+        };
+        assert_eq!(m.get("x,\ny"), Some(&1));
+    }
+
+    #[test]
+    fn bad_input_names_the_line() {
+        let e = read(b"a,b\n1,2\n3\n", CSV).expect_err("ragged");
+        assert_eq!(e.to_string(), "t:3: 1 fields, but the header has 2");
+        let e = read(b"a\n1\n\xff\xfe\n", CSV).expect_err("utf8");
+        assert_eq!(e.to_string(), "t:3: a cell is not valid UTF-8");
+        // An unclosed quote swallows the rest of the file, up to the record limit.
+        let mut text = b"a,b\n1,\"2\n".to_vec();
+        text.extend(b"3,4\n".repeat(30_000));
+        let opts = ReadOptions {
+            max_line_bytes: 1000,
+            ..ReadOptions::default()
+        };
+        let e = read_from(Path::new("t"), &text[..], CSV, &opts).err();
+        let e = e.map(|e| e.to_string()).unwrap_or_default();
+        assert!(
+            e.starts_with("t:2: a record longer than 65536 bytes"),
+            "{e}"
+        );
+        let e = read(b"{\"a\": 1}\n{\"a\": [1]}\n", FileFormat::JsonLines).expect_err("nested");
+        assert!(e.to_string().starts_with("t:2: key `a`"), "{e}");
+        let e = read(b"", CSV).expect_err("empty");
+        assert!(e.to_string().contains("header"));
+    }
+
+    #[test]
+    fn long_lines_are_rejected() {
+        let opts = ReadOptions {
+            max_line_bytes: 10,
+            ..ReadOptions::default()
+        };
+        let e = read_from(Path::new("t"), &b"a\n1\n12345678901234\n"[..], CSV, &opts)
+            .expect_err("long");
+        assert_eq!(e.to_string(), "t:3: line longer than 10 bytes");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_bytes_never_panic(data in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..600), seed in proptest::collection::vec(proptest::sample::select(&b"a,b\n1\"x\r{}:[]-.5e9NA\xff "[..]), 0..300)) {
+            let opts = ReadOptions {
+                max_line_bytes: 64,
+                max_columns: 8,
+                max_categories: 16,
+                max_values: 1000,
+                ..ReadOptions::default()
+            };
+            for bytes in [&data, &seed] {
+                for format in [CSV, FileFormat::Csv { delimiter: b'\t' }, FileFormat::JsonLines] {
+                    if let Ok(t) = read_from(Path::new("t"), &bytes[..], format, &opts) {
+                        for c in &t.columns {
+                            proptest::prop_assert_eq!(c.seen, t.rows);
+                            proptest::prop_assert_eq!(c.count() + c.missing, t.rows);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn jsonl_keys_absent_are_missing() {
+        let t = read(
+            b"{\"a\": 1, \"b\": \"x\"}\n{\"a\": 2}\n{\"b\": null, \"c\": true}\n",
+            FileFormat::JsonLines,
+        )
+        .expect("read");
+        assert_eq!(t.rows, 3);
+        assert_eq!(t.column("a").expect("a").missing, 1);
+        assert_eq!(t.column("b").expect("b").missing, 2);
+        let c = t.column("c").expect("c");
+        assert_eq!((c.missing, c.count()), (2, 1));
+    }
+}

@@ -1,0 +1,352 @@
+//! Two-sample drift statistics on sorted numeric samples (KS, Wasserstein, PSI bins) and on
+//! count vectors over shared bins or categories (PSI, chi-squared, Jensen–Shannon).
+//!
+//! Conventions follow NumPy/SciPy so results can be checked against them: quantiles are
+//! NumPy's default linear interpolation, `chi2_contingency` applies Yates' correction only
+//! when dof = 1, `jensenshannon` normalises the count vectors first. Callers pass sorted,
+//! NaN-free slices; none of these functions allocate more than the bin vectors.
+
+use super::special::chi2_sf;
+
+/// Smallest proportion used in PSI (no renormalisation after clipping).
+pub const PSI_EPSILON: f64 = 1e-4;
+
+/// Compensated (Neumaier) sum, accurate to a few ulps whatever the order.
+pub fn accurate_sum(values: impl IntoIterator<Item = f64>) -> f64 {
+    let mut sum = 0.0f64;
+    let mut c = 0.0f64;
+    for v in values {
+        let t = sum + v;
+        if sum.abs() >= v.abs() {
+            c += (sum - t) + v;
+        } else {
+            c += (v - t) + sum;
+        }
+        sum = t;
+    }
+    sum + c
+}
+
+/// The `q`-quantile (0 ≤ q ≤ 1) of a sorted sample, NumPy's default ("linear") method.
+pub fn quantile_linear(sorted: &[f64], q: f64) -> Option<f64> {
+    let n = sorted.len();
+    if n == 0 {
+        return None;
+    }
+    #[allow(clippy::cast_precision_loss)]
+    let virtual_index = (n - 1) as f64 * q;
+    #[allow(clippy::cast_precision_loss)]
+    if virtual_index >= (n - 1) as f64 {
+        return sorted.last().copied();
+    }
+    if virtual_index <= 0.0 {
+        return sorted.first().copied();
+    }
+    let prev = virtual_index.floor();
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let i = prev as usize;
+    let t = virtual_index - prev;
+    let a = *sorted.get(i)?;
+    let b = *sorted.get(i + 1)?;
+    let diff = b - a;
+    Some(if t >= 0.5 {
+        b - diff * (1.0 - t)
+    } else {
+        a + diff * t
+    })
+}
+
+/// Inner PSI bin edges: the reference deciles (linear interpolation), duplicates removed.
+/// Outer edges are ±∞ and implicit.
+pub fn decile_edges(sorted_ref: &[f64]) -> Vec<f64> {
+    let mut edges: Vec<f64> = (1..10)
+        .filter_map(|i| quantile_linear(sorted_ref, f64::from(i) / 10.0))
+        .collect();
+    edges.dedup();
+    edges
+}
+
+/// Counts of a sorted sample in the bins `(-∞, e0), [e0, e1), …, [e_last, ∞)`: a value equal
+/// to an edge goes to the upper bin.
+pub fn bin_counts(sorted: &[f64], edges: &[f64]) -> Vec<u64> {
+    let mut counts = Vec::with_capacity(edges.len() + 1);
+    let mut prev = 0usize;
+    for &e in edges {
+        let below = sorted.partition_point(|&v| v < e);
+        counts.push((below - prev) as u64);
+        prev = below;
+    }
+    counts.push((sorted.len() - prev) as u64);
+    counts
+}
+
+fn proportions(counts: &[u64]) -> Vec<f64> {
+    let total: u64 = counts.iter().sum();
+    #[allow(clippy::cast_precision_loss)]
+    let t = total as f64;
+    #[allow(clippy::cast_precision_loss)]
+    counts
+        .iter()
+        .map(|&c| if total == 0 { 0.0 } else { c as f64 / t })
+        .collect()
+}
+
+/// Population stability index over shared bins: `Σ (c − r) ln(c / r)` with both
+/// proportions clipped below at [`PSI_EPSILON`].
+pub fn psi(ref_counts: &[u64], cur_counts: &[u64]) -> f64 {
+    let r = proportions(ref_counts);
+    let c = proportions(cur_counts);
+    accurate_sum(r.iter().zip(&c).map(|(&r, &c)| {
+        let r = r.max(PSI_EPSILON);
+        let c = c.max(PSI_EPSILON);
+        (c - r) * (c / r).ln()
+    }))
+}
+
+/// Jensen–Shannon distance between two count vectors over the same bins, in natural log
+/// (`base = None`) or the given base; 0 for identical distributions.
+pub fn js_distance(a: &[u64], b: &[u64], base: Option<f64>) -> f64 {
+    let p = proportions(a);
+    let q = proportions(b);
+    let rel_entr = |x: f64, y: f64| {
+        if x > 0.0 && y > 0.0 {
+            x * (x / y).ln()
+        } else {
+            0.0
+        }
+    };
+    let mut left = Vec::with_capacity(p.len());
+    let mut right = Vec::with_capacity(p.len());
+    for (&x, &y) in p.iter().zip(&q) {
+        let m = (x + y) / 2.0;
+        left.push(rel_entr(x, m));
+        right.push(rel_entr(y, m));
+    }
+    let mut js = accurate_sum(left) + accurate_sum(right);
+    if let Some(b) = base {
+        js /= b.ln();
+    }
+    (js / 2.0).max(0.0).sqrt()
+}
+
+/// Result of a chi-squared test of homogeneity on the 2×K table.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Chi2 {
+    pub statistic: f64,
+    pub pvalue: f64,
+    pub dof: u64,
+}
+
+/// `scipy.stats.chi2_contingency` on the 2×K table `[a; b]`. Columns empty in both rows
+/// are dropped first (SciPy rejects a zero expected frequency); Yates' correction applies
+/// only when dof = 1; dof = 0 gives statistic 0 and p-value 1. `None` when a row is empty.
+pub fn chi2_contingency(a: &[u64], b: &[u64]) -> Option<Chi2> {
+    let cols: Vec<(u64, u64)> = a
+        .iter()
+        .zip(b)
+        .filter(|(x, y)| **x + **y > 0)
+        .map(|(x, y)| (*x, *y))
+        .collect();
+    let ra: u64 = cols.iter().map(|c| c.0).sum();
+    let rb: u64 = cols.iter().map(|c| c.1).sum();
+    if ra == 0 || rb == 0 {
+        return None;
+    }
+    let total = ra + rb;
+    let dof = (cols.len() as u64).saturating_sub(1);
+    if dof == 0 {
+        return Some(Chi2 {
+            statistic: 0.0,
+            pvalue: 1.0,
+            dof,
+        });
+    }
+    #[allow(clippy::cast_precision_loss)]
+    let expected = |row: u64, col: u64| -> f64 {
+        match row.checked_mul(col) {
+            Some(p) => p as f64 / total as f64,
+            None => row as f64 * col as f64 / total as f64,
+        }
+    };
+    let mut terms = Vec::with_capacity(cols.len() * 2);
+    for &(x, y) in &cols {
+        for (obs, row) in [(x, ra), (y, rb)] {
+            let e = expected(row, x + y);
+            #[allow(clippy::cast_precision_loss)]
+            let mut o = obs as f64;
+            if dof == 1 {
+                let diff = e - o;
+                o += diff.abs().min(0.5) * diff.signum() * f64::from(u8::from(diff != 0.0));
+            }
+            terms.push((o - e) * (o - e) / e);
+        }
+    }
+    let statistic = accurate_sum(terms);
+    #[allow(clippy::cast_precision_loss)]
+    let pvalue = chi2_sf(statistic, dof as f64);
+    Some(Chi2 {
+        statistic,
+        pvalue,
+        dof,
+    })
+}
+
+/// Exact two-sample KS statistic `sup |F_a − F_b|` of two sorted samples (ties handled
+/// by evaluating both empirical CDFs after each distinct value).
+pub fn ks_statistic(a: &[f64], b: &[f64]) -> f64 {
+    if a.is_empty() || b.is_empty() {
+        return f64::NAN;
+    }
+    #[allow(clippy::cast_precision_loss)]
+    let (n1, n2) = (a.len() as f64, b.len() as f64);
+    let (mut i, mut j) = (0usize, 0usize);
+    let mut d = 0.0f64;
+    loop {
+        let v = match (a.get(i), b.get(j)) {
+            (Some(&x), Some(&y)) => x.min(y),
+            (Some(&x), None) => x,
+            (None, Some(&y)) => y,
+            (None, None) => break,
+        };
+        while a.get(i).is_some_and(|&x| x <= v) {
+            i += 1;
+        }
+        while b.get(j).is_some_and(|&y| y <= v) {
+            j += 1;
+        }
+        #[allow(clippy::cast_precision_loss)]
+        let diff = i as f64 / n1 - j as f64 / n2;
+        d = d.max(diff.abs());
+    }
+    d
+}
+
+/// 1-D Wasserstein (earth mover's) distance between two sorted samples:
+/// `∫ |F_a(x) − F_b(x)| dx`.
+pub fn wasserstein(a: &[f64], b: &[f64]) -> f64 {
+    if a.is_empty() || b.is_empty() {
+        return f64::NAN;
+    }
+    #[allow(clippy::cast_precision_loss)]
+    let (n1, n2) = (a.len() as f64, b.len() as f64);
+    let (mut i, mut j) = (0usize, 0usize);
+    let mut sum = 0.0f64;
+    let mut comp = 0.0f64;
+    let mut prev: Option<(f64, f64)> = None; // (value, |Fa - Fb| after it)
+    loop {
+        let v = match (a.get(i), b.get(j)) {
+            (Some(&x), Some(&y)) => x.min(y),
+            (Some(&x), None) => x,
+            (None, Some(&y)) => y,
+            (None, None) => break,
+        };
+        if let Some((pv, gap)) = prev {
+            let term = gap * (v - pv);
+            let t = sum + term;
+            if sum.abs() >= term.abs() {
+                comp += (sum - t) + term;
+            } else {
+                comp += (term - t) + sum;
+            }
+            sum = t;
+        }
+        while a.get(i).is_some_and(|&x| x <= v) {
+            i += 1;
+        }
+        while b.get(j).is_some_and(|&y| y <= v) {
+            j += 1;
+        }
+        #[allow(clippy::cast_precision_loss)]
+        let gap = (i as f64 / n1 - j as f64 / n2).abs();
+        prev = Some((v, gap));
+    }
+    sum + comp
+}
+
+/// Population standard deviation (ddof = 0), as `numpy.std`.
+pub fn std_population(values: &[f64]) -> f64 {
+    if values.is_empty() {
+        return f64::NAN;
+    }
+    #[allow(clippy::cast_precision_loss)]
+    let n = values.len() as f64;
+    let mean = accurate_sum(values.iter().copied()) / n;
+    let var = accurate_sum(values.iter().map(|&x| (x - mean) * (x - mean))) / n;
+    var.sqrt()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stats::sort::sort_f64;
+    use proptest::prelude::*;
+
+    fn sorted(mut v: Vec<f64>) -> Vec<f64> {
+        sort_f64(&mut v);
+        v
+    }
+
+    #[test]
+    fn quantiles_interpolate_like_numpy() {
+        let s = [1.0, 2.0, 3.0, 4.0];
+        assert_eq!(quantile_linear(&s, 0.5), Some(2.5));
+        assert_eq!(quantile_linear(&s, 0.0), Some(1.0));
+        assert_eq!(quantile_linear(&s, 1.0), Some(4.0));
+        assert_eq!(quantile_linear(&[], 0.5), None);
+    }
+
+    #[test]
+    fn edge_values_go_to_the_upper_bin() {
+        assert_eq!(bin_counts(&[1.0, 2.0, 2.0, 3.0], &[2.0]), vec![1, 3]);
+    }
+
+    #[test]
+    fn chi2_without_columns_or_rows() {
+        assert_eq!(chi2_contingency(&[0, 0], &[1, 2]), None);
+        let c = chi2_contingency(&[5, 0], &[7, 0]).expect("table");
+        assert_eq!((c.statistic, c.pvalue, c.dof), (0.0, 1.0, 0));
+    }
+
+    proptest! {
+        #[test]
+        fn ks_is_symmetric_and_bounded(a in proptest::collection::vec(-100i32..100, 1..200), b in proptest::collection::vec(-100i32..100, 1..200)) {
+            let a = sorted(a.into_iter().map(f64::from).collect());
+            let b = sorted(b.into_iter().map(f64::from).collect());
+            let d = ks_statistic(&a, &b);
+            prop_assert!((0.0..=1.0).contains(&d));
+            prop_assert_eq!(d, ks_statistic(&b, &a));
+            prop_assert_eq!(ks_statistic(&a, &a), 0.0);
+        }
+
+        #[test]
+        fn psi_is_nonnegative_and_zero_on_identical(a in proptest::collection::vec(0u64..1000, 1..20), b in proptest::collection::vec(0u64..1000, 1..20)) {
+            let k = a.len().min(b.len());
+            let (a, b) = (&a[..k], &b[..k]);
+            prop_assert!(psi(a, b) >= 0.0);
+            prop_assert_eq!(psi(a, a), 0.0);
+            let js = js_distance(a, b, Some(2.0));
+            prop_assert!((0.0..=1.0 + 1e-12).contains(&js) || a.iter().sum::<u64>() == 0 || b.iter().sum::<u64>() == 0);
+        }
+
+        #[test]
+        fn wasserstein_is_symmetric_and_shift_equivariant(a in proptest::collection::vec(-1000i32..1000, 1..100), b in proptest::collection::vec(-1000i32..1000, 1..100), shift in -50i32..50) {
+            let a = sorted(a.into_iter().map(f64::from).collect());
+            let b = sorted(b.into_iter().map(f64::from).collect());
+            let w = wasserstein(&a, &b);
+            prop_assert!(w >= 0.0);
+            prop_assert!((w - wasserstein(&b, &a)).abs() <= 1e-9 * (1.0 + w));
+            let shifted: Vec<f64> = a.iter().map(|x| x + f64::from(shift)).collect();
+            prop_assert!((wasserstein(&a, &shifted) - f64::from(shift.abs())).abs() < 1e-9);
+        }
+
+        #[test]
+        fn kolmogorov_sf_is_a_probability(n in 1u64..5000, d in 0.0f64..1.0) {
+            let sf = crate::stats::kolmogn_sf(n, d);
+            let cdf = crate::stats::kolmogn_cdf(n, d);
+            prop_assert!((0.0..=1.0).contains(&sf));
+            // Not exactly 1: like SciPy, the tail and the body may use different
+            // approximations near the switch-over points (e.g. n·d² = 2.2 for n > 140).
+            prop_assert!((sf + cdf - 1.0).abs() < 1e-4);
+        }
+    }
+}
