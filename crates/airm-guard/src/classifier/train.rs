@@ -99,7 +99,7 @@ impl Default for TrainParams {
             seed: 20240917,
             hard_weight: 3.0,
             holdout: 0.15,
-            target_fpr: 0.010,
+            target_fpr: 0.005,
             threshold: 0.5,
             multi_instance: true,
             average: false,
