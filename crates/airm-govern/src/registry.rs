@@ -172,7 +172,7 @@ static POLICIES: &[BuiltinPolicy] = &[
                 why: "An alert nobody acts on within its SLA is a silent failure of the escalation procedure (NIST AI RMF MANAGE 4).",
                 example: "A drift alert with a 24-hour SLA, opened two days ago, still open and not escalated.",
                 remediation: "Acknowledge and act on the alert, or run `airm policy escalate` so the owner, risk owner and committee are notified in turn.",
-                false_positives: "Alerts resolved outside airm but not closed in it. The input's `alerts` list is filled by alert sources; with none connected it is empty and the policy finds nothing.",
+                false_positives: "Alerts resolved outside airm but not closed in it. The input's `alerts` are the open monitoring alerts (`airm monitor`), with an SLA by severity: 4 hours critical, 24 high, 72 medium, 168 below; `system` holds the alert's model. `escalated` is false for them: the GV007 violation itself is what `airm policy escalate` escalates.",
             },
         ),
         package: "airm.gv007",

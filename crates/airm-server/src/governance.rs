@@ -77,6 +77,56 @@ pub fn policy_set(options: &PolicyOptions) -> Result<PolicySet, GovernError> {
 
 /// Evaluates every policy over the store's state. With `record`, active violations are
 /// written to the store (new ones start their escalation clock, vanished ones resolve).
+/// Most open monitoring alerts handed to the policies (GV007).
+const MAX_ALERTS: u32 = 10_000;
+
+/// Hours an open monitoring alert may stay open before GV007 asks for escalation: 4 for
+/// critical, 24 for high, 72 for medium, a week below.
+pub fn alert_sla_hours(severity: airm_core::Severity) -> u64 {
+    match severity {
+        airm_core::Severity::Critical => 4,
+        airm_core::Severity::High => 24,
+        airm_core::Severity::Medium => 72,
+        _ => 168,
+    }
+}
+
+/// The open alerts of the monitoring capability, as the policies' `alerts` input. An alert
+/// concerns a model; `system` carries the model name.
+async fn open_monitor_alerts(
+    store: &DynStore,
+) -> Result<Vec<airm_govern::input::AlertInput>, GovernanceError> {
+    let filter = airm_store::monitor::AlertFilter {
+        model: None,
+        status: Some(airm_store::monitor::AlertStatus::Open),
+    };
+    let mut open = Vec::new();
+    loop {
+        let page = airm_store::Page {
+            limit: 500,
+            offset: open.len() as u64,
+        };
+        let got = store.list_alerts(&filter, page).await?;
+        let done = got.items.len() < 500;
+        open.extend(got.items);
+        if done || open.len() >= MAX_ALERTS as usize {
+            break;
+        }
+    }
+    Ok(open
+        .into_iter()
+        .map(|a| airm_govern::input::AlertInput {
+            id: a.id,
+            system: a.model,
+            severity: a.severity.to_string(),
+            status: "open".to_string(),
+            opened_ms: a.first_seen.millis(),
+            sla_hours: alert_sla_hours(a.severity),
+            escalated: false,
+        })
+        .collect())
+}
+
 pub async fn evaluate(
     store: &DynStore,
     options: &PolicyOptions,
@@ -84,9 +134,10 @@ pub async fn evaluate(
 ) -> Result<Evaluated, GovernanceError> {
     let now = Timestamp::now();
     let facts = store.governance_facts().await?;
+    let alerts = open_monitor_alerts(store).await?;
     let mut set = policy_set(options)?;
     let (evaluation, input) = tokio::task::spawn_blocking(move || {
-        let input = airm_govern::build_input(&airm_govern::Facts {
+        let mut input = airm_govern::build_input(&airm_govern::Facts {
             now,
             systems: &facts.systems,
             assets: &facts.assets,
@@ -96,6 +147,7 @@ pub async fn evaluate(
             people: &facts.people,
             raci: &facts.raci,
         });
+        input.alerts = alerts;
         let json = serde_json::to_value(&input).unwrap_or(serde_json::Value::Null);
         (set.evaluate(json), input)
     })

@@ -410,3 +410,58 @@ async fn escalation_notifies_once_per_step_and_records_expiries() {
         .unwrap();
     assert_eq!(open.total, 1);
 }
+
+/// GV007 sees the monitoring capability's open alerts: one past its SLA is a violation, a
+/// fresh one and a resolved one are not.
+#[tokio::test]
+async fn monitoring_alerts_past_their_sla_are_violations() {
+    let s = TestServer::new().await;
+    let now = airm_core::Timestamp::now();
+    let alert = |fingerprint: &str, severity, time| airm_store::monitor::NewAlert {
+        fingerprint: fingerprint.into(),
+        rule: fingerprint.into(),
+        model: "fraud".into(),
+        metric: "accuracy".into(),
+        condition: "below".into(),
+        severity,
+        owner: Some("ana@example.com".into()),
+        message: "accuracy below 0.9".into(),
+        value: 0.7,
+        reference: 0.9,
+        window_start: time,
+        window_end: time,
+        time,
+    };
+    let (old, _) = s
+        .store
+        .fire_alert(alert("old", airm_core::Severity::High, now.plus_days(-2)))
+        .await
+        .unwrap();
+    let (fresh, _) = s
+        .store
+        .fire_alert(alert("fresh", airm_core::Severity::High, now))
+        .await
+        .unwrap();
+    s.store
+        .fire_alert(alert(
+            "gone",
+            airm_core::Severity::Critical,
+            now.plus_days(-3),
+        ))
+        .await
+        .unwrap();
+    s.store.resolve_alert("gone", now).await.unwrap();
+    let options = airm_server::governance::PolicyOptions::default();
+    let ev = airm_server::governance::evaluate(&s.store, &options, false)
+        .await
+        .unwrap();
+    let gv007: Vec<&str> = ev
+        .evaluation
+        .violations
+        .iter()
+        .filter(|v| v.policy == "GV007")
+        .map(|v| v.object.as_str())
+        .collect();
+    assert_eq!(gv007, vec![old.id.as_str()], "fresh alert {}", fresh.id);
+    assert_eq!(ev.input.alerts.len(), 2, "only open alerts are input");
+}
