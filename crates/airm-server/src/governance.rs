@@ -26,6 +26,9 @@ pub struct PolicyOptions {
     pub escalation: Vec<EscalationRule>,
     /// Committee that receives the last escalation step.
     pub escalation_committee: Option<String>,
+    /// Where escalation steps are delivered besides the notification table: the
+    /// monitoring alert sinks (`[[monitor.sinks]]`), filtered by their minimum severity.
+    pub sinks: Vec<crate::monitor::sinks::Sink>,
 }
 
 impl Default for PolicyOptions {
@@ -35,6 +38,7 @@ impl Default for PolicyOptions {
             dir: None,
             escalation: escalation::default_rules(),
             escalation_committee: None,
+            sinks: Vec::new(),
         }
     }
 }
@@ -240,6 +244,23 @@ pub async fn escalate(
                 created_at: ev.now,
             };
             if store.add_notification(&n).await? {
+                for sink in options.sinks.iter().filter(|k| k.wants(v.severity)) {
+                    let d = sink.deliver_escalation(&n, v.severity).await;
+                    events.push(event(
+                        actor,
+                        "notification.deliver",
+                        Some(&v.object),
+                        if d.ok {
+                            Outcome::Success
+                        } else {
+                            Outcome::Error
+                        },
+                        serde_json::json!({
+                            "sink": d.sink, "step": n.step, "recipient": n.recipient,
+                            "attempts": d.attempts, "error": d.error,
+                        }),
+                    ));
+                }
                 events.push(event(
                     actor,
                     "policy.escalate",

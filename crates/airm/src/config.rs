@@ -93,6 +93,7 @@ impl PolicySection {
                 .clone()
                 .unwrap_or_else(airm_govern::escalation::default_rules),
             escalation_committee: self.escalation_committee.clone(),
+            sinks: Vec::new(),
         }
     }
 }

@@ -91,9 +91,9 @@ pub struct Sink {
 pub struct Delivery {
     /// Sink name.
     pub sink: String,
-    /// Alert id.
+    /// Alert id (for escalations: the violation's fingerprint).
     pub alert_id: String,
-    /// `alert.opened` or `alert.resolved`.
+    /// `alert.opened`, `alert.resolved` or `governance.escalation`.
     pub event: String,
     /// Delivered (2xx).
     pub ok: bool,
@@ -222,6 +222,35 @@ impl Sink {
     /// Delivers `event` (`alert.opened` / `alert.resolved`) for `alert`, retrying.
     pub async fn deliver(&self, event: &str, alert: &Alert) -> Delivery {
         let body = self.body(event, alert, Timestamp::now());
+        self.send(event, &alert.id, body).await
+    }
+
+    /// Delivers a governance escalation step (`governance.escalation`): the webhook gets
+    /// `{"event", "notification", "severity", "sent_at"}`, Slack a one-line text.
+    pub async fn deliver_escalation(
+        &self,
+        n: &airm_core::Notification,
+        severity: Severity,
+    ) -> Delivery {
+        let event = "governance.escalation";
+        let v = match self.config.kind {
+            SinkKind::Webhook => serde_json::json!({
+                "event": event, "notification": n, "severity": severity, "sent_at": Timestamp::now(),
+            }),
+            SinkKind::Slack => serde_json::json!({"text": format!(
+                "Escalation to {} `{}`: {}",
+                n.step, n.recipient, n.message
+            )}),
+        };
+        self.send(
+            event,
+            &n.fingerprint,
+            serde_json::to_vec(&v).unwrap_or_default(),
+        )
+        .await
+    }
+
+    async fn send(&self, event: &str, id: &str, body: Vec<u8>) -> Delivery {
         let max = self.config.max_attempts.unwrap_or(4).clamp(1, 10);
         let mut last_err = None;
         for attempt in 1..=max {
@@ -240,7 +269,7 @@ impl Sink {
                 Ok(res) if res.status().is_success() => {
                     return Delivery {
                         sink: self.config.name.clone(),
-                        alert_id: alert.id.clone(),
+                        alert_id: id.to_string(),
                         event: event.to_string(),
                         ok: true,
                         attempts: attempt,
@@ -277,10 +306,10 @@ impl Sink {
             let jitter = rand::thread_rng().gen_range(0.0..0.5);
             tokio::time::sleep(exp.mul_f64(1.0 + jitter)).await;
         }
-        tracing::warn!(sink = %self.config.name, alert = %alert.id, error = ?last_err, "Alert delivery failed");
+        tracing::warn!(sink = %self.config.name, id = %id, event = %event, error = ?last_err, "Delivery failed");
         Delivery {
             sink: self.config.name.clone(),
-            alert_id: alert.id.clone(),
+            alert_id: id.to_string(),
             event: event.to_string(),
             ok: false,
             attempts: max,

@@ -362,8 +362,24 @@ async fn escalation_notifies_once_per_step_and_records_expiries() {
         })
         .await
         .unwrap();
+    // Escalation steps also reach the monitoring alert sinks, signed.
+    let (url, got) = crate::monitor::receiver().await;
+    let mut sink =
+        airm_server::monitor::sinks::Sink::build(airm_server::monitor::sinks::SinkConfig {
+            name: "hook".into(),
+            kind: airm_server::monitor::sinks::SinkKind::Webhook,
+            url,
+            secret_env: None,
+            secret_file: None,
+            min_severity: None,
+            max_attempts: Some(3),
+            timeout_secs: Some(5),
+        })
+        .unwrap();
+    sink.backoff_base = std::time::Duration::from_millis(5);
     let options = airm_server::governance::PolicyOptions {
         escalation_committee: Some("AI board".into()),
+        sinks: vec![sink],
         ..Default::default()
     };
     let actor = airm_core::Actor::system("escalation");
@@ -379,6 +395,17 @@ async fn escalation_notifies_once_per_step_and_records_expiries() {
         .await
         .unwrap();
     assert!(again.is_empty(), "a step is taken once");
+    let delivered = got.0.lock().unwrap().clone();
+    assert_eq!(
+        delivered.len(),
+        1,
+        "one step, delivered once (after one retry)"
+    );
+    let (headers, body) = &delivered[0];
+    assert_eq!(headers["x-airm-event"], "governance.escalation");
+    let body: serde_json::Value = serde_json::from_slice(body).unwrap();
+    assert_eq!(body["notification"]["recipient"], "ana@example.com");
+    assert_eq!(body["notification"]["step"], "owner");
     let events = s
         .store
         .list_events(

@@ -71,13 +71,13 @@ fn hour(start: i64, n: usize, correct: usize, tag: &str) -> Vec<Value> {
         .collect()
 }
 
-type Request = (axum::http::HeaderMap, Vec<u8>);
+pub(crate) type Request = (axum::http::HeaderMap, Vec<u8>);
 
 #[derive(Clone, Default)]
-struct Received(Arc<Mutex<Vec<Request>>>);
+pub(crate) struct Received(pub(crate) Arc<Mutex<Vec<Request>>>);
 
 /// A webhook receiver on 127.0.0.1:0 that fails its first request with 500.
-async fn receiver() -> (String, Received) {
+pub(crate) async fn receiver() -> (String, Received) {
     let got = Received::default();
     let calls = Arc::new(Mutex::new(0u32));
     let g = got.clone();

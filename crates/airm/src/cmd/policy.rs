@@ -75,7 +75,14 @@ pub async fn run(cmd: PolicyCmd, ctx: &Context, p: &Printer) -> anyhow::Result<u
         }
         PolicyCmd::Escalate(d) => {
             let store = ctx.store().await?;
-            let options = ctx.config.policy.options(d.policy_dir);
+            let mut options = ctx.config.policy.options(d.policy_dir);
+            // Escalation steps go to the monitoring alert sinks too.
+            options.sinks = ctx
+                .config
+                .monitor
+                .settings()
+                .context("invalid [monitor] configuration")?
+                .sinks;
             let sent = airm_server::governance::escalate(&store, &options, &cli_actor()).await?;
             p.data(&sent, || {
                 let mut t = Table::new(&["STEP", "RECIPIENT", "MESSAGE"]);

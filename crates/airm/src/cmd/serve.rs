@@ -81,7 +81,9 @@ pub async fn run(args: ServeArgs, ctx: &Context, p: &Printer) -> anyhow::Result<
         "Activity-log signing key {}",
         key.public_key().key_id()
     ));
-    let options = ctx.config.policy.options(None);
+    let mut options = ctx.config.policy.options(None);
+    // Escalation steps go to the monitoring alert sinks too.
+    options.sinks = monitor.sinks.clone();
     if let Some(secs) = ctx.config.policy.escalate_interval_secs.filter(|s| *s > 0) {
         let (store, options) = (store.clone(), options.clone());
         tokio::spawn(async move {
