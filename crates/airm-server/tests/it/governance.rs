@@ -364,19 +364,7 @@ async fn escalation_notifies_once_per_step_and_records_expiries() {
         .unwrap();
     // Escalation steps also reach the monitoring alert sinks, signed.
     let (url, got) = crate::monitor::receiver().await;
-    let mut sink =
-        airm_server::monitor::sinks::Sink::build(airm_server::monitor::sinks::SinkConfig {
-            name: "hook".into(),
-            kind: airm_server::monitor::sinks::SinkKind::Webhook,
-            url,
-            secret_env: None,
-            secret_file: None,
-            min_severity: None,
-            max_attempts: Some(3),
-            timeout_secs: Some(5),
-        })
-        .unwrap();
-    sink.backoff_base = std::time::Duration::from_millis(5);
+    let sink = crate::monitor::test_sink(url, None);
     let options = airm_server::governance::PolicyOptions {
         escalation_committee: Some("AI board".into()),
         sinks: vec![sink],

@@ -77,6 +77,24 @@ pub(crate) type Request = (axum::http::HeaderMap, Vec<u8>);
 pub(crate) struct Received(pub(crate) Arc<Mutex<Vec<Request>>>);
 
 /// A webhook receiver on 127.0.0.1:0 that fails its first request with 500.
+/// A webhook sink to `url` (signed when `secret_file` is given) with three attempts and a
+/// short backoff, for tests.
+pub(crate) fn test_sink(url: String, secret_file: Option<std::path::PathBuf>) -> Sink {
+    let mut sink = Sink::build(SinkConfig {
+        name: "test".into(),
+        kind: SinkKind::Webhook,
+        url,
+        secret_env: None,
+        secret_file,
+        min_severity: None,
+        max_attempts: Some(3),
+        timeout_secs: Some(5),
+    })
+    .unwrap();
+    sink.backoff_base = std::time::Duration::from_millis(5);
+    sink
+}
+
 pub(crate) async fn receiver() -> (String, Received) {
     let got = Received::default();
     let calls = Arc::new(Mutex::new(0u32));
@@ -328,18 +346,7 @@ async fn alerts_fire_once_reach_a_signed_webhook_and_resolve() {
     let dir = tempfile::tempdir().unwrap();
     let secret_path = dir.path().join("hook.secret");
     std::fs::write(&secret_path, format!("{secret}\n")).unwrap();
-    let mut sink = Sink::build(SinkConfig {
-        name: "test".into(),
-        kind: SinkKind::Webhook,
-        url,
-        secret_env: None,
-        secret_file: Some(secret_path),
-        min_severity: None,
-        max_attempts: Some(3),
-        timeout_secs: Some(5),
-    })
-    .unwrap();
-    sink.backoff_base = std::time::Duration::from_millis(5);
+    let sink = test_sink(url, Some(secret_path));
     let mut latency = rule("latency", Metric::LatencyMs, Condition::Anomaly, None);
     latency.min_samples = Some(5);
     let settings = MonitorSettings {
@@ -739,18 +746,7 @@ async fn drift_alert_fires_for_a_drifted_column_and_not_for_a_stable_one() {
     let dir = tempfile::tempdir().unwrap();
     let secret_path = dir.path().join("hook.secret");
     std::fs::write(&secret_path, secret).unwrap();
-    let mut sink = Sink::build(SinkConfig {
-        name: "test".into(),
-        kind: SinkKind::Webhook,
-        url,
-        secret_env: None,
-        secret_file: Some(secret_path),
-        min_severity: None,
-        max_attempts: Some(3),
-        timeout_secs: Some(5),
-    })
-    .unwrap();
-    sink.backoff_base = std::time::Duration::from_millis(5);
+    let sink = test_sink(url, Some(secret_path));
     let column = |name: &str, col: &str| AlertRule {
         column: Some(col.into()),
         ..rule(name, Metric::Drift, Condition::Above, Some(0.5))
