@@ -12,6 +12,7 @@
 pub mod config;
 pub mod error;
 pub mod extraction;
+pub mod incident;
 pub mod keys;
 pub mod limits;
 pub mod metrics;
@@ -27,6 +28,7 @@ use std::time::Duration;
 
 pub use config::{GatewayConfig, OnGuardError, UpstreamConfig, UpstreamKind};
 pub use error::{Dialect, GatewayError};
+pub use incident::{rules, AlertNotifier};
 pub use keys::{hash_key, new_key, KEY_PREFIX};
 pub use limits::Counters;
 pub use proxy::Gateway;

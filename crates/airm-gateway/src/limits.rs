@@ -20,6 +20,9 @@ use crate::error::GatewayError;
 /// Redis keys expire this long after their last use (a full bucket needs no state).
 const TTL_MS: u64 = 120_000;
 
+/// Prefix of the Redis keys unless set.
+pub const DEFAULT_PREFIX: &str = "airm:gw";
+
 /// Entries kept in memory before idle ones are dropped.
 const MAX_KEYS: usize = 100_000;
 
@@ -82,6 +85,8 @@ enum Backend {
         conn: redis::aio::MultiplexedConnection,
         /// The bucket script.
         script: redis::Script,
+        /// Prefix of every Redis key (`airm:gw` unless set).
+        prefix: String,
     },
 }
 
@@ -108,8 +113,15 @@ impl Counters {
         Counters(Backend::Memory(Mutex::new(HashMap::new())))
     }
 
-    /// Counters in Redis at `url` (`redis://host:6379/0`); connects now.
+    /// Counters in Redis at `url` (`redis://host:6379/0`) under keys `airm:gw:…`; connects
+    /// now.
     pub async fn redis(url: &str) -> Result<Counters, GatewayError> {
+        Self::redis_with_prefix(url, DEFAULT_PREFIX).await
+    }
+
+    /// Counters in Redis at `url` under keys `<prefix>:…` (instances sharing a budget use
+    /// the same prefix); connects now.
+    pub async fn redis_with_prefix(url: &str, prefix: &str) -> Result<Counters, GatewayError> {
         let client = redis::Client::open(url)
             .map_err(|e| GatewayError::Counters(format!("bad Redis URL: {e}")))?;
         let conn = client
@@ -119,7 +131,17 @@ impl Counters {
         Ok(Counters(Backend::Redis {
             conn,
             script: redis::Script::new(SCRIPT),
+            prefix: prefix.to_string(),
         }))
+    }
+
+    /// The Redis connection and key prefix, when the counters live in Redis (the extraction
+    /// detector keeps its statistics next to them).
+    pub(crate) fn shared_redis(&self) -> Option<(redis::aio::MultiplexedConnection, &str)> {
+        match &self.0 {
+            Backend::Memory(_) => None,
+            Backend::Redis { conn, prefix, .. } => Some((conn.clone(), prefix.as_str())),
+        }
     }
 
     /// Which backend is in use (`memory` or `redis`).
@@ -188,11 +210,15 @@ impl Counters {
                 t.level = (t.level - tokens as f64).clamp(-tc, tc);
                 Ok(())
             }
-            Backend::Redis { conn, script } => {
+            Backend::Redis {
+                conn,
+                script,
+                prefix,
+            } => {
                 let mut conn = conn.clone();
                 let (code, retry): (u8, u64) = script
-                    .key(format!("airm:gw:rl:{}:r", key.id))
-                    .key(format!("airm:gw:rl:{}:t", key.id))
+                    .key(format!("{prefix}:rl:{}:r", key.id))
+                    .key(format!("{prefix}:rl:{}:t", key.id))
                     .arg(rpm)
                     .arg(tpm)
                     .arg(requests)

@@ -42,6 +42,7 @@ pub struct Gateway {
     pub(crate) events: Option<EventLog>,
     pub(crate) counters: Counters,
     detector: Detector,
+    notifier: std::sync::OnceLock<crate::incident::AlertNotifier>,
     /// Metrics (rendered at `GET /metrics`).
     pub metrics: Metrics,
 }
@@ -70,17 +71,34 @@ impl Gateway {
         for (name, p) in &cfg.policies {
             guards.insert(name.clone(), build(name, p.clone())?);
         }
+        // Extraction statistics live where the rate-limit counters live.
+        let detector = match counters.shared_redis() {
+            Some((conn, prefix)) => Detector::redis(cfg.extraction.clone(), conn, prefix),
+            None => Detector::new(cfg.extraction.clone()),
+        };
         Ok(Arc::new(Gateway {
             upstreams: Upstreams::build(&cfg.upstreams)?,
             keys: KeyCache::new(store.clone(), Duration::from_secs(cfg.key_cache_secs)),
             events: Some(EventLog::start(store.clone())),
             counters,
-            detector: Detector::new(cfg.extraction.clone()),
+            detector,
+            notifier: std::sync::OnceLock::new(),
             store,
             guards,
             cfg,
             metrics: Metrics::default(),
         }))
+    }
+
+    /// Installs what delivers newly opened extraction alerts (the monitoring alert sinks);
+    /// only the first call takes effect.
+    pub fn set_alert_notifier(&self, notifier: crate::incident::AlertNotifier) {
+        let _ = self.notifier.set(notifier);
+    }
+
+    /// Where the extraction statistics live (`memory` or `redis`).
+    pub fn extraction_backend(&self) -> &'static str {
+        self.detector.backend()
     }
 
     /// The names of the configured guard policies.
@@ -106,13 +124,28 @@ impl Gateway {
             .with_state(gw)
     }
 
-    /// Records extraction alerts: metrics, the request's record, and one
-    /// `gateway.extraction_alert` activity event each.
+    /// Records extraction alerts: metrics, the request's record, one
+    /// `gateway.extraction_alert` activity event each, and in the background a finding and a
+    /// monitoring alert (delivered to the sinks when new), see [`crate::incident`].
     fn alert(&self, rec: &mut Record, key: &airm_store::GatewayKey, alerts: Vec<Alert>) {
         for a in alerts {
             tracing::warn!(key = %key.id, signal = a.signal, value = a.value, "Possible model extraction");
             self.metrics.extraction_alert(a.signal);
             rec.alerts.push(a.signal);
+            let (store, cfg, k, notify) = (
+                self.store.clone(),
+                self.cfg.extraction.clone(),
+                key.clone(),
+                self.notifier.get().cloned(),
+            );
+            let (model, alert) = (rec.model.clone().unwrap_or_default(), a.clone());
+            tokio::spawn(async move {
+                if let Err(e) =
+                    crate::incident::record(&store, &cfg, &k, &model, &alert, notify).await
+                {
+                    tracing::error!(error = %e, "Cannot store an extraction finding or alert");
+                }
+            });
             let Some(events) = self.events.clone() else {
                 continue;
             };
@@ -222,7 +255,7 @@ async fn process(
     let presented = presented_key(headers).ok_or(GatewayError::Unauthorized)?;
     let key = gw.keys.resolve(presented).await?;
     rec.key = Some(key.clone());
-    gw.detector.check(&key.id)?;
+    gw.detector.check(&key.id).await?;
     let bytes = axum::body::to_bytes(body, gw.cfg.max_body_bytes)
         .await
         .map_err(|_| GatewayError::TooLarge(gw.cfg.max_body_bytes))?;
@@ -327,7 +360,7 @@ async fn process(
         });
     }
 
-    let alerts = gw.detector.observe_prompt(&key.id, &probe_text);
+    let alerts = gw.detector.observe_prompt(&key.id, &probe_text).await;
     gw.alert(rec, &key, alerts);
 
     // Canary.
@@ -403,7 +436,7 @@ async fn process(
             for item in data.iter().take(16) {
                 if let Some(e) = item.get("embedding").and_then(Value::as_array) {
                     let v: Vec<f64> = e.iter().filter_map(Value::as_f64).take(8192).collect();
-                    alerts.extend(gw.detector.observe_embedding(&key.id, &v));
+                    alerts.extend(gw.detector.observe_embedding(&key.id, &v).await);
                 }
             }
         }

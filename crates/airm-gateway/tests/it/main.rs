@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod extraction;
 mod faults;
 mod mock;
 mod proxy;
@@ -24,6 +25,9 @@ pub struct Harness {
     pub store: DynStore,
     pub http: reqwest::Client,
     pub gateway: Arc<Gateway>,
+    /// The configuration and policy the gateway runs with.
+    pub cfg: GatewayConfig,
+    pub policy: airm_guard::Policy,
     /// Sends the shutdown signal to the gateway.
     pub stop: Option<tokio::sync::oneshot::Sender<()>>,
     /// Ends when the gateway's `serve` returned.
@@ -35,6 +39,31 @@ pub const UPSTREAM_KEY: &str = "sk-upstream-secret-0123456789";
 
 /// Starts a mock and a gateway in front of it; `tweak` edits the config first.
 pub async fn start(tweak: impl FnOnce(&mut GatewayConfig, &mut airm_guard::Policy)) -> Harness {
+    start_with(tweak, airm_gateway::Counters::memory()).await
+}
+
+/// Starts a gateway over `store` with `cfg`; returns its URL and handle (stops with the test).
+pub async fn serve_gateway(
+    cfg: GatewayConfig,
+    policy: airm_guard::Policy,
+    store: DynStore,
+    counters: airm_gateway::Counters,
+) -> (String, Arc<Gateway>) {
+    let gateway = Gateway::new(cfg, policy, store, counters).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let g = gateway.clone();
+    tokio::spawn(async move {
+        let _ = airm_gateway::serve(listener, g, std::future::pending()).await;
+    });
+    (format!("http://{addr}"), gateway)
+}
+
+/// Like [`start`], with the given rate-limit counters (and so extraction statistics).
+pub async fn start_with(
+    tweak: impl FnOnce(&mut GatewayConfig, &mut airm_guard::Policy),
+    counters: airm_gateway::Counters,
+) -> Harness {
     let (mock_url, mock) = mock::start().await;
     let dir = tempfile::tempdir().unwrap();
     let store: DynStore = Arc::new(SqliteStore::open_dir(dir.path()).await.unwrap());
@@ -72,8 +101,7 @@ pub async fn start(tweak: impl FnOnce(&mut GatewayConfig, &mut airm_guard::Polic
     let mut policy = airm_guard::Policy::default();
     tweak(&mut cfg, &mut policy);
     let key = new_key(&store, vec![], "default").await;
-    let gateway =
-        Gateway::new(cfg, policy, store.clone(), airm_gateway::Counters::memory()).unwrap();
+    let gateway = Gateway::new(cfg.clone(), policy.clone(), store.clone(), counters).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let g = gateway.clone();
@@ -91,6 +119,8 @@ pub async fn start(tweak: impl FnOnce(&mut GatewayConfig, &mut airm_guard::Polic
         store,
         http: reqwest::Client::new(),
         gateway,
+        cfg,
+        policy,
         stop: Some(stop),
         stopped: Some(stopped),
         _dir: dir,

@@ -60,6 +60,28 @@ pub(crate) async fn bind(
     let backend = counters.backend();
     let gateway = airm_gateway::Gateway::new(cfg, ctx.config.guard.clone(), store, counters)
         .context("invalid [gateway] configuration")?;
+    // New extraction alerts go to the monitoring alert sinks, like the monitor's own.
+    let sinks = ctx
+        .config
+        .monitor
+        .settings()
+        .context("invalid [monitor] configuration")?
+        .sinks;
+    let sink_count = sinks.len();
+    if !sinks.is_empty() {
+        let sinks = std::sync::Arc::new(sinks);
+        gateway.set_alert_notifier(std::sync::Arc::new(move |alert| {
+            let sinks = sinks.clone();
+            Box::pin(async move {
+                for d in airm_server::monitor::deliver(&sinks, &[alert], &[]).await {
+                    if !d.ok {
+                        tracing::warn!(sink = %d.sink, alert = %d.alert_id, error = ?d.error,
+                            "Cannot deliver an extraction alert");
+                    }
+                }
+            })
+        }));
+    }
     let listener = tokio::net::TcpListener::bind(&listen)
         .await
         .with_context(|| format!("cannot listen on {listen}"))?;
@@ -71,7 +93,10 @@ pub(crate) async fn bind(
     let mut policies = gateway.policy_names();
     policies.sort_unstable();
     p.detail(&format!("Guard policies: {}", policies.join(", ")));
-    p.detail(&format!("Rate-limit counters: {backend}"));
+    p.detail(&format!(
+        "Rate-limit counters and extraction statistics: {backend} ({}); extraction alerts to {sink_count} sinks",
+        gateway.extraction_backend()
+    ));
     Ok((listener, gateway))
 }
 

@@ -10,6 +10,7 @@ pub fn registry() -> Vec<&'static RuleMeta> {
     let mut all: Vec<&'static RuleMeta> = airm_scan::rules();
     all.extend(airm_guard::rules());
     all.extend(airm_govern::rules());
+    all.extend(airm_gateway::rules());
     all.sort_by_key(|r| r.id);
     all
 }
