@@ -177,6 +177,14 @@ pub(crate) fn respond(
         .into_response())
 }
 
+/// Guarded streams by (choice or content-block index, slot): slot 0 is the text, slot
+/// `1 + j` the arguments of tool call `j` (OpenAI), [`FUNCTION_SLOT`] the legacy
+/// `function_call` arguments.
+type Streams<'g> = BTreeMap<(u64, u64), Guarded<'g>>;
+
+/// Slot of the legacy `delta.function_call.arguments`.
+const FUNCTION_SLOT: u64 = u64::MAX;
+
 struct Pump<'a> {
     tx: mpsc::Sender<Bytes>,
     endpoint: Endpoint,
@@ -218,7 +226,7 @@ impl Pump<'_> {
                 None => s,
             })
         };
-        let mut streams: BTreeMap<u64, Guarded<'_>> = BTreeMap::new();
+        let mut streams: Streams<'_> = BTreeMap::new();
         let mut parser = SseParser::new();
         let mut events = Vec::new();
         let anthropic = self.endpoint == Endpoint::Messages;
@@ -273,13 +281,13 @@ impl Pump<'_> {
             }
         };
         // Verdicts of every stream (this also scans anything still held back).
-        let mut leftover = String::new();
-        for (_, s) in std::mem::take(&mut streams) {
-            let blocked = s.is_blocked();
+        let mut leftover = Vec::new();
+        for (k, s) in std::mem::take(&mut streams) {
+            let (blocked, json) = (s.is_blocked(), s.json);
             let end = s.finish();
             self.rec.verdict("output", &end.verdict, &self.gw.metrics);
-            if !blocked {
-                leftover.push_str(&end.text);
+            if !blocked && !end.text.is_empty() {
+                leftover.push((k, json, end.text));
             }
         }
         match end {
@@ -292,11 +300,11 @@ impl Pump<'_> {
                 tracing::warn!(request_id = %self.rec.request_id, error = %e, "Stream from upstream failed");
                 self.rec.error(&e);
                 // Text already scanned may still go out, then the error the client raises.
-                if !leftover.is_empty() {
+                for ((idx, slot), json, text) in leftover {
                     let b = if anthropic {
-                        anthropic_text_event(0, &leftover)
+                        anthropic_delta_event(idx, json, &text)
                     } else {
-                        openai_text_chunk(self.endpoint, &leftover)
+                        openai_flush_chunk(self.endpoint, idx, slot, &text)
                     };
                     if !self.send(b).await {
                         return;
@@ -318,28 +326,54 @@ impl Pump<'_> {
         }
     }
 
+    /// Finishes every stream of choice `idx` (all of them when `None`): the held-back text
+    /// of each, or `None` when one of them blocks.
+    fn flush_openai(
+        &mut self,
+        streams: &mut Streams<'_>,
+        idx: Option<u64>,
+    ) -> Option<Vec<((u64, u64), String)>> {
+        let keys: Vec<(u64, u64)> = streams
+            .keys()
+            .filter(|k| idx.is_none_or(|i| k.0 == i))
+            .copied()
+            .collect();
+        let mut out = Vec::new();
+        let mut blocked = false;
+        for k in keys {
+            let Some(s) = streams.remove(&k) else {
+                continue;
+            };
+            let end = s.finish();
+            self.rec.verdict("output", &end.verdict, &self.gw.metrics);
+            if end.verdict.action == Action::Block {
+                blocked = true;
+            } else if !end.text.is_empty() {
+                out.push((k, end.text));
+            }
+        }
+        (!blocked).then_some(out)
+    }
+
     fn openai_event<'g>(
         &mut self,
         ev: SseEvent,
-        streams: &mut BTreeMap<u64, Guarded<'g>>,
+        streams: &mut Streams<'g>,
         new_stream: &dyn Fn() -> Guarded<'g>,
     ) -> Step {
         let data = ev.data.trim();
         if data == "[DONE]" {
             // Anything still held back (no finish chunk came) is scanned and released first.
-            let mut out = Vec::new();
-            for (_, s) in std::mem::take(streams) {
-                let end = s.finish();
-                self.rec.verdict("output", &end.verdict, &self.gw.metrics);
-                if end.verdict.action == Action::Block {
+            let mut out = match self.flush_openai(streams, None) {
+                Some(held) => held
+                    .into_iter()
+                    .map(|((i, slot), t)| openai_flush_chunk(self.endpoint, i, slot, &t))
+                    .collect(),
+                None => {
                     let c = json!({"object": "chat.completion.chunk", "choices": [{"index": 0, "delta": {}, "finish_reason": "content_filter"}]});
-                    out.push(Bytes::from(format!("data: {c}\n\n")));
-                    break;
+                    vec![Bytes::from(format!("data: {c}\n\n"))]
                 }
-                if !end.text.is_empty() {
-                    out.push(openai_text_chunk(self.endpoint, &end.text));
-                }
-            }
+            };
             out.push(Bytes::from_static(b"data: [DONE]\n\n"));
             return Step::Emit(out, true);
         }
@@ -359,40 +393,52 @@ impl Pump<'_> {
             self.rec.prompt_tokens = p;
             self.rec.completion_tokens = c;
         }
+        let completions = self.endpoint == Endpoint::Completions;
         let mut blocked = false;
         let mut worth_sending = chunk.get("usage").is_some_and(|u| !u.is_null());
+        let mut flushed = Vec::new();
         if let Some(choices) = chunk.get_mut("choices").and_then(Value::as_array_mut) {
             for c in choices.iter_mut() {
                 let idx = c.get("index").and_then(Value::as_u64).unwrap_or(0);
                 let finished = c.get("finish_reason").is_some_and(|f| !f.is_null());
-                let text_field = if self.endpoint == Endpoint::Completions {
+                let text_field = if completions {
                     c.get_mut("text")
                 } else {
                     c.get_mut("delta").and_then(|d| d.get_mut("content"))
                 };
                 let mut released = String::new();
-                let s = streams.entry(idx).or_insert_with(new_stream);
                 if let Some(Value::String(t)) = text_field {
+                    let s = streams.entry((idx, 0)).or_insert_with(new_stream);
                     released = s.push(t);
+                    blocked |= s.is_blocked();
                 }
-                if finished && !s.is_blocked() {
-                    // Flush what was held back before the finish reaches the client.
-                    if let Some(s) = streams.remove(&idx) {
-                        let end = s.finish();
-                        self.rec.verdict("output", &end.verdict, &self.gw.metrics);
-                        if end.verdict.action == Action::Block {
-                            blocked = true;
-                        } else {
-                            released.push_str(&end.text);
+                if let Some(delta) = c.get_mut("delta").and_then(Value::as_object_mut) {
+                    blocked |= guard_tool_deltas(delta, idx, streams, new_stream);
+                }
+                if finished && !blocked {
+                    // Flush what was held back before the finish reaches the client: the text
+                    // into this chunk, tool-call arguments as chunks just before it.
+                    match self.flush_openai(streams, Some(idx)) {
+                        None => blocked = true,
+                        Some(held) => {
+                            for ((i, slot), t) in held {
+                                if slot == 0 {
+                                    released.push_str(&t);
+                                } else {
+                                    flushed.push(openai_flush_chunk(self.endpoint, i, slot, &t));
+                                }
+                            }
                         }
                     }
                 }
-                if streams.get(&idx).is_some_and(|s| s.is_blocked()) {
-                    blocked = true;
-                }
                 if blocked {
                     released.clear();
+                    flushed.clear();
                     c["finish_reason"] = json!("content_filter");
+                    if let Some(d) = c.get_mut("delta").and_then(Value::as_object_mut) {
+                        d.remove("tool_calls");
+                        d.remove("function_call");
+                    }
                 }
                 let has_other = c
                     .get("delta")
@@ -401,16 +447,12 @@ impl Pump<'_> {
                 if !released.is_empty() || finished || blocked || has_other {
                     worth_sending = true;
                 }
-                let holder = if self.endpoint == Endpoint::Completions {
+                let holder = if completions {
                     Some(&mut *c)
                 } else {
                     c.get_mut("delta")
                 };
-                let field = if self.endpoint == Endpoint::Completions {
-                    "text"
-                } else {
-                    "content"
-                };
+                let field = if completions { "text" } else { "content" };
                 if let Some(obj) = holder.and_then(Value::as_object_mut) {
                     let had_text = obj.get(field).is_some_and(Value::is_string);
                     if had_text || !released.is_empty() {
@@ -420,9 +462,10 @@ impl Pump<'_> {
             }
         }
         if !worth_sending {
-            return Step::Emit(Vec::new(), false);
+            return Step::Emit(flushed, false);
         }
-        let mut out = vec![Bytes::from(format!("data: {chunk}\n\n"))];
+        let mut out = flushed;
+        out.push(Bytes::from(format!("data: {chunk}\n\n")));
         if blocked {
             out.push(Bytes::from_static(b"data: [DONE]\n\n"));
         }
@@ -432,7 +475,7 @@ impl Pump<'_> {
     fn anthropic_event<'g>(
         &mut self,
         ev: SseEvent,
-        streams: &mut BTreeMap<u64, Guarded<'g>>,
+        streams: &mut Streams<'g>,
         new_stream: &dyn Fn() -> Guarded<'g>,
     ) -> Step {
         let name = ev.event.clone().unwrap_or_default();
@@ -456,17 +499,23 @@ impl Pump<'_> {
                 Step::Emit(vec![frame(&name, &data)], false)
             }
             "content_block_delta" => {
-                let is_text =
-                    data.pointer("/delta/type").and_then(Value::as_str) == Some("text_delta");
-                if !is_text {
-                    return Step::Emit(vec![frame(&name, &data)], false);
-                }
+                // Text, and the JSON input of tool calls, go through the guard.
+                let field = match data.pointer("/delta/type").and_then(Value::as_str) {
+                    Some("text_delta") => "text",
+                    Some("input_json_delta") => "partial_json",
+                    _ => return Step::Emit(vec![frame(&name, &data)], false),
+                };
                 let text = data
-                    .pointer("/delta/text")
+                    .get("delta")
+                    .and_then(|d| d.get(field))
                     .and_then(Value::as_str)
                     .unwrap_or("")
                     .to_string();
-                let s = streams.entry(idx).or_insert_with(new_stream);
+                let s = streams.entry((idx, 0)).or_insert_with(|| {
+                    let mut g = new_stream();
+                    g.json = field == "partial_json";
+                    g
+                });
                 let released = s.push(&text);
                 if s.is_blocked() {
                     return Step::Emit(anthropic_refusal(idx), true);
@@ -474,21 +523,22 @@ impl Pump<'_> {
                 if released.is_empty() {
                     return Step::Emit(Vec::new(), false);
                 }
-                if let Some(t) = data.pointer_mut("/delta/text") {
+                if let Some(t) = data.get_mut("delta").and_then(|d| d.get_mut(field)) {
                     *t = Value::String(released);
                 }
                 Step::Emit(vec![frame(&name, &data)], false)
             }
             "content_block_stop" => {
                 let mut out = Vec::new();
-                if let Some(s) = streams.remove(&idx) {
+                if let Some(s) = streams.remove(&(idx, 0)) {
+                    let json = s.json;
                     let end = s.finish();
                     self.rec.verdict("output", &end.verdict, &self.gw.metrics);
                     if end.verdict.action == Action::Block {
                         return Step::Emit(anthropic_refusal(idx), true);
                     }
                     if !end.text.is_empty() {
-                        out.push(anthropic_text_event(idx, &end.text));
+                        out.push(anthropic_delta_event(idx, json, &end.text));
                     }
                 }
                 out.push(frame(&name, &data));
@@ -518,6 +568,8 @@ const COALESCE_BYTES: usize = 64;
 pub(crate) struct Guarded<'g> {
     inner: OutputStream<'g>,
     batch: String,
+    /// The stream carries tool-call arguments (JSON), not text.
+    json: bool,
 }
 
 impl<'g> Guarded<'g> {
@@ -525,6 +577,7 @@ impl<'g> Guarded<'g> {
         Guarded {
             inner,
             batch: String::new(),
+            json: false,
         }
     }
 
@@ -564,17 +617,89 @@ enum Step {
     Fail(GatewayError),
 }
 
-fn openai_text_chunk(endpoint: Endpoint, text: &str) -> Bytes {
+/// Runs the tool-call argument fragments of an OpenAI `delta` through their guarded
+/// streams, replacing each by what the guard released; drops fragments left with nothing
+/// to say. Returns whether a stream blocked.
+fn guard_tool_deltas<'g>(
+    delta: &mut serde_json::Map<String, Value>,
+    idx: u64,
+    streams: &mut Streams<'g>,
+    new_stream: &dyn Fn() -> Guarded<'g>,
+) -> bool {
+    let mut blocked = false;
+    let mut push = |slot: u64, args: &mut Value| {
+        if let Value::String(a) = args {
+            let s = streams.entry((idx, slot)).or_insert_with(|| {
+                let mut g = new_stream();
+                g.json = true;
+                g
+            });
+            *a = s.push(a);
+            blocked |= s.is_blocked();
+        }
+    };
+    if let Some(calls) = delta.get_mut("tool_calls").and_then(Value::as_array_mut) {
+        for (pos, call) in calls.iter_mut().enumerate() {
+            let j = call
+                .get("index")
+                .and_then(Value::as_u64)
+                .unwrap_or(pos as u64)
+                .min(FUNCTION_SLOT - 2);
+            if let Some(args) = call
+                .get_mut("function")
+                .and_then(|f| f.get_mut("arguments"))
+            {
+                push(1 + j, args);
+            }
+        }
+        calls.retain(|call| {
+            call.get("id").is_some_and(|v| !v.is_null())
+                || call.pointer("/function/name").is_some_and(|v| !v.is_null())
+                || call
+                    .pointer("/function/arguments")
+                    .and_then(Value::as_str)
+                    .is_some_and(|a| !a.is_empty())
+        });
+        if calls.is_empty() {
+            delta.remove("tool_calls");
+        }
+    }
+    if let Some(args) = delta
+        .get_mut("function_call")
+        .and_then(|f| f.get_mut("arguments"))
+    {
+        push(FUNCTION_SLOT, args);
+    }
+    blocked
+}
+
+/// A chunk releasing held-back `text` of stream `(idx, slot)`.
+fn openai_flush_chunk(endpoint: Endpoint, idx: u64, slot: u64, text: &str) -> Bytes {
+    let delta = match slot {
+        0 => return openai_text_chunk_at(endpoint, idx, text),
+        FUNCTION_SLOT => json!({"function_call": {"arguments": text}}),
+        j => json!({"tool_calls": [{"index": j - 1, "function": {"arguments": text}}]}),
+    };
+    let c = json!({"object": "chat.completion.chunk", "choices": [{"index": idx, "delta": delta, "finish_reason": null}]});
+    Bytes::from(format!("data: {c}\n\n"))
+}
+
+fn openai_text_chunk_at(endpoint: Endpoint, idx: u64, text: &str) -> Bytes {
     let c = if endpoint == Endpoint::Completions {
-        json!({"object": "text_completion", "choices": [{"index": 0, "text": text, "finish_reason": null}]})
+        json!({"object": "text_completion", "choices": [{"index": idx, "text": text, "finish_reason": null}]})
     } else {
-        json!({"object": "chat.completion.chunk", "choices": [{"index": 0, "delta": {"content": text}, "finish_reason": null}]})
+        json!({"object": "chat.completion.chunk", "choices": [{"index": idx, "delta": {"content": text}, "finish_reason": null}]})
     };
     Bytes::from(format!("data: {c}\n\n"))
 }
 
-fn anthropic_text_event(idx: u64, text: &str) -> Bytes {
-    let d = json!({"type": "content_block_delta", "index": idx, "delta": {"type": "text_delta", "text": text}});
+fn anthropic_delta_event(idx: u64, json: bool, text: &str) -> Bytes {
+    let delta = if json {
+        json!({"type": "input_json_delta", "partial_json": text})
+    } else {
+        json!({"type": "text_delta", "text": text})
+    };
+    let d = json!({"type": "content_block_delta", "index": idx, "delta": delta});
     Bytes::from(format!("event: content_block_delta\ndata: {d}\n\n"))
 }
 

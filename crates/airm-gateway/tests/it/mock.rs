@@ -4,7 +4,8 @@
 //! (stream ends without `[DONE]`), `fault-malformed` (bad JSON chunk), `fault-reset`
 //! (connection dropped mid-stream), `fault-stall` (stream goes silent), `no-finish` (a
 //! stream with `[DONE]` but no chunk carrying `finish_reason`), `slow-stream` (20 ms between
-//! frames).
+//! frames), `tool-call` (the reply is streamed as the arguments of a tool call, finishing
+//! with `tool_calls`; Anthropic: `tool-use`, a `tool_use` block fed by `input_json_delta`).
 //! The reply text is set by the test; `{CANARY}` in it is replaced by the canary found in
 //! the system prompt (a model that leaks it).
 
@@ -139,6 +140,22 @@ async fn chat(State(st): State<Mock>, headers: HeaderMap, Json(body): Json<Value
                 Value::Null,
             ));
         }
+        if model == "tool-call" {
+            frames.push(chunk(
+                json!({"tool_calls": [{"index": 0, "id": "call_1", "type": "function",
+                                       "function": {"name": "lookup", "arguments": ""}}]}),
+                Value::Null,
+            ));
+            for p in pieces(&st, &reply) {
+                frames.push(chunk(
+                    json!({"tool_calls": [{"index": 0, "function": {"arguments": p}}]}),
+                    Value::Null,
+                ));
+            }
+            frames.push(chunk(json!({}), json!("tool_calls")));
+            frames.push(Ok(Bytes::from_static(b"data: [DONE]\n\n")));
+            return sse(frames, None);
+        }
         for p in pieces(&st, &reply) {
             frames.push(chunk(json!({"content": p}), Value::Null));
         }
@@ -238,6 +255,7 @@ async fn messages(State(st): State<Mock>, headers: HeaderMap, Json(body): Json<V
         let ev = |name: &str, d: Value| -> Result<Bytes, Infallible> {
             Ok(Bytes::from(format!("event: {name}\ndata: {d}\n\n")))
         };
+        let tool = model == "tool-use";
         let mut frames = vec![
             ev(
                 "message_start",
@@ -245,12 +263,24 @@ async fn messages(State(st): State<Mock>, headers: HeaderMap, Json(body): Json<V
             ),
             ev(
                 "content_block_start",
-                json!({"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}}),
+                if tool {
+                    json!({"type": "content_block_start", "index": 0, "content_block": {"type": "tool_use", "id": "toolu_1", "name": "lookup", "input": {}}})
+                } else {
+                    json!({"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}})
+                },
             ),
             ev("ping", json!({"type": "ping"})),
         ];
         for p in pieces(&st, &reply) {
-            frames.push(ev("content_block_delta", json!({"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": p}})));
+            let delta = if tool {
+                json!({"type": "input_json_delta", "partial_json": p})
+            } else {
+                json!({"type": "text_delta", "text": p})
+            };
+            frames.push(ev(
+                "content_block_delta",
+                json!({"type": "content_block_delta", "index": 0, "delta": delta}),
+            ));
         }
         frames.push(ev(
             "content_block_stop",

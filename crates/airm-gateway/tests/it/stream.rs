@@ -210,3 +210,142 @@ async fn shutdown_drains_a_stream_in_flight() {
         .await
         .is_err());
 }
+
+/// The reassembled arguments of tool call 0 in an OpenAI stream, and the last finish reason.
+fn tool_arguments(raw: &str) -> (String, Option<String>) {
+    let mut args = String::new();
+    let mut finish = None;
+    for data in raw.lines().filter_map(|l| l.strip_prefix("data: ")) {
+        if data == "[DONE]" {
+            continue;
+        }
+        let v: Value = serde_json::from_str(data).unwrap();
+        if let Some(calls) = v
+            .pointer("/choices/0/delta/tool_calls")
+            .and_then(Value::as_array)
+        {
+            for c in calls {
+                assert_eq!(c["index"], 0);
+                if let Some(a) = c.pointer("/function/arguments").and_then(Value::as_str) {
+                    args.push_str(a);
+                }
+            }
+        }
+        if let Some(f) = v
+            .pointer("/choices/0/finish_reason")
+            .and_then(Value::as_str)
+        {
+            finish = Some(f.to_string());
+        }
+    }
+    (args, finish)
+}
+
+#[tokio::test]
+async fn a_secret_split_across_tool_call_argument_fragments_is_redacted() {
+    let h = start(|_, _| {}).await;
+    let args = format!(
+        "{{\"query\": \"send the key {} to the admin\", \"urgent\": true}}",
+        secret()
+    );
+    *h.mock.reply.lock().unwrap() = args.clone();
+    for size in [1, 3, 7] {
+        h.mock.chunk_size.store(size, Ordering::SeqCst);
+        let (s, raw) = h
+            .post_stream("/v1/chat/completions", streaming("tool-call", "go"))
+            .await;
+        assert_eq!(s, 200);
+        assert!(
+            !raw.contains(&secret()) && !raw.contains("ABCDEFGHIJ234567"),
+            "secret leaked with fragment size {size}: {raw}"
+        );
+        let (got, finish) = tool_arguments(&raw);
+        assert!(
+            got.starts_with("{\"query\": \"send the key [REDACTED:"),
+            "{size}: {got}"
+        );
+        assert!(got.ends_with(" to the admin\", \"urgent\": true}"), "{got}");
+        let parsed: Value = serde_json::from_str(&got).expect("still JSON after redaction");
+        assert_eq!(parsed["urgent"], true);
+        assert_eq!(finish.as_deref(), Some("tool_calls"));
+        // The name and id still arrive, before any argument text.
+        assert!(raw.contains("\"name\":\"lookup\"") && raw.contains("\"id\":\"call_1\""));
+        assert!(raw.trim_end().ends_with("data: [DONE]"));
+    }
+    let ev = h.events(3).await;
+    assert!(
+        ev.iter()
+            .all(|e| e.details["verdict"]["output"] == "redact"),
+        "{ev:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_canary_in_tool_call_arguments_ends_the_stream_with_content_filter() {
+    let h = start(|c, _| c.inject_canary = true).await;
+    *h.mock.reply.lock().unwrap() = format!(
+        "{{\"note\": \"{} ref {{CANARY}} end\"}}",
+        "padding ".repeat(60)
+    );
+    h.mock.chunk_size.store(5, Ordering::SeqCst);
+    let (s, raw) = h
+        .post_stream("/v1/chat/completions", streaming("tool-call", "go"))
+        .await;
+    assert_eq!(s, 200);
+    assert!(!raw.contains("airm-canary-"), "{raw}");
+    let (got, finish) = tool_arguments(&raw);
+    assert!(got.starts_with("{\"note\": \"padding"), "{got}");
+    assert_eq!(finish.as_deref(), Some("content_filter"));
+}
+
+#[tokio::test]
+async fn anthropic_tool_use_input_is_guarded_while_streamed() {
+    let h = start(|_, _| {}).await;
+    *h.mock.reply.lock().unwrap() = format!("{{\"key\": \"{}\", \"n\": 1}}", secret());
+    h.mock.chunk_size.store(2, Ordering::SeqCst);
+    let (s, raw) = h
+        .post_stream(
+            "/v1/messages",
+            json!({"model": "tool-use", "max_tokens": 50, "stream": true,
+                   "messages": [{"role": "user", "content": "go"}]}),
+        )
+        .await;
+    assert_eq!(s, 200);
+    assert!(!raw.contains(&secret()), "{raw}");
+    let mut input = String::new();
+    let mut names = Vec::new();
+    for block in raw.split("\n\n").filter(|b| !b.is_empty()) {
+        let name = block
+            .lines()
+            .find_map(|l| l.strip_prefix("event: "))
+            .unwrap();
+        let data: Value = serde_json::from_str(
+            block
+                .lines()
+                .find_map(|l| l.strip_prefix("data: "))
+                .unwrap(),
+        )
+        .unwrap();
+        if name == "content_block_delta" {
+            assert_eq!(data["delta"]["type"], "input_json_delta");
+            input.push_str(data["delta"]["partial_json"].as_str().unwrap());
+        }
+        names.push(name.to_string());
+    }
+    let parsed: Value = serde_json::from_str(&input).expect(&input);
+    assert!(
+        parsed["key"].as_str().unwrap().starts_with("[REDACTED:"),
+        "{input}"
+    );
+    assert_eq!(parsed["n"], 1);
+    let stop = names
+        .iter()
+        .position(|n| n == "content_block_stop")
+        .unwrap();
+    let last = names
+        .iter()
+        .rposition(|n| n == "content_block_delta")
+        .unwrap();
+    assert!(last < stop);
+    assert_eq!(names.last().unwrap(), "message_stop");
+}
