@@ -43,6 +43,7 @@ pub struct Gateway {
     pub(crate) counters: Counters,
     detector: Detector,
     notifier: std::sync::OnceLock<crate::incident::AlertNotifier>,
+    guard_fault: std::sync::atomic::AtomicU8,
     /// Metrics (rendered at `GET /metrics`).
     pub metrics: Metrics,
 }
@@ -83,6 +84,7 @@ impl Gateway {
             counters,
             detector,
             notifier: std::sync::OnceLock::new(),
+            guard_fault: std::sync::atomic::AtomicU8::new(0),
             store,
             guards,
             cfg,
@@ -94,6 +96,24 @@ impl Gateway {
     /// only the first call takes effect.
     pub fn set_alert_notifier(&self, notifier: crate::incident::AlertNotifier) {
         let _ = self.notifier.set(notifier);
+    }
+
+    /// Fault injection for the failure tests: while set, the guard calls of this gateway on
+    /// inputs and/or outputs fail as a guard bug would (a panic, caught by the gateway).
+    #[doc(hidden)]
+    pub fn inject_guard_fault(&self, input: bool, output: bool) {
+        self.guard_fault.store(
+            u8::from(input) | (u8::from(output) << 1),
+            std::sync::atomic::Ordering::Relaxed,
+        );
+    }
+
+    /// Panics when a guard fault is injected for `stage` (1 input, 2 output); called inside
+    /// the gateway's guard calls.
+    pub(crate) fn guard_fault_point(&self, stage: u8) {
+        if self.guard_fault.load(std::sync::atomic::Ordering::Relaxed) & stage != 0 {
+            std::panic::panic_any("injected guard fault");
+        }
     }
 
     /// Where the extraction statistics live (`memory` or `redis`).
@@ -311,6 +331,7 @@ async fn process(
     let metrics = &gw.metrics;
     let mut probe_text = String::new();
     let checked = std::panic::catch_unwind(AssertUnwindSafe(|| {
+        gw.guard_fault_point(1);
         protocol::visit_input(endpoint, &mut v, &mut |text, source| {
             if matches!(
                 source,
@@ -447,6 +468,7 @@ async fn process(
     let mut block = false;
     let mut changed = false;
     let checked = std::panic::catch_unwind(AssertUnwindSafe(|| {
+        gw.guard_fault_point(2);
         protocol::visit_output(endpoint, &mut out, &mut |text| {
             let verdict = plan.check(text);
             rec.verdict("output", &verdict, metrics);

@@ -259,11 +259,20 @@ impl Pump<'_> {
                 });
             }
             for ev in events.drain(..) {
-                let step = if anthropic {
-                    self.anthropic_event(ev, &mut streams, &new_stream)
-                } else {
-                    self.openai_event(ev, &mut streams, &new_stream)
-                };
+                // A failure inside the guard ends the stream with an error (fail closed):
+                // the guard's state for this stream can no longer be trusted.
+                let step = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    self.gw.guard_fault_point(2);
+                    if anthropic {
+                        self.anthropic_event(ev, &mut streams, &new_stream)
+                    } else {
+                        self.openai_event(ev, &mut streams, &new_stream)
+                    }
+                }))
+                .unwrap_or_else(|_| {
+                    tracing::error!(request_id = %self.rec.request_id, "The guard failed on a stream");
+                    Step::Fail(GatewayError::GuardFailed)
+                });
                 match step {
                     Step::Emit(out, done) => {
                         for b in out {
@@ -280,6 +289,10 @@ impl Pump<'_> {
                 }
             }
         };
+        if matches!(end, End::Failed(GatewayError::GuardFailed)) {
+            // Nothing held back goes out unscanned.
+            streams.clear();
+        }
         // Verdicts of every stream (this also scans anything still held back).
         let mut leftover = Vec::new();
         for (k, s) in std::mem::take(&mut streams) {
@@ -743,6 +756,34 @@ mod tests {
         assert_eq!(
             p.push(b"data: \xff\xfe\n", &mut out),
             Err(SseError::NotUtf8)
+        );
+    }
+
+    #[test]
+    fn a_long_stream_holds_back_a_bounded_number_of_bytes() {
+        // 10,000 fragments of mixed sizes: what the gateway holds for a stream
+        // (batch + the guard's pending text) never exceeds the hold-back window plus one
+        // batch and one word, however long the stream.
+        let guard = airm_guard::Guard::new(airm_guard::Policy::default()).unwrap();
+        let hold = guard.policy().stream.hold_back.max(16);
+        let mut g = Guarded::new(guard.stream());
+        let (mut pushed, mut released, mut peak) = (0usize, 0usize, 0usize);
+        for i in 0..10_000usize {
+            let frag = match i % 4 {
+                0 => "w ".to_string(),
+                1 => format!("word{i} "),
+                2 => "{\"k\":".to_string(),
+                _ => "x".repeat(i % 23),
+            };
+            pushed += frag.len();
+            released += g.push(&frag).len();
+            peak = peak.max(pushed - released);
+        }
+        released += g.finish().text.len();
+        assert_eq!(released, pushed, "everything is released in the end");
+        assert!(
+            peak <= hold + COALESCE_BYTES + 64,
+            "held {peak} bytes (hold-back {hold})"
         );
     }
 

@@ -87,3 +87,54 @@ async fn broken_streams_end_with_an_error_event() {
         assert!(t.elapsed() < Duration::from_secs(5), "{model} hung");
     }
 }
+
+#[tokio::test]
+async fn guard_failures_fail_closed_unless_the_route_allows() {
+    let h = start(|_, _| {}).await;
+    *h.mock.reply.lock().unwrap() = format!("Key: {} done", crate::secret());
+    // Input side: refused, the upstream never called.
+    h.gateway.inject_guard_fault(true, false);
+    let calls = h.mock.calls.load(std::sync::atomic::Ordering::SeqCst);
+    let (s, b) = h.post("/v1/chat/completions", chat("mock-1", "hi")).await;
+    assert_eq!(s, 500, "{b}");
+    assert_eq!(b["error"]["code"], "guard_failed");
+    assert_eq!(
+        h.mock.calls.load(std::sync::atomic::Ordering::SeqCst),
+        calls
+    );
+    // Output side, whole response: refused, the unchecked reply never reaches the client.
+    h.gateway.inject_guard_fault(false, true);
+    let (s, b) = h.post("/v1/chat/completions", chat("mock-1", "hi")).await;
+    assert_eq!(s, 500, "{b}");
+    assert!(!b.to_string().contains(&crate::secret()));
+    // Output side, streamed: an error event, nothing unscanned, no [DONE].
+    let mut body = chat("mock-1", "hi");
+    body["stream"] = json!(true);
+    let (s, raw) = h.post_stream("/v1/chat/completions", body).await;
+    assert_eq!(s, 200);
+    assert!(!raw.contains(&crate::secret()), "{raw}");
+    assert_eq!(last_error(&raw)["error"]["code"], "guard_failed", "{raw}");
+    assert!(!raw.contains("[DONE]"));
+    let ev = h.events(3).await;
+    assert!(
+        ev.iter().all(|e| e.details["error"] == "guard_failed"),
+        "{:?}",
+        ev.iter().map(|e| &e.details["error"]).collect::<Vec<_>>()
+    );
+    // A route configured to let text through on guard errors does so, and says so.
+    let open = start(|c, _| {
+        c.upstreams[0].on_guard_error = airm_gateway::OnGuardError::Allow;
+    })
+    .await;
+    open.gateway.inject_guard_fault(true, true);
+    let (s, b) = open
+        .post("/v1/chat/completions", chat("mock-1", "hi"))
+        .await;
+    assert_eq!(s, 200, "{b}");
+    let ev = open.events(1).await;
+    assert_eq!(
+        ev[0].details["guard_failed_open"], true,
+        "{:?}",
+        ev[0].details
+    );
+}

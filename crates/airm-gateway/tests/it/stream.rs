@@ -349,3 +349,89 @@ async fn anthropic_tool_use_input_is_guarded_while_streamed() {
     assert!(last < stop);
     assert_eq!(names.last().unwrap(), "message_stop");
 }
+
+#[tokio::test]
+async fn a_thousand_concurrent_streaming_clients_are_served() {
+    // Each stream holds four sockets (client and server side, twice).
+    let limits = std::fs::read_to_string("/proc/self/limits").unwrap_or_default();
+    let soft: u64 = limits
+        .lines()
+        .find(|l| l.starts_with("Max open files"))
+        .and_then(|l| l.split_whitespace().nth(3))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(u64::MAX);
+    assert!(
+        soft >= 4_500,
+        "RLIMIT_NOFILE is {soft}: raise it (ulimit -n 8192) to run 1,000 concurrent streams"
+    );
+    let h = std::sync::Arc::new(start(|_, _| {}).await);
+    h.mock.chunk_size.store(2, Ordering::SeqCst);
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .build()
+        .unwrap();
+    // Every client holds its stream open until all have started.
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(1_000));
+    let mut set = tokio::task::JoinSet::new();
+    for i in 0..1_000 {
+        let (h, http, barrier) = (h.clone(), http.clone(), barrier.clone());
+        set.spawn(async move {
+            let mut resp = http
+                .post(format!("{}/v1/chat/completions", h.url))
+                .bearer_auth(&h.key)
+                .json(&streaming("slow-stream", &format!("hi {i}")))
+                .send()
+                .await
+                .map_err(|e| format!("{i}: {e}"))?;
+            if resp.status() != 200 {
+                return Err(format!("{i}: status {}", resp.status()));
+            }
+            let first = resp.chunk().await.map_err(|e| format!("{i}: {e}"))?;
+            tokio::time::timeout(std::time::Duration::from_secs(60), barrier.wait())
+                .await
+                .map_err(|_| format!("{i}: not all streams started"))?;
+            let mut raw = first.map(|b| b.to_vec()).unwrap_or_default();
+            while let Some(c) = resp.chunk().await.map_err(|e| format!("{i}: {e}"))? {
+                raw.extend_from_slice(&c);
+            }
+            let (text, _, done) = openai_stream_text(&String::from_utf8_lossy(&raw));
+            if !done || text != "Hello from the mock." {
+                return Err(format!("{i}: done={done} text={text:?}"));
+            }
+            Ok(())
+        });
+    }
+    let mut errors = Vec::new();
+    while let Some(r) = set.join_next().await {
+        if let Err(e) = r.unwrap() {
+            errors.push(e);
+        }
+    }
+    assert!(
+        errors.is_empty(),
+        "{} errors, e.g. {:?}",
+        errors.len(),
+        &errors[..errors.len().min(5)]
+    );
+    // One event each, all served.
+    for _ in 0..500 {
+        let ok = h
+            .store
+            .list_events(
+                &airm_store::EventFilter {
+                    action: Some("gateway.request".into()),
+                    ..Default::default()
+                },
+                airm_store::Page::new(1, 0),
+            )
+            .await
+            .unwrap()
+            .total;
+        if ok >= 1_000 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let ev = h.events(500).await;
+    assert!(ev.iter().all(|e| e.details["status"] == 200));
+}
