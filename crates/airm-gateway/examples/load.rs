@@ -4,6 +4,10 @@
 //! queueing (no coordinated omission).
 //!
 //! Usage: load URL BODY_FILE RATE SECONDS [BEARER_TOKEN]
+//!
+//! Concurrent streams: `load --streams N URL BODY_FILE [BEARER_TOKEN]` opens N streaming
+//! requests at once (the body must ask for `stream: true`), reads each to its end and prints
+//! how many ended with `[DONE]`, the errors and the stream durations as JSON.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -14,6 +18,9 @@ use std::time::{Duration, Instant};
 #[tokio::main]
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("--streams") {
+        return streams(&args[2..]).await;
+    }
     let url = args.get(1).expect("URL").clone();
     let body = bytes::Bytes::from(std::fs::read(args.get(2).expect("BODY_FILE")).unwrap());
     let rate: u64 = args.get(3).map_or(1000, |r| r.parse().unwrap());
@@ -98,6 +105,68 @@ async fn main() {
         "p90_ms": pct(0.90),
         "p99_ms": pct(0.99),
         "max_ms": pct(1.0),
+    });
+    println!("{out}");
+}
+
+/// `--streams N URL BODY_FILE [TOKEN]`.
+async fn streams(args: &[String]) {
+    let n: usize = args.first().expect("N").parse().unwrap();
+    let url = args.get(1).expect("URL").clone();
+    let body = bytes::Bytes::from(std::fs::read(args.get(2).expect("BODY_FILE")).unwrap());
+    let token = args.get(3).cloned();
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .timeout(Duration::from_secs(120))
+        .build()
+        .unwrap();
+    let start = Instant::now();
+    let mut set = tokio::task::JoinSet::new();
+    for _ in 0..n {
+        let (client, url, body, token) = (client.clone(), url.clone(), body.clone(), token.clone());
+        set.spawn(async move {
+            let t = Instant::now();
+            let mut r = client
+                .post(&url)
+                .header("content-type", "application/json")
+                .body(body);
+            if let Some(t) = &token {
+                r = r.bearer_auth(t);
+            }
+            let mut resp = r.send().await.ok()?;
+            if !resp.status().is_success() {
+                return None;
+            }
+            let mut tail = Vec::new();
+            while let Some(c) = resp.chunk().await.ok()? {
+                tail.extend_from_slice(&c);
+                let keep = tail.len().saturating_sub(64);
+                tail.drain(..keep);
+            }
+            let done = String::from_utf8_lossy(&tail)
+                .trim_end()
+                .ends_with("data: [DONE]");
+            done.then(|| t.elapsed().as_secs_f64() * 1000.0)
+        });
+    }
+    let mut ms = Vec::new();
+    let mut errors = 0u64;
+    while let Some(r) = set.join_next().await {
+        match r {
+            Ok(Some(t)) => ms.push(t),
+            _ => errors += 1,
+        }
+    }
+    ms.sort_by(f64::total_cmp);
+    let pct = |p: f64| -> f64 {
+        if ms.is_empty() {
+            return f64::NAN;
+        }
+        ms[(((ms.len() - 1) as f64) * p).round() as usize]
+    };
+    let out = serde_json::json!({
+        "streams": n, "ok": ms.len(), "errors": errors,
+        "p50_ms": pct(0.5), "p99_ms": pct(0.99), "wall_s": start.elapsed().as_secs_f64(),
     });
     println!("{out}");
 }

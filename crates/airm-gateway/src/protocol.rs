@@ -214,6 +214,19 @@ pub fn visit_output(endpoint: Endpoint, body: &mut Value, f: &mut dyn FnMut(&mut
                     if let Some(Value::String(s)) = b.get_mut("text") {
                         f(s);
                     }
+                    // A tool call's input is checked as its JSON text; a redacted input is
+                    // parsed back (markers hold no quotes), or emptied if it no longer parses.
+                    if b.get("type").and_then(Value::as_str) == Some("tool_use") {
+                        if let Some(input) = b.get_mut("input") {
+                            let before = input.to_string();
+                            let mut text = before.clone();
+                            f(&mut text);
+                            if text != before {
+                                *input = serde_json::from_str(&text)
+                                    .unwrap_or_else(|_| Value::Object(Default::default()));
+                            }
+                        }
+                    }
                 }
             }
         }

@@ -4,7 +4,7 @@
 //! (stream ends without `[DONE]`), `fault-malformed` (bad JSON chunk), `fault-reset`
 //! (connection dropped mid-stream), `fault-stall` (stream goes silent), `no-finish` (a
 //! stream with `[DONE]` but no chunk carrying `finish_reason`), `slow-stream` (20 ms between
-//! frames), `tool-call` (the reply is streamed as the arguments of a tool call, finishing
+//! frames), `chunks-N` (a stream of N chunks), `tool-call` (the reply is streamed as the arguments of a tool call, finishing
 //! with `tool_calls`; Anthropic: `tool-use`, a `tool_use` block fed by `input_json_delta`).
 //! The reply text is set by the test; `{CANARY}` in it is replaced by the canary found in
 //! the system prompt (a model that leaks it).
@@ -77,8 +77,15 @@ fn remember(state: &MockState, headers: &HeaderMap, body: &Value) -> String {
     reply
 }
 
-fn pieces(state: &MockState, reply: &str) -> Vec<String> {
-    let n = state.chunk_count.load(Ordering::SeqCst);
+fn pieces(state: &MockState, reply: &str, model: &str) -> Vec<String> {
+    // `chunks-N`: N content chunks whatever the state says (for the memory benchmark).
+    let n = model
+        .strip_prefix("chunks-")
+        .and_then(|n| n.parse::<usize>().ok())
+        .map_or_else(
+            || state.chunk_count.load(Ordering::SeqCst),
+            |n| n.min(10_000_000),
+        );
     if n > 0 {
         return (0..n).map(|i| format!("w{} ", i % 10)).collect();
     }
@@ -146,7 +153,7 @@ async fn chat(State(st): State<Mock>, headers: HeaderMap, Json(body): Json<Value
                                        "function": {"name": "lookup", "arguments": ""}}]}),
                 Value::Null,
             ));
-            for p in pieces(&st, &reply) {
+            for p in pieces(&st, &reply, &model) {
                 frames.push(chunk(
                     json!({"tool_calls": [{"index": 0, "function": {"arguments": p}}]}),
                     Value::Null,
@@ -156,7 +163,7 @@ async fn chat(State(st): State<Mock>, headers: HeaderMap, Json(body): Json<Value
             frames.push(Ok(Bytes::from_static(b"data: [DONE]\n\n")));
             return sse(frames, None);
         }
-        for p in pieces(&st, &reply) {
+        for p in pieces(&st, &reply, &model) {
             frames.push(chunk(json!({"content": p}), Value::Null));
         }
         match model.as_str() {
@@ -271,7 +278,7 @@ async fn messages(State(st): State<Mock>, headers: HeaderMap, Json(body): Json<V
             ),
             ev("ping", json!({"type": "ping"})),
         ];
-        for p in pieces(&st, &reply) {
+        for p in pieces(&st, &reply, &model) {
             let delta = if tool {
                 json!({"type": "input_json_delta", "partial_json": p})
             } else {
@@ -291,9 +298,15 @@ async fn messages(State(st): State<Mock>, headers: HeaderMap, Json(body): Json<V
         let body = Body::from_stream(futures_util::stream::iter(frames));
         return ([("content-type", "text/event-stream")], body).into_response();
     }
+    let content = if model == "tool-use" {
+        json!([{"type": "tool_use", "id": "toolu_1", "name": "lookup",
+                "input": serde_json::from_str::<Value>(&reply).unwrap_or(json!({}))}])
+    } else {
+        json!([{"type": "text", "text": reply}])
+    };
     Json(
         json!({"id": "msg_1", "type": "message", "role": "assistant", "model": model,
-        "content": [{"type": "text", "text": reply}], "stop_reason": "end_turn",
+        "content": content, "stop_reason": "end_turn",
         "usage": {"input_tokens": 8, "output_tokens": 15}}),
     )
     .into_response()

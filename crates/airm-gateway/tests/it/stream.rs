@@ -348,6 +348,22 @@ async fn anthropic_tool_use_input_is_guarded_while_streamed() {
         .unwrap();
     assert!(last < stop);
     assert_eq!(names.last().unwrap(), "message_stop");
+    // Not streamed: the tool_use input object is checked and redacted in place.
+    let (s, b) = h
+        .post(
+            "/v1/messages",
+            json!({"model": "tool-use", "max_tokens": 50,
+                   "messages": [{"role": "user", "content": "go"}]}),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    assert!(!b.to_string().contains(&secret()), "{b}");
+    let input = &b["content"][0]["input"];
+    assert!(
+        input["key"].as_str().unwrap().starts_with("[REDACTED:"),
+        "{b}"
+    );
+    assert_eq!(input["n"], 1);
 }
 
 #[tokio::test]
