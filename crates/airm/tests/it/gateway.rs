@@ -327,3 +327,119 @@ async fn serve_with_the_gateway_runs_both() {
     };
     assert!(status.success());
 }
+
+/// A minimal webhook receiver on 127.0.0.1: every POST body is sent down the channel.
+fn webhook_receiver() -> (String, std::sync::mpsc::Receiver<String>) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(mut conn) = conn else { continue };
+            let mut buf = Vec::new();
+            let mut chunk = [0u8; 4096];
+            // Headers, then Content-Length bytes of body.
+            let body = loop {
+                let Ok(n) = conn.read(&mut chunk) else {
+                    break None;
+                };
+                if n == 0 {
+                    break None;
+                }
+                buf.extend_from_slice(&chunk[..n]);
+                let text = String::from_utf8_lossy(&buf).to_string();
+                if let Some(end) = text.find("\r\n\r\n") {
+                    let len: usize = text[..end]
+                        .lines()
+                        .find_map(|l| {
+                            let (k, v) = l.split_once(':')?;
+                            k.eq_ignore_ascii_case("content-length")
+                                .then(|| v.trim().parse().ok())?
+                        })
+                        .unwrap_or(0);
+                    if buf.len() >= end + 4 + len {
+                        break Some(
+                            String::from_utf8_lossy(&buf[end + 4..end + 4 + len]).to_string(),
+                        );
+                    }
+                }
+            };
+            let _ = conn
+                .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+            if let Some(b) = body {
+                let _ = tx.send(b);
+            }
+        }
+    });
+    (url, rx)
+}
+
+#[tokio::test]
+async fn an_extraction_alert_reaches_the_monitoring_sinks() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (hook, received) = webhook_receiver();
+    // The upstream is down on purpose: detection runs on the prompts, before the upstream.
+    std::fs::write(
+        d.join("airm.toml"),
+        format!(
+            "[gateway]\nkey_cache_secs = 0\n\n[gateway.extraction]\nwindow_prompts = 20\naction = \"block\"\n\n\
+             [[gateway.upstreams]]\nname = \"down\"\nbase_url = \"http://127.0.0.1:9/v1\"\nretries = 0\n\n\
+             [[monitor.sinks]]\nname = \"hook\"\nurl = \"{hook}\"\nmax_attempts = 2\n"
+        ),
+    )
+    .unwrap();
+    assert!(airm(d, &["systems", "add", "bot"]).status.success());
+    let o = airm(
+        d,
+        &[
+            "--format", "json", "gateway", "keys", "create", "--system", "bot",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let key = serde_json::from_str::<Value>(&stdout(&o)).unwrap()["key"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let gw = start(d);
+    let http = reqwest::Client::new();
+    let words = [
+        "great", "awful", "fine", "slow", "fast", "cheap", "broken", "lovely",
+    ];
+    let mut blocked = false;
+    for i in 0..40 {
+        let p = format!(
+            "Rate this product review from 1 to 5: the delivery was {} and the item was {}",
+            words[i % 8],
+            words[(i / 8) % 8]
+        );
+        let r = http
+            .post(format!("{}/v1/chat/completions", gw.base))
+            .bearer_auth(&key)
+            .json(&json!({"model": "m", "messages": [{"role": "user", "content": p}]}))
+            .send()
+            .await
+            .unwrap();
+        if r.status() == 403 {
+            blocked = true;
+            break;
+        }
+        assert_eq!(r.status(), 502, "the upstream is down");
+    }
+    assert!(blocked, "the campaign was blocked");
+    let body = received
+        .recv_timeout(Duration::from_secs(20))
+        .expect("the sink received the alert");
+    let v: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["event"], "alert.opened", "{v}");
+    assert_eq!(
+        v["alert"]["rule"], "gateway.extraction.near_duplicates",
+        "{v}"
+    );
+    assert_eq!(v["alert"]["severity"], "critical", "{v}");
+    assert!(
+        received.recv_timeout(Duration::from_millis(500)).is_err(),
+        "one delivery"
+    );
+}
