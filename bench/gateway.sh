@@ -5,8 +5,11 @@
 # fixed request rate with 1 KB prompts. The load comes from `examples/load.rs`, an open-loop
 # generator (latency from each request's scheduled time, no coordinated omission); `oha`
 # needed 20+ minutes to compile on this shared 2-core machine.
+# Then, through the same gateway process: its peak RSS after a 10,000- and a 100,000-chunk
+# stream (constant memory), and 1,000 concurrent streaming clients (direct vs through airm).
 # Usage: bench/gateway.sh [SECONDS] [RATE]      (defaults: 60 s at 1000 requests/s)
-# Needs python3. LiteLLM is installed into target/bench-litellm (skipped if that fails).
+# Needs python3 and curl. LiteLLM is installed into target/bench-litellm (skipped if that
+# fails, or with LITELLM=0).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs="${1:-60}"
@@ -21,6 +24,7 @@ fi
 bin="target/$profile"
 load="$bin/examples/load"
 work="$(mktemp -d)"
+ulimit -n 16384 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT
@@ -51,6 +55,7 @@ unset AIRM_DATABASE_URL AIRM_REDIS_URL
 key="$("$bin/airm" --format json gateway keys create --system bench | python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])')"
 "$bin/airm" gateway --listen 127.0.0.1:0 > "$work/gw.out" 2>/dev/null &
 pids+=($!)
+gwpid=$!
 for _ in $(seq 1 100); do grep -q "listening on" "$work/gw.out" 2>/dev/null && break; sleep 0.1; done
 gw="$(sed -n 's/.*listening on \(http[^ ]*\)\/v1.*/\1/p' "$work/gw.out" | head -n1)"
 code="$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $key" -H 'content-type: application/json' --data @"$work/body.json" "$gw/v1/chat/completions")"
@@ -67,10 +72,12 @@ run airm "$gw/v1/chat/completions" "$key"
 
 # LiteLLM's proxy (optional), started only now so it idles during the other runs.
 litellm=""
-if [ ! -x target/bench-litellm/bin/litellm ]; then
+if [ "${LITELLM:-1}" = 0 ]; then
+  :
+elif [ ! -x target/bench-litellm/bin/litellm ]; then
   (python3 -m venv target/bench-litellm && target/bench-litellm/bin/pip install -q "litellm[proxy]") >/dev/null 2>&1 || true
 fi
-if [ -x target/bench-litellm/bin/litellm ]; then
+if [ "${LITELLM:-1}" != 0 ] && [ -x target/bench-litellm/bin/litellm ]; then
   cat > "$work/litellm.yaml" <<YAML
 model_list:
   - model_name: mock-1
@@ -115,3 +122,29 @@ for name in ["direct", "airm", "litellm"]:
     add99 = "" if name == "direct" else f"{r['p99'] - direct['p99']:.3f}"
     print(f"| {name} | {r['rps']:.0f} | {r['p50']:.3f} | {r['p99']:.3f} | {add50} | {add99} | {r['ok']} | {r['errors']} |")
 PY
+
+# Long streams: the gateway's resident memory after each (kB, from /proc).
+stream_body() { python3 -c 'import json,sys; print(json.dumps({"model": sys.argv[1], "stream": True, "messages": [{"role": "user", "content": "count"}]}))' "$1" > "$2"; }
+echo
+echo "| stream through airm | chunks | ends with [DONE] | seconds | gateway VmRSS after, MB | gateway peak RSS (VmHWM), MB |"
+echo "|---|---|---|---|---|---|"
+for n in 10000 100000; do
+  stream_body "chunks-$n" "$work/s$n.json"
+  t0=$(date +%s.%N)
+  end="$(curl -sN -H "Authorization: Bearer $key" -H 'content-type: application/json' --data @"$work/s$n.json" "$gw/v1/chat/completions" | tail -c 40)"
+  t1=$(date +%s.%N)
+  done_ok=no; case "$end" in *"[DONE]"*) done_ok=yes;; esac
+  rss=$(awk '/^VmRSS/{printf "%.1f", $2/1024}' /proc/$gwpid/status)
+  hwm=$(awk '/^VmHWM/{printf "%.1f", $2/1024}' /proc/$gwpid/status)
+  echo "| $n chunks | $n | $done_ok | $(python3 -c "print(f'{$t1-$t0:.2f}')") | $rss | $hwm |"
+done
+
+# 1,000 concurrent streaming clients (each stream: 12 chunks, 20 ms apart).
+stream_body slow-stream "$work/slow.json"
+echo
+echo "| 1,000 concurrent streams | ok | errors | p50 stream ms | p99 stream ms | wall s |"
+echo "|---|---|---|---|---|---|"
+for t in direct airm; do
+  if [ "$t" = direct ]; then u="$mock/chat/completions"; tok=""; else u="$gw/v1/chat/completions"; tok="$key"; fi
+  "$load" --streams 1000 "$u" "$work/slow.json" $tok | python3 -c "import json,sys; d=json.load(sys.stdin); print(f\"| $t | {d['ok']} | {d['errors']} | {d['p50_ms']:.1f} | {d['p99_ms']:.1f} | {d['wall_s']:.2f} |\")"
+done
