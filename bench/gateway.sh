@@ -7,7 +7,8 @@
 # needed 20+ minutes to compile on this shared 2-core machine.
 # Then, through the same gateway process: its peak RSS after a 10,000- and a 100,000-chunk
 # stream (constant memory), and 1,000 concurrent streaming clients (direct vs through airm).
-# Usage: bench/gateway.sh [SECONDS] [RATE]      (defaults: 60 s at 1000 requests/s)
+# Usage: bench/gateway.sh [SECONDS] [RATE]      (defaults: 60 s at 1000 requests/s;
+#        STREAM_CHUNKS="10000 100000" sets the long-stream sizes)
 # Needs python3 and curl. LiteLLM is installed into target/bench-litellm (skipped if that
 # fails, or with LITELLM=0).
 set -euo pipefail
@@ -60,6 +61,25 @@ for _ in $(seq 1 100); do grep -q "listening on" "$work/gw.out" 2>/dev/null && b
 gw="$(sed -n 's/.*listening on \(http[^ ]*\)\/v1.*/\1/p' "$work/gw.out" | head -n1)"
 code="$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $key" -H 'content-type: application/json' --data @"$work/body.json" "$gw/v1/chat/completions")"
 [ "$code" = 200 ] || { echo "gateway answered $code to the benchmark request"; exit 1; }
+
+# Long streams first, on the fresh gateway: its resident memory after each (from /proc);
+# printed after the latency table.
+stream_body() { python3 -c 'import json,sys; print(json.dumps({"model": sys.argv[1], "stream": True, "messages": [{"role": "user", "content": "count"}]}))' "$1" > "$2"; }
+{
+echo "| stream through airm | chunks | ends with [DONE] | seconds | gateway VmRSS after, MB | gateway peak RSS (VmHWM), MB |"
+echo "|---|---|---|---|---|---|"
+for n in ${STREAM_CHUNKS:-10000 100000}; do
+  stream_body "chunks-$n" "$work/s$n.json"
+  t0=$(date +%s.%N)
+  end="$(curl -sN -H "Authorization: Bearer $key" -H 'content-type: application/json' --data @"$work/s$n.json" "$gw/v1/chat/completions" | tail -c 40)"
+  t1=$(date +%s.%N)
+  done_ok=no; case "$end" in *"[DONE]"*) done_ok=yes;; esac
+  rss=$(awk '/^VmRSS/{printf "%.1f", $2/1024}' /proc/$gwpid/status)
+  hwm=$(awk '/^VmHWM/{printf "%.1f", $2/1024}' /proc/$gwpid/status)
+  echo "| $n chunks | $n | $done_ok | $(python3 -c "print(f'{$t1-$t0:.2f}')") | $rss | $hwm |"
+done
+} > "$work/mem.md"
+
 
 run() { # name url [bearer token]
   local name="$1" url="$2"; shift 2
@@ -123,21 +143,8 @@ for name in ["direct", "airm", "litellm"]:
     print(f"| {name} | {r['rps']:.0f} | {r['p50']:.3f} | {r['p99']:.3f} | {add50} | {add99} | {r['ok']} | {r['errors']} |")
 PY
 
-# Long streams: the gateway's resident memory after each (kB, from /proc).
-stream_body() { python3 -c 'import json,sys; print(json.dumps({"model": sys.argv[1], "stream": True, "messages": [{"role": "user", "content": "count"}]}))' "$1" > "$2"; }
 echo
-echo "| stream through airm | chunks | ends with [DONE] | seconds | gateway VmRSS after, MB | gateway peak RSS (VmHWM), MB |"
-echo "|---|---|---|---|---|---|"
-for n in 10000 100000; do
-  stream_body "chunks-$n" "$work/s$n.json"
-  t0=$(date +%s.%N)
-  end="$(curl -sN -H "Authorization: Bearer $key" -H 'content-type: application/json' --data @"$work/s$n.json" "$gw/v1/chat/completions" | tail -c 40)"
-  t1=$(date +%s.%N)
-  done_ok=no; case "$end" in *"[DONE]"*) done_ok=yes;; esac
-  rss=$(awk '/^VmRSS/{printf "%.1f", $2/1024}' /proc/$gwpid/status)
-  hwm=$(awk '/^VmHWM/{printf "%.1f", $2/1024}' /proc/$gwpid/status)
-  echo "| $n chunks | $n | $done_ok | $(python3 -c "print(f'{$t1-$t0:.2f}')") | $rss | $hwm |"
-done
+cat "$work/mem.md"
 
 # 1,000 concurrent streaming clients (each stream: 12 chunks, 20 ms apart).
 stream_body slow-stream "$work/slow.json"
