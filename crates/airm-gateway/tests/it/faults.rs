@@ -138,3 +138,38 @@ async fn guard_failures_fail_closed_unless_the_route_allows() {
         ev[0].details
     );
 }
+
+#[tokio::test]
+async fn broken_anthropic_streams_end_with_an_error_event() {
+    let h = start(|_, _| {}).await;
+    for model in ["fault-truncated", "fault-malformed"] {
+        let (s, raw) = h
+            .post_stream(
+                "/v1/messages",
+                json!({"model": model, "max_tokens": 50, "stream": true,
+                       "messages": [{"role": "user", "content": "hi"}]}),
+            )
+            .await;
+        assert_eq!(s, 200, "{model}");
+        let last = raw
+            .split("\n\n")
+            .filter(|b| !b.trim().is_empty())
+            .last()
+            .unwrap_or("");
+        assert!(last.starts_with("event: error\n"), "{model}: {raw}");
+        let data: Value =
+            serde_json::from_str(last.lines().nth(1).unwrap().strip_prefix("data: ").unwrap())
+                .unwrap();
+        assert_eq!(data["type"], "error", "{model}");
+        assert!(!raw.contains("message_stop"), "{model}");
+        // Only scanned text went out, all of it a prefix of the reply.
+        let text: String = raw
+            .split("\n\n")
+            .filter(|b| b.starts_with("event: content_block_delta"))
+            .filter_map(|b| b.lines().nth(1)?.strip_prefix("data: "))
+            .filter_map(|d| serde_json::from_str::<Value>(d).ok())
+            .filter_map(|v| v["delta"]["text"].as_str().map(str::to_string))
+            .collect();
+        assert!("Hello from the mock.".starts_with(&text), "{model}: {text}");
+    }
+}

@@ -4,8 +4,10 @@
 //! (stream ends without `[DONE]`), `fault-malformed` (bad JSON chunk), `fault-reset`
 //! (connection dropped mid-stream), `fault-stall` (stream goes silent), `no-finish` (a
 //! stream with `[DONE]` but no chunk carrying `finish_reason`), `slow-stream` (20 ms between
-//! frames), `chunks-N` (a stream of N chunks), `tool-call` (the reply is streamed as the arguments of a tool call, finishing
-//! with `tool_calls`; Anthropic: `tool-use`, a `tool_use` block fed by `input_json_delta`).
+//! frames), `chunks-N` (a stream of N chunks), `tool-call` (the reply is streamed as the
+//! arguments of a tool call, finishing with `tool_calls`). On the Anthropic route:
+//! `fault-truncated`, `fault-malformed`, and `tool-use` (a `tool_use` block fed by
+//! `input_json_delta`).
 //! The reply text is set by the test; `{CANARY}` in it is replaced by the canary found in
 //! the system prompt (a model that leaks it).
 
@@ -295,6 +297,20 @@ async fn messages(State(st): State<Mock>, headers: HeaderMap, Json(body): Json<V
         ));
         frames.push(ev("message_delta", json!({"type": "message_delta", "delta": {"stop_reason": "end_turn"}, "usage": {"output_tokens": 15}})));
         frames.push(ev("message_stop", json!({"type": "message_stop"})));
+        match model.as_str() {
+            // The stream ends before the block and the message stop.
+            "fault-truncated" => frames.truncate(frames.len() - 3),
+            "fault-malformed" => {
+                let at = frames.len() - 3;
+                frames.insert(
+                    at,
+                    Ok(Bytes::from_static(
+                        b"event: content_block_delta\ndata: {not json\n\n",
+                    )),
+                );
+            }
+            _ => {}
+        }
         let body = Body::from_stream(futures_util::stream::iter(frames));
         return ([("content-type", "text/event-stream")], body).into_response();
     }
