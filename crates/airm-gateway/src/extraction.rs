@@ -967,6 +967,18 @@ mod tests {
         }
 
         #[test]
+        fn word_lists_survive_the_redis_form_and_any_stored_string_is_safe(
+            text in "[a-zA-Z0-9 ]{0,400}",
+            junk in "\\PC{0,900}",
+        ) {
+            let w = word_hashes(&text);
+            proptest::prop_assert_eq!(decode_words(&encode_words(&w)), Some(w));
+            if let Some(d) = decode_words(&junk) {
+                proptest::prop_assert!(d.len() <= MAX_WORDS);
+            }
+        }
+
+        #[test]
         fn any_embedding_is_accepted(v in proptest::collection::vec(proptest::num::f64::ANY, 0..64)) {
             let d = Detector::new(ExtractionConfig::default());
             let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
