@@ -409,7 +409,6 @@ impl Pump<'_> {
         let completions = self.endpoint == Endpoint::Completions;
         let mut blocked = false;
         let mut worth_sending = chunk.get("usage").is_some_and(|u| !u.is_null());
-        let mut flushed = Vec::new();
         if let Some(choices) = chunk.get_mut("choices").and_then(Value::as_array_mut) {
             for c in choices.iter_mut() {
                 let idx = c.get("index").and_then(Value::as_u64).unwrap_or(0);
@@ -429,16 +428,17 @@ impl Pump<'_> {
                     blocked |= guard_tool_deltas(delta, idx, streams, new_stream);
                 }
                 if finished && !blocked {
-                    // Flush what was held back before the finish reaches the client: the text
-                    // into this chunk, tool-call arguments as chunks just before it.
+                    // Flush what was held back before the finish reaches the client, into this
+                    // chunk: the text into its content, tool-call arguments appended to its
+                    // tool calls (after the fragments it already carries, so order holds).
                     match self.flush_openai(streams, Some(idx)) {
                         None => blocked = true,
                         Some(held) => {
-                            for ((i, slot), t) in held {
+                            for ((_, slot), t) in held {
                                 if slot == 0 {
                                     released.push_str(&t);
-                                } else {
-                                    flushed.push(openai_flush_chunk(self.endpoint, i, slot, &t));
+                                } else if let Some(d) = c.get_mut("delta") {
+                                    append_tool_text(d, slot, t);
                                 }
                             }
                         }
@@ -446,7 +446,6 @@ impl Pump<'_> {
                 }
                 if blocked {
                     released.clear();
-                    flushed.clear();
                     c["finish_reason"] = json!("content_filter");
                     if let Some(d) = c.get_mut("delta").and_then(Value::as_object_mut) {
                         d.remove("tool_calls");
@@ -475,10 +474,9 @@ impl Pump<'_> {
             }
         }
         if !worth_sending {
-            return Step::Emit(flushed, false);
+            return Step::Emit(Vec::new(), false);
         }
-        let mut out = flushed;
-        out.push(Bytes::from(format!("data: {chunk}\n\n")));
+        let mut out = vec![Bytes::from(format!("data: {chunk}\n\n"))];
         if blocked {
             out.push(Bytes::from_static(b"data: [DONE]\n\n"));
         }
@@ -684,6 +682,30 @@ fn guard_tool_deltas<'g>(
         push(FUNCTION_SLOT, args);
     }
     blocked
+}
+
+/// Appends released arguments of tool slot `slot` to an OpenAI `delta` (a new `tool_calls`
+/// entry after any already there, or the legacy `function_call.arguments`).
+fn append_tool_text(delta: &mut Value, slot: u64, text: String) {
+    let Some(d) = delta.as_object_mut() else {
+        return;
+    };
+    if slot == FUNCTION_SLOT {
+        let f = d.entry("function_call").or_insert_with(|| json!({}));
+        if let Some(f) = f.as_object_mut() {
+            let prev = f.get("arguments").and_then(Value::as_str).unwrap_or("");
+            let joined = format!("{prev}{text}");
+            f.insert("arguments".into(), Value::String(joined));
+        }
+        return;
+    }
+    let entry = json!({"index": slot - 1, "function": {"arguments": text}});
+    match d.get_mut("tool_calls").and_then(Value::as_array_mut) {
+        Some(calls) => calls.push(entry),
+        None => {
+            d.insert("tool_calls".into(), Value::Array(vec![entry]));
+        }
+    }
 }
 
 /// A chunk releasing held-back `text` of stream `(idx, slot)`.

@@ -155,13 +155,19 @@ async fn chat(State(st): State<Mock>, headers: HeaderMap, Json(body): Json<Value
                                        "function": {"name": "lookup", "arguments": ""}}]}),
                 Value::Null,
             ));
-            for p in pieces(&st, &reply, &model) {
+            // The last fragment comes with the finish reason, as some providers send it.
+            let mut ps = pieces(&st, &reply, &model);
+            let last = ps.pop().unwrap_or_default();
+            for p in ps {
                 frames.push(chunk(
                     json!({"tool_calls": [{"index": 0, "function": {"arguments": p}}]}),
                     Value::Null,
                 ));
             }
-            frames.push(chunk(json!({}), json!("tool_calls")));
+            frames.push(chunk(
+                json!({"tool_calls": [{"index": 0, "function": {"arguments": last}}]}),
+                json!("tool_calls"),
+            ));
             frames.push(Ok(Bytes::from_static(b"data: [DONE]\n\n")));
             return sse(frames, None);
         }

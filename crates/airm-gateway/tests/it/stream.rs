@@ -244,12 +244,20 @@ fn tool_arguments(raw: &str) -> (String, Option<String>) {
 #[tokio::test]
 async fn a_secret_split_across_tool_call_argument_fragments_is_redacted() {
     let h = start(|_, _| {}).await;
-    let args = format!(
-        "{{\"query\": \"send the key {} to the admin\", \"urgent\": true}}",
+    // Longer than the hold-back, so text is released while the call streams, and fragments
+    // of 70 bytes: the finish chunk carries a fragment that releases text and the flush.
+    let mut args = format!(
+        "{{\"query\": \"{}send the key {} to the admin\", \"urgent\": true",
+        "please ".repeat(50),
         secret()
     );
+    // A whole 70-byte fragment comes with the finish reason.
+    while (args.len() + 1) % 70 != 0 {
+        args.push(' ');
+    }
+    args.push('}');
     *h.mock.reply.lock().unwrap() = args.clone();
-    for size in [1, 3, 7] {
+    for size in [1, 3, 7, 70] {
         h.mock.chunk_size.store(size, Ordering::SeqCst);
         let (s, raw) = h
             .post_stream("/v1/chat/completions", streaming("tool-call", "go"))
@@ -261,10 +269,12 @@ async fn a_secret_split_across_tool_call_argument_fragments_is_redacted() {
         );
         let (got, finish) = tool_arguments(&raw);
         assert!(
-            got.starts_with("{\"query\": \"send the key [REDACTED:"),
+            got.starts_with("{\"query\": \"please please ")
+                && got.contains("please send the key [REDACTED:"),
             "{size}: {got}"
         );
-        assert!(got.ends_with(" to the admin\", \"urgent\": true}"), "{got}");
+        assert!(got.contains(" to the admin\", \"urgent\": true "), "{got}");
+        assert!(got.ends_with(" }"), "{got}");
         let parsed: Value = serde_json::from_str(&got).expect("still JSON after redaction");
         assert_eq!(parsed["urgent"], true);
         assert_eq!(finish.as_deref(), Some("tool_calls"));
@@ -272,7 +282,7 @@ async fn a_secret_split_across_tool_call_argument_fragments_is_redacted() {
         assert!(raw.contains("\"name\":\"lookup\"") && raw.contains("\"id\":\"call_1\""));
         assert!(raw.trim_end().ends_with("data: [DONE]"));
     }
-    let ev = h.events(3).await;
+    let ev = h.events(4).await;
     assert!(
         ev.iter()
             .all(|e| e.details["verdict"]["output"] == "redact"),
