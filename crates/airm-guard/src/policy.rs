@@ -127,7 +127,8 @@ pub struct OutputConfig {
 #[serde(deny_unknown_fields, default)]
 pub struct StreamConfig {
     /// Bytes held back at the end of the stream until more text arrives; a sensitive value
-    /// shorter than this is never released unredacted.
+    /// shorter than this is never released unredacted. The stream scans in batches, so it
+    /// holds between this and twice this many bytes (plus the last chunk).
     pub hold_back: usize,
 }
 
