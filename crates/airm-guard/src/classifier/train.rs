@@ -39,6 +39,21 @@ pub struct Example {
 /// airm's own benign request templates (see the file's header).
 const TEMPLATES: &str = include_str!("../../data/benign_templates.txt");
 
+/// airm's own general-purpose benign requests (see the file's header).
+const REQUESTS: &str = include_str!("../../data/benign_requests.txt");
+
+/// airm's own general-purpose benign requests, each with whether it belongs to the
+/// calibration half (held out of the first fit; the threshold is raised until none of them
+/// is blocked).
+pub fn own_requests() -> Vec<(String, bool)> {
+    REQUESTS
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|l| (l.to_string(), fnv(l) % 2 == 0))
+        .collect()
+}
+
 /// Benign requests generated from [`TEMPLATES`]: every stem with every topic, and the
 /// plain texts (each repeated so that it weighs like a stem).
 pub fn template_requests() -> Vec<String> {
@@ -83,9 +98,7 @@ pub struct TrainParams {
     pub harmful_target_fpr: f32,
     /// Add airm's benign request templates as negatives of the harmful-request head.
     pub augment: bool,
-    /// Lowest threshold of the harmful-request head. The hold-out only holds benign text of
-    /// the kinds in the training data; general-purpose questions from elsewhere score higher,
-    /// so the tuned threshold alone lets too many of them through.
+    /// Lowest threshold of the harmful-request head (0 = the tuned threshold alone).
     pub harmful_min_threshold: f32,
 }
 
@@ -105,7 +118,7 @@ impl Default for TrainParams {
             average: false,
             harmful_target_fpr: 0.004,
             augment: true,
-            harmful_min_threshold: 0.98,
+            harmful_min_threshold: 0.0,
         }
     }
 }
@@ -119,6 +132,8 @@ struct Prepped {
     w: f32,
     attack: bool,
     held: bool,
+    /// Held out as part of airm's calibration requests (see [`own_requests`]).
+    calibration: bool,
 }
 
 fn fnv(s: &str) -> u64 {
@@ -136,6 +151,9 @@ struct Item {
     hard: bool,
     /// Generated (never held out for threshold tuning).
     generated: bool,
+    /// One of airm's calibration requests: held out of the first fit, and the threshold is
+    /// raised above all of their scores.
+    calibration: bool,
 }
 
 /// Trains a model. Deterministic for equal inputs and params.
@@ -152,6 +170,7 @@ pub fn train(examples: &[Example], params: &TrainParams) -> Model {
             attack: e.attack,
             hard: e.hard,
             generated: false,
+            calibration: false,
         })
         .collect();
     if params.augment && has_harmful {
@@ -162,6 +181,14 @@ pub fn train(examples: &[Example], params: &TrainParams) -> Model {
             attack: false,
             hard: false,
             generated: true,
+            calibration: false,
+        }));
+        inj.extend(own_requests().into_iter().map(|(t, cal)| Item {
+            text: fold(&t),
+            attack: false,
+            hard: false,
+            generated: true,
+            calibration: cal,
         }));
     }
     let (weights, bias, threshold) = train_head(&inj, bits, params, params.target_fpr);
@@ -179,6 +206,7 @@ pub fn train(examples: &[Example], params: &TrainParams) -> Model {
                 attack: e.attack,
                 hard: e.hard,
                 generated: false,
+                calibration: false,
             })
             .collect();
         if params.augment {
@@ -187,6 +215,14 @@ pub fn train(examples: &[Example], params: &TrainParams) -> Model {
                 attack: false,
                 hard: false,
                 generated: true,
+                calibration: false,
+            }));
+            items.extend(own_requests().into_iter().map(|(t, cal)| Item {
+                text: content(&t),
+                attack: false,
+                hard: false,
+                generated: true,
+                calibration: cal,
             }));
         }
         let (weights, bias, threshold) =
@@ -243,7 +279,8 @@ fn train_head(
                     1.0
                 },
                 attack: e.attack,
-                held,
+                held: held || e.calibration,
+                calibration: e.calibration,
             }
         })
         .collect();
@@ -252,13 +289,20 @@ fn train_head(
         let m = fit(&data, true, bits, params);
         let mut benign: Vec<f32> = data
             .iter()
-            .filter(|d| d.held && !d.attack)
+            .filter(|d| d.held && !d.attack && !d.calibration)
             .map(|d| predict(&m, d))
             .collect();
         benign.sort_by(|a, b| b.total_cmp(a));
         let k = ((benign.len() as f32) * target_fpr).floor() as usize;
         let at = benign.get(k).copied().unwrap_or(0.5);
-        threshold = (at + 1e-4).clamp(0.05, 0.99);
+        // None of airm's held-out everyday requests may be blocked: the training data's
+        // benign text holds no general-purpose questions, which score higher.
+        let everyday = data
+            .iter()
+            .filter(|d| d.calibration)
+            .map(|d| predict(&m, d))
+            .fold(0.0_f32, f32::max);
+        threshold = (at.max(everyday) + 1e-4).clamp(0.05, 0.99);
     }
     let m = fit(&data, false, bits, params);
     (m.weights, m.bias, threshold)
