@@ -156,8 +156,39 @@ struct Item {
     calibration: bool,
 }
 
+/// What the threshold tuning saw for one head (from the fit without the held-out items).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct HeadReport {
+    /// Threshold for the target false-alarm rate on the held-out benign items.
+    pub holdout_threshold: f32,
+    /// Highest score of the held-out half of airm's everyday requests.
+    pub calibration_max: f32,
+    /// The chosen threshold.
+    pub threshold: f32,
+    /// Held-out attacks (of this head's kind), and the share at or above the threshold.
+    pub holdout_attacks: usize,
+    /// Recall on them.
+    pub holdout_recall: f32,
+    /// False-alarm rate on held-out benign items (training data only) at the threshold.
+    pub holdout_false_alarms: f32,
+}
+
+/// [`train`] plus what the threshold tuning saw, per head.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct TrainReport {
+    /// The injection head (PI001).
+    pub injection: HeadReport,
+    /// The harmful-request head (PI014), when trained.
+    pub harmful: Option<HeadReport>,
+}
+
 /// Trains a model. Deterministic for equal inputs and params.
 pub fn train(examples: &[Example], params: &TrainParams) -> Model {
+    train_with_report(examples, params).0
+}
+
+/// Like [`train`], also returning the hold-out figures of each head.
+pub fn train_with_report(examples: &[Example], params: &TrainParams) -> (Model, TrainReport) {
     let bits = params.bits.clamp(8, 24);
     let limits = DecodeLimits::default();
     let fold = |t: &str| prepare(t, &limits).plain().folded.clone();
@@ -191,7 +222,7 @@ pub fn train(examples: &[Example], params: &TrainParams) -> Model {
             calibration: cal,
         }));
     }
-    let (weights, bias, threshold) = train_head(&inj, bits, params, params.target_fpr);
+    let (weights, bias, threshold, inj_report) = train_head(&inj, bits, params, params.target_fpr);
     let harmful = has_harmful.then(|| {
         let mut buf = String::new();
         let mut content = |t: &str| {
@@ -225,21 +256,36 @@ pub fn train(examples: &[Example], params: &TrainParams) -> Model {
                 calibration: cal,
             }));
         }
-        let (weights, bias, threshold) =
+        let (weights, bias, threshold, mut report) =
             train_head(&items, bits, params, params.harmful_target_fpr);
-        Head {
+        let threshold = threshold.max(params.harmful_min_threshold).min(0.9999);
+        report.threshold = threshold;
+        (
+            Head {
+                weights,
+                bias,
+                threshold,
+            },
+            report,
+        )
+    });
+    let (harmful, harmful_report) = match harmful {
+        Some((h, r)) => (Some(h), Some(r)),
+        None => (None, None),
+    };
+    (
+        Model {
+            bits,
             weights,
             bias,
-            threshold: threshold.max(params.harmful_min_threshold).min(0.9999),
-        }
-    });
-    Model {
-        bits,
-        weights,
-        bias,
-        threshold,
-        harmful,
-    }
+            threshold,
+            harmful,
+        },
+        TrainReport {
+            injection: inj_report,
+            harmful: harmful_report,
+        },
+    )
 }
 
 fn train_head(
@@ -247,7 +293,7 @@ fn train_head(
     bits: u8,
     params: &TrainParams,
     target_fpr: f32,
-) -> (Vec<f32>, f32, f32) {
+) -> (Vec<f32>, f32, f32, HeadReport) {
     let data: Vec<Prepped> = items
         .iter()
         .map(|e| {
@@ -285,6 +331,7 @@ fn train_head(
         })
         .collect();
     let mut threshold = params.threshold;
+    let mut report = HeadReport::default();
     if params.holdout > 0.0 && data.iter().any(|d| d.held && !d.attack) {
         let m = fit(&data, true, bits, params);
         let mut benign: Vec<f32> = data
@@ -303,9 +350,25 @@ fn train_head(
             .map(|d| predict(&m, d))
             .fold(0.0_f32, f32::max);
         threshold = (at.max(everyday) + 1e-4).clamp(0.05, 0.99);
+        let attacks: Vec<f32> = data
+            .iter()
+            .filter(|d| d.held && d.attack)
+            .map(|d| predict(&m, d))
+            .collect();
+        let rate = |v: &[f32]| {
+            v.iter().filter(|&&s| s >= threshold).count() as f32 / v.len().max(1) as f32
+        };
+        report = HeadReport {
+            holdout_threshold: at,
+            calibration_max: everyday,
+            threshold,
+            holdout_attacks: attacks.len(),
+            holdout_recall: rate(&attacks),
+            holdout_false_alarms: rate(&benign),
+        };
     }
     let m = fit(&data, false, bits, params);
-    (m.weights, m.bias, threshold)
+    (m.weights, m.bias, threshold, report)
 }
 
 fn predict(m: &Model, d: &Prepped) -> f32 {
