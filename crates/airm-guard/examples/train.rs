@@ -3,7 +3,7 @@
 //! `cargo run --release -p airm-guard --example train -- /work/shared/data/prompts/train.jsonl crates/airm-guard/model/injection.bin --exclude-source hikariming/alpaca_chinese_dataset --exclude-source tatsu-lab/alpaca_eval`
 
 use airm_guard::classifier::train::read_jsonl;
-use airm_guard::{train, TrainParams};
+use airm_guard::{train_with_report, TrainParams};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
@@ -32,7 +32,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         None => TrainParams::default(),
     };
     let t = std::time::Instant::now();
-    let model = train(&examples, &params);
+    let (model, report) = train_with_report(&examples, &params);
     let bytes = model.to_bytes();
     std::fs::write(out, &bytes)?;
     eprintln!(
@@ -46,5 +46,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .map_or("-".to_string(), |h| format!("{:.3}", h.threshold)),
         bytes.len()
     );
+    eprintln!("hold-out: {}", serde_json::to_string(&report)?);
     Ok(())
 }

@@ -27,7 +27,9 @@ pub mod verdict;
 use airm_core::RuleMeta;
 
 pub use classifier::train::read_jsonl;
-pub use classifier::{train, Example, Model, TrainParams};
+pub use classifier::{
+    train, train_with_report, Example, HeadReport, Model, TrainParams, TrainReport,
+};
 pub use decode::{DecodeLimits, Decoding};
 pub use error::GuardError;
 pub use guard::Guard;

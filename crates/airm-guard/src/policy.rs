@@ -127,7 +127,8 @@ pub struct OutputConfig {
 #[serde(deny_unknown_fields, default)]
 pub struct StreamConfig {
     /// Bytes held back at the end of the stream until more text arrives; a sensitive value
-    /// shorter than this is never released unredacted.
+    /// shorter than this is never released unredacted. The stream scans in batches, so it
+    /// holds between this and twice this many bytes (plus the last chunk).
     pub hold_back: usize,
 }
 
@@ -201,10 +202,11 @@ pub fn default_action(id: &str, source: Option<Source>, anonymize: bool) -> Acti
         return Action::Flag;
     }
     match id {
-        "PI001" | "PI002" | "PI003" | "PI010" | "PI011" | "PI012" | "PI013" => Action::Block,
-        // The harmful-request head flags: on everyday support questions outside the
-        // prompt set ("what is your phone number?") it is not precise enough to block.
-        "PI014" => Action::Flag,
+        // The harmful-request head blocks at its trained threshold, which is calibrated so
+        // that none of airm's held-out everyday requests is blocked (see the model docs).
+        "PI001" | "PI002" | "PI003" | "PI010" | "PI011" | "PI012" | "PI013" | "PI014" => {
+            Action::Block
+        }
         "PI008" if anonymize => Action::Redact,
         "PI004" | "PI005" | "PI006" | "PI007" | "PI008" => Action::Flag,
         "PI009" => Action::Redact,

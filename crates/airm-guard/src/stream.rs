@@ -3,6 +3,15 @@
 //! the output scanners on what it holds, and releases only scanned, redacted text. A value
 //! split across chunks is therefore redacted as a whole; after a `block` finding nothing more
 //! is released.
+//!
+//! Cost per chunk is bounded: a scan runs only once `hold_back` bytes of new text have
+//! accumulated beyond the hold-back (so between `hold_back` and twice that is held), and it
+//! sees the held text plus a bounded overlap of
+//! released text (the last `hold_back` bytes before the last released word, and that word
+//! in full up to [`MAX_CONTEXT`] bytes), not the whole response. A pattern whose start was
+//! released is therefore still matched when it ends later: `key = value` or a markdown
+//! image whose spaced part is up to `hold_back` bytes long, followed by an unbroken token
+//! (URL, JWT) of up to [`MAX_CONTEXT`] bytes.
 
 use std::collections::HashSet;
 
@@ -12,8 +21,9 @@ use crate::rules::OUTPUT;
 use crate::vault::Vault;
 use crate::verdict::{Action, GuardFinding, Span, Verdict};
 
-/// Bytes of released text kept for checks that need context (echo of the system prompt).
-const HISTORY: usize = 8 * 1024;
+/// Upper bound on the released text kept as context for the next scan (a long unbroken
+/// token such as a JWT or URL released in part stays visible up to this length).
+pub const MAX_CONTEXT: usize = 8 * 1024;
 
 /// An incremental output check. Create with [`Guard::stream`].
 #[derive(Debug)]
@@ -73,7 +83,9 @@ impl<'g> OutputStream<'g> {
         }
         self.pending.push_str(chunk);
         let hold = self.guard.policy.stream.hold_back.max(16);
-        if self.pending.len() <= hold {
+        // Scan in batches of `hold` new bytes: each byte is scanned a bounded number of
+        // times (about three: as new text, as held text, as overlap), whatever the chunk size.
+        if self.pending.len() <= 2 * hold {
             return String::new();
         }
         self.step(false)
@@ -183,12 +195,28 @@ impl<'g> OutputStream<'g> {
         self.pending.drain(..cut);
         self.released += cut;
         self.history.push_str(&head);
-        if self.history.len() > HISTORY {
-            let from = floor_boundary(&self.history, self.history.len() - HISTORY / 2);
+        let from = context_start(&self.history, hold);
+        if from > 0 {
             self.history.drain(..from);
         }
         out
     }
+}
+
+/// Where the context kept from the released text `h` starts: `hold` bytes before the start of
+/// its last word (the unbroken run of non-whitespace at its end), but no more than
+/// [`MAX_CONTEXT`] bytes before its end.
+fn context_start(h: &str, hold: usize) -> usize {
+    let word = h.rfind(char::is_whitespace).map_or(0, |ws| {
+        ws + h
+            .get(ws..)
+            .and_then(|r| r.chars().next())
+            .map_or(1, char::len_utf8)
+    });
+    let from = word
+        .saturating_sub(hold)
+        .max(h.len().saturating_sub(MAX_CONTEXT));
+    floor_boundary(h, from)
 }
 
 fn floor_boundary(s: &str, mut i: usize) -> usize {

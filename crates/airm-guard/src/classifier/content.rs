@@ -24,8 +24,36 @@ const STOP: &[&str] = &[
 /// without a look-up.
 const STOP_MAX_LEN: usize = 8;
 
+/// A word of up to 8 bytes as a big-endian `u64`, zero-padded. Words never contain NUL (it
+/// is not alphanumeric), so the order of keys is the lexicographic order of the words.
+const fn key(w: &[u8]) -> u64 {
+    let mut k = 0u64;
+    let mut i = 0;
+    while i < 8 {
+        k <<= 8;
+        if i < w.len() {
+            k |= w[i] as u64;
+        }
+        i += 1;
+    }
+    k
+}
+
+/// [`STOP`] as keys, in the same (sorted) order: one integer comparison per probe.
+const STOP_KEYS: [u64; STOP.len()] = {
+    let mut out = [0u64; STOP.len()];
+    let mut i = 0;
+    while i < STOP.len() {
+        out[i] = key(STOP[i].as_bytes());
+        i += 1;
+    }
+    out
+};
+
 fn keep(w: &str, out: &mut String) {
-    if w.is_empty() || (w.len() <= STOP_MAX_LEN && STOP.binary_search(&w).is_ok()) {
+    if w.is_empty()
+        || (w.len() <= STOP_MAX_LEN && STOP_KEYS.binary_search(&key(w.as_bytes())).is_ok())
+    {
         return;
     }
     if !out.is_empty() {
@@ -57,6 +85,8 @@ mod tests {
     #[test]
     fn stop_list_is_sorted_and_drops_question_form() {
         assert!(STOP.windows(2).all(|w| w[0] < w[1]));
+        assert!(STOP_KEYS.windows(2).all(|w| w[0] < w[1]));
+        assert!(STOP.iter().all(|w| !w.contains('\0')));
         assert_eq!(STOP.iter().map(|w| w.len()).max(), Some(STOP_MAX_LEN));
         let mut s = String::new();
         content_words("how can i bake the best sourdough bread?", &mut s);

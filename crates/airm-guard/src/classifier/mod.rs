@@ -11,4 +11,4 @@ pub mod model;
 pub mod train;
 
 pub use model::Model;
-pub use train::{train, Example, TrainParams};
+pub use train::{train, train_with_report, Example, HeadReport, TrainParams, TrainReport};

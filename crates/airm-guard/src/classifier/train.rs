@@ -39,6 +39,21 @@ pub struct Example {
 /// airm's own benign request templates (see the file's header).
 const TEMPLATES: &str = include_str!("../../data/benign_templates.txt");
 
+/// airm's own general-purpose benign requests (see the file's header).
+const REQUESTS: &str = include_str!("../../data/benign_requests.txt");
+
+/// airm's own general-purpose benign requests, each with whether it belongs to the
+/// calibration half (held out of the first fit; the threshold is raised until none of them
+/// is blocked).
+pub fn own_requests() -> Vec<(String, bool)> {
+    REQUESTS
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|l| (l.to_string(), fnv(l) % 2 == 0))
+        .collect()
+}
+
 /// Benign requests generated from [`TEMPLATES`]: every stem with every topic, and the
 /// plain texts (each repeated so that it weighs like a stem).
 pub fn template_requests() -> Vec<String> {
@@ -83,9 +98,7 @@ pub struct TrainParams {
     pub harmful_target_fpr: f32,
     /// Add airm's benign request templates as negatives of the harmful-request head.
     pub augment: bool,
-    /// Lowest threshold of the harmful-request head. The hold-out only holds benign text of
-    /// the kinds in the training data; general-purpose questions from elsewhere score higher,
-    /// so the tuned threshold alone lets too many of them through.
+    /// Lowest threshold of the harmful-request head (0 = the tuned threshold alone).
     pub harmful_min_threshold: f32,
 }
 
@@ -105,7 +118,7 @@ impl Default for TrainParams {
             average: false,
             harmful_target_fpr: 0.004,
             augment: true,
-            harmful_min_threshold: 0.98,
+            harmful_min_threshold: 0.0,
         }
     }
 }
@@ -119,6 +132,8 @@ struct Prepped {
     w: f32,
     attack: bool,
     held: bool,
+    /// Held out as part of airm's calibration requests (see [`own_requests`]).
+    calibration: bool,
 }
 
 fn fnv(s: &str) -> u64 {
@@ -136,10 +151,44 @@ struct Item {
     hard: bool,
     /// Generated (never held out for threshold tuning).
     generated: bool,
+    /// One of airm's calibration requests: held out of the first fit, and the threshold is
+    /// raised above all of their scores.
+    calibration: bool,
+}
+
+/// What the threshold tuning saw for one head (from the fit without the held-out items).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct HeadReport {
+    /// Threshold for the target false-alarm rate on the held-out benign items.
+    pub holdout_threshold: f32,
+    /// Highest score of the held-out half of airm's everyday requests.
+    pub calibration_max: f32,
+    /// The chosen threshold.
+    pub threshold: f32,
+    /// Held-out attacks (of this head's kind), and the share at or above the threshold.
+    pub holdout_attacks: usize,
+    /// Recall on them.
+    pub holdout_recall: f32,
+    /// False-alarm rate on held-out benign items (training data only) at the threshold.
+    pub holdout_false_alarms: f32,
+}
+
+/// [`train`] plus what the threshold tuning saw, per head.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct TrainReport {
+    /// The injection head (PI001).
+    pub injection: HeadReport,
+    /// The harmful-request head (PI014), when trained.
+    pub harmful: Option<HeadReport>,
 }
 
 /// Trains a model. Deterministic for equal inputs and params.
 pub fn train(examples: &[Example], params: &TrainParams) -> Model {
+    train_with_report(examples, params).0
+}
+
+/// Like [`train`], also returning the hold-out figures of each head.
+pub fn train_with_report(examples: &[Example], params: &TrainParams) -> (Model, TrainReport) {
     let bits = params.bits.clamp(8, 24);
     let limits = DecodeLimits::default();
     let fold = |t: &str| prepare(t, &limits).plain().folded.clone();
@@ -152,6 +201,7 @@ pub fn train(examples: &[Example], params: &TrainParams) -> Model {
             attack: e.attack,
             hard: e.hard,
             generated: false,
+            calibration: false,
         })
         .collect();
     if params.augment && has_harmful {
@@ -162,9 +212,17 @@ pub fn train(examples: &[Example], params: &TrainParams) -> Model {
             attack: false,
             hard: false,
             generated: true,
+            calibration: false,
+        }));
+        inj.extend(own_requests().into_iter().map(|(t, cal)| Item {
+            text: fold(&t),
+            attack: false,
+            hard: false,
+            generated: true,
+            calibration: cal,
         }));
     }
-    let (weights, bias, threshold) = train_head(&inj, bits, params, params.target_fpr);
+    let (weights, bias, threshold, inj_report) = train_head(&inj, bits, params, params.target_fpr);
     let harmful = has_harmful.then(|| {
         let mut buf = String::new();
         let mut content = |t: &str| {
@@ -179,6 +237,7 @@ pub fn train(examples: &[Example], params: &TrainParams) -> Model {
                 attack: e.attack,
                 hard: e.hard,
                 generated: false,
+                calibration: false,
             })
             .collect();
         if params.augment {
@@ -187,23 +246,46 @@ pub fn train(examples: &[Example], params: &TrainParams) -> Model {
                 attack: false,
                 hard: false,
                 generated: true,
+                calibration: false,
+            }));
+            items.extend(own_requests().into_iter().map(|(t, cal)| Item {
+                text: content(&t),
+                attack: false,
+                hard: false,
+                generated: true,
+                calibration: cal,
             }));
         }
-        let (weights, bias, threshold) =
+        let (weights, bias, threshold, mut report) =
             train_head(&items, bits, params, params.harmful_target_fpr);
-        Head {
+        let threshold = threshold.max(params.harmful_min_threshold).min(0.9999);
+        report.threshold = threshold;
+        (
+            Head {
+                weights,
+                bias,
+                threshold,
+            },
+            report,
+        )
+    });
+    let (harmful, harmful_report) = match harmful {
+        Some((h, r)) => (Some(h), Some(r)),
+        None => (None, None),
+    };
+    (
+        Model {
+            bits,
             weights,
             bias,
-            threshold: threshold.max(params.harmful_min_threshold).min(0.9999),
-        }
-    });
-    Model {
-        bits,
-        weights,
-        bias,
-        threshold,
-        harmful,
-    }
+            threshold,
+            harmful,
+        },
+        TrainReport {
+            injection: inj_report,
+            harmful: harmful_report,
+        },
+    )
 }
 
 fn train_head(
@@ -211,7 +293,7 @@ fn train_head(
     bits: u8,
     params: &TrainParams,
     target_fpr: f32,
-) -> (Vec<f32>, f32, f32) {
+) -> (Vec<f32>, f32, f32, HeadReport) {
     let data: Vec<Prepped> = items
         .iter()
         .map(|e| {
@@ -243,25 +325,50 @@ fn train_head(
                     1.0
                 },
                 attack: e.attack,
-                held,
+                held: held || e.calibration,
+                calibration: e.calibration,
             }
         })
         .collect();
     let mut threshold = params.threshold;
+    let mut report = HeadReport::default();
     if params.holdout > 0.0 && data.iter().any(|d| d.held && !d.attack) {
         let m = fit(&data, true, bits, params);
         let mut benign: Vec<f32> = data
             .iter()
-            .filter(|d| d.held && !d.attack)
+            .filter(|d| d.held && !d.attack && !d.calibration)
             .map(|d| predict(&m, d))
             .collect();
         benign.sort_by(|a, b| b.total_cmp(a));
         let k = ((benign.len() as f32) * target_fpr).floor() as usize;
         let at = benign.get(k).copied().unwrap_or(0.5);
-        threshold = (at + 1e-4).clamp(0.05, 0.99);
+        // None of airm's held-out everyday requests may be blocked: the training data's
+        // benign text holds no general-purpose questions, which score higher.
+        let everyday = data
+            .iter()
+            .filter(|d| d.calibration)
+            .map(|d| predict(&m, d))
+            .fold(0.0_f32, f32::max);
+        threshold = (at.max(everyday) + 1e-4).clamp(0.05, 0.99);
+        let attacks: Vec<f32> = data
+            .iter()
+            .filter(|d| d.held && d.attack)
+            .map(|d| predict(&m, d))
+            .collect();
+        let rate = |v: &[f32]| {
+            v.iter().filter(|&&s| s >= threshold).count() as f32 / v.len().max(1) as f32
+        };
+        report = HeadReport {
+            holdout_threshold: at,
+            calibration_max: everyday,
+            threshold,
+            holdout_attacks: attacks.len(),
+            holdout_recall: rate(&attacks),
+            holdout_false_alarms: rate(&benign),
+        };
     }
     let m = fit(&data, false, bits, params);
-    (m.weights, m.bias, threshold)
+    (m.weights, m.bias, threshold, report)
 }
 
 fn predict(m: &Model, d: &Prepped) -> f32 {
