@@ -65,7 +65,40 @@ pub fn sort_f64(v: &mut [f64]) {
     let (Some(&first), Some(&last)) = (passes.first(), passes.last()) else {
         return; // every key is the same: already sorted
     };
-    let mut buf = vec![0u64; n];
+    SCRATCH.with(|scratch| {
+        let mut scratch = scratch.borrow_mut();
+        let (buf, keys) = &mut *scratch;
+        scatter(v, &counts, &passes, first, last, buf, keys);
+        // Keep the buffers for the next column unless they are unusually large.
+        if buf.capacity() > MAX_KEPT {
+            *buf = Vec::new();
+            *keys = Vec::new();
+        }
+    });
+}
+
+thread_local! {
+    /// Per-thread scratch buffers of the radix sort, reused across columns: fresh buffers
+    /// of this size cost page faults and zeroing by the kernel on every sort.
+    static SCRATCH: std::cell::RefCell<(Vec<u64>, Vec<u64>)> =
+        const { std::cell::RefCell::new((Vec::new(), Vec::new())) };
+}
+
+/// Largest scratch buffer kept between sorts (elements): 64 MiB.
+const MAX_KEPT: usize = 8 << 20;
+
+fn scatter(
+    v: &mut [f64],
+    counts: &[[u32; RADIX]],
+    passes: &[usize],
+    first: usize,
+    last: usize,
+    buf: &mut Vec<u64>,
+    keys: &mut Vec<u64>,
+) {
+    let n = v.len();
+    buf.clear();
+    buf.resize(n, 0);
     let mut o = offsets(&counts[first]);
     for &x in v.iter() {
         let k = key(x);
@@ -76,26 +109,26 @@ pub fn sort_f64(v: &mut [f64]) {
         *slot += 1;
     }
     if first == last {
-        for (dst, &k) in v.iter_mut().zip(&buf) {
+        for (dst, &k) in v.iter_mut().zip(buf.iter()) {
             *dst = unkey(k);
         }
         return;
     }
-    let mut keys = vec![0u64; n];
+    keys.clear();
+    keys.resize(n, 0);
     for &pass in &passes[1..passes.len() - 1] {
         let mut o = offsets(&counts[pass]);
-        for &k in &buf {
+        for &k in buf.iter() {
             let slot = &mut o[digit(k, pass)];
             if let Some(b) = keys.get_mut(*slot) {
                 *b = k;
             }
             *slot += 1;
         }
-        std::mem::swap(&mut keys, &mut buf);
+        std::mem::swap(keys, buf);
     }
-    drop(keys);
     let mut o = offsets(&counts[last]);
-    for &k in &buf {
+    for &k in buf.iter() {
         let slot = &mut o[digit(k, last)];
         if let Some(dst) = v.get_mut(*slot) {
             *dst = unkey(k);
