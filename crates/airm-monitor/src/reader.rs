@@ -927,6 +927,72 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        /// The fast splitter (number fast path, repeat counts of text cells) and the `csv`
+        /// crate path (every cell through `classify` and `Column::push`) read the same table.
+        #[test]
+        fn fast_path_equals_the_csv_crate_path(
+            rows in proptest::collection::vec(
+                proptest::collection::vec(
+                    proptest::sample::select(vec![
+                        "1", "-2.5", "0.00123015", "1e-7", "1.50", "12345678901234567890",
+                        "x", "y", " x ", "NA", "", "nan", "inf", "1e400", ".5", "7.",
+                    ]),
+                    3,
+                ),
+                1..60,
+            ),
+            cap in 2usize..8,
+        ) {
+            let mut plain = String::from("a,b,c\n");
+            let mut quoted = plain.clone();
+            for (i, r) in rows.iter().enumerate() {
+                plain.push_str(&r.join(","));
+                plain.push('\n');
+                // The same data with the first cell quoted: the csv crate reads every row.
+                if i == 0 {
+                    quoted.push_str(&format!("\"{}\",{}", r[0], r[1..].join(",")));
+                } else {
+                    quoted.push_str(&r.join(","));
+                }
+                quoted.push('\n');
+            }
+            let opts = ReadOptions {
+                max_categories: cap,
+                ..ReadOptions::default()
+            };
+            let fast = read_from(Path::new("t"), plain.as_bytes(), CSV, &opts);
+            let slow = read_from(Path::new("t"), quoted.as_bytes(), CSV, &opts);
+            match (fast, slow) {
+                (Ok(f), Ok(s)) => proptest::prop_assert_eq!(f, s),
+                (f, s) => proptest::prop_assert_eq!(f.err().map(|e| e.to_string()), s.err().map(|e| e.to_string())),
+            }
+        }
+    }
+
+    #[test]
+    fn repeated_text_is_counted_and_numbers_join_as_categories() {
+        let t = read(b"a,b\nx,1\ny,2\nx,3\n1.50,4\n x,5\n", CSV).expect("read");
+        let a = t.column("a").expect("a");
+        let Values::Categorical(m) = &a.values else {
+            panic!("categorical")
+        };
+        assert_eq!(
+            (m.get("x"), m.get("y"), m.get("1.5")),
+            (Some(&3), Some(&1), Some(&1))
+        );
+        assert_eq!((a.seen, a.missing, a.count()), (5, 0, 5));
+        let opts = ReadOptions {
+            numeric: vec!["a".into()],
+            ..ReadOptions::default()
+        };
+        let e = read_from(Path::new("t"), &b"a\n1\nx\nx\n"[..], CSV, &opts).expect_err("text");
+        assert!(
+            e.to_string().starts_with("t:3: column `a` is numeric"),
+            "{e}"
+        );
+    }
+
     #[test]
     fn jsonl_keys_absent_are_missing() {
         let t = read(
