@@ -107,8 +107,13 @@ impl Mailer {
         })
     }
 
-    /// Sends one message.
+    /// Sends one message. Control characters in the subject (from model names or alert
+    /// messages) become spaces, so no text can add a header line.
     pub async fn send(&self, subject: &str, body: String) -> Result<(), AttemptError> {
+        let subject: String = subject
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
         let mut m = Message::builder().from(self.from.clone());
         for t in &self.to {
             m = m.to(t.clone());
@@ -273,7 +278,7 @@ mod tests {
             severity: Severity::High,
             owner: Some("risk-team".into()),
             status: AlertStatus::Open,
-            message: "PSI of income is 0.31".into(),
+            message: "PSI of income is 0.31\r\nBcc: intruder@example.com".into(),
             value: 0.31,
             reference: 0.2,
             window_start: now,
@@ -298,6 +303,9 @@ mod tests {
             m.contains("Subject: [airm] Alert [HIGH] model `credit-scorer`: PSI of income is 0.31"),
             "{m}"
         );
+        // The line break in the message did not start a header of its own.
+        let headers = m.split("\r\n\r\n").next().unwrap_or_default();
+        assert!(!headers.contains("\r\nBcc:"), "{headers}");
         assert!(
             m.contains("To: oncall@example.com, ml-team@example.com"),
             "{m}"
