@@ -17,7 +17,7 @@ use std::rc::Rc;
 use rayon::prelude::*;
 
 use crate::error::{MonitorError, Result};
-use crate::table::{classify, classify_str, Cell, Column, Kind, Table, Values};
+use crate::table::{classify, classify_str, fast_number, Cell, Column, Kind, Table, Values};
 
 /// Input file formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,6 +107,12 @@ pub fn read_table(path: &Path, opts: &ReadOptions) -> Result<Table> {
     read_from(path, file, format, opts)
 }
 
+/// Reads two files at the same time (each read is parallel inside too; reading both keeps
+/// the cores busy while one file's next block is read or its parts are joined).
+pub fn read_pair(a: &Path, b: &Path, opts: &ReadOptions) -> (Result<Table>, Result<Table>) {
+    rayon::join(|| read_table(a, opts), || read_table(b, opts))
+}
+
 /// Reads from any reader (`path` names the input in errors).
 pub fn read_from<R: Read>(
     path: &Path,
@@ -117,6 +123,7 @@ pub fn read_from<R: Read>(
     let blocks = Blocks {
         r: reader,
         carry: Vec::new(),
+        spare: Vec::new(),
         eof: false,
         next_line: 1,
         path: path.to_path_buf(),
@@ -152,6 +159,9 @@ pub fn read_from<R: Read>(
 struct Blocks<R> {
     r: R,
     carry: Vec<u8>,
+    /// A parsed block's buffer given back ([`Blocks::recycle`]) to read the next one into:
+    /// fresh 16 MiB buffers cost page faults and zeroing by the kernel every block.
+    spare: Vec<u8>,
     eof: bool,
     next_line: u64,
     path: PathBuf,
@@ -192,7 +202,10 @@ impl<R: Read> Blocks<R> {
             }
             match memchr::memrchr(b'\n', &self.carry) {
                 Some(p) => {
-                    let rest = self.carry.split_off(p + 1);
+                    let mut rest = std::mem::take(&mut self.spare);
+                    rest.clear();
+                    rest.extend_from_slice(self.carry.get(p + 1..).unwrap_or_default());
+                    self.carry.truncate(p + 1);
                     let block = std::mem::replace(&mut self.carry, rest);
                     let first = self.next_line;
                     let lines = memchr::memchr_iter(b'\n', &block).count() as u64;
@@ -208,6 +221,11 @@ impl<R: Read> Blocks<R> {
                 None => {}
             }
         }
+    }
+
+    /// Gives a parsed block's buffer back for the next read.
+    fn recycle(&mut self, block: Vec<u8>) {
+        self.spare = block;
     }
 
     fn too_long(&self, line: u64) -> MonitorError {
@@ -289,23 +307,20 @@ fn merge_parts(
     Ok(())
 }
 
+fn too_many_values(path: &Path, opts: &ReadOptions) -> MonitorError {
+    MonitorError::File {
+        path: path.to_path_buf(),
+        message: format!(
+            "more than {} numeric values; select fewer columns, or profile the data in shards \
+             (`airm monitor profile`) and compare profiles",
+            opts.max_values
+        ),
+    }
+}
+
 fn check_values(path: &Path, cols: &[Column], opts: &ReadOptions) -> Result<()> {
-    let n: u64 = cols
-        .iter()
-        .map(|c| match &c.values {
-            Values::Numeric(v) => v.len() as u64,
-            _ => 0,
-        })
-        .sum();
-    if n > opts.max_values {
-        return Err(MonitorError::File {
-            path: path.to_path_buf(),
-            message: format!(
-                "more than {} numeric values; select fewer columns, or profile the data in shards \
-                 (`airm monitor profile`) and compare profiles",
-                opts.max_values
-            ),
-        });
+    if numeric_values(cols) > opts.max_values {
+        return Err(too_many_values(path, opts));
     }
     Ok(())
 }
@@ -377,21 +392,25 @@ fn read_csv<R: Read>(mut blocks: Blocks<R>, delimiter: u8, opts: &ReadOptions) -
     }
     block.drain(..header_end);
     let mut line0 = first_line + 1;
-    let mut acc: Vec<Column> = template.clone();
+    // The parsed parts of every block, concatenated once at the end (so each column is
+    // copied once, into a vector of the right size).
+    let mut parts: Vec<Vec<Column>> = Vec::new();
     let mut rows = 0u64;
+    let mut values = 0u64;
     let threads = rayon::current_num_threads();
     loop {
         if memchr::memchr(b'"', &block).is_some() {
             // Quoted fields: parse the rest of the input with the csv crate.
+            let mut acc = concat_parts(&template, parts, opts.max_categories);
             let rest = std::io::Cursor::new(block)
                 .chain(std::io::Cursor::new(std::mem::take(&mut blocks.carry)))
                 .chain(blocks.r);
             read_csv_quoted(
                 &path, rest, delimiter, opts, ncols, &slots, &mut acc, &mut rows, line0,
             )?;
-            break;
+            return Ok(Table { columns: acc, rows });
         }
-        let parts: Vec<(u64, Part)> = split_lines(&block, threads * 4)
+        let block_parts: Vec<(u64, Part)> = split_lines(&block, threads * 4)
             .into_par_iter()
             .map(|(off, chunk)| {
                 (
@@ -400,15 +419,18 @@ fn read_csv<R: Read>(mut blocks: Blocks<R>, delimiter: u8, opts: &ReadOptions) -
                 )
             })
             .collect();
-        merge_parts(
-            &path,
-            &mut acc,
-            &mut rows,
-            parts,
-            line0,
-            opts.max_categories,
-        )?;
-        check_values(&path, &acc, opts)?;
+        for (offset, part) in block_parts {
+            if let Some((l, msg)) = part.error {
+                return Err(input_err(&path, line0 + offset + l, msg));
+            }
+            rows += part.rows;
+            values += numeric_values(&part.columns);
+            parts.push(part.columns);
+        }
+        if values > opts.max_values {
+            return Err(too_many_values(&path, opts));
+        }
+        blocks.recycle(block);
         match blocks.next_block()? {
             Some((l, b)) => {
                 line0 = l;
@@ -417,7 +439,82 @@ fn read_csv<R: Read>(mut blocks: Blocks<R>, delimiter: u8, opts: &ReadOptions) -
             None => break,
         }
     }
-    Ok(Table { columns: acc, rows })
+    Ok(Table {
+        columns: concat_parts(&template, parts, opts.max_categories),
+        rows,
+    })
+}
+
+fn numeric_values(cols: &[Column]) -> u64 {
+    cols.iter()
+        .map(|c| match &c.values {
+            Values::Numeric(v) => v.len() as u64,
+            _ => 0,
+        })
+        .sum()
+}
+
+/// Joins the parts of each column, in order; the columns in parallel.
+fn concat_parts(
+    template: &[Column],
+    parts: Vec<Vec<Column>>,
+    max_categories: usize,
+) -> Vec<Column> {
+    let mut by_column: Vec<Vec<Column>> = template
+        .iter()
+        .map(|_| Vec::with_capacity(parts.len()))
+        .collect();
+    for part in parts {
+        for (dst, col) in by_column.iter_mut().zip(part) {
+            dst.push(col);
+        }
+    }
+    by_column
+        .into_par_iter()
+        .zip(template.par_iter())
+        .map(|(pieces, t)| {
+            let mut acc = Column::new(t.name.clone(), t.forced);
+            let total: usize = pieces
+                .iter()
+                .map(|c| match &c.values {
+                    Values::Numeric(v) => v.len(),
+                    _ => 0,
+                })
+                .sum();
+            if let Values::Numeric(v) = &mut acc.values {
+                if pieces
+                    .iter()
+                    .all(|c| matches!(c.values, Values::Numeric(_)))
+                {
+                    v.reserve_exact(total);
+                }
+            }
+            for c in pieces {
+                acc.merge(c, max_categories);
+            }
+            acc
+        })
+        .collect()
+}
+
+/// Text cells seen more than once in a chunk are counted here, by their raw bytes, and
+/// added to the column's categories when the chunk is done: one cheap hash per repeat
+/// instead of UTF-8 checks, trimming and a category-map lookup.
+type Repeats<'a> = std::collections::HashMap<&'a [u8], u64, foldhash::fast::RandomState>;
+
+/// Most distinct raw cells remembered per column and chunk.
+const MAX_REPEATS: usize = 1 << 16;
+
+fn flush_repeats(col: &mut Column, repeats: &mut Repeats<'_>, max_categories: usize) {
+    for (raw, n) in repeats.drain() {
+        if n == 0 {
+            continue;
+        }
+        // Each key was classified as text (valid UTF-8) when it was first seen.
+        if let Ok(Cell::Text(s)) = classify(raw) {
+            col.add_text(s, n, max_categories);
+        }
+    }
 }
 
 fn parse_csv_chunk(
@@ -429,39 +526,101 @@ fn parse_csv_chunk(
     opts: &ReadOptions,
 ) -> Part {
     let mut cols: Vec<Column> = template.to_vec();
+    let lines = memchr::memchr_iter(b'\n', chunk).count() + 1;
+    for c in &mut cols {
+        if let Values::Numeric(v) = &mut c.values {
+            v.reserve_exact(lines);
+        }
+    }
+    let mut repeats: Vec<Repeats<'_>> = cols.iter().map(|_| Repeats::default()).collect();
+    let max_repeats = opts.max_categories.min(MAX_REPEATS);
     let mut rows = 0u64;
-    for (i, line) in chunk.split(|&b| b == b'\n').enumerate() {
-        let line = strip_cr(line);
+    let mut line_start = 0usize;
+    let mut i = 0u64;
+    while line_start < chunk.len() {
+        let rest = chunk.get(line_start..).unwrap_or_default();
+        let len = memchr::memchr(b'\n', rest).unwrap_or(rest.len());
+        let line = strip_cr(rest.get(..len).unwrap_or_default());
+        let start = line_start;
+        line_start += len + 1;
+        let line_no = i;
+        i += 1;
         if is_blank(line) {
             continue;
         }
         let err = |m: String| Part {
             columns: Vec::new(),
             rows: 0,
-            error: Some((i as u64, m)),
+            error: Some((line_no, m)),
         };
         if line.len() > opts.max_line_bytes {
             return err(format!("line longer than {} bytes", opts.max_line_bytes));
         }
         let mut n = 0usize;
-        for field in line.split(|&b| b == delimiter) {
-            if let Some(Some(slot)) = slots.get(n) {
-                let cell = match classify(field) {
-                    Ok(c) => c,
-                    Err(m) => return err(m),
-                };
-                if let Some(c) = cols.get_mut(*slot) {
-                    if let Err(m) = c.push(cell, opts.max_categories) {
-                        return err(m);
+        let mut pos = 0usize;
+        loop {
+            let field = line.get(pos..).unwrap_or_default();
+            let slot = slots.get(n).copied().flatten();
+            // The number parser may look ahead past the line (into the rest of the chunk)
+            // to read eight bytes at a time; a number never spans a line break.
+            let ahead = chunk.get(start + pos..).unwrap_or_default();
+            let end = match (slot, slot.and_then(|_| fast_number(ahead))) {
+                // The hot path: a plain number that ends at the delimiter or the line's end.
+                (Some(s), Some((x, k)))
+                    if k <= field.len() && field.get(k).is_none_or(|&b| b == delimiter) =>
+                {
+                    if let Some(c) = cols.get_mut(s) {
+                        if let Values::Numeric(v) = &mut c.values {
+                            v.push(x);
+                            c.seen += 1;
+                        } else if let Err(m) = c.push(Cell::Number(x), opts.max_categories) {
+                            return err(m);
+                        }
                     }
+                    k
                 }
-            }
+                _ => {
+                    let k = memchr::memchr(delimiter, field).unwrap_or(field.len());
+                    if let (Some(s), Some(raw)) = (slot, field.get(..k)) {
+                        if let (Some(c), Some(rep)) = (cols.get_mut(s), repeats.get_mut(s)) {
+                            if let Some(count) = rep.get_mut(raw) {
+                                *count += 1;
+                                c.seen += 1;
+                            } else {
+                                let cell = match classify(raw) {
+                                    Ok(c) => c,
+                                    Err(m) => return err(m),
+                                };
+                                if let Err(m) = c.push(cell, opts.max_categories) {
+                                    return err(m);
+                                }
+                                if matches!(cell, Cell::Text(_))
+                                    && matches!(c.values, Values::Categorical(_))
+                                {
+                                    if rep.len() >= max_repeats {
+                                        flush_repeats(c, rep, opts.max_categories);
+                                    }
+                                    rep.insert(raw, 0);
+                                }
+                            }
+                        }
+                    }
+                    k
+                }
+            };
             n += 1;
+            pos += end + 1;
+            if pos > line.len() {
+                break;
+            }
         }
         if n != ncols {
             return err(format!("{n} fields, but the header has {ncols}"));
         }
         rows += 1;
+    }
+    for (c, rep) in cols.iter_mut().zip(&mut repeats) {
+        flush_repeats(c, rep, opts.max_categories);
     }
     Part {
         columns: cols,
@@ -779,6 +938,72 @@ mod tests {
                 }
             }
         }
+    }
+
+    proptest::proptest! {
+        /// The fast splitter (number fast path, repeat counts of text cells) and the `csv`
+        /// crate path (every cell through `classify` and `Column::push`) read the same table.
+        #[test]
+        fn fast_path_equals_the_csv_crate_path(
+            rows in proptest::collection::vec(
+                proptest::collection::vec(
+                    proptest::sample::select(vec![
+                        "1", "-2.5", "0.00123015", "1e-7", "1.50", "12345678901234567890",
+                        "x", "y", " x ", "NA", "", "nan", "inf", "1e400", ".5", "7.",
+                    ]),
+                    3,
+                ),
+                1..60,
+            ),
+            cap in 2usize..8,
+        ) {
+            let mut plain = String::from("a,b,c\n");
+            let mut quoted = plain.clone();
+            for (i, r) in rows.iter().enumerate() {
+                plain.push_str(&r.join(","));
+                plain.push('\n');
+                // The same data with the first cell quoted: the csv crate reads every row.
+                if i == 0 {
+                    quoted.push_str(&format!("\"{}\",{}", r[0], r[1..].join(",")));
+                } else {
+                    quoted.push_str(&r.join(","));
+                }
+                quoted.push('\n');
+            }
+            let opts = ReadOptions {
+                max_categories: cap,
+                ..ReadOptions::default()
+            };
+            let fast = read_from(Path::new("t"), plain.as_bytes(), CSV, &opts);
+            let slow = read_from(Path::new("t"), quoted.as_bytes(), CSV, &opts);
+            match (fast, slow) {
+                (Ok(f), Ok(s)) => proptest::prop_assert_eq!(f, s),
+                (f, s) => proptest::prop_assert_eq!(f.err().map(|e| e.to_string()), s.err().map(|e| e.to_string())),
+            }
+        }
+    }
+
+    #[test]
+    fn repeated_text_is_counted_and_numbers_join_as_categories() {
+        let t = read(b"a,b\nx,1\ny,2\nx,3\n1.50,4\n x,5\n", CSV).expect("read");
+        let a = t.column("a").expect("a");
+        let Values::Categorical(m) = &a.values else {
+            panic!("categorical")
+        };
+        assert_eq!(
+            (m.get("x"), m.get("y"), m.get("1.5")),
+            (Some(&3), Some(&1), Some(&1))
+        );
+        assert_eq!((a.seen, a.missing, a.count()), (5, 0, 5));
+        let opts = ReadOptions {
+            numeric: vec!["a".into()],
+            ..ReadOptions::default()
+        };
+        let e = read_from(Path::new("t"), &b"a\n1\nx\nx\n"[..], CSV, &opts).expect_err("text");
+        assert!(
+            e.to_string().starts_with("t:3: column `a` is numeric"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -42,6 +42,11 @@ pub fn classify_str(s: &str) -> Cell<'_> {
     if s.is_empty() {
         return Cell::Missing;
     }
+    if let Some((x, n)) = fast_number(s.as_bytes()) {
+        if n == s.len() {
+            return Cell::Number(x);
+        }
+    }
     let first = s.as_bytes()[0];
     if first.is_ascii_digit() || matches!(first, b'-' | b'+' | b'.' | b'i' | b'I' | b'n' | b'N') {
         if let Ok(x) = s.parse::<f64>() {
@@ -56,6 +61,158 @@ pub fn classify_str(s: &str) -> Cell<'_> {
         return Cell::Missing;
     }
     Cell::Text(s)
+}
+
+/// Powers of ten that are exact in `f64`.
+const POW10: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
+
+/// Integer powers of ten up to 10^8.
+const POW10_U64: [u64; 9] = [
+    1,
+    10,
+    100,
+    1_000,
+    10_000,
+    100_000,
+    1_000_000,
+    10_000_000,
+    100_000_000,
+];
+
+/// The run of ASCII digits starting at `s[i]`, at most 8: (its value, its length).
+/// Eight bytes are examined at once (SWAR) when the slice has them.
+#[inline(always)]
+fn digit_run(s: &[u8], i: usize) -> (u64, usize) {
+    let Some(eight) = s.get(i..i + 8).and_then(|b| <[u8; 8]>::try_from(b).ok()) else {
+        // Near the end of the input: one byte at a time.
+        let mut v = 0u64;
+        let mut k = 0usize;
+        while let Some(d) = s
+            .get(i + k)
+            .map(|b| b.wrapping_sub(b'0'))
+            .filter(|d| *d <= 9)
+        {
+            v = v * 10 + u64::from(d);
+            k += 1;
+            if k == 8 {
+                break;
+            }
+        }
+        return (v, k);
+    };
+    let v = u64::from_le_bytes(eight);
+    const ZEROS: u64 = 0x3030_3030_3030_3030;
+    const HIGH: u64 = 0xF0F0_F0F0_F0F0_F0F0;
+    // A byte is a digit when its high nibble is 3 both before and after adding 6. A carry
+    // out of a byte ≥ 0xFA only disturbs the bytes after that (non-digit) byte.
+    let not_digit = ((v & HIGH) ^ ZEROS) | ((v.wrapping_add(0x0606_0606_0606_0606) & HIGH) ^ ZEROS);
+    let k = (not_digit.trailing_zeros() / 8) as usize;
+    if k == 0 {
+        return (0, 0);
+    }
+    // Keep the first k digits, moved to the most significant end (the first byte is the
+    // leading digit), so the bytes before them read as leading zeros.
+    let digits = v.wrapping_sub(ZEROS) << (8 * (8 - k));
+    let x = digits.wrapping_mul(10).wrapping_add(digits >> 8);
+    let x = ((x & 0x0000_00FF_0000_00FF).wrapping_mul(100 + (1_000_000 << 32))
+        + ((x >> 16) & 0x0000_00FF_0000_00FF).wrapping_mul(1 + (10_000 << 32)))
+        >> 32;
+    (x, k)
+}
+
+/// Digits (at most 19 in all, else `None`) appended to `m`: (new mantissa, digits read).
+#[inline(always)]
+fn digits(s: &[u8], mut i: usize, mut m: u64, mut total: usize) -> Option<(u64, usize, usize)> {
+    let start = i;
+    loop {
+        let (v, k) = digit_run(s, i);
+        total += k;
+        if total > 19 {
+            return None;
+        }
+        // In bounds: k ≤ 8; no overflow: at most 19 digits in all.
+        m = m.wrapping_mul(POW10_U64[k]).wrapping_add(v);
+        i += k;
+        if k < 8 {
+            return Some((m, i - start, total));
+        }
+    }
+}
+
+/// Parses the plain decimal number at the start of `s` (`[+-]digits[.digits][(e|E)[+-]digits]`)
+/// when the result is exact by Clinger's fast path: at most 19 digits, a mantissa ≤ 2^53 and
+/// a decimal exponent within ±22, so one correctly rounded multiplication or division by an
+/// exact power of ten gives the same `f64` as `str::parse`. Returns the value and the bytes
+/// used; `None` (anything else, including forms `str::parse` accepts) means "ask
+/// `str::parse`". This is the reader's hot path: most cells of a numeric file take it.
+#[inline]
+pub fn fast_number(s: &[u8]) -> Option<(f64, usize)> {
+    let (neg, mut i) = match s.first() {
+        Some(b'-') => (true, 1),
+        Some(b'+') => (false, 1),
+        _ => (false, 0),
+    };
+    let (mut m, int_digits, mut total) = digits(s, i, 0, 0)?;
+    if int_digits == 0 {
+        return None;
+    }
+    i += int_digits;
+    let mut frac_digits = 0;
+    if s.get(i) == Some(&b'.') {
+        i += 1;
+        (m, frac_digits, total) = digits(s, i, m, total)?;
+        if frac_digits == 0 {
+            return None;
+        }
+        i += frac_digits;
+    }
+    debug_assert!(total <= 19);
+    if m > 1 << 53 {
+        return None;
+    }
+    #[allow(clippy::cast_possible_wrap)]
+    let mut e = -(frac_digits as i64);
+    if matches!(s.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        let eneg = match s.get(i) {
+            Some(b'-') => {
+                i += 1;
+                true
+            }
+            Some(b'+') => {
+                i += 1;
+                false
+            }
+            _ => false,
+        };
+        let exp_start = i;
+        let mut x: i64 = 0;
+        while let Some(d) = s.get(i).map(|b| b.wrapping_sub(b'0')).filter(|d| *d <= 9) {
+            if i - exp_start >= 4 {
+                return None;
+            }
+            x = x * 10 + i64::from(d);
+            i += 1;
+        }
+        if i == exp_start {
+            return None;
+        }
+        e += if eneg { -x } else { x };
+    }
+    #[allow(clippy::cast_precision_loss)]
+    let v = m as f64;
+    let v = match usize::try_from(e.unsigned_abs())
+        .ok()
+        .and_then(|k| POW10.get(k))
+    {
+        Some(p) if e >= 0 => v * p,
+        Some(p) => v / p,
+        None => return None,
+    };
+    Some((if neg { -v } else { v }, i))
 }
 
 /// The category name of a number in a categorical column (`1.0` → `1`, `0.50` → `0.5`).
@@ -120,6 +277,7 @@ impl Column {
     }
 
     /// Adds a cell; `Err` when a forced-numeric column meets text.
+    #[inline]
     pub fn push(&mut self, cell: Cell<'_>, max_categories: usize) -> Result<(), String> {
         self.seen += 1;
         match (cell, &mut self.values) {
@@ -155,6 +313,22 @@ impl Column {
             (_, Values::TooManyCategories) => {}
         }
         Ok(())
+    }
+
+    /// Adds `n` more cells of the text `s` (already counted in `seen`: see the CSV reader's
+    /// repeat counts).
+    pub fn add_text(&mut self, s: &str, n: u64, max_categories: usize) {
+        if let Values::Numeric(_) = self.values {
+            self.to_categorical(max_categories);
+        }
+        if let Values::Categorical(m) = &mut self.values {
+            if let Some(c) = m.get_mut(s) {
+                *c += n;
+            } else {
+                m.insert(s.to_string(), n);
+                self.check_cap(max_categories);
+            }
+        }
     }
 
     fn check_cap(&mut self, max_categories: usize) {
@@ -252,6 +426,95 @@ mod tests {
         assert_eq!(classify_str("nano"), Cell::Text("nano"));
         assert_eq!(classify_str("Infinity"), Cell::Missing);
         assert!(classify(b"\xff").is_err());
+    }
+
+    #[test]
+    fn fast_numbers_equal_std_parse() {
+        for s in [
+            "0",
+            "-0",
+            "1",
+            "+1",
+            "1.5",
+            "-2.25",
+            "0.00123015",
+            "-0.0437824",
+            "1e5",
+            "1E+05",
+            "-1.23457e-05",
+            "9007199254740992",
+            "9007199254740993",
+            "123456789.123",
+            "1e22",
+            "1e-22",
+            "4.5e15",
+            "0.1",
+            "3.14159265358979",
+        ] {
+            let (x, n) = fast_number(s.as_bytes()).unwrap_or((f64::NAN, 0));
+            let want: f64 = s.parse().unwrap_or(f64::NAN);
+            if n == s.len() {
+                assert_eq!(x.to_bits(), want.to_bits(), "{s}");
+            }
+        }
+        // Forms left to `str::parse`.
+        for s in [
+            "",
+            "-",
+            ".5",
+            "1.",
+            "1e",
+            "1e+",
+            "1e23",
+            "1e99999",
+            "12345678901234567890",
+            "x1",
+        ] {
+            assert!(
+                fast_number(s.as_bytes()).is_none_or(|(_, n)| n < s.len()),
+                "{s}"
+            );
+        }
+        // The prefix only.
+        assert_eq!(fast_number(b"2.5,x"), Some((2.5, 3)));
+        assert_eq!(fast_number(b"7abc"), Some((7.0, 1)));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn digit_runs_match_a_byte_loop(bytes in proptest::collection::vec(proptest::sample::select(&b"0123456789/:.e-\xff\xfa"[..]), 0..20), start in 0usize..12) {
+            let mut want = (0u64, 0usize);
+            while let Some(&b) = bytes.get(start + want.1).filter(|b| b.is_ascii_digit()) {
+                if want.1 == 8 {
+                    break;
+                }
+                want = (want.0 * 10 + u64::from(b - b'0'), want.1 + 1);
+            }
+            proptest::prop_assert_eq!(digit_run(&bytes, start), want);
+        }
+
+        #[test]
+        fn fast_number_is_exact(m in 0u64..(1 << 54), scale in 0u32..25, e in proptest::option::of(-30i32..30), neg: bool) {
+            let digits = m.to_string();
+            let k = (scale as usize).min(digits.len().saturating_sub(1));
+            let mut s = String::new();
+            if neg {
+                s.push('-');
+            }
+            s.push_str(&digits[..digits.len() - k]);
+            if k > 0 {
+                s.push('.');
+                s.push_str(&digits[digits.len() - k..]);
+            }
+            if let Some(e) = e {
+                s.push_str(&format!("e{e}"));
+            }
+            let want: f64 = s.parse().map_err(|_| proptest::test_runner::TestCaseError::fail(s.clone()))?;
+            if let Some((x, n)) = fast_number(s.as_bytes()) {
+                proptest::prop_assert_eq!(n, s.len());
+                proptest::prop_assert_eq!(x.to_bits(), want.to_bits(), "{}", s);
+            }
+        }
     }
 
     #[test]

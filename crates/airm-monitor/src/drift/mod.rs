@@ -332,14 +332,13 @@ fn numeric(a: &[f64], b: &[f64], opts: &DriftOptions, out: &mut ColumnDrift) {
         out.chi2_pvalue = finite(chi.pvalue);
     }
     out.js_distance = finite(stats::js_distance(&ca, &cb, opts.js_base));
-    let d = stats::ks_statistic(a, b);
+    let (d, w) = stats::ks_and_wasserstein(a, b);
     out.ks_statistic = finite(d);
     out.ks_pvalue = finite(stats::ks_2samp_asymp_pvalue(
         d,
         a.len() as u64,
         b.len() as u64,
     ));
-    let w = stats::wasserstein(a, b);
     out.wasserstein = finite(w);
     let sd = stats::std_population(a);
     out.wasserstein_norm = if sd > 0.0 { finite(w / sd) } else { None };

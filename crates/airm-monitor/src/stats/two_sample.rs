@@ -263,6 +263,82 @@ pub fn wasserstein(a: &[f64], b: &[f64]) -> f64 {
     sum + comp
 }
 
+/// The KS statistic and the Wasserstein distance of two sorted samples in one merge pass.
+/// The KS statistic is bit for bit [`ks_statistic`]'s; the Wasserstein distance sums exact
+/// integer CDF gaps, so it equals [`wasserstein`]'s up to that function's rounding (which it
+/// improves on: `i/n_a − j/n_b` loses digits when the two CDFs are close). The merge takes
+/// one element per step without data-dependent branches (the separate functions
+/// mispredict about once per element on random data) and without a division. A step inside
+/// a run of ties adds a zero-width term, and the KS maximum is taken only at the last of a
+/// run of equal values. Falls back to the separate functions when a sample holds ±∞ or
+/// `n_a·n_b > 2^50`.
+pub fn ks_and_wasserstein(a: &[f64], b: &[f64]) -> (f64, f64) {
+    let ends_finite = |s: &[f64]| {
+        s.first().is_some_and(|x| x.is_finite()) && s.last().is_some_and(|x| x.is_finite())
+    };
+    if !(ends_finite(a) && ends_finite(b)) {
+        return (ks_statistic(a, b), wasserstein(a, b));
+    }
+    let (len_a, len_b) = (a.len() as u64, b.len() as u64);
+    let Some(nn) = len_a.checked_mul(len_b).filter(|&p| p <= 1 << 50) else {
+        return (ks_statistic(a, b), wasserstein(a, b));
+    };
+    // The CDF gap in units of 1/(n_a·n_b): |i·n_b − j·n_a|, an exact integer, so the step
+    // needs no division. Below 2^50 two different gaps differ by more than the rounding of
+    // `i/n_a − j/n_b`, so the largest integer gap is where the float statistic peaks too;
+    // ties between equal integer gaps are resolved in floating point.
+    let (mut i, mut j) = (0u64, 0u64);
+    let mut g_max = 0u64;
+    let mut d = 0.0f64;
+    let mut sum = 0.0f64;
+    let mut comp = 0.0f64;
+    let mut gap = 0.0f64;
+    let mut prev = a[0].min(b[0]);
+    let at = |s: &[f64], i: u64| {
+        usize::try_from(i)
+            .ok()
+            .and_then(|i| s.get(i))
+            .copied()
+            .unwrap_or(f64::INFINITY)
+    };
+    #[allow(clippy::cast_precision_loss)]
+    let (n1, n2) = (len_a as f64, len_b as f64);
+    while i < len_a || j < len_b {
+        // Past the end of a sample, +∞ stands for "nothing left" (the samples are finite).
+        let x = at(a, i);
+        let y = at(b, j);
+        let take_a = u64::from(x <= y);
+        let v = x.min(y);
+        let term = gap * (v - prev);
+        let t = sum + term;
+        if sum.abs() >= term.abs() {
+            comp += (sum - t) + term;
+        } else {
+            comp += (term - t) + sum;
+        }
+        sum = t;
+        i += take_a;
+        j += 1 - take_a;
+        let g = (i * len_b).abs_diff(j * len_a);
+        gap = len_f64_u64(g);
+        if g >= g_max && at(a, i).min(at(b, j)) > v {
+            g_max = g;
+            #[allow(clippy::cast_precision_loss)]
+            let diff = i as f64 / n1 - j as f64 / n2;
+            d = d.max(diff.abs());
+        }
+        prev = v;
+    }
+    (d, (sum + comp) / len_f64_u64(nn))
+}
+
+/// A count as `f64` through the signed conversion, which is one instruction on x86-64 and
+/// equal to the unsigned one for counts below 2^63.
+#[allow(clippy::cast_possible_wrap, clippy::cast_precision_loss)]
+fn len_f64_u64(n: u64) -> f64 {
+    n as i64 as f64
+}
+
 /// Population standard deviation (ddof = 0), as `numpy.std`.
 pub fn std_population(values: &[f64]) -> f64 {
     if values.is_empty() {
@@ -308,6 +384,16 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn fused_ks_wasserstein_equals_the_separate_functions(a in proptest::collection::vec(-50i32..50, 1..300), b in proptest::collection::vec(-50i32..50, 1..300), scale in prop_oneof![Just(1.0f64), Just(0.37), Just(1e-3)]) {
+            let a = sorted(a.into_iter().map(|x| f64::from(x) * scale).collect());
+            let b = sorted(b.into_iter().map(|x| f64::from(x) * scale).collect());
+            let (d, w) = ks_and_wasserstein(&a, &b);
+            prop_assert_eq!(d.to_bits(), ks_statistic(&a, &b).to_bits());
+            let w0 = wasserstein(&a, &b);
+            prop_assert!((w - w0).abs() <= 1e-12 * w0.abs(), "{} vs {}", w, w0);
+        }
+
         #[test]
         fn ks_is_symmetric_and_bounded(a in proptest::collection::vec(-100i32..100, 1..200), b in proptest::collection::vec(-100i32..100, 1..200)) {
             let a = sorted(a.into_iter().map(f64::from).collect());

@@ -14,6 +14,8 @@
 //! `request_rate`, `latency_ms`, `tokens`, `block_rate`, `refusal_rate` and
 //! `class_mix_shift` then evaluate over them.
 
+#[cfg(feature = "smtp")]
+pub mod email;
 pub mod sinks;
 
 use std::sync::Arc;

@@ -1,5 +1,5 @@
 //! Where alerts go: webhooks (airm's JSON, or a Slack-compatible `{"text": …}` payload),
-//! signed and retried.
+//! signed and retried, and email over SMTP (cargo feature `smtp`, see [`super::email`]).
 //!
 //! Every delivery carries `X-Airm-Timestamp: <unix seconds>` and, when the sink has a
 //! secret, `X-Airm-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<raw body>">`, so a
@@ -28,6 +28,51 @@ pub enum SinkKind {
     /// Slack incoming-webhook payload `{"text": …}` (also accepted by Mattermost, Teams
     /// workflows and others).
     Slack,
+    /// Plain-text email over SMTP (`[monitor.sinks.email]`); needs the `smtp` feature.
+    Email,
+}
+
+/// TLS of an email sink.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EmailTls {
+    /// STARTTLS, required (default port 587).
+    #[default]
+    Starttls,
+    /// Implicit TLS (default port 465).
+    Tls,
+    /// No TLS: only to a relay on localhost (default port 25).
+    None,
+}
+
+/// The `email` table of an email sink.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmailConfig {
+    /// SMTP server host name.
+    pub server: String,
+    /// Port (default by `tls`: 587, 465 or 25).
+    #[serde(default)]
+    pub port: Option<u16>,
+    /// `starttls` (default), `tls` or `none`.
+    #[serde(default)]
+    pub tls: EmailTls,
+    /// Sender, `Name <address>` or `address`.
+    pub from: String,
+    /// Recipients.
+    pub to: Vec<String>,
+    /// Environment variable holding the SMTP user name …
+    #[serde(default)]
+    pub username_env: Option<String>,
+    /// … or the user name itself (not a secret).
+    #[serde(default)]
+    pub username: Option<String>,
+    /// Environment variable holding the SMTP password …
+    #[serde(default)]
+    pub password_env: Option<String>,
+    /// … or a file holding it (trailing whitespace ignored).
+    #[serde(default)]
+    pub password_file: Option<std::path::PathBuf>,
 }
 
 /// One `[[monitor.sinks]]` entry.
@@ -39,7 +84,8 @@ pub struct SinkConfig {
     /// `webhook` (default) or `slack`.
     #[serde(default)]
     pub kind: SinkKind,
-    /// `https://…` (or `http://` for receivers on the same host).
+    /// `https://…` (or `http://` for receivers on the same host); not used by email sinks.
+    #[serde(default)]
     pub url: String,
     /// Environment variable holding the HMAC secret.
     #[serde(default)]
@@ -56,6 +102,9 @@ pub struct SinkConfig {
     /// Seconds per attempt, 1–60 (default 5).
     #[serde(default)]
     pub timeout_secs: Option<u64>,
+    /// SMTP settings of an `email` sink.
+    #[serde(default)]
+    pub email: Option<EmailConfig>,
 }
 
 /// A secret that never prints.
@@ -82,6 +131,8 @@ pub struct Sink {
     pub config: SinkConfig,
     secret: Option<Secret>,
     client: reqwest::Client,
+    #[cfg(feature = "smtp")]
+    mailer: Option<super::email::Mailer>,
     /// Base of the exponential backoff (tests shorten it).
     pub backoff_base: Duration,
 }
@@ -101,6 +152,44 @@ pub struct Delivery {
     pub attempts: u32,
     /// Last error, if not delivered.
     pub error: Option<String>,
+}
+
+/// Reads a secret from an environment variable or a file (one of them).
+fn read_secret(
+    name: &str,
+    what: &str,
+    env: Option<&String>,
+    file: Option<&std::path::PathBuf>,
+) -> Result<Option<Secret>, String> {
+    let secret = match (env, file) {
+        (Some(_), Some(_)) => {
+            return Err(format!(
+                "sink `{name}`: set {what}_env or {what}_file, not both"
+            ))
+        }
+        (Some(var), None) => {
+            Some(Secret::new(std::env::var(var).map_err(|_| {
+                format!("sink `{name}`: environment variable {var} is not set")
+            })?))
+        }
+        (None, Some(path)) => Some(Secret::new(
+            std::fs::read_to_string(path)
+                .map_err(|e| {
+                    format!(
+                        "sink `{name}`: cannot read {what} file {}: {e}",
+                        path.display()
+                    )
+                })?
+                .trim_end()
+                .as_bytes()
+                .to_vec(),
+        )),
+        (None, None) => None,
+    };
+    if secret.as_ref().is_some_and(|s| s.0.is_empty()) {
+        return Err(format!("sink `{name}`: the {what} is empty"));
+    }
+    Ok(secret)
 }
 
 /// HMAC-SHA256 of `"<timestamp>.<body>"` under `secret`, as `sha256=<hex>`.
@@ -137,38 +226,24 @@ impl Sink {
     /// Builds a sink: reads its secret and checks its URL and bounds.
     pub fn build(config: SinkConfig) -> Result<Sink, String> {
         let name = &config.name;
-        let url = reqwest::Url::parse(&config.url)
-            .map_err(|e| format!("sink `{name}`: invalid url: {e}"))?;
-        if !matches!(url.scheme(), "https" | "http") {
-            return Err(format!("sink `{name}`: url must be http:// or https://"));
+        if config.kind != SinkKind::Email {
+            let url = reqwest::Url::parse(&config.url)
+                .map_err(|e| format!("sink `{name}`: invalid url: {e}"))?;
+            if !matches!(url.scheme(), "https" | "http") {
+                return Err(format!("sink `{name}`: url must be http:// or https://"));
+            }
         }
-        let secret =
-            match (&config.secret_env, &config.secret_file) {
-                (Some(_), Some(_)) => {
-                    return Err(format!(
-                        "sink `{name}`: set secret_env or secret_file, not both"
-                    ))
-                }
-                (Some(var), None) => Some(Secret::new(std::env::var(var).map_err(|_| {
-                    format!("sink `{name}`: environment variable {var} is not set")
-                })?)),
-                (None, Some(path)) => Some(Secret::new(
-                    std::fs::read_to_string(path)
-                        .map_err(|e| {
-                            format!(
-                                "sink `{name}`: cannot read secret file {}: {e}",
-                                path.display()
-                            )
-                        })?
-                        .trim_end()
-                        .as_bytes()
-                        .to_vec(),
-                )),
-                (None, None) => None,
-            };
-        if secret.as_ref().is_some_and(|s| s.0.is_empty()) {
-            return Err(format!("sink `{name}`: the secret is empty"));
+        if (config.kind == SinkKind::Email) != config.email.is_some() {
+            return Err(format!(
+                "sink `{name}`: an [email] table goes with kind = \"email\", and only with it"
+            ));
         }
+        let secret = read_secret(
+            name,
+            "secret",
+            config.secret_env.as_ref(),
+            config.secret_file.as_ref(),
+        )?;
         if !(1..=10).contains(&config.max_attempts.unwrap_or(4)) {
             return Err(format!("sink `{name}`: max_attempts must be 1–10"));
         }
@@ -182,10 +257,50 @@ impl Sink {
             .user_agent(concat!("airm/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| format!("sink `{name}`: cannot build HTTP client: {e}"))?;
+        #[cfg(feature = "smtp")]
+        let mailer = match &config.email {
+            Some(e) => {
+                let username = match (&e.username_env, &e.username) {
+                    (Some(_), Some(_)) => {
+                        return Err(format!(
+                            "sink `{name}`: set email.username_env or email.username, not both"
+                        ))
+                    }
+                    (Some(var), None) => Some(std::env::var(var).map_err(|_| {
+                        format!("sink `{name}`: environment variable {var} is not set")
+                    })?),
+                    (None, u) => u.clone(),
+                };
+                let password = read_secret(
+                    name,
+                    "email.password",
+                    e.password_env.as_ref(),
+                    e.password_file.as_ref(),
+                )?
+                .map(|p| String::from_utf8_lossy(&p.0).into_owned());
+                Some(super::email::Mailer::build(
+                    name,
+                    e,
+                    username,
+                    password,
+                    Duration::from_secs(timeout),
+                )?)
+            }
+            None => None,
+        };
+        #[cfg(not(feature = "smtp"))]
+        if config.email.is_some() {
+            return Err(format!(
+                "sink `{name}`: email sinks need airm built with the `smtp` feature \
+                 (cargo build --features smtp)"
+            ));
+        }
         Ok(Sink {
             config,
             secret,
             client,
+            #[cfg(feature = "smtp")]
+            mailer,
             backoff_base: Duration::from_millis(250),
         })
     }
@@ -200,20 +315,8 @@ impl Sink {
             SinkKind::Webhook => serde_json::json!({
                 "event": event, "alert": alert, "sent_at": now,
             }),
-            SinkKind::Slack => {
-                let what = if event == "alert.resolved" {
-                    "Resolved"
-                } else {
-                    "Alert"
-                };
-                serde_json::json!({"text": format!(
-                    "{what} [{}] model `{}`: {} (rule `{}`{})",
-                    alert.severity.as_str().to_uppercase(),
-                    alert.model,
-                    alert.message,
-                    alert.rule,
-                    alert.owner.as_deref().map(|o| format!(", owner {o}")).unwrap_or_default(),
-                )})
+            SinkKind::Slack | SinkKind::Email => {
+                serde_json::json!({"text": alert_line(event, alert)})
             }
         };
         serde_json::to_vec(&v).unwrap_or_default()
@@ -221,6 +324,25 @@ impl Sink {
 
     /// Delivers `event` (`alert.opened` / `alert.resolved`) for `alert`, retrying.
     pub async fn deliver(&self, event: &str, alert: &Alert) -> Delivery {
+        if self.config.kind == SinkKind::Email {
+            let subject = format!("[airm] {}", alert_line(event, alert));
+            let mut text = format!(
+                "event: {event}\nalert: {}\nmodel: {}\nrule: {}\nseverity: {}\nstatus: {}\n\
+                 message: {}\nowner: {}\nfirst seen: {}\n",
+                alert.id,
+                alert.model,
+                alert.rule,
+                alert.severity.as_str(),
+                alert.status.as_str(),
+                alert.message,
+                alert.owner.as_deref().unwrap_or("-"),
+                alert.first_seen,
+            );
+            text.push_str("\nThe alert as JSON:\n");
+            text.push_str(&serde_json::to_string_pretty(alert).unwrap_or_default());
+            text.push('\n');
+            return self.send_email(event, &alert.id, &subject, text).await;
+        }
         let body = self.body(event, alert, Timestamp::now());
         self.send(event, &alert.id, body).await
     }
@@ -233,11 +355,23 @@ impl Sink {
         severity: Severity,
     ) -> Delivery {
         let event = "governance.escalation";
+        if self.config.kind == SinkKind::Email {
+            let subject = format!("[airm] Escalation to {} `{}`", n.step, n.recipient);
+            let text = format!(
+                "event: {event}\nseverity: {}\nstep: {}\nrecipient: {}\nmessage: {}\n\n{}\n",
+                severity.as_str(),
+                n.step,
+                n.recipient,
+                n.message,
+                serde_json::to_string_pretty(n).unwrap_or_default()
+            );
+            return self.send_email(event, &n.fingerprint, &subject, text).await;
+        }
         let v = match self.config.kind {
             SinkKind::Webhook => serde_json::json!({
                 "event": event, "notification": n, "severity": severity, "sent_at": Timestamp::now(),
             }),
-            SinkKind::Slack => serde_json::json!({"text": format!(
+            SinkKind::Slack | SinkKind::Email => serde_json::json!({"text": format!(
                 "Escalation to {} `{}`: {}",
                 n.step, n.recipient, n.message
             )}),
@@ -250,10 +384,33 @@ impl Sink {
         .await
     }
 
+    /// Sends one email, with the webhook's retries.
+    #[cfg(feature = "smtp")]
+    async fn send_email(&self, event: &str, id: &str, subject: &str, text: String) -> Delivery {
+        let Some(mailer) = &self.mailer else {
+            return self.failed(event, id, 0, Some("no SMTP settings".into()));
+        };
+        self.retrying(event, id, || async {
+            mailer
+                .send(subject, text.clone())
+                .await
+                .map_err(|e| (e.message, e.retry))
+        })
+        .await
+    }
+
+    #[cfg(not(feature = "smtp"))]
+    async fn send_email(&self, event: &str, id: &str, _subject: &str, _text: String) -> Delivery {
+        self.failed(
+            event,
+            id,
+            0,
+            Some("built without the `smtp` feature".into()),
+        )
+    }
+
     async fn send(&self, event: &str, id: &str, body: Vec<u8>) -> Delivery {
-        let max = self.config.max_attempts.unwrap_or(4).clamp(1, 10);
-        let mut last_err = None;
-        for attempt in 1..=max {
+        self.retrying(event, id, || async {
             let ts = Timestamp::now().millis() / 1000;
             let mut req = self
                 .client
@@ -265,8 +422,44 @@ impl Sink {
             if let Some(secret) = &self.secret {
                 req = req.header("x-airm-signature", signature(&secret.0, ts, &body));
             }
-            let retry = match req.send().await {
-                Ok(res) if res.status().is_success() => {
+            match req.send().await {
+                Ok(res) if res.status().is_success() => Ok(()),
+                Ok(res) => {
+                    let st = res.status();
+                    Err((
+                        format!("HTTP {st}"),
+                        st.is_server_error() || st == reqwest::StatusCode::TOO_MANY_REQUESTS,
+                    ))
+                }
+                // Without the URL: it may carry a token in its path.
+                Err(e) => Err((
+                    if e.is_timeout() {
+                        "timed out"
+                    } else if e.is_connect() {
+                        "connection failed"
+                    } else {
+                        "request failed"
+                    }
+                    .to_string(),
+                    true,
+                )),
+            }
+        })
+        .await
+    }
+
+    /// Runs `attempt` until it succeeds, fails for good, or the attempts are used up, with
+    /// exponential backoff and jitter between attempts.
+    async fn retrying<F, Fut>(&self, event: &str, id: &str, mut attempt_once: F) -> Delivery
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<(), (String, bool)>>,
+    {
+        let max = self.config.max_attempts.unwrap_or(4).clamp(1, 10);
+        let mut last_err = None;
+        for attempt in 1..=max {
+            let retry = match attempt_once().await {
+                Ok(()) => {
                     return Delivery {
                         sink: self.config.name.clone(),
                         alert_id: id.to_string(),
@@ -276,28 +469,14 @@ impl Sink {
                         error: None,
                     }
                 }
-                Ok(res) => {
-                    let st = res.status();
-                    last_err = Some(format!("HTTP {st}"));
-                    st.is_server_error() || st == reqwest::StatusCode::TOO_MANY_REQUESTS
-                }
-                Err(e) => {
-                    // Without the URL: it may carry a token in its path.
-                    last_err = Some(
-                        if e.is_timeout() {
-                            "timed out"
-                        } else if e.is_connect() {
-                            "connection failed"
-                        } else {
-                            "request failed"
-                        }
-                        .to_string(),
-                    );
-                    true
+                Err((message, retry)) => {
+                    last_err = Some(message);
+                    retry
                 }
             };
             if !retry || attempt == max {
-                break;
+                tracing::warn!(sink = %self.config.name, id = %id, event = %event, error = ?last_err, "Delivery failed");
+                return self.failed(event, id, attempt, last_err);
             }
             let exp = self
                 .backoff_base
@@ -306,16 +485,40 @@ impl Sink {
             let jitter = rand::thread_rng().gen_range(0.0..0.5);
             tokio::time::sleep(exp.mul_f64(1.0 + jitter)).await;
         }
-        tracing::warn!(sink = %self.config.name, id = %id, event = %event, error = ?last_err, "Delivery failed");
+        self.failed(event, id, max, last_err)
+    }
+
+    fn failed(&self, event: &str, id: &str, attempts: u32, error: Option<String>) -> Delivery {
         Delivery {
             sink: self.config.name.clone(),
             alert_id: id.to_string(),
             event: event.to_string(),
             ok: false,
-            attempts: max,
-            error: last_err,
+            attempts,
+            error,
         }
     }
+}
+
+/// One line about an alert (Slack text, email subject).
+fn alert_line(event: &str, alert: &Alert) -> String {
+    let what = if event == "alert.resolved" {
+        "Resolved"
+    } else {
+        "Alert"
+    };
+    format!(
+        "{what} [{}] model `{}`: {} (rule `{}`{})",
+        alert.severity.as_str().to_uppercase(),
+        alert.model,
+        alert.message,
+        alert.rule,
+        alert
+            .owner
+            .as_deref()
+            .map(|o| format!(", owner {o}"))
+            .unwrap_or_default(),
+    )
 }
 
 #[cfg(test)]
@@ -354,6 +557,7 @@ mod tests {
             min_severity: Some(Severity::High),
             max_attempts: None,
             timeout_secs: None,
+            email: None,
         };
         let sink = Sink::build(base.clone()).unwrap();
         assert!(sink.wants(Severity::Critical) && !sink.wants(Severity::Medium));

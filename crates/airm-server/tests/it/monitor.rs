@@ -89,6 +89,7 @@ pub(crate) fn test_sink(url: String, secret_file: Option<std::path::PathBuf>) ->
         min_severity: None,
         max_attempts: Some(3),
         timeout_secs: Some(5),
+        email: None,
     })
     .unwrap();
     sink.backoff_base = std::time::Duration::from_millis(5);

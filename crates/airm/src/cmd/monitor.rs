@@ -13,7 +13,7 @@ use airm_core::Timestamp;
 use airm_monitor::drift::{self, DriftOptions, DriftReport, Thresholds};
 use airm_monitor::event::{self, Limits};
 use airm_monitor::profile::{Profile, ProfileOptions};
-use airm_monitor::reader::{read_table, FileFormat, ReadOptions};
+use airm_monitor::reader::{read_pair, read_table, FileFormat, ReadOptions};
 use airm_server::monitor as mon;
 use airm_store::monitor::{AlertFilter, Baseline};
 use airm_store::Page;
@@ -352,9 +352,9 @@ fn run_drift(a: &DriftArgs, p: &Printer) -> anyhow::Result<u8> {
     };
     opts.validate()?;
     let ro = read_options(&a.input, &a.columns);
-    // The two files are read one after the other: each read is parallel inside.
-    let reference = read_table(&a.reference, &ro).context("cannot read the reference data")?;
-    let current = read_table(&a.current, &ro).context("cannot read the current data")?;
+    let (reference, current) = read_pair(&a.reference, &a.current, &ro);
+    let reference = reference.context("cannot read the reference data")?;
+    let current = current.context("cannot read the current data")?;
     let report = drift::compare(reference, current, &opts)?;
     for s in &report.skipped {
         p.note(&format!(
