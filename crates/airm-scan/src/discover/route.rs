@@ -54,6 +54,8 @@ pub enum Manifest {
     PipfileLock,
     PackageJson,
     PackageLock,
+    YarnLock,
+    PnpmLock,
     CargoToml,
     CargoLock,
     GoMod,
@@ -259,6 +261,8 @@ pub fn route(name: &str) -> Route {
         "package-lock.json" | "npm-shrinkwrap.json" => {
             return Route::Text(TextKind::Manifest(Manifest::PackageLock))
         }
+        "yarn.lock" => return Route::Text(TextKind::Manifest(Manifest::YarnLock)),
+        "pnpm-lock.yaml" => return Route::Text(TextKind::Manifest(Manifest::PnpmLock)),
         "Cargo.toml" => return Route::Text(TextKind::Manifest(Manifest::CargoToml)),
         "Cargo.lock" => return Route::Text(TextKind::Manifest(Manifest::CargoLock)),
         "go.mod" => return Route::Text(TextKind::Manifest(Manifest::GoMod)),
@@ -321,5 +325,14 @@ mod tests {
         assert_eq!(route(".env.local"), Route::Text(TextKind::Config));
         assert_eq!(route("main.tf"), Route::Text(TextKind::Config));
         assert_eq!(route("style.css"), Route::Skip);
+        assert_eq!(
+            route("yarn.lock"),
+            Route::Text(TextKind::Manifest(Manifest::YarnLock))
+        );
+        assert_eq!(
+            route("pnpm-lock.yaml"),
+            Route::Text(TextKind::Manifest(Manifest::PnpmLock))
+        );
+        assert_eq!(route("other.lock"), Route::Skip);
     }
 }
