@@ -2,11 +2,21 @@
 //! seen, read, bytes read, assets, findings): the library alone, for profiling discovery
 //! with `perf`, `strace -c` or callgrind without the CLI and the store.
 //!
-//! `cargo run --release -p airm-scan --example discover_tree -- PATH...`
-//! (`AIRM_DISCOVER_THREADS=N` sets the worker threads; default one per core).
+//! `cargo run --release -p airm-scan --example discover_tree -- [--json] PATH...`
+//! (`AIRM_DISCOVER_THREADS=N` sets the worker threads; default one per core; `--json`
+//! prints the whole discovery).
 
 fn main() {
-    let paths: Vec<std::path::PathBuf> = std::env::args_os().skip(1).map(Into::into).collect();
+    let mut json = false;
+    let paths: Vec<std::path::PathBuf> = std::env::args_os()
+        .skip(1)
+        .filter(|a| {
+            let flag = a == "--json";
+            json |= flag;
+            !flag
+        })
+        .map(Into::into)
+        .collect();
     let opts = airm_scan::discover::DiscoverOptions {
         threads: std::env::var("AIRM_DISCOVER_THREADS")
             .ok()
@@ -15,6 +25,9 @@ fn main() {
         ..airm_scan::discover::DiscoverOptions::default()
     };
     let d = airm_scan::discover::discover(&paths, &opts);
+    if json {
+        println!("{}", serde_json::to_string_pretty(&d).unwrap_or_default());
+    }
     println!(
         "files {} read {} bytes {} assets {} findings {}",
         d.stats.files,

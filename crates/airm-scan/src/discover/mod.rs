@@ -277,6 +277,48 @@ pub(crate) struct Sink {
     pub buf: Vec<u8>,
     /// A scratch buffer for the text prefilter (lowered bytes), reused across files.
     pub lower: Vec<u8>,
+    /// The directory whose files this walker thread is visiting.
+    dir: Option<OpenDir>,
+}
+
+/// A directory opened once for the files in it, so each file is opened relative to it
+/// (`openat`: one path component for the kernel to resolve instead of the whole path, the
+/// largest part of an `open` in deep trees). The walker hands a thread a directory's files
+/// one after another, so one cached directory per thread is enough.
+#[derive(Debug)]
+struct OpenDir {
+    path: PathBuf,
+    /// `None` if the directory could not be opened: its files are opened by path.
+    fd: Option<rustix::fd::OwnedFd>,
+}
+
+/// Opens a file the walker found: relative to its directory (kept open in `cached`),
+/// never following a symbolic link in its last component (the walk does not follow
+/// links; this keeps a link swapped in since from being followed either).
+fn open_file(path: &Path, cached: &mut Option<OpenDir>) -> io::Result<File> {
+    use rustix::fs::{Mode, OFlags};
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
+        return File::open(path);
+    };
+    if dir.as_os_str().is_empty() {
+        return File::open(path);
+    }
+    if cached.as_ref().is_none_or(|d| d.path != dir) {
+        let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
+        *cached = Some(OpenDir {
+            path: dir.to_path_buf(),
+            fd: rustix::fs::open(dir, flags, Mode::empty()).ok(),
+        });
+    }
+    match cached.as_ref().and_then(|d| d.fd.as_ref()) {
+        Some(fd) => {
+            let flags = OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NOFOLLOW;
+            rustix::fs::openat(fd, name, flags, Mode::empty())
+                .map(File::from)
+                .map_err(io::Error::from)
+        }
+        None => File::open(path),
+    }
 }
 
 /// The images of one directory. Sizes are only needed for directories that become
@@ -548,7 +590,7 @@ fn visit_file(path: &Path, size: Option<u64>, opts: &DiscoverOptions, sink: &mut
         route::Route::Image => return visit_image(path, size, sink),
         _ => {}
     }
-    let file = match File::open(path) {
+    let file = match open_file(path, &mut sink.dir) {
         Ok(f) => f,
         Err(e) => {
             sink.not_inspected(&shown(), format!("cannot open: {e}"));
