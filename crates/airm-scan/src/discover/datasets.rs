@@ -483,6 +483,55 @@ fn table_facts(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// The categories of values as the regular expressions alone decide them.
+    fn by_regex_alone(v: &str) -> Option<&'static str> {
+        let p = value_patterns()?;
+        let v = v.trim();
+        if v.len() > 100 {
+            return None;
+        }
+        if p.email.is_match(v) {
+            Some("email")
+        } else if p.ssn.is_match(v) {
+            Some("national-id")
+        } else if p.phone.is_match(v) && v.chars().filter(char::is_ascii_digit).count() >= 9 {
+            Some("phone")
+        } else {
+            None
+        }
+    }
+
+    proptest! {
+        /// The cheap checks before the regular expressions change no answer.
+        #[test]
+        fn cheap_checks_agree_with_the_regexes(v in prop_oneof![
+            "[a-z0-9.+]{1,8}@[a-z0-9.]{1,8}\\.[a-z]{2,3}",
+            "[0-9]{3}-[0-9]{2}-[0-9]{4}",
+            "\\+?[0-9 ().-]{7,18}",
+            " ?[ -~]{0,20} ?",
+        ]) {
+            prop_assert_eq!(value_category(&v), by_regex_alone(&v));
+        }
+
+        /// Tallies of lines split in place equal those of the quoting splitter.
+        #[test]
+        fn in_place_split_tallies_like_split_row(
+            cells in proptest::collection::vec("[ a-z0-9@.+-]{0,14}", 1..8),
+            delim in prop_oneof![Just(','), Just('\t')],
+        ) {
+            let line = cells.join(&delim.to_string());
+            let mut fast = vec![Tally::default(); cells.len()];
+            tally_row(&line, delim, &mut fast);
+            let mut slow = vec![Tally::default(); cells.len()];
+            for (t, v) in slow.iter_mut().zip(split_row(&line, delim)) {
+                t.add(&v);
+            }
+            let key = |t: &[Tally]| t.iter().map(|x| (x.values, x.cats.clone())).collect::<Vec<_>>();
+            prop_assert_eq!(key(&fast), key(&slow));
+        }
+    }
 
     #[test]
     fn personal_data_by_name_and_values() {

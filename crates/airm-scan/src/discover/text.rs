@@ -159,6 +159,7 @@ pub fn visit(path: &Path, shown: &str, name: &str, data: &[u8], kind: TextKind, 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     #[test]
     fn needles_are_minimal_lower_case_and_packable() {
@@ -182,5 +183,42 @@ mod tests {
         assert!(interesting(b"image: Ollama/ollama", &mut lower));
         assert!(!interesting(b"import os\nimport json\n", &mut lower));
         assert!(!interesting(b"", &mut lower));
+    }
+
+    /// Words dropped from the list because a shorter word in it covers them.
+    const COVERED: &[&str] = &[
+        "azure_openai",
+        "hf_hub_download",
+        "ollama",
+        "sentence_transformers",
+        "vertex_ai",
+    ];
+
+    fn words() -> Vec<&'static str> {
+        NEEDLES.iter().chain(COVERED).copied().collect()
+    }
+
+    proptest! {
+        /// The packed searcher over lowered bytes says the same as a plain case-insensitive
+        /// substring test with every word, the covered ones included.
+        #[test]
+        fn prefilter_is_a_case_insensitive_substring_test(
+            parts in proptest::collection::vec(
+                prop_oneof![
+                    prop::sample::select(words()).prop_map(str::to_string),
+                    prop::sample::select(words())
+                        .prop_map(|w| w.get(..w.len() - 1).unwrap_or(w).to_string()),
+                    prop::sample::select(words()).prop_map(|w| w.to_ascii_uppercase()),
+                    "[a-zA-Z_ (.\\-]{0,6}",
+                ],
+                0..12,
+            )
+        ) {
+            let text = parts.concat();
+            let lower_text = text.to_ascii_lowercase();
+            let expected = words().iter().any(|w| lower_text.contains(w));
+            let mut lower = Vec::new();
+            prop_assert_eq!(interesting(text.as_bytes(), &mut lower), expected);
+        }
     }
 }
