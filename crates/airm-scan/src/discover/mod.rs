@@ -61,7 +61,8 @@ pub const SKIPPED_DIRS: &[&str] = &[
 pub struct DiscoverOptions {
     /// Ignore `.gitignore`, `.ignore` and git exclude files (`--no-ignore`).
     pub no_ignore: bool,
-    /// Files larger than this are not read at all (no sniffing, no hashing): `AS006`.
+    /// Files larger than this are not inspected (no sniffing, no hashing; at most their
+    /// first 4 KiB, 1 MiB for datasets, are read to learn the size): `AS006`.
     pub max_file_size: u64,
     /// Code, manifests, notebooks and configuration larger than this are not read: `AS006`.
     pub max_text_size: u64,
