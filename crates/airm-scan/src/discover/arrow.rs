@@ -24,6 +24,9 @@ pub const MAX_DEPTH: u32 = 64;
 pub const MAX_FIELDS: usize = 10_000;
 /// Most record batches whose headers are read for the row count (more: no row count).
 pub const MAX_BATCHES: usize = 4096;
+/// Most bytes of message headers read for the row count in all (more: no row count), so
+/// batch places that all point at one large header cannot multiply the reading.
+pub const MAX_HEADER_BYTES: u64 = 16 * 1024 * 1024;
 
 const MAGIC: &[u8; 6] = b"ARROW1";
 const CONTINUATION: u32 = 0xffff_ffff;
@@ -79,7 +82,8 @@ fn read_file<R: Read + Seek>(r: &mut R, size: u64) -> Result<TableInfo, TableErr
     let footer = read_exact_at(r, size - 10 - len, len)?;
     let (mut info, blocks, total) = parse_footer(&footer)?;
     info.batches = Some(total);
-    if blocks.len() as u64 == total {
+    let header_bytes: u64 = blocks.iter().map(|(_, m)| *m).fold(0, u64::saturating_add);
+    if blocks.len() as u64 == total && header_bytes <= MAX_HEADER_BYTES {
         let mut rows = 0u64;
         for (offset, meta_len) in blocks {
             if meta_len > MAX_MESSAGE || offset.saturating_add(meta_len) > size {
@@ -114,6 +118,7 @@ fn read_stream<R: Read + Seek>(r: &mut R, size: u64) -> Result<TableInfo, TableE
     let mut rows = 0u64;
     let mut batches = 0u64;
     let mut complete = false;
+    let mut header_bytes = 0u64;
     for _ in 0..MAX_BATCHES.saturating_add(1) {
         if pos.saturating_add(4) > size {
             complete = true;
@@ -140,6 +145,10 @@ fn read_stream<R: Read + Seek>(r: &mut R, size: u64) -> Result<TableInfo, TableE
         }
         if start.saturating_add(len) > size {
             return Err(damaged("message outside the file"));
+        }
+        header_bytes += len;
+        if header_bytes > MAX_HEADER_BYTES {
+            break;
         }
         let meta = read_exact_at(r, start, len)?;
         let m = parse_message(&meta)?;
@@ -624,6 +633,30 @@ mod tests {
             }
         }
         assert!(read(&mut std::io::Cursor::new(b"ARROW1\0\0"), 8).is_err());
+        // Many batch places pointing at one large header: no row count rather than reading
+        // it again and again (20 places × 1 MiB > MAX_HEADER_BYTES).
+        let data = file(&fields(), &[3; 20]);
+        let n = data.len();
+        let footer_len = u32::from_le_bytes(data[n - 10..n - 6].try_into().unwrap()) as usize;
+        let mut footer = data[n - 10 - footer_len..n - 10].to_vec();
+        let fb = Fb {
+            b: &footer,
+            budget: MAX_FIELDS,
+        };
+        let (start, count) = fb.vector(fb.root().unwrap(), 3, 24).unwrap().unwrap();
+        assert_eq!(count, 20);
+        for i in 0..count {
+            let at = start + 24 * i;
+            footer[at..at + 8].copy_from_slice(&8i64.to_le_bytes());
+            footer[at + 8..at + 12].copy_from_slice(&(MAX_MESSAGE as i32).to_le_bytes());
+        }
+        let mut padded = data[..n - 10 - footer_len].to_vec();
+        padded.resize(padded.len() + MAX_MESSAGE as usize, 0);
+        padded.extend_from_slice(&footer);
+        padded.extend_from_slice(&data[n - 10..]);
+        let info = read(&mut std::io::Cursor::new(&padded), padded.len() as u64).unwrap();
+        assert_eq!(info.columns, vec!["id", "email", "customer"]);
+        assert_eq!((info.rows, info.batches), (None, Some(20)));
         assert!(parse_message(&[0xff; 3]).is_err());
     }
 }
