@@ -8,7 +8,7 @@ use libfuzzer_sys::fuzz_target;
 const NAMES: &[&str] = &[
     "app.py", "index.ts", "main.go", "lib.rs", "notebook.ipynb", "requirements.txt",
     "pyproject.toml", "poetry.lock", "uv.lock", "Pipfile", "Pipfile.lock", "package.json",
-    "package-lock.json", "Cargo.toml", "Cargo.lock", "go.mod", "README.md", "MLmodel",
+    "package-lock.json", "yarn.lock", "pnpm-lock.yaml", "Cargo.toml", "Cargo.lock", "go.mod", "README.md", "MLmodel",
     "config.json", "main.tf", "stack.yaml", "main.bicep", ".env", "deploy.yml",
 ];
 

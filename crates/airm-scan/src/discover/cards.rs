@@ -23,6 +23,13 @@ const MAX_FRONT_MATTER: usize = 64 * 1024;
 /// Provenance from a Hugging Face cache path: `…/models--org--name/snapshots/<rev>/…`
 /// (also `datasets--`).
 pub fn hub_provenance(path: &Path) -> Option<Provenance> {
+    // Most paths are in no hub cache: one byte search instead of a string per component.
+    let bytes = path.as_os_str().as_encoded_bytes();
+    if memchr::memmem::find(bytes, b"models--").is_none()
+        && memchr::memmem::find(bytes, b"datasets--").is_none()
+    {
+        return None;
+    }
     let comps: Vec<String> = path
         .components()
         .map(|c| c.as_os_str().to_string_lossy().into_owned())

@@ -1,7 +1,7 @@
 //! AI dependencies in manifests and lock files: `requirements*.txt`, `pyproject.toml`
 //! (PEP 621, Poetry, dependency groups), `poetry.lock`, `uv.lock`, `Pipfile`,
-//! `Pipfile.lock`, `package.json`, `package-lock.json`, `Cargo.toml`, `Cargo.lock` and
-//! `go.mod`. Only packages on the AI catalogue below become `library` assets, each with a
+//! `Pipfile.lock`, `package.json`, `package-lock.json`, `yarn.lock` (v1 and Berry),
+//! `pnpm-lock.yaml` (lockfile versions 5 to 9), `Cargo.toml`, `Cargo.lock` and `go.mod`. Only packages on the AI catalogue below become `library` assets, each with a
 //! package URL (purl) and the exact version when the file pins one.
 
 use airm_core::AssetKind;
@@ -296,6 +296,8 @@ pub fn scan(path: &str, kind: Manifest, text: &str, sink: &mut Sink) {
         Manifest::PipfileLock => (Ecosystem::Pypi, pipfile_lock(text)),
         Manifest::PackageJson => (Ecosystem::Npm, package_json(text)),
         Manifest::PackageLock => (Ecosystem::Npm, package_lock(text)),
+        Manifest::YarnLock => (Ecosystem::Npm, yarn_lock(text)),
+        Manifest::PnpmLock => (Ecosystem::Npm, pnpm_lock(text)),
         Manifest::CargoToml => (
             Ecosystem::Cargo,
             toml_tables(
@@ -583,6 +585,138 @@ fn package_lock(text: &str) -> Vec<Dep> {
     out
 }
 
+/// A resolved npm version as lock files write it (`4.52.0`, `1.0.0-rc.1+build`); tarball
+/// URLs, git references and workspace links are not versions.
+fn npm_version(v: &str) -> Option<String> {
+    let v = v.trim().trim_matches('"').trim_matches('\'');
+    let ok = v.len() <= 64
+        && v.starts_with(|c: char| c.is_ascii_digit())
+        && v.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '+' | '_'));
+    ok.then(|| v.to_string())
+}
+
+/// The package name of an npm descriptor: `openai@^4.0.0`, `@scope/x@npm:^1.2`,
+/// `x@patch:x@1.0.0#…` (the name ends at the first `@` after a scope's leading one).
+fn npm_descriptor_name(d: &str) -> Option<&str> {
+    let d = d.trim().trim_matches('"').trim_matches('\'');
+    let at = d.get(1..)?.find('@')? + 1;
+    let (name, range) = (d.get(..at)?, d.get(at + 1..)?);
+    // The project's own entries in Berry lock files.
+    let local = ["workspace:", "link:", "portal:", "file:"]
+        .iter()
+        .any(|p| range.starts_with(p));
+    (!name.is_empty() && !local).then_some(name)
+}
+
+/// `yarn.lock`, classic (v1: `name@range, name@range:` then `  version "1.2.3"`) and Berry
+/// (YAML: `"name@npm:range, …":` then `  version: 1.2.3`). Read line by line: each entry's
+/// header names the package, its two-space-indented `version` field the resolved version;
+/// nested blocks (`dependencies:`) are not entries.
+fn yarn_lock(text: &str) -> Vec<Dep> {
+    let mut out = Vec::new();
+    let mut names: Vec<&str> = Vec::new();
+    for line in text.lines() {
+        if line.starts_with('#') || line.trim().is_empty() {
+            continue;
+        }
+        if !line.starts_with(' ') {
+            names.clear();
+            let Some(head) = line.trim_end().strip_suffix(':') else {
+                continue;
+            };
+            for d in head.split(',') {
+                if let Some(n) = npm_descriptor_name(d) {
+                    if !names.contains(&n) {
+                        names.push(n);
+                    }
+                }
+            }
+            continue;
+        }
+        let Some(field) = line.strip_prefix("  ").filter(|f| !f.starts_with(' ')) else {
+            continue;
+        };
+        let Some(v) = field
+            .strip_prefix("version")
+            .filter(|r| r.starts_with([' ', ':']))
+        else {
+            continue;
+        };
+        let version = npm_version(v.trim_start_matches([' ', ':']));
+        for n in names.drain(..) {
+            out.push(Dep {
+                name: n.to_string(),
+                version: version.clone(),
+                constraint: None,
+            });
+        }
+    }
+    out
+}
+
+/// `pnpm-lock.yaml`: the keys of the `packages:` map. Lockfile version 5 writes
+/// `/name/1.2.3_peer@x`, version 6 `/name@1.2.3(peer@x)`, version 9 `name@1.2.3` (quoted
+/// when scoped). Read line by line, like `yarn.lock`.
+fn pnpm_lock(text: &str) -> Vec<Dep> {
+    let mut out = Vec::new();
+    let mut major = 9u32;
+    let mut in_packages = false;
+    for line in text.lines() {
+        if line.trim().is_empty() || line.starts_with('#') {
+            continue;
+        }
+        if !line.starts_with(' ') {
+            let l = line.trim_end();
+            in_packages = l == "packages:";
+            if let Some(v) = l.strip_prefix("lockfileVersion:") {
+                let digits: String = v
+                    .trim()
+                    .trim_matches(['\'', '"'])
+                    .chars()
+                    .take_while(char::is_ascii_digit)
+                    .take(4)
+                    .collect();
+                major = digits.parse().unwrap_or(major);
+            }
+            continue;
+        }
+        if !in_packages {
+            continue;
+        }
+        let Some(key) = line
+            .strip_prefix("  ")
+            .filter(|k| !k.starts_with(' '))
+            .and_then(|k| k.trim_end().strip_suffix(':'))
+        else {
+            continue;
+        };
+        let key = key.trim_matches(['\'', '"']);
+        let key = key.strip_prefix('/').unwrap_or(key);
+        let key = key.split('(').next().unwrap_or(key);
+        let split = if major >= 6 {
+            key.get(1..)
+                .and_then(|r| r.find('@'))
+                .and_then(|i| Some((key.get(..=i)?, key.get(i + 2..)?)))
+        } else {
+            key.rsplit_once('/')
+                .map(|(n, v)| (n, v.split('_').next().unwrap_or(v)))
+        };
+        let Some((name, version)) = split else {
+            continue;
+        };
+        if name.is_empty() {
+            continue;
+        }
+        out.push(Dep {
+            name: name.to_string(),
+            version: npm_version(version),
+            constraint: None,
+        });
+    }
+    out
+}
+
 fn go_mod(text: &str) -> Vec<Dep> {
     let mut out = Vec::new();
     let mut in_block = false;
@@ -648,6 +782,38 @@ mod tests {
                 "pkg:pypi/langchain",
                 "pkg:pypi/anthropic"
             ]
+        );
+    }
+
+    #[test]
+    fn yarn_and_pnpm_locks() {
+        let v1 = "# yarn lockfile v1\n\n\n\"@anthropic-ai/sdk@^0.20.0\":\n  version \"0.20.1\"\n  resolved \"https://registry.yarnpkg.com/x\"\n  dependencies:\n    openai \"^4.0.0\"\n    version \"9.9.9\"\n\nexpress@^4.19.0:\n  version \"4.19.2\"\n\nopenai@^4.0.0, openai@^4.52.0:\n  version \"4.52.0\"\n";
+        assert_eq!(
+            found("yarn.lock", Manifest::YarnLock, v1),
+            vec![
+                "pkg:npm/%40anthropic-ai/sdk@0.20.1",
+                "pkg:npm/openai@4.52.0"
+            ]
+        );
+        let berry = "__metadata:\n  version: 8\n  cacheKey: 10c0\n\n\"@langchain/core@npm:>=0.2.11 <0.3.0, @langchain/core@npm:^0.2.0\":\n  version: 0.2.18\n  resolution: \"@langchain/core@npm:0.2.18\"\n  languageName: node\n\n\"openai@workspace:.\":\n  version: 0.0.0-use.local\n\n\"ollama@https://example.com/ollama.tgz\":\n  version: 0.5.0\n";
+        assert_eq!(
+            found("yarn.lock", Manifest::YarnLock, berry),
+            vec!["pkg:npm/%40langchain/core@0.2.18", "pkg:npm/ollama@0.5.0"]
+        );
+        let v5 = "lockfileVersion: 5.4\n\nspecifiers:\n  openai: ^4.52.0\n\npackages:\n\n  /openai/4.52.0:\n    resolution: {integrity: sha512-x}\n\n  /@langchain/openai/0.2.0_openai@4.52.0:\n    dev: false\n  /express/4.19.2:\n    dev: false\n";
+        assert_eq!(
+            found("pnpm-lock.yaml", Manifest::PnpmLock, v5),
+            vec!["pkg:npm/openai@4.52.0", "pkg:npm/%40langchain/openai@0.2.0"]
+        );
+        let v6 = "lockfileVersion: '6.0'\n\ndependencies:\n  openai:\n    specifier: ^4.52.0\n    version: 4.52.0\n\npackages:\n\n  /@langchain/core@0.2.18(openai@4.52.0):\n    resolution: {integrity: sha512-x}\n\n  /openai@4.52.0:\n    dev: false\n";
+        assert_eq!(
+            found("pnpm-lock.yaml", Manifest::PnpmLock, v6),
+            vec!["pkg:npm/%40langchain/core@0.2.18", "pkg:npm/openai@4.52.0"]
+        );
+        let v9 = "lockfileVersion: '9.0'\n\nimporters:\n\n  .:\n    dependencies:\n      ai:\n        specifier: ^3.0.0\n        version: 3.2.1\n\npackages:\n\n  '@ai-sdk/openai@0.0.40':\n    resolution: {integrity: sha512-x}\n\n  ai@3.2.1:\n    resolution: {integrity: sha512-y}\n\n  left-pad@1.3.0:\n    resolution: {integrity: sha512-z}\n\nsnapshots:\n\n  ai@3.2.1(react@18.0.0): {}\n";
+        assert_eq!(
+            found("pnpm-lock.yaml", Manifest::PnpmLock, v9),
+            vec!["pkg:npm/%40ai-sdk/openai@0.0.40", "pkg:npm/ai@3.2.1"]
         );
     }
 

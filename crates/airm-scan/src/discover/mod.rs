@@ -12,6 +12,7 @@
 //! read is a finding (`AS006`), and the walk goes on. Secrets are masked where they are
 //! matched; the key itself never leaves the detector.
 
+pub mod arrow;
 mod cards;
 mod code;
 mod datasets;
@@ -19,13 +20,15 @@ mod deps;
 mod iac;
 mod models;
 mod notebooks;
+pub mod parquet;
 mod route;
 mod secrets;
+pub mod table;
 mod text;
 
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
-use std::io::Read;
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{channel, Sender};
 
@@ -36,6 +39,7 @@ use serde_json::Value;
 
 use crate::report::ScanFinding;
 use crate::rules::FileNotInspected;
+use crate::sniff::SNIFF_LEN;
 
 pub use secrets::mask;
 
@@ -57,7 +61,8 @@ pub const SKIPPED_DIRS: &[&str] = &[
 pub struct DiscoverOptions {
     /// Ignore `.gitignore`, `.ignore` and git exclude files (`--no-ignore`).
     pub no_ignore: bool,
-    /// Files larger than this are not read at all (no sniffing, no hashing): `AS006`.
+    /// Files larger than this are not inspected (no sniffing, no hashing; at most their
+    /// first 4 KiB, 1 MiB for datasets, are read to learn the size): `AS006`.
     pub max_file_size: u64,
     /// Code, manifests, notebooks and configuration larger than this are not read: `AS006`.
     pub max_text_size: u64,
@@ -264,13 +269,84 @@ impl Discovery {
 pub(crate) struct Sink {
     pub assets: Vec<DiscoveredAsset>,
     pub findings: Vec<DiscoveredFinding>,
-    /// Images per directory: (count, bytes).
-    pub images: HashMap<PathBuf, (u64, u64)>,
+    /// Images per directory.
+    pub images: HashMap<PathBuf, ImageDir>,
     /// Facts and provenance to attach to models in a directory (model cards, configs).
     pub attachments: Vec<Attachment>,
     pub stats: DiscoveryStats,
-    /// A read buffer reused across text files.
+    /// A read buffer reused across files.
     pub buf: Vec<u8>,
+    /// A scratch buffer for the text prefilter (lowered bytes), reused across files.
+    pub lower: Vec<u8>,
+    /// The directory whose files this walker thread is visiting.
+    dir: Option<OpenDir>,
+}
+
+/// A directory opened once for the files in it, so each file is opened relative to it
+/// (`openat`: one path component for the kernel to resolve instead of the whole path, the
+/// largest part of an `open` in deep trees). The walker hands a thread a directory's files
+/// one after another, so one cached directory per thread is enough.
+#[derive(Debug)]
+struct OpenDir {
+    path: PathBuf,
+    /// `None` if the directory could not be opened: its files are opened by path.
+    fd: Option<rustix::fd::OwnedFd>,
+}
+
+/// Opens a file the walker found: relative to its directory (kept open in `cached`),
+/// never following a symbolic link in its last component (the walk does not follow
+/// links; this keeps a link swapped in since from being followed either).
+fn open_file(path: &Path, cached: &mut Option<OpenDir>) -> io::Result<File> {
+    use rustix::fs::{Mode, OFlags};
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
+        return File::open(path);
+    };
+    if dir.as_os_str().is_empty() {
+        return File::open(path);
+    }
+    if cached.as_ref().is_none_or(|d| d.path != dir) {
+        let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
+        *cached = Some(OpenDir {
+            path: dir.to_path_buf(),
+            fd: rustix::fs::open(dir, flags, Mode::empty()).ok(),
+        });
+    }
+    match cached.as_ref().and_then(|d| d.fd.as_ref()) {
+        Some(fd) => {
+            let flags = OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NOFOLLOW;
+            rustix::fs::openat(fd, name, flags, Mode::empty())
+                .map(File::from)
+                .map_err(io::Error::from)
+        }
+        None => File::open(path),
+    }
+}
+
+/// The images of one directory. Sizes are only needed for directories that become
+/// image-folder datasets, so an image is measured (one `stat`) only once its directory
+/// has enough images to be one; until then its path waits in `pending`.
+#[derive(Debug, Default)]
+pub(crate) struct ImageDir {
+    pub count: u64,
+    pub bytes: u64,
+    pub pending: Vec<PathBuf>,
+}
+
+impl ImageDir {
+    /// Measures the waiting images.
+    fn measure(&mut self) {
+        for p in self.pending.drain(..) {
+            self.bytes += std::fs::symlink_metadata(&p).map(|m| m.len()).unwrap_or(0);
+        }
+    }
+}
+
+/// Whether a directory's path names a dataset split (`train`, `val`, `dataset`, …).
+fn names_dataset(dir: &Path) -> bool {
+    dir.components().any(|c| {
+        let s = c.as_os_str().to_string_lossy();
+        DATASET_DIR_WORDS.iter().any(|w| s.eq_ignore_ascii_case(w))
+    })
 }
 
 /// Facts from a model card or config that describe the model files beside it.
@@ -361,7 +437,9 @@ pub fn discover(paths: &[PathBuf], opts: &DiscoverOptions) -> Discovery {
 pub fn inspect_text(name: &str, data: &[u8]) -> Discovery {
     let mut sink = Sink::default();
     if let route::Route::Text(kind) = route::route(name) {
-        text::visit(Path::new(name), name, name, data, kind, &mut sink);
+        if text::worth_reading(kind, data, &mut sink.lower) {
+            text::visit(Path::new(name), name, name, data, kind, &mut sink);
+        }
     }
     finalize(sink)
 }
@@ -439,10 +517,11 @@ impl Sink {
         let base = self.assets.len();
         self.assets.extend(other.assets);
         self.findings.extend(other.findings);
-        for (d, (n, b)) in other.images {
+        for (d, img) in other.images {
             let e = self.images.entry(d).or_default();
-            e.0 += n;
-            e.1 += b;
+            e.count += img.count;
+            e.bytes += img.bytes;
+            e.pending.extend(img.pending);
         }
         self.attachments
             .extend(other.attachments.into_iter().map(|mut a| {
@@ -455,92 +534,125 @@ impl Sink {
     }
 }
 
-/// Routes one file to its detector.
+/// Most bytes read to learn a dataset's size and contents before deciding how to go on:
+/// smaller datasets (most) are read whole with no `stat`.
+const DATASET_FIRST_READ: u64 = datasets::SMALL_FILE;
+
+/// Reads up to `limit` bytes of `file` into `buf` (cleared first) and returns the file's
+/// size: the bytes read when the file ended before the limit, otherwise `known` or the
+/// file's metadata.
+fn read_head(file: &File, limit: u64, known: Option<u64>, buf: &mut Vec<u8>) -> io::Result<u64> {
+    buf.clear();
+    let n = file.take(limit).read_to_end(buf)? as u64;
+    if n < limit {
+        return Ok(n);
+    }
+    match known {
+        Some(s) => Ok(s),
+        None => file.metadata().map(|m| m.len()),
+    }
+}
+
+/// Counts an image of `path` in its directory (see [`ImageDir`]).
+fn visit_image(path: &Path, size: Option<u64>, sink: &mut Sink) {
+    let Some(dir) = path.parent() else { return };
+    let e = match sink.images.get_mut(dir) {
+        Some(e) => e,
+        None => sink.images.entry(dir.to_path_buf()).or_default(),
+    };
+    e.count += 1;
+    let needed = if e.count >= IMAGE_FOLDER_MIN && names_dataset(dir) {
+        IMAGE_FOLDER_MIN
+    } else {
+        IMAGE_FOLDER_ANYWHERE
+    };
+    match size {
+        Some(s) => e.bytes += s,
+        None => e.pending.push(path.to_path_buf()),
+    }
+    if e.count >= needed {
+        e.measure();
+    }
+}
+
+/// Routes one file to its detector. Names decide; the file is opened only for a detector,
+/// read once into the sink's reused buffer, and its displayed path is built only when
+/// something is reported.
 fn visit_file(path: &Path, size: Option<u64>, opts: &DiscoverOptions, sink: &mut Sink) {
     sink.stats.files += 1;
     let name = path
         .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
+        .map(|n| n.to_string_lossy())
         .unwrap_or_default();
     let r = route::route(&name);
-    if r == route::Route::Skip {
-        return;
+    let shown = || path.to_string_lossy().into_owned();
+    match r {
+        route::Route::Skip => return,
+        route::Route::Image => return visit_image(path, size, sink),
+        _ => {}
     }
-    let shown = path.display().to_string();
-    if let route::Route::Image = r {
-        let size = size
-            .or_else(|| std::fs::symlink_metadata(path).ok().map(|m| m.len()))
-            .unwrap_or(0);
-        if let Some(dir) = path.parent() {
-            let e = sink.images.entry(dir.to_path_buf()).or_default();
-            e.0 += 1;
-            e.1 += size;
-        }
-        return;
-    }
-    let file = match File::open(path) {
+    let file = match open_file(path, &mut sink.dir) {
         Ok(f) => f,
         Err(e) => {
-            sink.not_inspected(&shown, format!("cannot open: {e}"));
+            sink.not_inspected(&shown(), format!("cannot open: {e}"));
             return;
         }
     };
+    let mut data = std::mem::take(&mut sink.buf);
     // Text files are read without a stat: up to one byte past the limit tells the size.
     if let route::Route::Text(kind) = r {
         sink.stats.files_read += 1;
-        let mut data = std::mem::take(&mut sink.buf);
-        data.clear();
-        match file
-            .take(opts.max_text_size.saturating_add(1))
-            .read_to_end(&mut data)
-        {
-            Err(e) => sink.not_inspected(&shown, format!("read error: {e}")),
-            Ok(n) if n as u64 > opts.max_text_size => sink.not_inspected(
-                &shown,
+        match read_head(&file, opts.max_text_size.saturating_add(1), None, &mut data) {
+            Err(e) => sink.not_inspected(&shown(), format!("read error: {e}")),
+            Ok(n) if n > opts.max_text_size => sink.not_inspected(
+                &shown(),
                 format!(
                     "text file is larger than discover.max_text_size ({} bytes); not read",
                     opts.max_text_size
                 ),
             ),
             Ok(n) => {
-                sink.stats.bytes_read += n as u64;
-                text::visit(path, &shown, &name, &data, kind, sink);
+                sink.stats.bytes_read += n;
+                if text::worth_reading(kind, &data, &mut sink.lower) {
+                    text::visit(path, &shown(), &name, &data, kind, sink);
+                }
             }
         }
-        // Keep the buffer for the next file unless one huge file grew it.
-        if data.capacity() <= 1 << 20 {
-            sink.buf = data;
-        }
-        return;
-    }
-    let size = match size {
-        Some(s) => s,
-        None => match file.metadata() {
-            Ok(m) => m.len(),
-            Err(e) => {
-                sink.not_inspected(&shown, format!("cannot read metadata: {e}"));
-                return;
-            }
-        },
-    };
-    if size > opts.max_file_size {
-        sink.not_inspected(
-            &shown,
-            format!(
-                "file of {size} bytes is larger than discover.max_file_size ({} bytes); not read",
-                opts.max_file_size
+    } else {
+        // Models and datasets: the first bytes first (never more than one byte past
+        // `max_file_size`); files that end within them need no stat.
+        let first = match r {
+            route::Route::Dataset(_) => DATASET_FIRST_READ,
+            _ => SNIFF_LEN as u64,
+        };
+        let limit = first.min(opts.max_file_size.saturating_add(1));
+        match read_head(&file, limit, size, &mut data) {
+            Err(e) => sink.not_inspected(&shown(), format!("read error: {e}")),
+            Ok(size) if size > opts.max_file_size => sink.not_inspected(
+                &shown(),
+                format!(
+                    "file of {size} bytes is larger than discover.max_file_size ({} bytes); not read",
+                    opts.max_file_size
+                ),
             ),
-        );
-        return;
+            Ok(size) => {
+                sink.stats.files_read += 1;
+                sink.stats.bytes_read += data.len() as u64;
+                let res = match r {
+                    route::Route::Dataset(kind) => {
+                        datasets::visit(path, &shown(), file, &data, size, kind, opts, sink)
+                    }
+                    _ => models::visit(path, file, &data, size, opts, sink),
+                };
+                if let Err(e) = res {
+                    sink.not_inspected(&shown(), format!("read error: {e}"));
+                }
+            }
+        }
     }
-    sink.stats.files_read += 1;
-    let res = match r {
-        route::Route::Sniff => models::visit(path, &shown, file, size, opts, sink),
-        route::Route::Dataset(kind) => datasets::visit(path, &shown, file, size, kind, opts, sink),
-        route::Route::Text(_) | route::Route::Skip | route::Route::Image => Ok(()),
-    };
-    if let Err(e) = res {
-        sink.not_inspected(&shown, format!("read error: {e}"));
+    // Keep the buffer for the next file unless one huge file grew it.
+    if data.capacity() <= 2 << 20 {
+        sink.buf = data;
     }
 }
 
@@ -567,13 +679,13 @@ const DATASET_DIR_WORDS: &[&str] = &[
 fn finalize(mut sink: Sink) -> Discovery {
     // Image folders.
     let mut dirs: Vec<_> = sink.images.drain().collect();
-    dirs.sort();
-    for (dir, (count, bytes)) in dirs {
-        let named = dir.components().any(|c| {
-            let s = c.as_os_str().to_string_lossy().to_ascii_lowercase();
-            DATASET_DIR_WORDS.contains(&s.as_str())
-        });
-        if count >= IMAGE_FOLDER_ANYWHERE || (named && count >= IMAGE_FOLDER_MIN) {
+    dirs.sort_by(|a, b| a.0.cmp(&b.0));
+    for (dir, mut img) in dirs {
+        let count = img.count;
+        if count >= IMAGE_FOLDER_ANYWHERE || (count >= IMAGE_FOLDER_MIN && names_dataset(&dir)) {
+            // Images of a directory seen by several walker threads may still wait.
+            img.measure();
+            let bytes = img.bytes;
             let name = dir
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
@@ -671,7 +783,11 @@ fn push_places(into: &mut BTreeMap<String, Value>, key: &str, extra: Vec<Value>)
                 items.push(v);
             }
         }
-        items.sort_by_key(|v| v.to_string());
+        // Places are strings: compared as they are, without serialising each.
+        items.sort_by(|a, b| match (a.as_str(), b.as_str()) {
+            (Some(x), Some(y)) => x.cmp(y),
+            _ => a.to_string().cmp(&b.to_string()),
+        });
     }
 }
 

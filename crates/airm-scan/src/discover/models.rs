@@ -17,7 +17,6 @@ use serde_json::Value;
 use super::{cards, DiscoverOptions, DiscoveredAsset, Sink};
 use crate::hash::HashingReader;
 use crate::report::Format;
-use crate::scan::read_up_to;
 use crate::sniff::{sniff, SNIFF_LEN};
 
 /// Largest safetensors header parsed for metadata.
@@ -88,23 +87,23 @@ fn zip_format(file: &mut File) -> Option<Format> {
     }
 }
 
-/// Sniffs a file and, if it is a model, records it.
+/// Sniffs a file from its first bytes (`head`, already read) and, if it is a model,
+/// records it.
 pub fn visit(
     path: &Path,
-    shown: &str,
     mut file: File,
+    head: &[u8],
     size: u64,
     opts: &DiscoverOptions,
     sink: &mut Sink,
 ) -> io::Result<()> {
-    let head = read_up_to(&mut file, SNIFF_LEN)?;
-    sink.stats.bytes_read += head.len() as u64;
+    let head = head.get(..SNIFF_LEN.min(head.len())).unwrap_or(head);
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let lower = name.to_ascii_lowercase();
-    let mut format = sniff(&head, size);
+    let mut format = sniff(head, size);
     match format {
         Format::Unknown | Format::Tar => return Ok(()),
         Format::Zip => match zip_format(&mut file) {
@@ -141,7 +140,7 @@ pub fn visit(
     } else {
         name
     };
-    let mut a = DiscoveredAsset::new(AssetKind::Model, display, shown);
+    let mut a = DiscoveredAsset::new(AssetKind::Model, display, path.to_string_lossy());
     a.format = Some(shown_format);
     a.size = Some(size);
     if let Some((b3, sha)) = hashes {

@@ -64,7 +64,7 @@ pub fn visit(shown: &str, data: &[u8], sink: &mut Sink) {
         let src = joined(cell.get("source"));
         if cell.get("cell_type").and_then(|t| t.as_str()) == Some("code") {
             code_cells += 1;
-            if text::interesting(src.as_bytes()) {
+            if text::interesting(src.as_bytes(), &mut sink.lower) {
                 secrets::scan(shown, &src, Some(&member), sink);
                 code::scan(shown, &src, Lang::Python, Some(&member), sink);
             }
@@ -76,7 +76,7 @@ pub fn visit(shown: &str, data: &[u8], sink: &mut Sink) {
             .flatten()
         {
             let out = output_text(o);
-            if text::interesting(out.as_bytes()) {
+            if text::interesting(out.as_bytes(), &mut sink.lower) {
                 secrets::scan(shown, &out, Some(&format!("{member} output")), sink);
             }
             for token in out.split(|c: char| {

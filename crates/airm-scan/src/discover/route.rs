@@ -54,6 +54,8 @@ pub enum Manifest {
     PipfileLock,
     PackageJson,
     PackageLock,
+    YarnLock,
+    PnpmLock,
     CargoToml,
     CargoLock,
     GoMod,
@@ -259,25 +261,47 @@ pub fn route(name: &str) -> Route {
         "package-lock.json" | "npm-shrinkwrap.json" => {
             return Route::Text(TextKind::Manifest(Manifest::PackageLock))
         }
+        "yarn.lock" => return Route::Text(TextKind::Manifest(Manifest::YarnLock)),
+        "pnpm-lock.yaml" => return Route::Text(TextKind::Manifest(Manifest::PnpmLock)),
         "Cargo.toml" => return Route::Text(TextKind::Manifest(Manifest::CargoToml)),
         "Cargo.lock" => return Route::Text(TextKind::Manifest(Manifest::CargoLock)),
         "go.mod" => return Route::Text(TextKind::Manifest(Manifest::GoMod)),
         "Dockerfile" | "Containerfile" => return Route::Skip,
         _ => {}
     }
-    let lower = name.to_ascii_lowercase();
-    if lower.starts_with("requirements") && lower.ends_with(".txt") {
+    // Compared without copying or lower-casing the name: this runs for every file.
+    let prefix_is = |p: &str| {
+        name.get(..p.len())
+            .is_some_and(|h| h.eq_ignore_ascii_case(p))
+    };
+    let suffix_is = |p: &str| {
+        name.len()
+            .checked_sub(p.len())
+            .and_then(|i| name.get(i..))
+            .is_some_and(|t| t.eq_ignore_ascii_case(p))
+    };
+    if prefix_is("requirements") && suffix_is(".txt") {
         return Route::Text(TextKind::Manifest(Manifest::Requirements));
     }
-    if CARD_NAMES.contains(&lower.as_str()) {
+    if CARD_NAMES.iter().any(|c| c.eq_ignore_ascii_case(name)) {
         return Route::Text(TextKind::Card);
     }
-    if lower == ".env" || lower.starts_with(".env.") || lower.ends_with(".env") {
+    if name.eq_ignore_ascii_case(".env") || prefix_is(".env.") || suffix_is(".env") {
         return Route::Text(TextKind::Config);
     }
-    let ext = match lower.rsplit_once('.') {
+    let ext = match name.rsplit_once('.') {
         Some((stem, e)) if !stem.is_empty() => e,
         _ => return Route::Sniff,
+    };
+    // The extension in lower case, on the stack; longer ones are no extension we know.
+    let mut buf = [0u8; 16];
+    let Some(low) = buf.get_mut(..ext.len()) else {
+        return Route::Sniff;
+    };
+    low.copy_from_slice(ext.as_bytes());
+    low.make_ascii_lowercase();
+    let Ok(ext) = std::str::from_utf8(low) else {
+        return Route::Sniff;
     };
     match ext {
         "py" | "pyi" => Route::Text(TextKind::Code(Lang::Python)),
@@ -321,5 +345,20 @@ mod tests {
         assert_eq!(route(".env.local"), Route::Text(TextKind::Config));
         assert_eq!(route("main.tf"), Route::Text(TextKind::Config));
         assert_eq!(route("style.css"), Route::Skip);
+        assert_eq!(
+            route("yarn.lock"),
+            Route::Text(TextKind::Manifest(Manifest::YarnLock))
+        );
+        assert_eq!(
+            route("pnpm-lock.yaml"),
+            Route::Text(TextKind::Manifest(Manifest::PnpmLock))
+        );
+        assert_eq!(route("other.lock"), Route::Skip);
+        assert_eq!(route("Requirements-DEV.TXT"), route("requirements-dev.txt"));
+        assert_eq!(route("ReadMe.MD"), Route::Text(TextKind::Card));
+        assert_eq!(route("prod.ENV"), Route::Text(TextKind::Config));
+        assert_eq!(route("x.averyveryverylongextension"), Route::Sniff);
+        assert_eq!(route("é.PY"), Route::Text(TextKind::Code(Lang::Python)));
+        assert_eq!(route(".bashrc"), Route::Sniff);
     }
 }

@@ -224,6 +224,63 @@ fn hub_cache_model_card_provenance() {
     assert_eq!(a.facts["parameters"], 3);
 }
 
+/// JavaScript lock files of each format, and Parquet and Arrow datasets built byte by
+/// byte: packages with their resolved versions, rows, columns, nested fields and
+/// personal-data columns by name.
+#[test]
+fn lock_files_and_columnar_datasets() {
+    use airm_scan::discover::arrow::build as ab;
+    use airm_scan::discover::parquet::build as pb;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("data-project");
+    copy_tree(&fixture("js-locks"), &root);
+    let leaf = |n: &str| pb::Column::Leaf(n.to_string());
+    write(
+        &root,
+        "data/customers.parquet",
+        &pb::file(
+            &[
+                leaf("customer_id"),
+                leaf("Email"),
+                pb::Column::Group("address".into(), vec![leaf("street"), leaf("city")]),
+                leaf("churned"),
+            ],
+            125_000,
+            3,
+        ),
+    );
+    write(
+        &root,
+        "data/prices.parquet",
+        &pb::file(&[leaf("sku"), leaf("price")], 40, 1),
+    );
+    let f = |n: &str| ab::Field(n.to_string(), Vec::new());
+    write(
+        &root,
+        "data/events.feather",
+        &ab::file(
+            &[
+                f("ts"),
+                ab::Field("user".into(), vec![f("id"), f("phone_number")]),
+            ],
+            &[1000, 1000, 24],
+        ),
+    );
+    write(
+        &root,
+        "data/stream.arrow",
+        &ab::stream(&[f("label"), f("score")], &[7]),
+    );
+    // Named like the formats, but damaged: recorded, with an AS006 finding each.
+    let mut cut = pb::file(&[leaf("a")], 1, 1);
+    let n = cut.len();
+    cut[n - 8..n - 4].copy_from_slice(&u32::MAX.to_le_bytes());
+    write(&root, "data/damaged.parquet", &cut);
+    write(&root, "data/not-arrow.arrow", b"plain text, not Arrow");
+    let d = discover(std::slice::from_ref(&root), &DiscoverOptions::default());
+    insta::assert_json_snapshot!("discover_locks_and_columnar", view(&d, &root));
+}
+
 mod hostile {
     use super::*;
     use std::os::unix::ffi::OsStrExt;
@@ -320,6 +377,8 @@ mod never_panics {
         "Pipfile.lock",
         "package.json",
         "package-lock.json",
+        "yarn.lock",
+        "pnpm-lock.yaml",
         "Cargo.toml",
         "go.mod",
         "README.md",
@@ -334,16 +393,55 @@ mod never_panics {
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(300))]
         #[test]
-        fn text_detectors_take_any_bytes(i in 0usize..20, data in proptest::collection::vec(any::<u8>(), 0..512),
+        fn text_detectors_take_any_bytes(i in 0usize..22, data in proptest::collection::vec(any::<u8>(), 0..512),
                                           words in proptest::collection::vec(prop::sample::select(vec![
                                               "from_pretrained(", "\"a/b\"", "revision=", "trust_remote_code=True", ")",
                                               "import openai\n", "---\n", "license: x\n", "resource \"aws_sagemaker_model\" \"m\" {", "\n",
                                               "{\"cells\": [", "]}", "flavors:\n  x:\n", "sk-", "hf_", "image: vllm/vllm-openai\n",
-                                              "[dependencies]\n", "torch = \"1\"\n", "require (\n", "\u{fffd}", "\"", "'"]), 0..40)) {
+                                              "[dependencies]\n", "torch = \"1\"\n", "require (\n", "packages:\n", "  /openai@4.0.0:\n", "\"openai@^4\":\n", "  version \"4.1.0\"\n", "lockfileVersion: 5.4\n", "\u{fffd}", "\"", "'"]), 0..40)) {
             let name = NAMES[i % NAMES.len()];
             let _ = airm_scan::discover::inspect_text(name, &data);
             let text = words.concat();
             let _ = airm_scan::discover::inspect_text(name, text.as_bytes());
+        }
+
+        /// Mutated and cut Parquet and Arrow files, and random bytes behind their magic,
+        /// never panic and never take long.
+        #[test]
+        fn columnar_readers_take_any_bytes(which in 0usize..4,
+                                           edits in proptest::collection::vec((any::<u16>(), any::<u8>()), 0..8),
+                                           cut in any::<u16>(),
+                                           junk in proptest::collection::vec(any::<u8>(), 0..256)) {
+            use airm_scan::discover::{arrow, parquet};
+            let leaf = |n: &str| parquet::build::Column::Leaf(n.to_string());
+            let field = |n: &str, kids| arrow::build::Field(n.to_string(), kids);
+            let mut d = match which {
+                0 => parquet::build::file(&[leaf("a"), parquet::build::Column::Group("g".into(), vec![leaf("b")])], 9, 2),
+                1 => arrow::build::file(&[field("a", vec![field("b", Vec::new())])], &[1, 2]),
+                2 => arrow::build::stream(&[field("a", Vec::new())], &[3]),
+                _ => {
+                    let mut j = b"PAR1".to_vec();
+                    j.extend_from_slice(&junk);
+                    j.extend_from_slice(&(junk.len() as u32).to_le_bytes());
+                    j.extend_from_slice(b"PAR1");
+                    j
+                }
+            };
+            for (pos, val) in edits {
+                let n = d.len();
+                if let Some(b) = d.get_mut(pos as usize % n.max(1)) {
+                    *b = val;
+                }
+            }
+            let c = cut as usize % (d.len() + 1);
+            for data in [&d[..], &d[..c]] {
+                let t = std::time::Instant::now();
+                let n = data.len() as u64;
+                let _ = parquet::read(&mut std::io::Cursor::new(data), n);
+                let _ = arrow::read(&mut std::io::Cursor::new(data), n);
+                let _ = parquet::parse_footer(data);
+                prop_assert!(t.elapsed() < std::time::Duration::from_secs(2));
+            }
         }
     }
 }
