@@ -204,7 +204,7 @@ impl Memo {
     }
 
     /// Stores a copy of `v` (cloned only if it is kept).
-    #[inline]
+    #[inline(always)]
     fn put_ref(&mut self, idx: u64, v: &Value, cap: usize) {
         if self.append(idx, v, cap) {
             self.dense.push(v.clone());
@@ -214,7 +214,7 @@ impl Memo {
     }
 
     /// Whether `idx` is the next dense index and there is room (charged when so).
-    #[inline]
+    #[inline(always)]
     fn append(&mut self, idx: u64, v: &Value, cap: usize) -> bool {
         let len = self.dense.len();
         if idx == len as u64 && self.sparse_top == 0 && len < cap {
@@ -230,7 +230,7 @@ impl Memo {
     /// Whether an entry at `idx` would be dropped without looking at it: every cap is
     /// reached and nothing is stored at `idx` (so nothing would be replaced). Marks the
     /// drop.
-    #[inline]
+    #[inline(always)]
     fn saturated_at(&mut self, idx: u64) -> bool {
         if self.saturated && idx >= self.dense.len() as u64 && idx >= self.sparse_top {
             self.dropped = true;
@@ -615,7 +615,7 @@ impl<'o> Machine<'o> {
     }
 
     /// A tuple of up to three items, reusing a recycled allocation when there is one.
-    #[inline]
+    #[inline(always)]
     fn small_tuple(&mut self, n: u8, arr: [Value; 3], depth: u16) -> Rc<TupleVal> {
         if let Some(mut rc) = self.tuple_pool.pop() {
             if let Some(t) = Rc::get_mut(&mut rc) {
@@ -655,7 +655,7 @@ impl<'o> Machine<'o> {
 
     // ----- stack helpers -------------------------------------------------------------
 
-    #[inline]
+    #[inline(always)]
     fn push(&mut self, st: &mut Stream, v: Value, off: u64) {
         if st.stack.len() >= self.opts.max_stack {
             self.stack_full(st, off);
