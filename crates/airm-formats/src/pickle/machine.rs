@@ -318,6 +318,10 @@ struct Machine<'o> {
     at: u64,
     /// Emptied small-tuple allocations, reused instead of allocating.
     tuple_pool: Vec<Rc<TupleVal>>,
+    /// Copies of the caps the fast path checks on every opcode.
+    max_stack: usize,
+    max_memo: usize,
+    max_value_depth: u16,
 }
 
 const NAME_KEEP: usize = 64;
@@ -349,6 +353,9 @@ impl<'o> Machine<'o> {
             records_noted: false,
             at: 0,
             tuple_pool: Vec::new(),
+            max_stack: opts.max_stack,
+            max_memo: opts.max_memo,
+            max_value_depth: opts.max_value_depth,
         }
     }
 
@@ -469,7 +476,7 @@ impl<'o> Machine<'o> {
                     .last()
                     .filter(|_| st.stack.len() > Self::floor(st))?;
                 let idx = st.memo.len() as u64;
-                st.memo.put_ref(idx, v, self.opts.max_memo);
+                st.memo.put_ref(idx, v, self.max_memo);
                 Some(0)
             }
             b'q' => {
@@ -478,7 +485,7 @@ impl<'o> Machine<'o> {
                     .last()
                     .filter(|_| st.stack.len() > Self::floor(st))?;
                 let idx = u64::from(*arg.first()?);
-                st.memo.put_ref(idx, v, self.opts.max_memo);
+                st.memo.put_ref(idx, v, self.max_memo);
                 Some(1)
             }
             b'r' => {
@@ -487,7 +494,7 @@ impl<'o> Machine<'o> {
                     .last()
                     .filter(|_| st.stack.len() > Self::floor(st))?;
                 let idx = u64::from(u32::from_le_bytes(arg.get(..4)?.try_into().ok()?));
-                st.memo.put_ref(idx, v, self.opts.max_memo);
+                st.memo.put_ref(idx, v, self.max_memo);
                 Some(4)
             }
             b'h' => {
@@ -544,7 +551,7 @@ impl<'o> Machine<'o> {
                 Some(0)
             }
             b'(' => {
-                if st.marks.len() >= self.opts.max_stack {
+                if st.marks.len() >= self.max_stack {
                     return None;
                 }
                 st.marks.push(st.stack.len());
@@ -575,7 +582,7 @@ impl<'o> Machine<'o> {
                         [pop(), b, c]
                     }
                 };
-                let v = if depth > self.opts.max_value_depth {
+                let v = if depth > self.max_value_depth {
                     Value::Unknown
                 } else {
                     Value::Tuple(self.small_tuple(n as u8, arr, depth))
@@ -657,7 +664,7 @@ impl<'o> Machine<'o> {
 
     #[inline(always)]
     fn push(&mut self, st: &mut Stream, v: Value, off: u64) {
-        if st.stack.len() >= self.opts.max_stack {
+        if st.stack.len() >= self.max_stack {
             self.stack_full(st, off);
         }
         st.stack.push(v);
@@ -734,7 +741,7 @@ impl<'o> Machine<'o> {
     /// is read back (see [`Memo`]).
     fn memo_put(&mut self, st: &mut Stream, idx: u64) -> Result<(), Halt> {
         let v = self.top(st)?;
-        st.memo.put(idx, v, self.opts.max_memo);
+        st.memo.put(idx, v, self.max_memo);
         Ok(())
     }
 
@@ -978,7 +985,7 @@ impl<'o> Machine<'o> {
 
     fn make_tuple(&mut self, items: Vec<Value>) -> Value {
         let depth = 1 + items.iter().map(Value::depth).max().unwrap_or(0);
-        if depth > self.opts.max_value_depth {
+        if depth > self.max_value_depth {
             return Value::Unknown;
         }
         let mut items = items;
@@ -992,7 +999,7 @@ impl<'o> Machine<'o> {
     fn call_val(&mut self, func: Name, args: Vec<Value>) -> Rc<CallVal> {
         let depth = 1 + args.iter().map(Value::depth).max().unwrap_or(0);
         let mut args = args;
-        if depth > self.opts.max_value_depth {
+        if depth > self.max_value_depth {
             args.clear();
         }
         args.truncate(self.opts.max_items);
@@ -1002,7 +1009,7 @@ impl<'o> Machine<'o> {
         Rc::new(CallVal {
             func,
             args,
-            depth: depth.min(self.opts.max_value_depth),
+            depth: depth.min(self.max_value_depth),
         })
     }
 
@@ -1369,7 +1376,7 @@ impl<'o> Machine<'o> {
         self.at = off;
         match op {
             b'(' => {
-                if st.marks.len() >= self.opts.max_stack {
+                if st.marks.len() >= self.max_stack {
                     self.cap(off, "max-stack");
                     st.degraded = true;
                     st.marks.clear();
@@ -1546,7 +1553,7 @@ impl<'o> Machine<'o> {
                     }
                 }
                 let depth = 1 + arr.iter().map(Value::depth).max().unwrap_or(0);
-                let v = if depth > self.opts.max_value_depth {
+                let v = if depth > self.max_value_depth {
                     Value::Unknown
                 } else {
                     Value::Tuple(Rc::new(TupleVal::inline(n as u8, arr, depth)))
