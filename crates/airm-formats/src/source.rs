@@ -70,6 +70,18 @@ impl<'a> Source<'a> {
         }
     }
 
+    /// The buffered bytes not consumed yet (empty when the buffer needs a refill).
+    #[inline]
+    pub(crate) fn window(&self) -> &[u8] {
+        self.buf.get(self.pos..self.end).unwrap_or(&[])
+    }
+
+    /// Consumes `n` bytes of [`Source::window`].
+    #[inline]
+    pub(crate) fn advance(&mut self, n: usize) {
+        self.pos = (self.pos + n).min(self.end);
+    }
+
     /// The next byte, or `None` at end of input.
     #[inline]
     pub(crate) fn next_byte(&mut self) -> Result<Option<u8>, SourceError> {

@@ -9,8 +9,12 @@ use std::thread::JoinHandle;
 
 use sha2::{Digest, Sha256};
 
-/// The SHA-256 thread: its input channel and its handle (which returns the digest).
-type ShaWorker = (SyncSender<Vec<u8>>, JoinHandle<Vec<u8>>);
+/// The SHA-256 thread: its input channel (a buffer and how many of its bytes to hash) and
+/// its handle (which returns the digest).
+type ShaWorker = (SyncSender<(Vec<u8>, usize)>, JoinHandle<Vec<u8>>);
+
+/// Size of the buffers [`HashingReader::finish`] reads into.
+const CHUNK: usize = 1 << 20;
 
 /// A reader that hashes what it reads.
 pub struct HashingReader<R> {
@@ -25,12 +29,12 @@ pub struct HashingReader<R> {
 impl<R: Read> HashingReader<R> {
     /// Wraps `inner`.
     pub fn new(inner: R) -> Self {
-        let (tx, rx) = sync_channel::<Vec<u8>>(8);
+        let (tx, rx) = sync_channel::<(Vec<u8>, usize)>(8);
         let (back_tx, back_rx) = sync_channel::<Vec<u8>>(16);
         let handle = std::thread::spawn(move || {
             let mut h = Sha256::new();
-            for chunk in rx {
-                h.update(&chunk);
+            for (chunk, n) in rx {
+                h.update(chunk.get(..n).unwrap_or(&chunk));
                 let _ = back_tx.try_send(chunk);
             }
             h.finalize().to_vec()
@@ -46,13 +50,24 @@ impl<R: Read> HashingReader<R> {
 
     /// Reads the rest of the input, then returns `(blake3 hex, sha256 hex, bytes read)`.
     pub fn finish(mut self) -> io::Result<(String, String, u64)> {
-        let mut buf = vec![0u8; 1 << 20];
+        // Read straight into buffers that then go to the SHA-256 thread (no copy), and
+        // come back to be reused.
         loop {
-            match self.read(&mut buf) {
+            let mut chunk = self.recycle.try_recv().unwrap_or_default();
+            if chunk.len() < CHUNK {
+                chunk.resize(CHUNK, 0);
+            }
+            let n = match self.inner.read(&mut chunk) {
                 Ok(0) => break,
-                Ok(_) => {}
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Ok(n) => n.min(chunk.len()),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(e),
+            };
+            self.blake3.update(chunk.get(..n).unwrap_or(&[]));
+            self.count += n as u64;
+            if let Some((tx, _)) = &self.sha256 {
+                tx.send((chunk, n))
+                    .map_err(|_| io::Error::other("SHA-256 thread stopped"))?;
             }
         }
         let sha = match self.sha256.take() {
@@ -81,7 +96,7 @@ impl<R: Read> Read for HashingReader<R> {
             let mut chunk = self.recycle.try_recv().unwrap_or_default();
             chunk.clear();
             chunk.extend_from_slice(data);
-            tx.send(chunk)
+            tx.send((chunk, n))
                 .map_err(|_| io::Error::other("SHA-256 thread stopped"))?;
         }
         self.count += n as u64;
@@ -106,5 +121,19 @@ mod tests {
             b,
             "6437b3ac38465133ffb63b75273a8db548c558465d79db03fd359c6cd5bd9d85"
         );
+    }
+
+    #[test]
+    fn reads_then_finish_hash_everything_once() {
+        let data: Vec<u8> = (0..(3 * CHUNK + 12345))
+            .map(|i| (i * 7 % 251) as u8)
+            .collect();
+        let mut r = HashingReader::new(&data[..]);
+        let mut head = vec![0u8; 70_000];
+        r.read_exact(&mut head).unwrap();
+        let (b, s, n) = r.finish().unwrap();
+        assert_eq!(n, data.len() as u64);
+        assert_eq!(b, blake3::hash(&data).to_hex().to_string());
+        assert_eq!(s, hex::encode(Sha256::digest(&data)));
     }
 }

@@ -3,7 +3,9 @@
 //! [`scan_file`] sniffs a file's format from its content (never its name), hashes it
 //! (BLAKE3 and SHA-256) in the same read, analyses it with the bounded parsers of
 //! `airm-formats` — the symbolic pickle machine for pickles, PyTorch checkpoints (zip,
-//! legacy and tar), joblib and NumPy object arrays; header checks for safetensors; chat
+//! legacy and tar), joblib (also `compress=` zlib/gzip/`ZF` files, decompressed under the
+//! member read cap; bz2, LZMA, xz and LZ4 are recognised and reported as not analysed) and
+//! NumPy object arrays; header checks for safetensors; chat
 //! templates in GGUF; Lambda layers in Keras; path traversal and bombs in archives — and
 //! returns a [`FileReport`] with a verdict (`malicious`, `suspicious`, `clean`, `unknown`)
 //! and findings of the model-file rules listed by [`rules`]. It never executes anything

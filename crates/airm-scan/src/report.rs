@@ -67,6 +67,10 @@ pub enum Format {
     Zip,
     /// A tar archive (including legacy PyTorch tar files).
     Tar,
+    /// A compressed stream (zlib, gzip, joblib's `ZF` framing; bz2, LZMA, xz and LZ4 are
+    /// recognised but not decompressed). A decompressed file is reported with the format
+    /// of its content.
+    Compressed,
     /// Not recognised.
     Unknown,
 }
@@ -88,6 +92,7 @@ impl Format {
             Format::Tensorflow => "tensorflow",
             Format::Zip => "zip",
             Format::Tar => "tar",
+            Format::Compressed => "compressed",
             Format::Unknown => "unknown",
         }
     }

@@ -23,7 +23,7 @@ use crate::scanners::other::{
     chat_template_findings, find_lambda, lambda_finding, NeedleTee, TF_MARKS, TF_NEEDLES,
 };
 use crate::scanners::pickle::pickle_findings;
-use crate::sniff::{sniff, SNIFF_LEN};
+use crate::sniff::{compression, sniff, Codec, SNIFF_LEN};
 
 /// Deepest archive-in-archive followed.
 const MAX_ARCHIVE_DEPTH: u8 = 3;
@@ -270,6 +270,7 @@ impl<'c> Scanner<'c> {
                 Err(e) => self.incomplete(format!("read error: {e}"), None, member),
             },
             Format::Tar => self.tar(r, member, depth),
+            Format::Compressed => return self.compressed(r, member, depth),
             Format::Zip | Format::PytorchZip | Format::NumpyZip | Format::Keras => {
                 if depth >= MAX_ARCHIVE_DEPTH {
                     self.incomplete(
@@ -364,6 +365,93 @@ impl<'c> Scanner<'c> {
             Format::Unknown => return false,
         }
         true
+    }
+
+    /// Decompresses a zlib or gzip stream (joblib `compress=`, `.gz`) up to the member
+    /// read cap and analyses its content; other codecs are reported as not analysed.
+    /// `false` when the stream turns out not to be compressed data at all.
+    fn compressed(&mut self, r: &mut dyn Read, member: Option<&str>, depth: u8) -> bool {
+        let head = match read_up_to(r, 64) {
+            Ok(h) => h,
+            Err(e) => {
+                self.incomplete(format!("read error: {e}"), None, member);
+                return true;
+            }
+        };
+        let Some(codec) = compression(&head) else {
+            return false;
+        };
+        let skip = match codec {
+            Codec::Zlib | Codec::Gzip => 0,
+            // `ZF`, `0x`, hexadecimal digits padded with spaces (an `L` from Python 2).
+            Codec::JoblibZfile => {
+                let n = head
+                    .iter()
+                    .skip(4)
+                    .take_while(|b| b.is_ascii_hexdigit() || matches!(b, b' ' | b'L'))
+                    .count();
+                4 + n
+            }
+            other => {
+                self.incomplete(
+                    format!(
+                        "file is compressed with {}, which airm does not decompress; its content was not analysed",
+                        other.as_str()
+                    ),
+                    Some(0),
+                    member,
+                );
+                return true;
+            }
+        };
+        if depth >= MAX_ARCHIVE_DEPTH {
+            self.incomplete(
+                "compressed stream nested deeper than the analysis follows".into(),
+                None,
+                member,
+            );
+            return true;
+        }
+        let rest = head.get(skip..).unwrap_or(&[]);
+        let input = rest.chain(r);
+        let cap = self.cfg.max_member_read;
+        let mut dec: Box<dyn Read> = if codec == Codec::Gzip {
+            Box::new(flate2::read::MultiGzDecoder::new(input).take(cap))
+        } else {
+            Box::new(flate2::read::ZlibDecoder::new(input).take(cap))
+        };
+        let inner_head = match read_up_to(&mut dec, SNIFF_LEN) {
+            Ok(h) if !h.is_empty() => h,
+            // Not decompressible from the start: not a compressed stream after all.
+            _ => {
+                if member.is_none() {
+                    self.refined = Some(Format::Unknown);
+                }
+                return false;
+            }
+        };
+        let sub = sniff(&inner_head, u64::MAX);
+        if sub == Format::Unknown {
+            return false;
+        }
+        let label = member.map(|m| format!("{m}!{}", codec.as_str()));
+        let at = label.as_deref().or(member);
+        let mut counted = Counted {
+            inner: (&inner_head[..]).chain(&mut dec),
+            n: 0,
+        };
+        let analysed = self.stream(sub, &mut counted, u64::MAX, at, depth + 1);
+        if member.is_none() && analysed {
+            self.refined = Some(self.refined.unwrap_or(sub));
+        }
+        if counted.n >= cap {
+            self.incomplete(
+                format!("decompressed content reaches the {cap}-byte read cap; the rest was not analysed"),
+                None,
+                member,
+            );
+        }
+        analysed
     }
 
     /// Scans a zip archive; returns its refined format.
@@ -640,6 +728,20 @@ impl<'c> Scanner<'c> {
                 }
             }
         }
+    }
+}
+
+/// A reader that counts the bytes read through it.
+struct Counted<R> {
+    inner: R,
+    n: u64,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.n += n as u64;
+        Ok(n)
     }
 }
 

@@ -38,6 +38,9 @@ pub fn sniff(head: &[u8], size: u64) -> Format {
     if head.get(257..262) == Some(b"ustar") {
         return Format::Tar;
     }
+    if compression(head).is_some() {
+        return Format::Compressed;
+    }
     if looks_like_safetensors(head, size) {
         return Format::Safetensors;
     }
@@ -48,6 +51,58 @@ pub fn sniff(head: &[u8], size: u64) -> Format {
         return Format::Pickle;
     }
     Format::Unknown
+}
+
+/// A compression format, as joblib's `compress=` writes them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Codec {
+    /// A zlib stream (joblib's default `compress=True`).
+    Zlib,
+    /// joblib before 0.10: `ZF`, the hexadecimal length padded to 19 bytes, then zlib.
+    JoblibZfile,
+    /// gzip (also `.tar.gz`).
+    Gzip,
+    /// bzip2.
+    Bz2,
+    /// LZMA "alone" (`.lzma`).
+    Lzma,
+    /// xz.
+    Xz,
+    /// LZ4 frame.
+    Lz4,
+}
+
+impl Codec {
+    /// Lower-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Codec::Zlib => "zlib",
+            Codec::JoblibZfile => "zlib (joblib ZF)",
+            Codec::Gzip => "gzip",
+            Codec::Bz2 => "bz2",
+            Codec::Lzma => "lzma",
+            Codec::Xz => "xz",
+            Codec::Lz4 => "lz4",
+        }
+    }
+}
+
+/// The compression of a stream that starts with `head`, from its magic bytes.
+pub fn compression(head: &[u8]) -> Option<Codec> {
+    match head {
+        // zlib: deflate with a 32 KiB window and a valid header check.
+        [0x78, 0x01 | 0x5e | 0x9c | 0xda, ..] => Some(Codec::Zlib),
+        [b'Z', b'F', b'0', b'x', ..] => Some(Codec::JoblibZfile),
+        [0x1f, 0x8b, 0x08, ..] => Some(Codec::Gzip),
+        [b'B', b'Z', b'h', b'1'..=b'9', 0x31, 0x41, 0x59, 0x26, 0x53, 0x59, ..] => Some(Codec::Bz2),
+        // LZMA alone as Python writes it: default properties, unknown size.
+        [0x5d, 0x00, 0x00, _, _, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, ..] => {
+            Some(Codec::Lzma)
+        }
+        [0xfd, b'7', b'z', b'X', b'Z', 0x00, ..] => Some(Codec::Xz),
+        [0x04, 0x22, 0x4d, 0x18, ..] => Some(Codec::Lz4),
+        _ => None,
+    }
 }
 
 /// ONNX `ModelProto`: field 1 (`ir_version`, varint) first, then another known field.
@@ -92,6 +147,19 @@ mod tests {
         assert_eq!(sniff(b"hello world", 100), Format::Unknown);
         assert_eq!(sniff(b"(this is text)", 100), Format::Unknown);
         assert_eq!(sniff(b"\x93NUMPY\x01\x00", 100), Format::Numpy);
+        assert_eq!(sniff(b"\x78\x9c\x01\x02", 100), Format::Compressed);
+        assert_eq!(
+            compression(b"ZF0x1f               \x78\x9c"),
+            Some(Codec::JoblibZfile)
+        );
+        assert_eq!(compression(b"\x1f\x8b\x08\x00"), Some(Codec::Gzip));
+        assert_eq!(compression(b"BZh91AY&SY"), Some(Codec::Bz2));
+        assert_eq!(compression(b"\xfd7zXZ\x00\x00"), Some(Codec::Xz));
+        assert_eq!(compression(b"\x04\x22\x4d\x18"), Some(Codec::Lz4));
+        let mut lzma = vec![0x5d, 0, 0, 0x80, 0];
+        lzma.extend_from_slice(&[0xff; 8]);
+        assert_eq!(compression(&lzma), Some(Codec::Lzma));
+        assert_eq!(compression(b"x-ray"), None);
         assert_eq!(
             sniff(b"\x02\x00\x00\x00\x00\x00\x00\x00{}", 10),
             Format::Safetensors

@@ -16,7 +16,9 @@ use super::names::{is_nested_loader, qualify};
 use super::report::{
     CallKind, CallSite, CallableRef, Incomplete, NestedPickle, PickleReport, RefKind, StreamInfo,
 };
-use super::value::{CallVal, DictVal, LiveBytes, Name, Payload, ShortStr, TupleVal, Value, SHORT};
+use super::value::{
+    CallVal, DictVal, Items, LiveBytes, Name, Payload, ShortStr, TupleVal, Value, SHORT,
+};
 use crate::source::{Source, SourceError};
 
 /// Caps and options of the machine.
@@ -138,6 +140,10 @@ struct Memo {
     sparse: IndexMap,
     overflow: usize,
     dropped: bool,
+    /// One more than the highest index in `sparse` (0 when empty).
+    sparse_top: u64,
+    /// Both the entry cap and the overflow of cheap entries are used up.
+    saturated: bool,
     /// Estimated heap bytes held by entries.
     heap: u64,
 }
@@ -188,7 +194,53 @@ impl Memo {
     }
 
     /// Stores an entry, or drops it past the caps (remembering that something was dropped).
+    #[inline]
     fn put(&mut self, idx: u64, v: Value, cap: usize) {
+        if self.append(idx, &v, cap) {
+            self.dense.push(v);
+        } else if !self.saturated_at(idx) {
+            self.put_slow(idx, v, cap);
+        }
+    }
+
+    /// Stores a copy of `v` (cloned only if it is kept).
+    #[inline(always)]
+    fn put_ref(&mut self, idx: u64, v: &Value, cap: usize) {
+        if self.append(idx, v, cap) {
+            self.dense.push(v.clone());
+        } else if !self.saturated_at(idx) {
+            self.put_slow(idx, v.clone(), cap);
+        }
+    }
+
+    /// Whether `idx` is the next dense index and there is room (charged when so).
+    #[inline(always)]
+    fn append(&mut self, idx: u64, v: &Value, cap: usize) -> bool {
+        let len = self.dense.len();
+        if idx == len as u64 && self.sparse_top == 0 && len < cap {
+            let cost = heap_cost(v);
+            if self.heap.saturating_add(cost) <= MEMO_HEAP {
+                self.heap += cost;
+                return true;
+            }
+        }
+        false
+    }
+
+    /// Whether an entry at `idx` would be dropped without looking at it: every cap is
+    /// reached and nothing is stored at `idx` (so nothing would be replaced). Marks the
+    /// drop.
+    #[inline(always)]
+    fn saturated_at(&mut self, idx: u64) -> bool {
+        if self.saturated && idx >= self.dense.len() as u64 && idx >= self.sparse_top {
+            self.dropped = true;
+            return true;
+        }
+        false
+    }
+
+    #[inline(never)]
+    fn put_slow(&mut self, idx: u64, v: Value, cap: usize) {
         if let Some(slot) = usize::try_from(idx)
             .ok()
             .and_then(|i| self.dense.get_mut(i))
@@ -196,7 +248,7 @@ impl Memo {
             *slot = v;
             return;
         }
-        if !self.sparse.is_empty() {
+        if idx < self.sparse_top {
             if let Some(slot) = self.sparse.get_mut(&idx) {
                 *slot = v;
                 return;
@@ -206,9 +258,12 @@ impl Memo {
         if self.len() >= cap || self.heap.saturating_add(cost) > MEMO_HEAP {
             if self.overflow < cap / 2 && cheap(&v) {
                 self.overflow += 1;
+                self.sparse_top = self.sparse_top.max(idx.saturating_add(1));
                 self.sparse.insert(idx, v);
                 return;
             }
+            // Neither count ever shrinks: from now on every new index is dropped.
+            self.saturated = self.len() >= cap && self.overflow >= cap / 2;
             self.dropped = true;
             return;
         }
@@ -216,10 +271,12 @@ impl Memo {
         if idx == self.dense.len() as u64 {
             self.dense.push(v);
         } else {
+            self.sparse_top = self.sparse_top.max(idx.saturating_add(1));
             self.sparse.insert(idx, v);
         }
     }
 
+    #[inline]
     fn get(&self, idx: u64) -> Option<Value> {
         usize::try_from(idx)
             .ok()
@@ -259,6 +316,12 @@ struct Machine<'o> {
     records_noted: bool,
     /// Offset of the opcode being executed.
     at: u64,
+    /// Emptied small-tuple allocations, reused instead of allocating.
+    tuple_pool: Vec<Rc<TupleVal>>,
+    /// Copies of the caps the fast path checks on every opcode.
+    max_stack: usize,
+    max_memo: usize,
+    max_value_depth: u16,
 }
 
 const NAME_KEEP: usize = 64;
@@ -266,6 +329,8 @@ const NAME_KEEP: usize = 64;
 const MAX_ARCHIVE_PAYLOAD: u64 = 32 * 1024 * 1024;
 /// Most entries kept per dict.
 const DICT_ITEMS: usize = 8;
+/// Most emptied tuple allocations kept for reuse.
+const TUPLE_POOL: usize = 4096;
 
 impl<'o> Machine<'o> {
     fn new(opts: &'o PickleOptions, depth: u8) -> Self {
@@ -287,6 +352,10 @@ impl<'o> Machine<'o> {
             budget_noted: false,
             records_noted: false,
             at: 0,
+            tuple_pool: Vec::new(),
+            max_stack: opts.max_stack,
+            max_memo: opts.max_memo,
+            max_value_depth: opts.max_value_depth,
         }
     }
 
@@ -368,6 +437,24 @@ impl<'o> Machine<'o> {
                 Ok(false) => {}
                 Err(h) => return Err((off, h)),
             }
+            // The common opcodes whose argument is buffered run on the fast path; anything
+            // else (and anything the fast path would have to report) goes through `step`.
+            let base = src.offset();
+            let win = src.window();
+            let mut i = 0usize;
+            let mut ops = 0u64;
+            while let Some(&op) = win.get(i) {
+                let arg = win.get(i + 1..).unwrap_or(&[]);
+                match self.fast_step(st, op, arg, base + i as u64) {
+                    Some(n) => {
+                        i += 1 + n;
+                        ops += 1;
+                    }
+                    None => break,
+                }
+            }
+            st.ops += ops;
+            src.advance(i);
             off = src.offset();
             op = match src.next_byte() {
                 Ok(Some(b)) => b,
@@ -377,17 +464,218 @@ impl<'o> Machine<'o> {
         }
     }
 
+    /// Executes one of the common opcodes if its argument is all in `arg` and it cannot
+    /// fail; returns the argument length consumed, or `None` (nothing changed) to leave the
+    /// opcode to [`Machine::step`]. Every case does exactly what `step` does.
+    #[inline]
+    fn fast_step(&mut self, st: &mut Stream, op: u8, arg: &[u8], off: u64) -> Option<usize> {
+        match op {
+            0x94 => {
+                let v = st
+                    .stack
+                    .last()
+                    .filter(|_| st.stack.len() > Self::floor(st))?;
+                let idx = st.memo.len() as u64;
+                st.memo.put_ref(idx, v, self.max_memo);
+                Some(0)
+            }
+            b'q' => {
+                let v = st
+                    .stack
+                    .last()
+                    .filter(|_| st.stack.len() > Self::floor(st))?;
+                let idx = u64::from(*arg.first()?);
+                st.memo.put_ref(idx, v, self.max_memo);
+                Some(1)
+            }
+            b'r' => {
+                let v = st
+                    .stack
+                    .last()
+                    .filter(|_| st.stack.len() > Self::floor(st))?;
+                let idx = u64::from(u32::from_le_bytes(arg.get(..4)?.try_into().ok()?));
+                st.memo.put_ref(idx, v, self.max_memo);
+                Some(4)
+            }
+            b'h' => {
+                let v = st.memo.get(u64::from(*arg.first()?))?;
+                self.push(st, v, off);
+                Some(1)
+            }
+            b'j' => {
+                let idx = u32::from_le_bytes(arg.get(..4)?.try_into().ok()?);
+                let v = st.memo.get(u64::from(idx))?;
+                self.push(st, v, off);
+                Some(4)
+            }
+            0x8c => {
+                let n = usize::from(*arg.first()?);
+                let s = ShortStr::prefix(arg.get(1..)?, n)?;
+                self.push(st, Value::Short(s), off);
+                Some(1 + n)
+            }
+            b'K' => {
+                let v = *arg.first()?;
+                self.push(st, Value::Int(i64::from(v)), off);
+                Some(1)
+            }
+            b'M' => {
+                let v = u16::from_le_bytes(arg.get(..2)?.try_into().ok()?);
+                self.push(st, Value::Int(i64::from(v)), off);
+                Some(2)
+            }
+            b'J' => {
+                let v = i32::from_le_bytes(arg.get(..4)?.try_into().ok()?);
+                self.push(st, Value::Int(i64::from(v)), off);
+                Some(4)
+            }
+            b'G' => {
+                arg.get(..8)?;
+                self.push(st, Value::Float, off);
+                Some(8)
+            }
+            0x95 => {
+                arg.get(..8)?;
+                Some(8)
+            }
+            b'N' => {
+                self.push(st, Value::None, off);
+                Some(0)
+            }
+            0x88 | 0x89 => {
+                self.push(st, Value::Bool(op == 0x88), off);
+                Some(0)
+            }
+            b']' => {
+                self.push(st, Value::List, off);
+                Some(0)
+            }
+            b'(' => {
+                if st.marks.len() >= self.max_stack {
+                    return None;
+                }
+                st.marks.push(st.stack.len());
+                Some(0)
+            }
+            0x85..=0x87 => {
+                let n = usize::from(op - 0x84);
+                let len = st.stack.len();
+                if len < Self::floor(st) + n {
+                    return None;
+                }
+                let depth = 1 + st
+                    .stack
+                    .get(len - n..)
+                    .unwrap_or(&[])
+                    .iter()
+                    .fold(0, |d, v| d.max(v.depth()));
+                let mut pop = || st.stack.pop().unwrap_or(Value::None);
+                let arr = match n {
+                    1 => [pop(), Value::None, Value::None],
+                    2 => {
+                        let b = pop();
+                        [pop(), b, Value::None]
+                    }
+                    _ => {
+                        let c = pop();
+                        let b = pop();
+                        [pop(), b, c]
+                    }
+                };
+                let v = if depth > self.max_value_depth {
+                    Value::Unknown
+                } else {
+                    Value::Tuple(self.small_tuple(n as u8, arr, depth))
+                };
+                self.push(st, v, off);
+                Some(0)
+            }
+            b'u' | b'e' => {
+                // SETITEMS / APPENDS: the target just below the mark must exist.
+                let m = *st.marks.last()?;
+                let below = st.marks.len().checked_sub(2).and_then(|i| st.marks.get(i));
+                if m == 0 || m <= below.copied().unwrap_or(0) || m > st.stack.len() {
+                    return None;
+                }
+                let n = st.stack.len() - m;
+                if op == b'u' {
+                    if n % 2 != 0 && !st.degraded {
+                        return None;
+                    }
+                    if let Some(Value::Dict(d)) = st.stack.get(m - 1) {
+                        if d.len() < DICT_ITEMS {
+                            let d = d.clone();
+                            let items = st.stack.split_off(m);
+                            let mut it = items.into_iter();
+                            while let (Some(k), Some(v)) = (it.next(), it.next()) {
+                                self.dict_insert(&d, &k, v, off);
+                            }
+                        }
+                    }
+                }
+                st.marks.pop();
+                self.discard_from(st, m);
+                Some(0)
+            }
+            _ => None,
+        }
+    }
+
+    /// A tuple of up to three items, reusing a recycled allocation when there is one.
+    #[inline(always)]
+    fn small_tuple(&mut self, n: u8, arr: [Value; 3], depth: u16) -> Rc<TupleVal> {
+        if let Some(mut rc) = self.tuple_pool.pop() {
+            if let Some(t) = Rc::get_mut(&mut rc) {
+                // Pooled tuples are emptied (three `None`s): nothing to drop.
+                std::mem::forget(std::mem::replace(t, TupleVal::inline(n, arr, depth)));
+                return rc;
+            }
+        }
+        Rc::new(TupleVal::inline(n, arr, depth))
+    }
+
+    /// Drops the stack items from `m` up, keeping the allocations of small tuples nothing
+    /// else refers to for [`Machine::small_tuple`] (emptied, so they hold nothing alive).
+    #[inline]
+    fn discard_from(&mut self, st: &mut Stream, m: usize) {
+        for v in st.stack.drain(m..) {
+            if let Value::Tuple(mut rc) = v {
+                if self.tuple_pool.len() < TUPLE_POOL {
+                    if let Some(t) = Rc::get_mut(&mut rc) {
+                        if matches!(t.items, Items::Inline(..)) {
+                            let old = std::mem::replace(
+                                &mut t.items,
+                                Items::Inline(0, [Value::None, Value::None, Value::None]),
+                            );
+                            if matches!(&old, Items::Inline(_, arr) if arr.iter().all(Value::is_plain))
+                            {
+                                // Nothing in it owns memory: skip the drop glue.
+                                std::mem::forget(old);
+                            }
+                            self.tuple_pool.push(rc);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     // ----- stack helpers -------------------------------------------------------------
 
-    #[inline]
+    #[inline(always)]
     fn push(&mut self, st: &mut Stream, v: Value, off: u64) {
-        if st.stack.len() >= self.opts.max_stack {
-            self.cap(off, "max-stack");
-            st.degraded = true;
-            st.stack.clear();
-            st.marks.clear();
+        if st.stack.len() >= self.max_stack {
+            self.stack_full(st, off);
         }
         st.stack.push(v);
+    }
+
+    #[cold]
+    fn stack_full(&mut self, st: &mut Stream, off: u64) {
+        self.cap(off, "max-stack");
+        st.degraded = true;
+        st.stack.clear();
+        st.marks.clear();
     }
 
     fn floor(st: &Stream) -> usize {
@@ -453,7 +741,7 @@ impl<'o> Machine<'o> {
     /// is read back (see [`Memo`]).
     fn memo_put(&mut self, st: &mut Stream, idx: u64) -> Result<(), Halt> {
         let v = self.top(st)?;
-        st.memo.put(idx, v, self.opts.max_memo);
+        st.memo.put(idx, v, self.max_memo);
         Ok(())
     }
 
@@ -697,7 +985,7 @@ impl<'o> Machine<'o> {
 
     fn make_tuple(&mut self, items: Vec<Value>) -> Value {
         let depth = 1 + items.iter().map(Value::depth).max().unwrap_or(0);
-        if depth > self.opts.max_value_depth {
+        if depth > self.max_value_depth {
             return Value::Unknown;
         }
         let mut items = items;
@@ -711,7 +999,7 @@ impl<'o> Machine<'o> {
     fn call_val(&mut self, func: Name, args: Vec<Value>) -> Rc<CallVal> {
         let depth = 1 + args.iter().map(Value::depth).max().unwrap_or(0);
         let mut args = args;
-        if depth > self.opts.max_value_depth {
+        if depth > self.max_value_depth {
             args.clear();
         }
         args.truncate(self.opts.max_items);
@@ -721,7 +1009,7 @@ impl<'o> Machine<'o> {
         Rc::new(CallVal {
             func,
             args,
-            depth: depth.min(self.opts.max_value_depth),
+            depth: depth.min(self.max_value_depth),
         })
     }
 
@@ -1088,7 +1376,7 @@ impl<'o> Machine<'o> {
         self.at = off;
         match op {
             b'(' => {
-                if st.marks.len() >= self.opts.max_stack {
+                if st.marks.len() >= self.max_stack {
                     self.cap(off, "max-stack");
                     st.degraded = true;
                     st.marks.clear();
@@ -1265,7 +1553,7 @@ impl<'o> Machine<'o> {
                     }
                 }
                 let depth = 1 + arr.iter().map(Value::depth).max().unwrap_or(0);
-                let v = if depth > self.opts.max_value_depth {
+                let v = if depth > self.max_value_depth {
                     Value::Unknown
                 } else {
                     Value::Tuple(Rc::new(TupleVal::inline(n as u8, arr, depth)))

@@ -134,6 +134,7 @@ pub(crate) struct ShortStr {
 pub(crate) const SHORT: usize = 14;
 
 impl ShortStr {
+    #[inline]
     pub fn new(b: &[u8]) -> Option<Self> {
         if b.len() > SHORT {
             return None;
@@ -144,6 +145,21 @@ impl ShortStr {
             len: b.len() as u8,
             buf,
         })
+    }
+
+    /// The first `n` bytes of `b` (at most [`SHORT`]), copying a fixed-size block when `b`
+    /// is long enough (the bytes past `n` are never read).
+    #[inline]
+    pub fn prefix(b: &[u8], n: usize) -> Option<Self> {
+        if n > SHORT {
+            return None;
+        }
+        if let Some(block) = b.get(..SHORT) {
+            let mut buf = [0u8; SHORT];
+            buf.copy_from_slice(block);
+            return Some(ShortStr { len: n as u8, buf });
+        }
+        Self::new(b.get(..n)?)
     }
 
     pub fn bytes(&self) -> &[u8] {
@@ -244,6 +260,7 @@ pub(crate) enum Value {
 }
 
 impl Value {
+    #[inline]
     pub fn depth(&self) -> u16 {
         match self {
             Value::Tuple(t) => t.depth,
@@ -251,6 +268,25 @@ impl Value {
             Value::Dict(_) => DICT_DEPTH,
             _ => 0,
         }
+    }
+
+    /// Whether the value owns no memory (dropping it is a no-op).
+    #[inline]
+    pub fn is_plain(&self) -> bool {
+        matches!(
+            self,
+            Value::None
+                | Value::Bool(_)
+                | Value::Int(_)
+                | Value::BigInt
+                | Value::Float
+                | Value::Short(_)
+                | Value::List
+                | Value::Set
+                | Value::PersId
+                | Value::Buffer
+                | Value::Unknown
+        )
     }
 
     /// Whether the value may be kept inside a dict: scalars, names, flat tuples and

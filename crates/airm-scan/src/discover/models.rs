@@ -105,7 +105,7 @@ pub fn visit(
     let lower = name.to_ascii_lowercase();
     let mut format = sniff(head, size);
     match format {
-        Format::Unknown | Format::Tar => return Ok(()),
+        Format::Unknown | Format::Tar | Format::Compressed => return Ok(()),
         Format::Zip => match zip_format(&mut file) {
             Some(f) => format = f,
             None => return Ok(()),

@@ -25,7 +25,7 @@ impl KerasLambdaLayer {
             why: "Arbitrary Python code runs on model load, outside any pickle scanner's view.",
             example: "`keras.layers.Lambda(lambda x: __import__('os').system('id') or x)` saved in `model.h5`.",
             remediation: "Replace Lambda layers with registered custom layers; load with `safe_mode=True`.",
-            false_positives: "Legitimate models that use simple Lambda layers for reshaping or arithmetic.",
+            false_positives: "Legitimate models that use simple Lambda layers for reshaping or arithmetic. What is parsed: in `.keras` archives, `config.json` (read up to 64 MiB) is searched for a `Lambda` `class_name`; in HDF5 files no HDF5 structure is parsed: the whole file is searched, in bounded chunks, for the JSON `\"class_name\": \"Lambda\"` (also `keras.layers.Lambda` and `__lambda__`). HDF5 never compresses attributes, so the `model_config` attribute is found wherever it is stored (compact, dense or global heap), but the same text anywhere else in the file (e.g. inside a string dataset) also matches; custom-object and module references in HDF5 configs are not checked.",
         },
     };
 

@@ -25,7 +25,7 @@ impl TensorflowGraphUnsafeOp {
             why: "These operations read or write arbitrary files, list directories, or call back into Python when the graph runs, so a model can exfiltrate or plant files during inference.",
             example: "A serving signature whose graph writes its input to `/tmp/x` with `tf.io.write_file`.",
             remediation: "Inspect the graph (`saved_model_cli show --all`); re-export the model without file or Python operations.",
-            false_positives: "Input pipelines exported with the model (reading image files by path) use `ReadFile` legitimately; the detection matches operation names in the serialised graph and may also match identical strings elsewhere in it.",
+            false_positives: "Input pipelines exported with the model (reading image files by path) use `ReadFile` legitimately; the detection matches operation names in the serialised graph and may also match identical strings elsewhere in it. What is parsed: the protobuf is walked as an ONNX `ModelProto`; when that finds no ONNX graph but the bytes contain `Placeholder` or `StatefulPartitionedCall`, the file is taken as a TensorFlow graph and its bytes (read once, in bounded chunks) are searched for the operation names above. `NodeDef`s and function libraries are not decoded, so an operation name is reported wherever it occurs (node, function body, or a string constant).",
         },
     };
 

@@ -724,3 +724,86 @@ fn huge_memo_and_long_string_finish_quickly() {
     assert_eq!(r.verdict, Verdict::Clean, "{:#?}", r.findings);
     assert!(t.elapsed().as_secs() < 20);
 }
+
+// ----- compressed (joblib `compress=`) ---------------------------------------------------
+
+fn zlib(data: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut e = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::new(3));
+    e.write_all(data).unwrap();
+    e.finish().unwrap()
+}
+
+fn gzip(data: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(data).unwrap();
+    e.finish().unwrap()
+}
+
+/// joblib < 0.10: `ZF`, the hexadecimal length left-justified in 19 bytes, then zlib.
+fn zfile(data: &[u8]) -> Vec<u8> {
+    let mut out = format!("ZF{:<19}", format!("{:#x}", data.len())).into_bytes();
+    out.extend_from_slice(&zlib(data));
+    out
+}
+
+#[test]
+fn compressed_joblib_is_decompressed_and_analysed() {
+    let evil = W::proto(2).call_global("os", "system", &["true"]).stop();
+    let benign = joblib_array("f8", &[2, 3], &[0u8; 48]);
+    for wrap in [zlib, gzip, zfile] {
+        let r = assert_clean(&wrap(&benign));
+        assert_eq!(r.format, Format::Pickle);
+        assert_malicious(&wrap(&evil), "os.system");
+        assert_malicious(&wrap(&joblib_array("O8", &[1], &evil)), "os.system");
+    }
+    // Compressed twice.
+    assert_malicious(&gzip(&zlib(&evil)), "os.system");
+    // Damaged compressed data after the harmful call: still malicious; never clean.
+    let z = zlib(&evil);
+    let r = scan(&z[..z.len() - 6]);
+    assert_ne!(r.verdict, Verdict::Clean);
+    let z = zlib(&benign);
+    let r = scan(&z[..z.len() / 2]);
+    assert_eq!(r.verdict, Verdict::Unknown, "{:#?}", r.findings);
+}
+
+#[test]
+fn compressed_beyond_the_read_cap_is_incomplete() {
+    // 8 MiB of `EMPTY_LIST; POP` pairs compress to a few kB; the cap stops at 1 MiB.
+    let mut body = vec![0x80, 2];
+    body.extend(std::iter::repeat_n([b']', b'0'], 4 << 20).flatten());
+    body.extend_from_slice(b"N.");
+    let cfg = ScanConfig {
+        max_member_read: 1 << 20,
+        ..ScanConfig::default()
+    };
+    let r = scan_bytes("bomb", &zlib(&body), &cfg);
+    assert_eq!(r.verdict, Verdict::Unknown, "{:#?}", r.findings);
+    assert!(r.findings.iter().any(|f| f.message.contains("read cap")));
+    assert_eq!(scan(&zlib(&body)).verdict, Verdict::Clean);
+}
+
+#[test]
+fn codecs_not_decompressed_are_never_clean() {
+    let mut lzma = vec![0x5d, 0, 0, 0x80, 0];
+    lzma.extend_from_slice(&[0xff; 8]);
+    lzma.extend_from_slice(&[0x00; 32]);
+    for data in [
+        b"BZh91AY&SY\x00\x00\x00\x00".to_vec(),
+        b"\xfd7zXZ\x00\x00\x04\xe6\xd6\xb4\x46".to_vec(),
+        b"\x04\x22\x4d\x18\x64\x40\xa7".to_vec(),
+        lzma,
+    ] {
+        let r = scan(&data);
+        assert_eq!(r.format, Format::Compressed);
+        assert_eq!(r.verdict, Verdict::Unknown);
+        assert!(ids(&r).contains(&"MF005"), "{:#?}", r.findings);
+    }
+    // Text that happens to start like a zlib header is not analysed (unknown), not an error.
+    let r = scan(b"x^2 + y^2 = 1\n");
+    assert_eq!(r.verdict, Verdict::Unknown);
+    assert_eq!(r.format, Format::Unknown);
+    assert!(r.findings.is_empty(), "{:#?}", r.findings);
+}

@@ -68,3 +68,45 @@ proptest! {
         check(&d[..c]);
     }
 }
+
+fn zlib(data: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut e = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
+    let _ = e.write_all(data);
+    e.finish().unwrap_or_default()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, .. ProptestConfig::default() })]
+
+    /// A mutated pickle gets the same verdict compressed (joblib `compress=`) as plain, and
+    /// mutated compressed bytes never panic.
+    #[test]
+    fn compressed_pickles_match_plain(
+        which in 0usize..4,
+        edits in proptest::collection::vec((any::<u16>(), any::<u8>()), 0..6),
+        zedits in proptest::collection::vec((any::<u16>(), any::<u8>()), 1..4),
+    ) {
+        let mut d = seeds().swap_remove(which);
+        for (pos, val) in edits {
+            let n = d.len();
+            if let Some(b) = d.get_mut(pos as usize % n.max(1)) {
+                *b = val;
+            }
+        }
+        let cfg = ScanConfig::default();
+        let plain = scan_bytes("p", &d, &cfg);
+        let mut z = zlib(&d);
+        let packed = scan_bytes("z", &z, &cfg);
+        if plain.format == airm_scan::Format::Pickle {
+            prop_assert_eq!(plain.verdict, packed.verdict, "{:#?} / {:#?}", plain.findings, packed.findings);
+        }
+        for (pos, val) in zedits {
+            let n = z.len();
+            if let Some(b) = z.get_mut(2 + pos as usize % n.saturating_sub(2).max(1)) {
+                *b = val;
+            }
+        }
+        check(&z);
+    }
+}

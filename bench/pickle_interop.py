@@ -1,0 +1,102 @@
+#!/usr/bin/env python3
+"""Interop check of the model scanner against real Python output.
+
+Writes, into DIR: CPython pickles of protocols 0-5 (stdlib, recursive and shared objects:
+expected clean; `os.system`, `subprocess.Popen`, `eval`, `exec` and a nested `pickle.loads`
+payload: expected malicious), and joblib files (if joblib and numpy are importable) with
+every `compress=` setting (zlib, gzip: clean / malicious; bz2, lzma, xz: unknown). Then runs
+SCAN_PATH (the `scan_path` example) over them and prints every wrong verdict and a summary;
+exits 1 if any verdict is wrong.
+
+Usage: pickle_interop.py SCAN_PATH DIR
+"""
+import collections
+import datetime
+import decimal
+import fractions
+import json
+import os
+import pickle
+import subprocess
+import sys
+import uuid
+
+
+class P:
+    def __init__(self, f, *a):
+        self.f, self.a = f, a
+
+    def __reduce__(self):
+        return (self.f, self.a)
+
+
+def write(d):
+    expected = {}
+    benign = {
+        "dict": {"a": 1, "b": [1, 2.5, "x"], "c": (1, 2, 3), "d": {1, 2}, "e": frozenset([3])},
+        "od": collections.OrderedDict([("x", 1), ("y", [1, 2])]),
+        "dt": [datetime.datetime(2020, 1, 2, 3, 4, 5), datetime.date(2021, 1, 1), datetime.timedelta(3)],
+        "dec": [decimal.Decimal("1.5"), fractions.Fraction(1, 3)],
+        "bytes": [b"abc" * 100, bytearray(b"xyz"), "s" * 100000],
+        "deque": collections.deque([1, 2, 3]),
+        "counter": collections.Counter("hello"),
+        "uuid": uuid.UUID(int=5),
+    }
+    rec = []
+    rec.append(rec)
+    benign["recursive"] = rec
+    shared = [1, 2]
+    benign["shared"] = [shared, shared, {"k": shared}]
+    evil = {
+        "system": P(os.system, "true"),
+        "popen": P(subprocess.Popen, ["true"]),
+        "eval": P(eval, "1+1"),
+        "exec": P(exec, "x=1"),
+        "nested": P(pickle.loads, pickle.dumps(P(os.system, "true"))),
+    }
+    for proto in range(6):
+        for k, v in benign.items():
+            p = os.path.join(d, f"benign_{k}_{proto}.pkl")
+            open(p, "wb").write(pickle.dumps(v, protocol=proto))
+            expected[p] = "clean"
+        for k, v in evil.items():
+            p = os.path.join(d, f"evil_{k}_{proto}.pkl")
+            open(p, "wb").write(pickle.dumps({"x": [1, v]}, protocol=proto))
+            expected[p] = "malicious"
+    try:
+        import joblib
+        import numpy as np
+    except ImportError:
+        print("joblib/numpy not importable: joblib files skipped")
+        return expected
+    b = {"w": np.arange(1000, dtype=np.float64).reshape(10, 100), "o": np.array([1, "a", None], dtype=object)}
+    e = {"w": np.zeros(10), "x": P(os.system, "true")}
+    for name, c, ok in [("raw", 0, True), ("zlib", True, True), ("zlib9", ("zlib", 9), True),
+                        ("gzip", ("gzip", 3), True), ("bz2", ("bz2", 3), False),
+                        ("lzma", ("lzma", 3), False), ("xz", ("xz", 3), False)]:
+        for kind, obj, want in [("benign", b, "clean"), ("evil", e, "malicious")]:
+            p = os.path.join(d, f"joblib_{kind}_{name}.joblib")
+            joblib.dump(obj, p, compress=c)
+            expected[p] = want if ok else "unknown"
+    return expected
+
+
+def main():
+    scan_path, d = sys.argv[1], sys.argv[2]
+    os.makedirs(d, exist_ok=True)
+    expected = write(d)
+    out = subprocess.run([scan_path] + sorted(expected), capture_output=True, text=True, check=True).stdout
+    wrong = 0
+    for line in out.splitlines():
+        r = json.loads(line)
+        want = expected[r["path"]]
+        if r.get("verdict") != want:
+            wrong += 1
+            print("WRONG", r["path"], r.get("verdict"), "expected", want)
+    counts = collections.Counter(expected.values())
+    print(f"{len(expected)} files ({dict(counts)}), {wrong} wrong verdicts")
+    sys.exit(1 if wrong else 0)
+
+
+if __name__ == "__main__":
+    main()
