@@ -221,8 +221,12 @@ fn selected(path: &Path, schema: &Type, opts: &ReadOptions) -> Result<Vec<Arc<Ty
     Ok(out)
 }
 
-fn projection(cols: &[Arc<Type>]) -> std::result::Result<Type, parquet::errors::ParquetError> {
-    Type::group_type_builder("schema")
+/// The projection of the file's schema on `cols` (it must keep the root's name).
+fn projection(
+    root: &Type,
+    cols: &[Arc<Type>],
+) -> std::result::Result<Type, parquet::errors::ParquetError> {
+    Type::group_type_builder(root.name())
         .with_fields(cols.to_vec())
         .build()
 }
@@ -357,7 +361,7 @@ fn read_table_inner<R: ChunkReader + 'static>(
             ),
         ));
     }
-    let proj = projection(&cols).map_err(|e| corrupt(path, &e))?;
+    let proj = projection(meta.file_metadata().schema(), &cols).map_err(|e| corrupt(path, &e))?;
     let template: Vec<Column> = cols
         .iter()
         .map(|c| Column::new(c.name(), opts.forced(c.name())))
@@ -454,7 +458,8 @@ pub(crate) fn read_rows<R: ChunkReader + 'static>(
         if usize::try_from(rows).map_or(true, |n| n > max_rows) {
             return Err(MonitorError::TooMany { max: max_rows });
         }
-        let proj = projection(&cols).map_err(|e| corrupt(path, &e))?;
+        let proj = projection(reader.metadata().file_metadata().schema(), &cols)
+            .map_err(|e| corrupt(path, &e))?;
         let mut n = 0usize;
         for row in reader
             .get_row_iter(Some(proj))

@@ -19,7 +19,7 @@ use parquet::file::properties::WriterProperties;
 use parquet::file::writer::SerializedFileWriter;
 use parquet::schema::parser::parse_message_type;
 
-const SCHEMA: &str = "message schema {
+const SCHEMA: &str = "message spark_schema {
     OPTIONAL DOUBLE x;
     REQUIRED INT64 n;
     OPTIONAL BYTE_ARRAY city (UTF8);
