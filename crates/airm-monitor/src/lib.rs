@@ -10,6 +10,8 @@ pub mod anomaly;
 pub mod drift;
 pub mod error;
 pub mod event;
+#[cfg(feature = "parquet")]
+pub mod parquet;
 pub mod perf;
 pub mod profile;
 pub mod reader;

@@ -1,4 +1,5 @@
-//! Readers of CSV and JSON Lines files into per-column [`Table`]s for drift tests.
+//! Readers of CSV and JSON Lines files (and Parquet with the cargo feature `parquet`, see
+//! [`crate::parquet`]) into per-column [`Table`]s for drift tests.
 //!
 //! Files are read in blocks of whole lines; the lines of a block are parsed in parallel
 //! (rayon) and the parts merged in order, so memory stays at one block plus the columns.
@@ -26,11 +27,14 @@ pub enum FileFormat {
     Csv { delimiter: u8 },
     /// One JSON object per line; keys are columns.
     JsonLines,
+    /// Apache Parquet (read only when built with the cargo feature `parquet`).
+    Parquet,
 }
 
 impl FileFormat {
     /// From the file name: `.jsonl`, `.ndjson`, `.json` → JSON Lines, `.tsv` → tab-separated,
-    /// anything else CSV.
+    /// `.parquet`, `.pq` → Parquet, anything else CSV. [`read_table`] looks at the content
+    /// first: a file starting with the Parquet magic `PAR1` is Parquet whatever its name.
     pub fn from_path(path: &Path) -> FileFormat {
         let ext = path
             .extension()
@@ -40,6 +44,7 @@ impl FileFormat {
         match ext.as_str() {
             "jsonl" | "ndjson" | "json" => FileFormat::JsonLines,
             "tsv" | "tab" => FileFormat::Csv { delimiter: b'\t' },
+            "parquet" | "pq" => FileFormat::Parquet,
             _ => FileFormat::Csv { delimiter: b',' },
         }
     }
@@ -78,13 +83,13 @@ impl Default for ReadOptions {
 }
 
 impl ReadOptions {
-    fn wanted(&self, name: &str) -> bool {
+    pub(crate) fn wanted(&self, name: &str) -> bool {
         self.columns
             .as_ref()
             .is_none_or(|c| c.iter().any(|x| x == name))
     }
 
-    fn forced(&self, name: &str) -> Option<Kind> {
+    pub(crate) fn forced(&self, name: &str) -> Option<Kind> {
         if self.numeric.iter().any(|x| x == name) {
             Some(Kind::Numeric)
         } else if self.categorical.iter().any(|x| x == name) {
@@ -97,14 +102,72 @@ impl ReadOptions {
 
 const BLOCK_BYTES: usize = 16 << 20;
 
-/// Reads a file.
+/// Reads a file. Without a format in `opts`, a file that starts with the Parquet magic is
+/// Parquet, otherwise the name decides ([`FileFormat::from_path`]).
 pub fn read_table(path: &Path, opts: &ReadOptions) -> Result<Table> {
-    let file = std::fs::File::open(path).map_err(|source| MonitorError::Io {
+    let io = |source| MonitorError::Io {
         path: path.to_path_buf(),
         source,
-    })?;
-    let format = opts.format.unwrap_or_else(|| FileFormat::from_path(path));
+    };
+    let mut file = std::fs::File::open(path).map_err(io)?;
+    let format = match opts.format {
+        Some(f) => f,
+        None => {
+            use std::io::Seek;
+            let mut head = Vec::with_capacity(4);
+            (&mut file).take(4).read_to_end(&mut head).map_err(io)?;
+            file.rewind().map_err(io)?;
+            if head == b"PAR1" {
+                FileFormat::Parquet
+            } else {
+                FileFormat::from_path(path)
+            }
+        }
+    };
+    if format == FileFormat::Parquet {
+        return read_parquet_file(path, file, opts);
+    }
     read_from(path, file, format, opts)
+}
+
+#[cfg(feature = "parquet")]
+fn read_parquet_file(path: &Path, file: std::fs::File, opts: &ReadOptions) -> Result<Table> {
+    let t = crate::parquet::read_file(path, file, opts)?;
+    check_wanted(path, &t, opts)?;
+    Ok(t)
+}
+
+#[cfg(not(feature = "parquet"))]
+fn read_parquet_file(path: &Path, _file: std::fs::File, _opts: &ReadOptions) -> Result<Table> {
+    Err(parquet_disabled(path))
+}
+
+/// The error for Parquet input in a build without the `parquet` feature.
+pub fn parquet_disabled(path: &Path) -> MonitorError {
+    MonitorError::File {
+        path: path.to_path_buf(),
+        message: "a Parquet file: this airm was built without Parquet support (rebuild with \
+                  `cargo build --features parquet`, or convert the file to CSV)"
+            .into(),
+    }
+}
+
+/// Most bytes of Parquet read through [`read_from`] (files go through [`read_table`], which
+/// reads only the pages it needs).
+const MAX_PARQUET_STREAM: u64 = 4 << 30;
+
+fn check_wanted(path: &Path, table: &Table, opts: &ReadOptions) -> Result<()> {
+    if let Some(want) = &opts.columns {
+        for w in want {
+            if table.column(w).is_none() {
+                return Err(MonitorError::File {
+                    path: path.to_path_buf(),
+                    message: format!("no column `{w}`"),
+                });
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Reads two files at the same time (each read is parallel inside too; reading both keeps
@@ -120,6 +183,24 @@ pub fn read_from<R: Read>(
     format: FileFormat,
     opts: &ReadOptions,
 ) -> Result<Table> {
+    if format == FileFormat::Parquet {
+        let mut bytes = Vec::new();
+        reader
+            .take(MAX_PARQUET_STREAM)
+            .read_to_end(&mut bytes)
+            .map_err(|source| MonitorError::Io {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        #[cfg(feature = "parquet")]
+        {
+            let t = crate::parquet::read_table(path, bytes::Bytes::from(bytes), opts)?;
+            check_wanted(path, &t, opts)?;
+            return Ok(t);
+        }
+        #[cfg(not(feature = "parquet"))]
+        return Err(parquet_disabled(path));
+    }
     let blocks = Blocks {
         r: reader,
         carry: Vec::new(),
@@ -132,6 +213,7 @@ pub fn read_from<R: Read>(
     let mut table = match format {
         FileFormat::Csv { delimiter } => read_csv(blocks, delimiter, opts)?,
         FileFormat::JsonLines => read_jsonl(blocks, opts)?,
+        FileFormat::Parquet => return Err(parquet_disabled(path)),
     };
     for c in &mut table.columns {
         // JSON Lines rows may lack a key: those cells are missing.
@@ -143,16 +225,7 @@ pub fn read_from<R: Read>(
             v.shrink_to_fit();
         }
     }
-    if let Some(want) = &opts.columns {
-        for w in want {
-            if table.column(w).is_none() {
-                return Err(MonitorError::File {
-                    path: path.to_path_buf(),
-                    message: format!("no column `{w}`"),
-                });
-            }
-        }
-    }
+    check_wanted(path, &table, opts)?;
     Ok(table)
 }
 
@@ -904,6 +977,27 @@ mod tests {
         assert!(e.to_string().starts_with("t:2: key `a`"), "{e}");
         let e = read(b"", CSV).expect_err("empty");
         assert!(e.to_string().contains("header"));
+    }
+
+    #[test]
+    fn parquet_is_detected_by_content() {
+        let dir = std::env::temp_dir().join(format!("airm-reader-pq-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let p = dir.join("data.csv");
+        std::fs::write(&p, b"PAR1\x00\x01").expect("write");
+        let e = read_table(&p, &ReadOptions::default())
+            .expect_err("parquet")
+            .to_string();
+        let _ = std::fs::remove_dir_all(&dir);
+        if cfg!(feature = "parquet") {
+            assert!(e.ends_with("truncated Parquet file (6 bytes)"), "{e}");
+        } else {
+            assert!(e.contains("built without Parquet support"), "{e}");
+        }
+        assert_eq!(
+            FileFormat::from_path(Path::new("a.PARQUET")),
+            FileFormat::Parquet
+        );
     }
 
     #[test]

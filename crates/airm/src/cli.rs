@@ -837,19 +837,21 @@ pub enum MonitorCmd {
     /// PSI, Kolmogorov–Smirnov, chi-squared, Jensen–Shannon, Wasserstein and a
     /// dataset-level verdict. Exit 1 on dataset drift with --fail-on-drift.
     Drift(DriftArgs),
-    /// Profile a CSV/JSON Lines file into mergeable sketches (JSON on standard output).
+    /// Profile a CSV/JSON Lines/Parquet file into mergeable sketches (JSON on standard output).
     Profile(ProfileArgs),
     /// Merge profiles of shards of the same data into one profile.
     Merge(MergeArgs),
-    /// Store prediction events from a CSV or JSON Lines file (exit 1 if rows were rejected).
+    /// Store prediction events from a CSV, JSON Lines or Parquet file (exit 1 if rows were
+    /// rejected; Parquet needs the `parquet` build feature).
     Ingest {
         /// Model the events belong to.
         #[arg(long)]
         model: String,
         /// CSV (header row; columns id, time, prediction, score, label, meta.NAME; others
-        /// are features) or JSON Lines (one event object per line).
+        /// are features), JSON Lines (one event object per line) or Parquet (columns as in CSV).
         file: PathBuf,
-        /// File format [default: from the extension: .csv, else JSON Lines].
+        /// File format [default: Parquet when the file starts with `PAR1`, else from the
+        /// extension: .csv, else JSON Lines].
         #[arg(long, value_enum)]
         input_format: Option<EventFormat>,
     },
@@ -899,6 +901,8 @@ pub enum EventFormat {
     Csv,
     /// One JSON object per line.
     Jsonl,
+    /// Apache Parquet, columns as in CSV (build feature `parquet`).
+    Parquet,
 }
 
 impl MonitorCmd {
@@ -917,7 +921,7 @@ pub struct InputArgs {
     /// Treat these columns as categorical, numbers included.
     #[arg(long, value_delimiter = ',', value_name = "COLUMN")]
     pub categorical: Vec<String>,
-    /// Input format [default: from the extension: .jsonl/.ndjson/.json JSON Lines, .tsv tab-separated, else CSV].
+    /// Input format [default: Parquet when the file starts with `PAR1`, else from the extension: .jsonl/.ndjson/.json JSON Lines, .tsv tab-separated, .parquet/.pq Parquet, else CSV].
     #[arg(long, value_enum)]
     pub input_format: Option<InputFormat>,
     /// Longest accepted line, in bytes.
@@ -937,6 +941,8 @@ pub enum InputFormat {
     Csv,
     Tsv,
     Jsonl,
+    /// Apache Parquet (build feature `parquet`).
+    Parquet,
 }
 
 #[derive(Debug, Args)]

@@ -4,6 +4,8 @@
 
 mod distributions;
 mod drift_fixtures;
+#[cfg(feature = "parquet")]
+mod parquet;
 mod sketches;
 
 use std::path::PathBuf;

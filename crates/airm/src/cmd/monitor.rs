@@ -169,7 +169,9 @@ async fn ingest(
     }
     let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
     let format = format.unwrap_or_else(|| {
-        if file
+        if bytes.starts_with(b"PAR1") {
+            EventFormat::Parquet
+        } else if file
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
         {
@@ -186,6 +188,10 @@ async fn ingest(
     let parsed = match format {
         EventFormat::Csv => event::read_csv(&bytes, model, now, &limits),
         EventFormat::Jsonl => event::read_jsonl(&bytes, model, now, &limits),
+        #[cfg(feature = "parquet")]
+        EventFormat::Parquet => event::read_parquet(bytes, model, now, &limits),
+        #[cfg(not(feature = "parquet"))]
+        EventFormat::Parquet => Err(airm_monitor::reader::parquet_disabled(file)),
     }
     .with_context(|| format!("cannot read events from {}", file.display()))?;
     for r in parsed.rejected.iter().take(20) {
@@ -324,6 +330,7 @@ fn read_options(input: &InputArgs, columns: &[String]) -> ReadOptions {
             InputFormat::Csv => FileFormat::Csv { delimiter: b',' },
             InputFormat::Tsv => FileFormat::Csv { delimiter: b'\t' },
             InputFormat::Jsonl => FileFormat::JsonLines,
+            InputFormat::Parquet => FileFormat::Parquet,
         }),
         max_line_bytes: input.max_line_bytes,
         max_categories: input.max_categories,
