@@ -62,6 +62,11 @@ fn everyday_prompts_are_allowed() {
         "How do I install the app on my phone?",
         "Why was my card declined?",
         "Are you a bot?",
+        // One-word replies in a conversation.
+        "go",
+        "ok",
+        "yes",
+        "continue",
     ] {
         let v = g.check_input(text, airm_guard::Source::User);
         assert!(
