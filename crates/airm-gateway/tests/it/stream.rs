@@ -123,22 +123,11 @@ async fn anthropic_streams_are_guarded_too() {
     assert!(!raw.contains(&secret()), "{raw}");
     let mut text = String::new();
     let mut names = Vec::new();
-    for block in raw.split("\n\n").filter(|b| !b.is_empty()) {
-        let name = block
-            .lines()
-            .find_map(|l| l.strip_prefix("event: "))
-            .unwrap();
-        let data: Value = serde_json::from_str(
-            block
-                .lines()
-                .find_map(|l| l.strip_prefix("data: "))
-                .unwrap(),
-        )
-        .unwrap();
+    for (name, data) in anthropic_events(&raw) {
         if name == "content_block_delta" {
             text.push_str(data["delta"]["text"].as_str().unwrap());
         }
-        names.push(name.to_string());
+        names.push(name);
     }
     assert!(
         text.starts_with("Key: [REDACTED:") && text.ends_with(" done"),
@@ -324,23 +313,12 @@ async fn anthropic_tool_use_input_is_guarded_while_streamed() {
     assert!(!raw.contains(&secret()), "{raw}");
     let mut input = String::new();
     let mut names = Vec::new();
-    for block in raw.split("\n\n").filter(|b| !b.is_empty()) {
-        let name = block
-            .lines()
-            .find_map(|l| l.strip_prefix("event: "))
-            .unwrap();
-        let data: Value = serde_json::from_str(
-            block
-                .lines()
-                .find_map(|l| l.strip_prefix("data: "))
-                .unwrap(),
-        )
-        .unwrap();
+    for (name, data) in anthropic_events(&raw) {
         if name == "content_block_delta" {
             assert_eq!(data["delta"]["type"], "input_json_delta");
             input.push_str(data["delta"]["partial_json"].as_str().unwrap());
         }
-        names.push(name.to_string());
+        names.push(name);
     }
     let parsed: Value = serde_json::from_str(&input).expect(&input);
     assert!(
@@ -460,4 +438,22 @@ async fn a_thousand_concurrent_streaming_clients_are_served() {
     }
     let ev = h.events(500).await;
     assert!(ev.iter().all(|e| e.details["status"] == 200));
+}
+
+/// The `(event name, data)` pairs of an Anthropic SSE body.
+fn anthropic_events(raw: &str) -> Vec<(String, Value)> {
+    raw.split("\n\n")
+        .filter(|b| !b.is_empty())
+        .map(|block| {
+            let name = block
+                .lines()
+                .find_map(|l| l.strip_prefix("event: "))
+                .unwrap();
+            let data = block
+                .lines()
+                .find_map(|l| l.strip_prefix("data: "))
+                .unwrap();
+            (name.to_string(), serde_json::from_str(data).unwrap())
+        })
+        .collect()
 }
