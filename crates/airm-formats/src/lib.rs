@@ -7,10 +7,14 @@
 
 mod error;
 pub mod gguf;
+pub mod hdf5;
+pub mod keras;
 pub mod npy;
 pub mod onnx;
 pub mod pickle;
+mod proto;
 pub mod safetensors;
 mod source;
+pub mod tensorflow;
 
 pub use error::FormatError;

@@ -5,7 +5,8 @@
 
 use std::io::Read;
 
-use crate::source::{Source, SourceError};
+use crate::proto::Proto;
+use crate::source::Source;
 use crate::FormatError;
 
 /// Operator domains implemented by ONNX itself and by ONNX Runtime's built-in kernels.
@@ -71,100 +72,21 @@ struct Local {
 }
 
 struct Walker<'s, 'a> {
-    src: &'s mut Source<'a>,
+    p: Proto<'s, 'a>,
     info: OnnxInfo,
 }
 
-fn err(e: SourceError, off: u64) -> FormatError {
-    match e {
-        SourceError::Eof => FormatError::Truncated {
-            what: "onnx model",
-            offset: off,
-        },
-        SourceError::Io(e) => FormatError::Invalid {
-            what: "onnx model",
-            offset: off,
-            reason: e.to_string(),
-        },
-    }
-}
-
-fn invalid(off: u64, reason: &str) -> FormatError {
-    FormatError::Invalid {
-        what: "onnx model",
-        offset: off,
-        reason: reason.into(),
-    }
-}
-
 impl Walker<'_, '_> {
-    fn varint(&mut self) -> Result<u64, FormatError> {
-        let off = self.src.offset();
-        let mut v = 0u64;
-        for i in 0..10 {
-            let b =
-                self.src
-                    .next_byte()
-                    .map_err(|e| err(e, off))?
-                    .ok_or(FormatError::Truncated {
-                        what: "onnx model",
-                        offset: off,
-                    })?;
-            v |= u64::from(b & 0x7f) << (7 * i);
-            if b & 0x80 == 0 {
-                return Ok(v);
-            }
-        }
-        Err(invalid(off, "varint longer than 10 bytes"))
-    }
-
-    fn string(&mut self, len: u64) -> Result<String, FormatError> {
-        let off = self.src.offset();
-        let data = self.src.take(len, KEEP).map_err(|e| err(e, off))?;
-        Ok(String::from_utf8_lossy(&data).into_owned())
-    }
-
-    fn skip(&mut self, len: u64) -> Result<(), FormatError> {
-        let off = self.src.offset();
-        self.src.take(len, 0).map_err(|e| err(e, off))?;
-        Ok(())
-    }
-
     /// Walks one message ending at `end` (`None`: at end of input).
     fn message(&mut self, kind: Kind, end: Option<u64>, depth: u8) -> Result<Local, FormatError> {
         if depth > MAX_DEPTH {
-            return Err(invalid(self.src.offset(), "messages nested too deeply"));
+            return Err(self
+                .p
+                .invalid(self.p.offset(), "messages nested too deeply"));
         }
-        let start = self.src.offset();
+        let start = self.p.offset();
         let mut local = Local::default();
-        loop {
-            let off = self.src.offset();
-            match end {
-                Some(e) if off >= e => {
-                    if off > e {
-                        return Err(invalid(off, "field runs past the end of its message"));
-                    }
-                    break;
-                }
-                None => {
-                    // Top level: stop cleanly at end of input.
-                    match self.src.next_byte().map_err(|e| err(e, off))? {
-                        None => break,
-                        Some(b) => {
-                            let key = if b & 0x80 == 0 {
-                                u64::from(b)
-                            } else {
-                                let rest = self.varint()?;
-                                u64::from(b & 0x7f) | (rest << 7)
-                            };
-                            self.field(kind, key, &mut local, depth, off)?;
-                            continue;
-                        }
-                    }
-                }
-                _ => {}
-            }
-            let key = self.varint()?;
+        while let Some((key, off)) = self.p.next_key(end)? {
             self.field(kind, key, &mut local, depth, off)?;
         }
         if kind == Kind::Node {
@@ -204,7 +126,7 @@ impl Walker<'_, '_> {
         let field = key >> 3;
         match key & 7 {
             0 => {
-                let v = self.varint()?;
+                let v = self.p.varint()?;
                 if kind == Kind::Tensor && field == 14 {
                     local.external = v == 1;
                 }
@@ -215,15 +137,9 @@ impl Walker<'_, '_> {
                     self.info.ir_version = Some(v);
                 }
             }
-            1 => self.skip(8)?,
-            5 => self.skip(4)?,
             2 => {
-                let len = self.varint()?;
-                let sub_end = self
-                    .src
-                    .offset()
-                    .checked_add(len)
-                    .ok_or_else(|| invalid(off, "length overflows"))?;
+                let len = self.p.varint()?;
+                let sub_end = self.p.end_of(len, off)?;
                 let sub = match (kind, field) {
                     (Kind::Model, 7) | (Kind::Attribute, 6) | (Kind::Attribute, 11) => {
                         if kind == Kind::Model {
@@ -260,19 +176,19 @@ impl Walker<'_, '_> {
                 }
                 match (kind, field) {
                     (Kind::Node, 4) | (Kind::Tensor, 8) | (Kind::Entry, 1) | (Kind::OpsetId, 1) => {
-                        local.a = self.string(len)?;
+                        local.a = self.p.string(len, KEEP)?;
                     }
-                    (Kind::Node, 7) | (Kind::Entry, 2) => local.b = self.string(len)?,
+                    (Kind::Node, 7) | (Kind::Entry, 2) => local.b = self.p.string(len, KEEP)?,
                     (Kind::Model, 2) if depth == 0 => {
-                        self.info.producer_name = Some(self.string(len)?);
+                        self.info.producer_name = Some(self.p.string(len, KEEP)?);
                     }
                     (Kind::Model, 3) if depth == 0 => {
-                        self.info.producer_version = Some(self.string(len)?);
+                        self.info.producer_version = Some(self.p.string(len, KEEP)?);
                     }
-                    _ => self.skip(len)?,
+                    _ => self.p.skip(len)?,
                 }
             }
-            _ => return Err(invalid(off, "unsupported protobuf wire type")),
+            w => self.p.skip_scalar(w, off)?,
         }
         Ok(())
     }
@@ -282,7 +198,7 @@ impl Walker<'_, '_> {
 pub fn read_onnx(r: &mut dyn Read) -> Result<OnnxInfo, FormatError> {
     let mut src = Source::new(r, 0);
     let mut w = Walker {
-        src: &mut src,
+        p: Proto::new(&mut src, "onnx model"),
         info: OnnxInfo::default(),
     };
     w.message(Kind::Model, None, 0)?;
@@ -291,34 +207,7 @@ pub fn read_onnx(r: &mut dyn Read) -> Result<OnnxInfo, FormatError> {
 
 /// Protobuf writing helpers for tests and fixtures.
 pub mod build {
-    /// A length-delimited field.
-    pub fn field_bytes(field: u32, data: &[u8]) -> Vec<u8> {
-        let mut v = varint(u64::from(field) << 3 | 2);
-        v.extend(varint(data.len() as u64));
-        v.extend_from_slice(data);
-        v
-    }
-
-    /// A varint field.
-    pub fn field_varint(field: u32, value: u64) -> Vec<u8> {
-        let mut v = varint(u64::from(field) << 3);
-        v.extend(varint(value));
-        v
-    }
-
-    /// A varint.
-    pub fn varint(mut x: u64) -> Vec<u8> {
-        let mut v = Vec::new();
-        loop {
-            let b = (x & 0x7f) as u8;
-            x >>= 7;
-            if x == 0 {
-                v.push(b);
-                return v;
-            }
-            v.push(b | 0x80);
-        }
-    }
+    pub use crate::proto::build::{field_bytes, field_varint, varint};
 
     /// A model with one node per `(domain, op_type)` and optional external tensors.
     pub fn model(nodes: &[(&str, &str)], external: &[(&str, &str)]) -> Vec<u8> {

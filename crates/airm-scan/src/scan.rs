@@ -6,21 +6,24 @@ use std::fs::File;
 use std::io::{self, BufReader, Cursor, Read, Seek};
 use std::path::{Path, PathBuf};
 
+use airm_core::Severity;
 use airm_formats::pickle::{self, PickleOptions};
-use airm_formats::{gguf, npy, onnx, safetensors};
+use airm_formats::{gguf, hdf5, keras, npy, onnx, safetensors, tensorflow};
 use rayon::prelude::*;
 
 use crate::config::ScanConfig;
 use crate::error::ScanError;
 use crate::hash::HashingReader;
-use crate::policy::CallablePolicy;
-use crate::report::{FileReport, Format, ScanFinding};
+use crate::policy::{CallablePolicy, Class};
+use crate::report::{FileReport, Format, ScanFinding, Verdict};
 use crate::rules::{
-    AnalysisIncomplete, ArchiveDecompressionBomb, ArchivePathTraversal, NumpyObjectArray,
-    OnnxCustomOperator, OnnxExternalDataPath, SafetensorsInvalidHeader, TensorflowGraphUnsafeOp,
+    AnalysisIncomplete, ArchiveDecompressionBomb, ArchivePathTraversal, KerasCustomObject,
+    NumpyObjectArray, OnnxCustomOperator, OnnxExternalDataPath, SafetensorsInvalidHeader,
+    TensorflowGraphUnsafeOp,
 };
 use crate::scanners::other::{
     chat_template_findings, find_lambda, lambda_finding, NeedleTee, TF_MARKS, TF_NEEDLES,
+    UNSAFE_TF_OPS,
 };
 use crate::scanners::pickle::pickle_findings;
 use crate::sniff::{compression, sniff, Codec, SNIFF_LEN};
@@ -32,6 +35,8 @@ const MAX_ARCHIVE_DEPTH: u8 = 3;
 const MAX_NESTED_ARCHIVE: u64 = 32 * 1024 * 1024;
 /// Largest Keras config read.
 const MAX_CONFIG: u64 = 64 * 1024 * 1024;
+/// How much of an HDF5 file is held in memory to read its root attributes.
+const HDF5_HEAD: usize = 16 << 20;
 
 /// Scans one file.
 pub fn scan_file(path: &Path, cfg: &ScanConfig) -> Result<FileReport, ScanError> {
@@ -148,6 +153,169 @@ impl<'c> Scanner<'c> {
         }
     }
 
+    /// Reads the root attributes of an HDF5 file from its first [`HDF5_HEAD`] bytes and
+    /// judges the Keras configs among them; when the structure cannot be read completely,
+    /// says so and searches the whole stream for Lambda layers instead.
+    fn hdf5(&mut self, r: &mut dyn Read, member: Option<&str>) {
+        let head = match read_up_to(&mut *r, HDF5_HEAD) {
+            Ok(h) => h,
+            Err(e) => {
+                self.incomplete(format!("read error: {e}"), None, member);
+                return;
+            }
+        };
+        let mut gaps: Vec<(String, Option<u64>)> = Vec::new();
+        match hdf5::read_root_attributes(&head) {
+            Ok(root) => {
+                for name in ["model_config", "training_config"] {
+                    let Some(a) = root.get(name) else { continue };
+                    match &a.text {
+                        Some(t) if !a.cut => {
+                            self.keras_config(
+                                t,
+                                a.offset,
+                                &format!("HDF5 attribute `{name}`"),
+                                member,
+                            );
+                        }
+                        Some(_) => gaps.push((
+                            format!(
+                                "HDF5 attribute `{name}` is longer than the {} bytes read",
+                                hdf5::MAX_VALUE
+                            ),
+                            Some(a.offset),
+                        )),
+                        None => gaps.push((
+                            format!("HDF5 attribute `{name}` is not stored as a string airm reads"),
+                            Some(a.offset),
+                        )),
+                    }
+                }
+                if root.dense {
+                    gaps.push((
+                        "HDF5 root attributes in dense storage (a fractal heap) are not read"
+                            .into(),
+                        None,
+                    ));
+                }
+            }
+            Err(e) => gaps.push((
+                format!(
+                    "HDF5 structure could not be read from its first {} bytes: {e}",
+                    head.len()
+                ),
+                Some(e.offset()),
+            )),
+        }
+        if gaps.is_empty() {
+            return;
+        }
+        for (msg, off) in gaps {
+            self.incomplete(msg, off, member);
+        }
+        match find_lambda(&mut (&head[..]).chain(r)) {
+            Ok(Some(off)) => {
+                self.findings
+                    .push(lambda_finding("HDF5 file (byte search)", off, member))
+            }
+            Ok(None) => {}
+            Err(e) => self.incomplete(format!("read error: {e}"), None, member),
+        }
+    }
+
+    /// Judges a Keras model config: Lambda layers (MF011) and references outside Keras
+    /// (MF015, malicious when they name a dangerous callable). An unparsable config is
+    /// MF005 and is searched for Lambda layers as bytes.
+    fn keras_config(&mut self, json: &[u8], offset: u64, what: &str, member: Option<&str>) {
+        const MAX_FINDINGS: usize = 20;
+        let info = match keras::analyse_config(json) {
+            Ok(info) => info,
+            Err(e) => {
+                self.incomplete(
+                    format!("{what} could not be parsed: {e}"),
+                    Some(offset + e.offset()),
+                    member,
+                );
+                if let Ok(Some(off)) = find_lambda(&mut &json[..]) {
+                    self.findings
+                        .push(lambda_finding(what, offset + off, member));
+                }
+                return;
+            }
+        };
+        for path in info.lambdas.iter().take(MAX_FINDINGS) {
+            self.findings.push(lambda_finding(
+                &format!("{what} (at `{path}`)"),
+                offset,
+                member,
+            ));
+        }
+        let mut n = 0;
+        for r in &info.outside {
+            if n == MAX_FINDINGS {
+                break;
+            }
+            let name = r.qualified_name();
+            let finding = match self.policy.classify(&name, false) {
+                Class::Allowed => continue,
+                Class::Dangerous(danger, pattern) => {
+                    let mut f = KerasCustomObject::finding(
+                        format!(
+                            "{what} refers to `{name}` at `{}`: loading the model resolves this {} callable (matches `{pattern}`)",
+                            r.path,
+                            danger.label()
+                        ),
+                        Some(name.clone()),
+                    );
+                    f.verdict = Verdict::Malicious;
+                    f.severity = Severity::Critical;
+                    f
+                }
+                Class::Unknown => KerasCustomObject::finding(
+                    format!(
+                        "{what} refers to `{name}` at `{}`, outside Keras: loading the model imports or looks it up",
+                        r.path
+                    ),
+                    Some(name.clone()),
+                ),
+            };
+            n += 1;
+            self.findings
+                .push(finding.at(offset).in_member(member.map(str::to_string)));
+        }
+    }
+
+    /// Walks a TensorFlow graph and reports its unsafe operations (MF014), also those
+    /// reached before damage.
+    fn tensorflow(&mut self, r: &mut dyn Read, kind: tensorflow::GraphKind, member: Option<&str>) {
+        let (info, res) = tensorflow::read_graph(r, kind);
+        for node in info.nodes_with_ops(UNSAFE_TF_OPS) {
+            let place = match &node.function {
+                Some(f) => format!(" in function `{}`", crate::report::clip(f, 80)),
+                None => String::new(),
+            };
+            self.findings.push(
+                TensorflowGraphUnsafeOp::finding(
+                    format!(
+                        "TensorFlow graph node `{}`{place} runs the `{}` operation",
+                        crate::report::clip(&node.name, 80),
+                        node.op
+                    ),
+                    Some(node.op.clone()),
+                )
+                .at(node.offset)
+                .in_member(member.map(str::to_string)),
+            );
+        }
+        if let Err(e) = res {
+            self.incomplete(
+                format!("TensorFlow graph could not be read: {e}"),
+                Some(e.offset()),
+                member,
+            );
+        }
+    }
+
     fn incomplete(&mut self, msg: String, offset: Option<u64>, member: Option<&str>) {
         let mut f = AnalysisIncomplete::finding(msg, None).in_member(member.map(str::to_string));
         f.offset = offset;
@@ -261,14 +429,7 @@ impl<'c> Scanner<'c> {
                     }
                 }
             },
-            Format::Hdf5 => match find_lambda(r) {
-                Ok(Some(off)) => {
-                    self.findings
-                        .push(lambda_finding("HDF5 model config", off, member))
-                }
-                Ok(None) => {}
-                Err(e) => self.incomplete(format!("read error: {e}"), None, member),
-            },
+            Format::Hdf5 => self.hdf5(r, member),
             Format::Tar => self.tar(r, member, depth),
             Format::Compressed => return self.compressed(r, member, depth),
             Format::Zip | Format::PytorchZip | Format::NumpyZip | Format::Keras => {
@@ -296,7 +457,21 @@ impl<'c> Scanner<'c> {
                     }
                 }
             }
-            Format::Onnx | Format::Tensorflow => {
+            Format::Tensorflow => {
+                let first = match read_up_to(&mut *r, SNIFF_LEN) {
+                    Ok(f) => f,
+                    Err(e) => {
+                        self.incomplete(format!("read error: {e}"), None, member);
+                        return true;
+                    }
+                };
+                let mut rest = (&first[..]).chain(r);
+                match tensorflow::graph_kind(&first) {
+                    Some(kind) => self.tensorflow(&mut rest, kind, member),
+                    None => return self.stream(Format::Onnx, &mut rest, size, member, depth),
+                }
+            }
+            Format::Onnx => {
                 let res = {
                     let mut tee = NeedleTee::new(r, TF_NEEDLES);
                     onnx::read_onnx(&mut tee).map(|info| (info, tee.hits))
@@ -581,15 +756,9 @@ impl<'c> Scanner<'c> {
             }
             if format == Format::Keras && name == "config.json" {
                 let mut cfgtext = Vec::new();
-                if (&mut limited)
-                    .take(MAX_CONFIG)
-                    .read_to_end(&mut cfgtext)
-                    .is_ok()
-                {
-                    if let Ok(Some(off)) = find_lambda(&mut &cfgtext[..]) {
-                        self.findings
-                            .push(lambda_finding("Keras config.json", off, Some(&label)));
-                    }
+                match (&mut limited).take(MAX_CONFIG).read_to_end(&mut cfgtext) {
+                    Ok(_) => self.keras_config(&cfgtext, 0, "Keras config.json", Some(&label)),
+                    Err(e) => self.incomplete(format!("read error: {e}"), None, Some(&label)),
                 }
                 continue;
             }

@@ -1,7 +1,7 @@
 //! Content sniffing: the format of a file from its first bytes (and size), never from its
 //! name. Archives are refined later from their member list.
 
-use airm_formats::{npy::NPY_MAGIC, pickle, safetensors::looks_like_safetensors};
+use airm_formats::{hdf5, npy::NPY_MAGIC, pickle, safetensors::looks_like_safetensors, tensorflow};
 
 use crate::report::Format;
 
@@ -23,7 +23,11 @@ pub fn sniff(head: &[u8], size: u64) -> Format {
     if head.starts_with(b"GGUF") {
         return Format::Gguf;
     }
-    if head.starts_with(b"\x89HDF\r\n\x1a\n") {
+    // HDF5 may follow a user block of 512, 1024, 2048, … bytes.
+    if [0usize, 512, 1024, 2048].iter().any(|at| {
+        head.get(*at..)
+            .is_some_and(|h| h.starts_with(hdf5::SIGNATURE))
+    }) {
         return Format::Hdf5;
     }
     if pickle::looks_like_pickle(head) {
@@ -43,6 +47,9 @@ pub fn sniff(head: &[u8], size: u64) -> Format {
     }
     if looks_like_safetensors(head, size) {
         return Format::Safetensors;
+    }
+    if tensorflow::graph_kind(head).is_some() {
+        return Format::Tensorflow;
     }
     if looks_like_onnx(head) {
         return Format::Onnx;

@@ -11,7 +11,7 @@ use std::io::{self, Read, Seek};
 use std::path::Path;
 
 use airm_core::AssetKind;
-use airm_formats::{gguf, npy, onnx};
+use airm_formats::{gguf, hdf5, npy, onnx, tensorflow};
 use serde_json::Value;
 
 use super::{cards, DiscoverOptions, DiscoveredAsset, Sink};
@@ -189,6 +189,42 @@ fn header_facts(format: Format, r: &mut dyn Read, size: u64, facts: &mut BTreeMa
                 if !meta.is_empty() {
                     facts.insert("gguf_metadata".into(), Value::Object(meta));
                 }
+            }
+        }
+        Format::Hdf5 => {
+            let Ok(head) = crate::scan::read_up_to(r, 1 << 20) else {
+                return;
+            };
+            if let Ok(root) = hdf5::read_root_attributes(&head) {
+                for (attr, fact) in [("keras_version", "keras_version"), ("backend", "backend")] {
+                    if let Some(t) = root.get(attr).and_then(|a| a.text.as_deref()) {
+                        let t = String::from_utf8_lossy(t);
+                        facts.insert(fact.into(), Value::String(crate::report::clip(&t, 40)));
+                    }
+                }
+                facts.insert(
+                    "keras_model_config".into(),
+                    Value::Bool(root.get("model_config").is_some()),
+                );
+            }
+        }
+        Format::Tensorflow => {
+            let Ok(first) = crate::scan::read_up_to(r, SNIFF_LEN) else {
+                return;
+            };
+            if let Some(kind) = tensorflow::graph_kind(&first) {
+                let (info, _) = tensorflow::read_graph(&mut (&first[..]).chain(r), kind);
+                if let Some(v) = info.tensorflow_version.filter(|v| !v.is_empty()) {
+                    facts.insert(
+                        "tensorflow_version".into(),
+                        Value::String(crate::report::clip(&v, 40)),
+                    );
+                }
+                if !info.tags.is_empty() {
+                    facts.insert("tags".into(), Value::from(info.tags));
+                }
+                facts.insert("nodes".into(), Value::from(info.nodes));
+                facts.insert("functions".into(), Value::from(info.functions));
             }
         }
         Format::Onnx => {

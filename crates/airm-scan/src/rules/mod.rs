@@ -10,6 +10,7 @@ mod file_not_inspected;
 mod gguf_chat_template_code;
 mod hub_revision_unpinned;
 mod hub_trust_remote_code;
+mod keras_custom_object;
 mod keras_lambda_layer;
 mod notebook_output_personal_data;
 mod numpy_object_array;
@@ -31,6 +32,7 @@ pub use file_not_inspected::FileNotInspected;
 pub use gguf_chat_template_code::GgufChatTemplateCode;
 pub use hub_revision_unpinned::HubRevisionUnpinned;
 pub use hub_trust_remote_code::HubTrustRemoteCode;
+pub use keras_custom_object::KerasCustomObject;
 pub use keras_lambda_layer::KerasLambdaLayer;
 pub use notebook_output_personal_data::NotebookOutputPersonalData;
 pub use numpy_object_array::NumpyObjectArray;
@@ -68,6 +70,7 @@ pub fn rules() -> Vec<&'static RuleMeta> {
         &OnnxCustomOperator::META,
         &OnnxExternalDataPath::META,
         &TensorflowGraphUnsafeOp::META,
+        &KerasCustomObject::META,
     ]
 }
 
@@ -79,8 +82,8 @@ mod tests {
     fn registry_is_valid_and_sorted() {
         let r = rules();
         airm_core::validate_registry(&r).unwrap();
-        assert_eq!(r.len(), 20);
-        assert_eq!(r.iter().filter(|m| m.id.starts_with("MF")).count(), 14);
+        assert_eq!(r.len(), 21);
+        assert_eq!(r.iter().filter(|m| m.id.starts_with("MF")).count(), 15);
         assert_eq!(r.iter().filter(|m| m.id.starts_with("AS")).count(), 6);
     }
 }

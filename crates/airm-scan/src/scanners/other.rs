@@ -173,7 +173,8 @@ impl Read for NeedleTee<'_> {
     }
 }
 
-/// Marks of a TensorFlow graph, then its unsafe operations (see MF014).
+/// Marks of a TensorFlow graph, then its unsafe operations (see MF014): searched for in
+/// protobuf streams that sniffed as ONNX but hold no ONNX graph.
 pub(crate) const TF_NEEDLES: &[&[u8]] = &[
     b"Placeholder",
     b"StatefulPartitionedCall",
@@ -183,6 +184,16 @@ pub(crate) const TF_NEEDLES: &[&[u8]] = &[
     b"EagerPyFunc",
     b"PyFuncStateless",
     b"PyFunc",
+];
+
+/// Operations of a TensorFlow graph that read or write files or run Python (see MF014).
+pub(crate) const UNSAFE_TF_OPS: &[&str] = &[
+    "ReadFile",
+    "WriteFile",
+    "MatchingFiles",
+    "EagerPyFunc",
+    "PyFuncStateless",
+    "PyFunc",
 ];
 
 /// How many leading entries of [`TF_NEEDLES`] only mark a TensorFlow graph.

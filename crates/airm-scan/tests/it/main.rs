@@ -578,25 +578,100 @@ fn archive_path_traversal_and_bombs() {
 
 #[test]
 fn keras_lambda_layers() {
+    use airm_formats::hdf5::build::v0_with_string_attributes as h5;
     let cfg_ok =
         br#"{"class_name": "Sequential", "config": {"layers": [{"class_name": "Dense"}]}}"#;
     let cfg_bad = br#"{"class_name": "Sequential", "config": {"layers": [{"class_name": "Lambda", "config": {"function": "4wEAAAAA"}}]}}"#;
+    let weights = h5(&[], false);
     let ok = zip_of(&[
         ("metadata.json", b"{}"),
         ("config.json", cfg_ok),
-        ("model.weights.h5", b"\x89HDF\r\n\x1a\n"),
+        ("model.weights.h5", &weights),
     ]);
     let r = assert_clean(&ok);
     assert_eq!(r.format, Format::Keras);
     let bad = zip_of(&[("metadata.json", b"{}"), ("config.json", cfg_bad)]);
     let r = scan(&bad);
     assert_eq!(ids(&r), ["MF011"]);
-    let mut h5 = b"\x89HDF\r\n\x1a\n".to_vec();
-    h5.extend_from_slice(&[0u8; 3000]);
-    h5.extend_from_slice(cfg_bad);
-    let r = scan(&h5);
-    assert_eq!(r.format, Format::Hdf5);
+    assert!(
+        r.findings[0].message.contains("/config/layers/0"),
+        "{:?}",
+        r.findings
+    );
+    // Escapes and spacing do not hide a Lambda layer from the JSON parse.
+    let hidden =
+        br#"{"class_name":"Sequential","config":{"layers":[{"class_name" :  "Lambd\u0061"}]}}"#;
+    let r = scan(&zip_of(&[
+        ("metadata.json", b"{}"),
+        ("config.json", hidden),
+    ]));
     assert_eq!(ids(&r), ["MF011"]);
+    // Legacy HDF5: the `model_config` root attribute, in the header or a continuation.
+    for split in [false, true] {
+        let ok = h5(
+            &[("keras_version", b"2.15.0"), ("model_config", cfg_ok)],
+            split,
+        );
+        let r = assert_clean(&ok);
+        assert_eq!(r.format, Format::Hdf5);
+        let bad = h5(
+            &[("keras_version", b"2.15.0"), ("model_config", cfg_bad)],
+            split,
+        );
+        assert_eq!(ids(&scan(&bad)), ["MF011"]);
+    }
+    // The same text elsewhere in a readable file is not a model config.
+    let mut elsewhere = h5(&[("model_config", cfg_ok)], false);
+    elsewhere.extend_from_slice(cfg_bad);
+    assert_clean(&elsewhere);
+    // A structure airm cannot read is never clean, and is still searched as bytes.
+    let mut broken = b"\x89HDF\r\n\x1a\n".to_vec();
+    broken.extend_from_slice(&[0u8; 3000]);
+    broken.extend_from_slice(cfg_bad);
+    let r = scan(&broken);
+    assert_eq!(r.format, Format::Hdf5);
+    assert_eq!(ids(&r), ["MF011", "MF005"]);
+    let r = scan(&h5(&[("model_config", b"{not json")], false));
+    assert_eq!((r.verdict, ids(&r)), (Verdict::Unknown, vec!["MF005"]));
+}
+
+#[test]
+fn keras_references_outside_keras() {
+    use airm_formats::hdf5::build::v0_with_string_attributes as h5;
+    let custom = br#"{"module": "keras", "class_name": "Functional", "config": {"layers": [
+        {"module": "keras.layers", "class_name": "Dense", "config": {}, "registered_name": null},
+        {"module": "my_pkg.layers", "class_name": "Attention", "config": {}, "registered_name": "MyPkg>Attention"}]}}"#;
+    let r = scan(&zip_of(&[
+        ("metadata.json", b"{}"),
+        ("config.json", custom),
+    ]));
+    assert_eq!((r.verdict, ids(&r)), (Verdict::Suspicious, vec!["MF015"]));
+    assert_eq!(
+        r.findings[0].evidence.as_deref(),
+        Some("my_pkg.layers.Attention")
+    );
+    // A function resolved in `builtins` (CVE-2025-1550 style) is malicious.
+    let exec = br#"{"module": "keras.layers", "class_name": "Dense", "config": {"activation":
+        {"module": "builtins", "class_name": "function", "config": "exec", "registered_name": "function"}}}"#;
+    let r = scan(&zip_of(&[("metadata.json", b"{}"), ("config.json", exec)]));
+    assert_eq!((r.verdict, ids(&r)), (Verdict::Malicious, vec!["MF015"]));
+    let r = scan(&h5(&[("model_config", exec)], false));
+    assert_eq!((r.verdict, ids(&r)), (Verdict::Malicious, vec!["MF015"]));
+    let subprocess =
+        br#"{"class_name": "X", "module": "subprocess", "config": {}, "registered_name": null}"#;
+    let r = scan(&h5(&[("training_config", subprocess)], false));
+    assert_eq!(r.verdict, Verdict::Malicious);
+    // Users can allow a reviewed package.
+    let cfg = ScanConfig {
+        allow: vec!["my_pkg.*".into()],
+        ..Default::default()
+    };
+    let r = scan_bytes(
+        "m.keras",
+        &zip_of(&[("metadata.json", b"{}"), ("config.json", custom)]),
+        &cfg,
+    );
+    assert_eq!(r.verdict, Verdict::Clean, "{:?}", r.findings);
 }
 
 #[test]
@@ -621,31 +696,50 @@ fn onnx_custom_ops_and_external_data() {
 
 #[test]
 fn tensorflow_graph_ops() {
-    use airm_formats::onnx::build::{field_bytes, field_varint};
-    // SavedModel: schema version, then a meta graph whose graph def has nodes with ops.
-    let node = |name: &str, op: &str| {
-        let mut n = field_bytes(1, name.as_bytes());
-        n.extend(field_bytes(2, op.as_bytes()));
-        field_bytes(1, &n)
-    };
-    let saved = |ops: &[(&str, &str)]| {
-        let mut graph = Vec::new();
-        for (n, o) in ops {
-            graph.extend(node(n, o));
-        }
-        let mut m = field_varint(1, 1);
-        m.extend(field_bytes(2, &field_bytes(2, &graph)));
-        m
-    };
-    let r = assert_clean(&saved(&[("x", "Placeholder"), ("y", "MatMul")]));
+    use airm_formats::tensorflow::build::{graph, saved_model};
+    let r = assert_clean(&saved_model(&graph(
+        &[("x", "Placeholder"), ("y", "MatMul")],
+        &[],
+    )));
     assert_eq!(r.format, Format::Tensorflow);
-    let r = scan(&saved(&[
-        ("x", "Placeholder"),
-        ("w", "WriteFile"),
-        ("p", "EagerPyFunc"),
-    ]));
+    let r = scan(&saved_model(&graph(
+        &[
+            ("x", "Placeholder"),
+            ("w", "WriteFile"),
+            ("p", "EagerPyFunc"),
+        ],
+        &[],
+    )));
     assert_eq!(r.verdict, Verdict::Suspicious);
     assert_eq!(ids(&r), ["MF014", "MF014"]);
+    // TF2: the work runs inside library functions called by `StatefulPartitionedCall`.
+    let inner = saved_model(&graph(
+        &[("call", "StatefulPartitionedCall")],
+        &[(
+            "__inference_serve_7",
+            &[("r", "ReadFile"), ("id", "Identity")],
+        )],
+    ));
+    let r = scan(&inner);
+    assert_eq!(ids(&r), ["MF014"]);
+    assert!(
+        r.findings[0].message.contains("__inference_serve_7"),
+        "{:?}",
+        r.findings
+    );
+    // What a node is named does not matter, only its operation.
+    assert_clean(&saved_model(&graph(
+        &[("ReadFile", "Identity")],
+        &[("PyFunc", &[])],
+    )));
+    // An unsafe operation before damage is reported, and the damage too.
+    let r = scan(&inner[..inner.len() - 3]);
+    assert_eq!(ids(&r), ["MF014", "MF005"]);
+    // A frozen graph (a bare GraphDef) is recognised from its content.
+    let frozen = graph(&[("input", "Placeholder"), ("leak", "MatchingFiles")], &[]);
+    let r = scan(&frozen);
+    assert_eq!(r.format, Format::Tensorflow);
+    assert_eq!(ids(&r), ["MF014"]);
 }
 
 // ----- files, hashes, findings ---------------------------------------------------------

@@ -29,6 +29,21 @@ fn seeds() -> Vec<Vec<u8>> {
             ("config.json", br#"{"class_name": "Lambda"}"#),
             ("metadata.json", b"{}"),
         ]),
+        airm_formats::tensorflow::build::saved_model(&airm_formats::tensorflow::build::graph(
+            &[("x", "Placeholder")],
+            &[("f", &[("r", "ReadFile")])],
+        )),
+        airm_formats::tensorflow::build::graph(&[("x", "Placeholder"), ("y", "MatMul")], &[]),
+        airm_formats::hdf5::build::v0_with_string_attributes(
+            &[
+                ("keras_version", b"2.15.0"),
+                (
+                    "model_config",
+                    br#"{"class_name": "X", "module": "my.mod"}"#,
+                ),
+            ],
+            true,
+        ),
     ]
 }
 
@@ -52,7 +67,7 @@ proptest! {
 
     #[test]
     fn mutated_files_never_panic(
-        which in 0usize..13,
+        which in 0usize..16,
         edits in proptest::collection::vec((any::<u16>(), any::<u8>()), 1..8),
         cut in any::<u16>(),
     ) {
