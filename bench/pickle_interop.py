@@ -4,7 +4,11 @@
 Writes, into DIR: CPython pickles of protocols 0-5 (stdlib, recursive and shared objects:
 expected clean; `os.system`, `subprocess.Popen`, `eval`, `exec` and a nested `pickle.loads`
 payload: expected malicious), and joblib files (if joblib and numpy are importable) with
-every `compress=` setting (zlib, gzip: clean / malicious; bz2, lzma, xz: unknown). Then runs
+every `compress=` setting (zlib, gzip: clean / malicious; bz2, lzma, xz: unknown), and
+legacy-Keras-style HDF5 files written by h5py (if importable: `model_config` root attributes
+as Keras writes them and as `str`, earliest and latest file formats, a user block, a config
+added after the weights; clean / Lambda suspicious / `builtins.exec` malicious; dense attribute
+storage: unknown). Then runs
 SCAN_PATH (the `scan_path` example) over them and prints every wrong verdict and a summary;
 exits 1 if any verdict is wrong.
 
@@ -81,10 +85,53 @@ def write(d):
     return expected
 
 
+def write_hdf5(d):
+    expected = {}
+    try:
+        import h5py
+        import numpy as np
+    except ImportError:
+        print("h5py/numpy not importable: HDF5 files skipped")
+        return expected
+    dense = {"class_name": "Dense", "module": "keras.layers", "config": {"units": 2}}
+    configs = {
+        "clean": dense,
+        "suspicious": {"class_name": "Lambda", "config": {"function": ["4wEAAAA", None, None]}},
+        "malicious": {"class_name": "Dense", "module": "keras.layers", "config": {
+            "activation": {"module": "builtins", "class_name": "function", "config": "exec"}}},
+    }
+    for want, layer in configs.items():
+        cfg = json.dumps({"class_name": "Sequential", "config": {"layers": [dense, layer]}})
+        for variant, kw, as_str, late in [("earliest", {}, False, False),
+                                          ("latest", {"libver": "latest"}, False, False),
+                                          ("str", {}, True, False),
+                                          ("userblock", {"userblock_size": 512}, False, False),
+                                          ("late", {}, False, True)]:
+            p = os.path.join(d, f"keras_{want}_{variant}.h5")
+            with h5py.File(p, "w", **kw) as f:
+                f.attrs["keras_version"] = b"2.15.0"
+                if late:
+                    f.create_dataset("model_weights", data=np.zeros((500, 500)))
+                    for i in range(30):
+                        f.attrs[f"pad{i}"] = b"x" * 100
+                f.attrs["model_config"] = cfg if as_str else cfg.encode()
+                if not late:
+                    f.create_dataset("model_weights", data=np.zeros((50, 50)))
+            expected[p] = want
+    p = os.path.join(d, "keras_dense_attributes.h5")
+    with h5py.File(p, "w", libver="latest") as f:
+        for i in range(20):
+            f.attrs[f"a{i}"] = b"x"
+        f.attrs["model_config"] = json.dumps(dense).encode()
+    expected[p] = "unknown"
+    return expected
+
+
 def main():
     scan_path, d = sys.argv[1], sys.argv[2]
     os.makedirs(d, exist_ok=True)
     expected = write(d)
+    expected.update(write_hdf5(d))
     out = subprocess.run([scan_path] + sorted(expected), capture_output=True, text=True, check=True).stdout
     wrong = 0
     for line in out.splitlines():
