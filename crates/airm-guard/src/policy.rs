@@ -202,10 +202,12 @@ pub fn default_action(id: &str, source: Option<Source>, anonymize: bool) -> Acti
         return Action::Flag;
     }
     match id {
-        "PI001" | "PI002" | "PI003" | "PI010" | "PI011" | "PI012" | "PI013" => Action::Block,
-        // The harmful-request head flags: very short everyday inputs ("go") score at its
-        // threshold, so it is not precise enough to block by default (see the model docs).
-        "PI014" => Action::Flag,
+        // PI014 blocks: a text of one content word ("go", "continue") keeps a quarter of its
+        // score, below the trainer's lowest PI014 threshold (0.5), so short turns of a
+        // conversation cannot be blocked by it (see `classifier::content::content_evidence`).
+        "PI001" | "PI002" | "PI003" | "PI010" | "PI011" | "PI012" | "PI013" | "PI014" => {
+            Action::Block
+        }
         "PI008" if anonymize => Action::Redact,
         "PI004" | "PI005" | "PI006" | "PI007" | "PI008" => Action::Flag,
         "PI009" => Action::Redact,

@@ -78,6 +78,46 @@ pub fn content_words(folded: &str, out: &mut String) {
     }
 }
 
+/// Content words a text needs before the harmful-request head may judge it alone: one word
+/// ("go", "continue", "hello") carries too little evidence, and red-team dialogues open with
+/// exactly such turns.
+pub const MIN_CONTENT_WORDS: f32 = 2.0;
+
+/// How much of the harmful-request score a text of these content words keeps, in `[0, 1]`:
+/// `(words / MIN_CONTENT_WORDS)²`, capped at 1. Words are counted as [`content_words`] splits
+/// them, except in scripts written without spaces: there two Han or kana characters count as
+/// one word, and six Thai, Lao, Khmer or Myanmar characters. One content word keeps a
+/// quarter of its score, so no threshold above 0.25 can block it. Pure; one pass.
+pub fn content_evidence(content: &str) -> f32 {
+    let (mut words, mut dense, mut in_word) = (0.0_f32, 0.0_f32, false);
+    for c in content.chars() {
+        if c == ' ' {
+            in_word = false;
+            continue;
+        }
+        match c as u32 {
+            0x3040..=0x30ff | 0x3400..=0x4dbf | 0x4e00..=0x9fff | 0xf900..=0xfaff => {
+                dense += 0.5;
+                in_word = false;
+            }
+            0x0e00..=0x0eff | 0x1000..=0x109f | 0x1780..=0x17ff => {
+                dense += 1.0 / 6.0;
+                in_word = false;
+            }
+            _ if !in_word => {
+                words += 1.0;
+                in_word = true;
+            }
+            _ => {}
+        }
+        if words + dense >= MIN_CONTENT_WORDS {
+            return 1.0;
+        }
+    }
+    let e = ((words + dense) / MIN_CONTENT_WORDS).min(1.0);
+    e * e
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -95,5 +135,30 @@ mod tests {
         assert_eq!(s, "如何制作炸弹");
         content_words("", &mut s);
         assert_eq!(s, "");
+    }
+
+    #[test]
+    fn one_content_word_is_not_enough() {
+        let ev = |t: &str| {
+            let mut s = String::new();
+            content_words(t, &mut s);
+            content_evidence(&s)
+        };
+        for t in [
+            "go",
+            "ok",
+            "yes",
+            "continue",
+            "Hello, how are you?",
+            "hi!",
+            "你好",
+            "",
+        ] {
+            assert!(ev(t) <= 0.25, "{t:?}: {}", ev(t));
+        }
+        assert_eq!(ev("how do i bake bread"), 1.0);
+        assert_eq!(ev("如何制作炸弹"), 1.0);
+        assert_eq!(ev("วิธีทำต้มยำกุ้งทำอย่างไร"), 1.0);
+        assert!(ev("สวัสดี") < 0.5);
     }
 }

@@ -12,7 +12,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::classifier::content::content_words;
+use crate::classifier::content::{content_evidence, content_words};
 use crate::classifier::features;
 use crate::classifier::model::{sigmoid, Head, Model};
 use crate::decode::{prepare, DecodeLimits};
@@ -38,6 +38,10 @@ pub struct Example {
 
 /// airm's own benign request templates (see the file's header).
 const TEMPLATES: &str = include_str!("../../data/benign_templates.txt");
+
+/// airm's own benign request templates in the languages of the red-team requests (see the
+/// file's header).
+const TEMPLATES_MULTILINGUAL: &str = include_str!("../../data/benign_templates_multilingual.txt");
 
 /// airm's own general-purpose benign requests (see the file's header).
 const REQUESTS: &str = include_str!("../../data/benign_requests.txt");
@@ -65,7 +69,47 @@ pub fn template_requests() -> Vec<String> {
     for p in lines("plain|") {
         out.extend(std::iter::repeat_n(p.to_string(), 20));
     }
+    out.extend(multilingual_template_requests());
     out
+}
+
+/// Benign requests generated from [`TEMPLATES_MULTILINGUAL`]: every `stem.GROUP|` with every
+/// `topic.GROUP|` of the same group (a language, or an English group), in file order.
+fn multilingual_template_requests() -> Vec<String> {
+    let mut langs: Vec<(&str, Vec<&str>, Vec<&str>)> = Vec::new();
+    for line in TEMPLATES_MULTILINGUAL.lines() {
+        let Some((key, text)) = line.split_once('|') else {
+            continue;
+        };
+        let (is_stem, lang) = match key.split_once('.') {
+            Some(("stem", l)) => (true, l),
+            Some(("topic", l)) => (false, l),
+            _ => continue,
+        };
+        // `lang` names the group: a language code, or e.g. `en-thing`.
+        let i = match langs.iter().position(|(l, _, _)| *l == lang) {
+            Some(i) => i,
+            None => {
+                langs.push((lang, Vec::new(), Vec::new()));
+                langs.len() - 1
+            }
+        };
+        if let Some((_, stems, topics)) = langs.get_mut(i) {
+            if is_stem {
+                stems.push(text);
+            } else {
+                topics.push(text);
+            }
+        }
+    }
+    langs
+        .iter()
+        .flat_map(|(_, stems, topics)| {
+            stems
+                .iter()
+                .flat_map(move |s| topics.iter().map(move |t| s.replace("{}", t)))
+        })
+        .collect()
 }
 
 /// Hyper-parameters.
@@ -98,14 +142,21 @@ pub struct TrainParams {
     pub harmful_target_fpr: f32,
     /// Add airm's benign request templates as negatives of the harmful-request head.
     pub augment: bool,
-    /// Lowest threshold of the harmful-request head (0 = the tuned threshold alone).
+    /// Lowest threshold of the harmful-request head (0 = the tuned threshold alone). The
+    /// default 0.5 keeps one-word texts, whose score PI014 scales to at most a quarter, from
+    /// ever reaching it.
     pub harmful_min_threshold: f32,
+    /// Share of airm's calibration requests (held out) a head's threshold may still block:
+    /// 0 puts the threshold above all of them.
+    pub calibration_fpr: f32,
+    /// Loss weight of the harmful-request head's attacks (red-team requests).
+    pub harmful_attack_weight: f32,
 }
 
 impl Default for TrainParams {
     fn default() -> Self {
         TrainParams {
-            bits: 16,
+            bits: 17,
             epochs: 30,
             learning_rate: 1.0,
             l2: 1e-7,
@@ -118,7 +169,9 @@ impl Default for TrainParams {
             average: false,
             harmful_target_fpr: 0.004,
             augment: true,
-            harmful_min_threshold: 0.0,
+            harmful_min_threshold: 0.5,
+            calibration_fpr: 0.02,
+            harmful_attack_weight: 1.0,
         }
     }
 }
@@ -134,6 +187,8 @@ struct Prepped {
     held: bool,
     /// Held out as part of airm's calibration requests (see [`own_requests`]).
     calibration: bool,
+    /// Factor the rule applies to this text's score (see [`content_evidence`]).
+    gate: f32,
 }
 
 fn fnv(s: &str) -> u64 {
@@ -156,13 +211,25 @@ struct Item {
     calibration: bool,
 }
 
+/// How one head is trained and its threshold chosen.
+struct HeadSpec {
+    target_fpr: f32,
+    attack_weight: f32,
+    /// Scale hold-out scores as PI014 does (by [`content_evidence`] of the text).
+    gate: bool,
+}
+
 /// What the threshold tuning saw for one head (from the fit without the held-out items).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct HeadReport {
     /// Threshold for the target false-alarm rate on the held-out benign items.
     pub holdout_threshold: f32,
-    /// Highest score of the held-out half of airm's everyday requests.
+    /// Score of the held-out half of airm's everyday requests that `calibration_fpr` of them
+    /// reach (0: the highest).
     pub calibration_max: f32,
+    /// The highest-scoring held-out everyday requests (score, text as the head saw it), at
+    /// most five: the texts that set `calibration_max`.
+    pub calibration_top: Vec<(f32, String)>,
     /// The chosen threshold.
     pub threshold: f32,
     /// Held-out attacks (of this head's kind), and the share at or above the threshold.
@@ -222,7 +289,12 @@ pub fn train_with_report(examples: &[Example], params: &TrainParams) -> (Model, 
             calibration: cal,
         }));
     }
-    let (weights, bias, threshold, inj_report) = train_head(&inj, bits, params, params.target_fpr);
+    let inj_spec = HeadSpec {
+        target_fpr: params.target_fpr,
+        attack_weight: 1.0,
+        gate: false,
+    };
+    let (weights, bias, threshold, inj_report) = train_head(&inj, bits, params, &inj_spec);
     let harmful = has_harmful.then(|| {
         let mut buf = String::new();
         let mut content = |t: &str| {
@@ -256,8 +328,12 @@ pub fn train_with_report(examples: &[Example], params: &TrainParams) -> (Model, 
                 calibration: cal,
             }));
         }
-        let (weights, bias, threshold, mut report) =
-            train_head(&items, bits, params, params.harmful_target_fpr);
+        let spec = HeadSpec {
+            target_fpr: params.harmful_target_fpr,
+            attack_weight: params.harmful_attack_weight,
+            gate: true,
+        };
+        let (weights, bias, threshold, mut report) = train_head(&items, bits, params, &spec);
         let threshold = threshold.max(params.harmful_min_threshold).min(0.9999);
         report.threshold = threshold;
         (
@@ -292,7 +368,7 @@ fn train_head(
     items: &[Item],
     bits: u8,
     params: &TrainParams,
-    target_fpr: f32,
+    spec: &HeadSpec,
 ) -> (Vec<f32>, f32, f32, HeadReport) {
     let data: Vec<Prepped> = items
         .iter()
@@ -319,7 +395,9 @@ fn train_head(
                 value,
                 wins,
                 y: if e.attack { 1.0 } else { 0.0 },
-                w: if e.hard && !e.attack {
+                w: if e.attack {
+                    spec.attack_weight
+                } else if e.hard {
                     params.hard_weight
                 } else {
                     1.0
@@ -327,6 +405,11 @@ fn train_head(
                 attack: e.attack,
                 held: held || e.calibration,
                 calibration: e.calibration,
+                gate: if spec.gate {
+                    content_evidence(&e.text)
+                } else {
+                    1.0
+                },
             }
         })
         .collect();
@@ -340,15 +423,19 @@ fn train_head(
             .map(|d| predict(&m, d))
             .collect();
         benign.sort_by(|a, b| b.total_cmp(a));
-        let k = ((benign.len() as f32) * target_fpr).floor() as usize;
+        let k = ((benign.len() as f32) * spec.target_fpr).floor() as usize;
         let at = benign.get(k).copied().unwrap_or(0.5);
-        // None of airm's held-out everyday requests may be blocked: the training data's
-        // benign text holds no general-purpose questions, which score higher.
-        let everyday = data
+        // At most `calibration_fpr` of airm's held-out everyday requests may be blocked: the
+        // training data's benign text holds no general-purpose questions, which score higher.
+        let mut cal: Vec<(f32, &str)> = data
             .iter()
-            .filter(|d| d.calibration)
-            .map(|d| predict(&m, d))
-            .fold(0.0_f32, f32::max);
+            .zip(items)
+            .filter(|(d, _)| d.calibration)
+            .map(|(d, e)| (predict(&m, d), e.text.as_str()))
+            .collect();
+        cal.sort_by(|a, b| b.0.total_cmp(&a.0));
+        let kc = ((cal.len() as f32) * params.calibration_fpr).floor() as usize;
+        let everyday = cal.get(kc).map_or(0.0, |c| c.0);
         threshold = (at.max(everyday) + 1e-4).clamp(0.05, 0.99);
         let attacks: Vec<f32> = data
             .iter()
@@ -361,6 +448,11 @@ fn train_head(
         report = HeadReport {
             holdout_threshold: at,
             calibration_max: everyday,
+            calibration_top: cal
+                .iter()
+                .take(5)
+                .map(|(s, t)| (*s, (*t).to_string()))
+                .collect(),
             threshold,
             holdout_attacks: attacks.len(),
             holdout_recall: rate(&attacks),
@@ -376,9 +468,10 @@ fn predict(m: &Model, d: &Prepped) -> f32 {
         let z: f32 = idx.iter().map(|&i| m.weights[i as usize]).sum();
         sigmoid(m.bias + z * v)
     };
-    d.wins.iter().fold(one(&d.idx, d.value), |s, (r, v)| {
+    let s = d.wins.iter().fold(one(&d.idx, d.value), |s, (r, v)| {
         s.max(one(d.idx.get(r.clone()).unwrap_or(&[]), *v))
-    })
+    });
+    s * d.gate
 }
 
 fn fit(data: &[Prepped], skip_held: bool, bits: u8, p: &TrainParams) -> Model {
@@ -589,6 +682,20 @@ mod tests {
         // Without harmful examples there is no second head.
         let plain: Vec<Example> = ex.into_iter().filter(|e| !e.harmful).collect();
         assert!(train(&plain, &p).harmful.is_none());
+    }
+
+    #[test]
+    fn multilingual_templates_pair_stems_with_topics_of_their_language() {
+        let out = multilingual_template_requests();
+        // Nine languages with six stems and 25 topics each, and the English groups.
+        assert!(out.len() > 9 * 6 * 25);
+        assert!(out.contains(&"Come posso fare il pane in casa?".to_string()));
+        assert!(out.contains(&"如何学弹吉他？".to_string()));
+        assert!(out.iter().all(|t| !t.contains("{}")));
+        assert!(!out
+            .iter()
+            .any(|t| t.starts_with("Come posso") && t.contains("吉他")));
+        assert!(template_requests().len() > out.len());
     }
 
     #[test]
