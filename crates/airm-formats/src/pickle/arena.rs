@@ -35,7 +35,7 @@ pub(crate) struct TupleArena {
 impl TupleArena {
     /// Stores a tuple of the first `n` (1–3) of `items`; gives the items back when the
     /// arena must be swept first ([`TupleArena::collect`]) or is full.
-    #[inline(always)]
+    #[cfg(test)]
     pub fn alloc(&mut self, n: u8, items: [Value; 3]) -> Result<Value, [Value; 3]> {
         if let Some(i) = self.free.pop() {
             if let Some(slot) = self.slots.get_mut(i as usize) {
@@ -52,6 +52,29 @@ impl TupleArena {
         self.slots.push(items);
         self.pins.push(0);
         Ok(Value::Tup(n, len as u32))
+    }
+
+    /// Moves `items` (one to three scalars) into a slot, leaving other scalars in their
+    /// place; `None` (items untouched) when the arena must be swept first or is full.
+    #[inline(always)]
+    pub fn alloc_swap(&mut self, items: &mut [Value]) -> Option<Value> {
+        let i = match self.free.pop() {
+            Some(i) => i,
+            None => {
+                let len = self.slots.len();
+                if len >= self.limit.max(MIN_SLOTS) || len >= u32::MAX as usize {
+                    return None;
+                }
+                self.slots.push([Value::None, Value::None, Value::None]);
+                self.pins.push(0);
+                len as u32
+            }
+        };
+        let slot = self.slots.get_mut(i as usize)?;
+        for (a, b) in slot.iter_mut().zip(items.iter_mut()) {
+            std::mem::swap(a, b);
+        }
+        Some(Value::Tup(items.len().min(3) as u8, i))
     }
 
     /// Whether [`TupleArena::alloc`] would fail for want of a sweep.

@@ -210,10 +210,14 @@ impl Memo {
     /// Stores a copy of `v` (cloned only if it is kept).
     #[inline(always)]
     fn put_ref(&mut self, idx: u64, v: &Value, cap: usize, arena: &mut TupleArena) {
+        // (Once saturated, `append` never holds: checking this first saves the work.)
+        if self.saturated_at(idx) {
+            return;
+        }
         if self.append(idx, v, cap) {
             arena.pin(v);
-            self.dense.push(v.clone());
-        } else if !self.saturated_at(idx) {
+            self.dense.push(v.dup());
+        } else {
             self.put_slow(idx, v.clone(), cap, arena);
         }
     }
@@ -323,20 +327,6 @@ struct Stream {
 }
 
 impl Stream {
-    /// An arena tuple of the first `n` of `items` (all scalars), collecting the arena when
-    /// it is due; the items back if the arena is full.
-    #[inline(always)]
-    fn arena_tuple(&mut self, n: u8, items: [Value; 3]) -> Result<Value, [Value; 3]> {
-        match self.arena.alloc(n, items) {
-            Ok(v) => Ok(v),
-            Err(items) if self.arena.needs_collect() => {
-                self.collect();
-                self.arena.alloc(n, items)
-            }
-            Err(items) => Err(items),
-        }
-    }
-
     #[cold]
     #[inline(never)]
     fn collect(&mut self) {
@@ -509,6 +499,7 @@ impl<'o> Machine<'o> {
         while let Some(&op) = win.get(i) {
             let arg = win.get(i + 1..).unwrap_or(&[]);
             let room = st.stack.len() < max_stack;
+            let mut pushed = true;
             let used = match op {
                 0x94 | b'q' | b'r' => {
                     let (idx, used) = match op {
@@ -527,6 +518,7 @@ impl<'o> Machine<'o> {
                     }
                     let Some(v) = st.stack.last() else { break };
                     st.memo.put_ref(idx, v, max_memo, &mut st.arena);
+                    pushed = false;
                     used
                 }
                 b'h' | b'j' => {
@@ -594,6 +586,7 @@ impl<'o> Machine<'o> {
                     if arg.len() < 8 {
                         break;
                     }
+                    pushed = false;
                     8
                 }
                 b'(' => {
@@ -602,6 +595,7 @@ impl<'o> Machine<'o> {
                     }
                     floor = st.stack.len();
                     st.marks.push(floor);
+                    pushed = false;
                     0
                 }
                 0x85..=0x87 => {
@@ -612,30 +606,43 @@ impl<'o> Machine<'o> {
                     }
                     let items = st.stack.get(len - n..).unwrap_or(&[]);
                     if items.iter().all(Value::is_scalar) && self.max_value_depth >= 1 {
-                        // (The stack holds at least `n` items: checked above.)
-                        let s = &mut st.stack;
-                        let arr = match n {
-                            1 => {
-                                let Some(a) = s.pop() else { break };
-                                [a, Value::None, Value::None]
-                            }
-                            2 => {
-                                let (Some(b), Some(a)) = (s.pop(), s.pop()) else {
-                                    break;
-                                };
-                                [a, b, Value::None]
-                            }
-                            _ => {
-                                let (Some(c), Some(b), Some(a)) = (s.pop(), s.pop(), s.pop())
-                                else {
-                                    break;
-                                };
-                                [a, b, c]
-                            }
+                        let Some(items) = st.stack.get_mut(len - n..) else {
+                            break;
                         };
-                        let v = match st.arena_tuple(n as u8, arr) {
-                            Ok(v) => v,
-                            Err(arr) => Value::Tuple(self.small_tuple(n as u8, arr, 1)),
+                        let mut v = st.arena.alloc_swap(items);
+                        if v.is_none() && st.arena.needs_collect() {
+                            st.collect();
+                            if let Some(items) = st.stack.get_mut(len - n..) {
+                                v = st.arena.alloc_swap(items);
+                            }
+                        }
+                        let v = match v {
+                            // What was swapped onto the stack are scalars: nothing to drop.
+                            Some(v) => {
+                                for _ in 0..n {
+                                    if let Some(old) = st.stack.pop() {
+                                        // A scalar: forgetting it leaks nothing.
+                                        std::mem::forget(old);
+                                    }
+                                }
+                                v
+                            }
+                            None => {
+                                let mut pop = || st.stack.pop().unwrap_or(Value::None);
+                                let arr = match n {
+                                    1 => [pop(), Value::None, Value::None],
+                                    2 => {
+                                        let b = pop();
+                                        [pop(), b, Value::None]
+                                    }
+                                    _ => {
+                                        let c = pop();
+                                        let b = pop();
+                                        [pop(), b, c]
+                                    }
+                                };
+                                Value::Tuple(self.small_tuple(n as u8, arr, 1))
+                            }
                         };
                         st.stack.push(v);
                         0
@@ -692,12 +699,22 @@ impl<'o> Machine<'o> {
                     st.marks.pop();
                     self.discard_from(st, m);
                     floor = Self::floor(st);
+                    pushed = false;
                     0
                 }
                 _ => break,
             };
             i += 1 + used;
             ops += 1;
+            if pushed && win.get(i) == Some(&0x94) {
+                // MEMOIZE right after a push (the new top is above the floor).
+                if let Some(v) = st.stack.last() {
+                    let idx = st.memo.len() as u64;
+                    st.memo.put_ref(idx, v, max_memo, &mut st.arena);
+                    i += 1;
+                    ops += 1;
+                }
+            }
         }
         (i, ops)
     }
