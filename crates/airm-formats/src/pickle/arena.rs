@@ -24,6 +24,8 @@ pub(crate) struct TupleArena {
     slots: Vec<[Value; 3]>,
     /// Memo entries referring to each slot.
     pins: Vec<u32>,
+    /// One bit per slot, set while its pin count is not zero (a sweep reads 64 at a time).
+    pinned: Vec<u64>,
     /// Unused slots.
     free: Vec<u32>,
     /// Slots allowed before the next sweep.
@@ -51,6 +53,9 @@ impl TupleArena {
         }
         self.slots.push(items);
         self.pins.push(0);
+        if len % 64 == 0 {
+            self.pinned.push(0);
+        }
         Ok(Value::Tup(n, len as u32))
     }
 
@@ -67,6 +72,9 @@ impl TupleArena {
                 }
                 self.slots.push([Value::None, Value::None, Value::None]);
                 self.pins.push(0);
+                if len % 64 == 0 {
+                    self.pinned.push(0);
+                }
                 len as u32
             }
         };
@@ -86,8 +94,12 @@ impl TupleArena {
     #[inline(always)]
     pub fn pin(&mut self, v: &Value) {
         if let Value::Tup(_, i) = v {
-            if let Some(p) = self.pins.get_mut(*i as usize) {
+            let i = *i as usize;
+            if let Some(p) = self.pins.get_mut(i) {
                 *p = p.saturating_add(1);
+                if let Some(w) = self.pinned.get_mut(i / 64) {
+                    *w |= 1 << (i % 64);
+                }
             }
         }
     }
@@ -95,8 +107,14 @@ impl TupleArena {
     /// Drops a memo reference to `v` (if it is an arena tuple).
     pub fn unpin(&mut self, v: &Value) {
         if let Value::Tup(_, i) = v {
-            if let Some(p) = self.pins.get_mut(*i as usize) {
+            let i = *i as usize;
+            if let Some(p) = self.pins.get_mut(i) {
                 *p = p.saturating_sub(1);
+                if *p == 0 {
+                    if let Some(w) = self.pinned.get_mut(i / 64) {
+                        *w &= !(1 << (i % 64));
+                    }
+                }
             }
         }
     }
@@ -115,14 +133,12 @@ impl TupleArena {
             }
         }
         self.free.clear();
-        for (w, chunk) in self.pins.chunks(64).enumerate() {
-            let mut live = self.marks.get(w).copied().unwrap_or(0);
-            for (b, &p) in chunk.iter().enumerate() {
-                live |= u64::from(p != 0) << b;
-            }
+        for (w, &pinned) in self.pinned.iter().enumerate() {
+            let live = pinned | self.marks.get(w).copied().unwrap_or(0);
             let mut dead = !live;
-            if chunk.len() < 64 {
-                dead &= (1u64 << chunk.len()) - 1;
+            let in_word = len.saturating_sub(w * 64);
+            if in_word < 64 {
+                dead &= (1u64 << in_word) - 1;
             }
             while dead != 0 {
                 self.free.push((w * 64) as u32 + dead.trailing_zeros());

@@ -536,8 +536,14 @@ impl<'o> Machine<'o> {
                     if !room {
                         break;
                     }
-                    let Some(v) = st.memo.get(idx) else { break };
-                    st.stack.push(v);
+                    if let Some(v) = st.memo.dense.get(idx as usize).filter(|_| idx < 1 << 32) {
+                        st.stack.push(v.dup());
+                    } else {
+                        let Some(v) = st.memo.get_slow(idx) else {
+                            break;
+                        };
+                        st.stack.push(v);
+                    }
                     used
                 }
                 0x8c => {
@@ -552,35 +558,45 @@ impl<'o> Machine<'o> {
                     st.stack.push(Value::Short(s));
                     1 + n
                 }
-                b'K' | b'M' | b'J' | b'G' | b'N' | 0x88 | 0x89 | b']' => {
-                    let (v, used) = match op {
-                        b'K' => match arg.first() {
-                            Some(&b) => (Value::Int(i64::from(b)), 1),
-                            None => break,
-                        },
-                        b'M' => match arg.get(..2) {
-                            Some(&[a, b]) => (Value::Int(i64::from(u16::from_le_bytes([a, b]))), 2),
-                            _ => break,
-                        },
-                        b'J' => match le_u32(arg) {
-                            Some(x) => (Value::Int(i64::from(x as i32)), 4),
-                            None => break,
-                        },
-                        b'G' => {
-                            if arg.len() < 8 {
-                                break;
-                            }
-                            (Value::Float, 8)
-                        }
-                        b'N' => (Value::None, 0),
-                        b']' => (Value::List, 0),
-                        _ => (Value::Bool(op == 0x88), 0),
+                b'K' => {
+                    let (Some(&x), true) = (arg.first(), room) else {
+                        break;
                     };
+                    st.stack.push(Value::Int(i64::from(x)));
+                    1
+                }
+                b'M' => {
+                    let (Some(&[a, b]), true) = (arg.get(..2), room) else {
+                        break;
+                    };
+                    st.stack
+                        .push(Value::Int(i64::from(u16::from_le_bytes([a, b]))));
+                    2
+                }
+                b'J' => {
+                    let (Some(x), true) = (le_u32(arg), room) else {
+                        break;
+                    };
+                    st.stack.push(Value::Int(i64::from(x as i32)));
+                    4
+                }
+                b'G' => {
+                    if arg.len() < 8 || !room {
+                        break;
+                    }
+                    st.stack.push(Value::Float);
+                    8
+                }
+                b'N' | 0x88 | 0x89 | b']' => {
                     if !room {
                         break;
                     }
-                    st.stack.push(v);
-                    used
+                    st.stack.push(match op {
+                        b'N' => Value::None,
+                        b']' => Value::List,
+                        _ => Value::Bool(op == 0x88),
+                    });
+                    0
                 }
                 0x95 => {
                     if arg.len() < 8 {
