@@ -5,18 +5,19 @@
 //!
 //! The memo's references to a slot are counted (pins); the stack's are not. Unpinned slots
 //! that the stack does not refer to are reclaimed by a sweep that runs only when the arena
-//! would otherwise grow past twice what was live after the last sweep (amortised constant
-//! time per tuple, and memory bounded by twice the memo's tuples plus the stack). Arena
-//! tuples hold nothing but scalars, so reclaiming a slot late never keeps anything else
-//! alive. An arena tuple never leaves its stream: every value the rest of the machine takes
-//! off the stack is made an ordinary [`Value::Tuple`] first ([`TupleArena::own`]).
+//! would otherwise grow past twice what was live after the last sweep, or by the stack's
+//! size (amortised constant time per tuple, and memory bounded by twice the memo's tuples
+//! plus the stack). Arena tuples hold nothing but scalars, so reclaiming a slot late never
+//! keeps anything else alive. An arena tuple never leaves its stream: every value the rest
+//! of the machine takes off the stack is made an ordinary [`Value::Tuple`] first
+//! ([`TupleArena::own`]).
 
 use std::rc::Rc;
 
 use super::value::{TupleVal, Value};
 
 /// Fewest slots before the first sweep.
-const MIN_SLOTS: usize = 1 << 16;
+const MIN_SLOTS: usize = 1 << 13;
 
 #[derive(Default)]
 pub(crate) struct TupleArena {
@@ -145,8 +146,10 @@ impl TupleArena {
                 dead &= dead - 1;
             }
         }
+        // Sweeping reads the stack too: at least as many new tuples as it holds keep the
+        // cost per tuple constant.
         let live = len - self.free.len();
-        self.limit = MIN_SLOTS.max(2 * live);
+        self.limit = MIN_SLOTS.max(2 * live).max(live + stack.len());
     }
 
     /// The items of arena tuple `i`.

@@ -4,6 +4,10 @@
 //! items (capped), and call results with their arguments. Lists, dicts and sets are opaque
 //! markers, so memory stays bounded whatever the pickle builds. Nesting depth is capped so
 //! that dropping a value never recurses deeply.
+//!
+//! Tuples of one to three scalars, the common case, are not allocated one by one: they
+//! live in their stream's arena (see `arena.rs`) and the stack and memo hold
+//! [`Value::Tup`], an index into it.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
