@@ -621,7 +621,13 @@ impl<'o> Machine<'o> {
                         break;
                     }
                     let items = st.stack.get(len - n..).unwrap_or(&[]);
-                    if items.iter().all(Value::is_scalar) && self.max_value_depth >= 1 {
+                    let scalars = match items {
+                        [a] => a.is_scalar(),
+                        [a, b] => a.is_scalar() & b.is_scalar(),
+                        [a, b, c] => a.is_scalar() & b.is_scalar() & c.is_scalar(),
+                        _ => false,
+                    };
+                    if scalars && self.max_value_depth >= 1 {
                         let Some(items) = st.stack.get_mut(len - n..) else {
                             break;
                         };
