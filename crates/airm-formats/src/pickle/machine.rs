@@ -12,6 +12,7 @@ use std::collections::HashMap;
 use std::io::Read;
 use std::rc::Rc;
 
+use super::arena::TupleArena;
 use super::names::{is_nested_loader, qualify};
 use super::report::{
     CallKind, CallSite, CallableRef, Incomplete, NestedPickle, PickleReport, RefKind, StreamInfo,
@@ -165,6 +166,8 @@ fn heap_cost(v: &Value) -> u64 {
         Value::Dict(d) => 64 + 96 * d.len().min(64) as u64,
         Value::AttrGetter(_) => 64,
         Value::Global(_) | Value::Module(_) => 48,
+        // Charged like the inline tuple it stands for, so the memo keeps the same entries.
+        Value::Tup(..) => 80,
         _ => 0,
     }
 }
@@ -195,21 +198,27 @@ impl Memo {
 
     /// Stores an entry, or drops it past the caps (remembering that something was dropped).
     #[inline]
-    fn put(&mut self, idx: u64, v: Value, cap: usize) {
+    fn put(&mut self, idx: u64, v: Value, cap: usize, arena: &mut TupleArena) {
         if self.append(idx, &v, cap) {
+            arena.pin(&v);
             self.dense.push(v);
         } else if !self.saturated_at(idx) {
-            self.put_slow(idx, v, cap);
+            self.put_slow(idx, v, cap, arena);
         }
     }
 
     /// Stores a copy of `v` (cloned only if it is kept).
     #[inline(always)]
-    fn put_ref(&mut self, idx: u64, v: &Value, cap: usize) {
+    fn put_ref(&mut self, idx: u64, v: &Value, cap: usize, arena: &mut TupleArena) {
+        // (Once saturated, `append` never holds: checking this first saves the work.)
+        if self.saturated_at(idx) {
+            return;
+        }
         if self.append(idx, v, cap) {
-            self.dense.push(v.clone());
-        } else if !self.saturated_at(idx) {
-            self.put_slow(idx, v.clone(), cap);
+            arena.pin(v);
+            self.dense.push(v.dup());
+        } else {
+            self.put_slow(idx, v.clone(), cap, arena);
         }
     }
 
@@ -240,16 +249,20 @@ impl Memo {
     }
 
     #[inline(never)]
-    fn put_slow(&mut self, idx: u64, v: Value, cap: usize) {
+    fn put_slow(&mut self, idx: u64, v: Value, cap: usize, arena: &mut TupleArena) {
+        // Every value stored below is pinned in the arena, every value replaced unpinned.
+        arena.pin(&v);
         if let Some(slot) = usize::try_from(idx)
             .ok()
             .and_then(|i| self.dense.get_mut(i))
         {
+            arena.unpin(slot);
             *slot = v;
             return;
         }
         if idx < self.sparse_top {
             if let Some(slot) = self.sparse.get_mut(&idx) {
+                arena.unpin(slot);
                 *slot = v;
                 return;
             }
@@ -265,6 +278,7 @@ impl Memo {
             // Neither count ever shrinks: from now on every new index is dropped.
             self.saturated = self.len() >= cap && self.overflow >= cap / 2;
             self.dropped = true;
+            arena.unpin(&v);
             return;
         }
         self.heap += cost;
@@ -276,13 +290,23 @@ impl Memo {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn get(&self, idx: u64) -> Option<Value> {
+        if let Some(v) = self.dense.get(idx as usize) {
+            if idx <= usize::MAX as u64 {
+                return Some(v.dup());
+            }
+        }
+        self.get_slow(idx)
+    }
+
+    #[inline(never)]
+    fn get_slow(&self, idx: u64) -> Option<Value> {
         usize::try_from(idx)
             .ok()
             .and_then(|i| self.dense.get(i))
             .or_else(|| self.sparse.get(&idx))
-            .cloned()
+            .map(Value::dup)
     }
 }
 
@@ -298,6 +322,16 @@ struct Stream {
     /// Arrays of joblib's `NumpyArrayWrapper` follow their `BUILD` in the stream (set for
     /// top-level streams, which `joblib.load` reads with its own unpickler).
     joblib: bool,
+    /// Small tuples of scalars on the stack and in the memo.
+    arena: TupleArena,
+}
+
+impl Stream {
+    #[cold]
+    #[inline(never)]
+    fn collect(&mut self) {
+        self.arena.collect(&self.stack);
+    }
 }
 
 struct Machine<'o> {
@@ -440,19 +474,7 @@ impl<'o> Machine<'o> {
             // The common opcodes whose argument is buffered run on the fast path; anything
             // else (and anything the fast path would have to report) goes through `step`.
             let base = src.offset();
-            let win = src.window();
-            let mut i = 0usize;
-            let mut ops = 0u64;
-            while let Some(&op) = win.get(i) {
-                let arg = win.get(i + 1..).unwrap_or(&[]);
-                match self.fast_step(st, op, arg, base + i as u64) {
-                    Some(n) => {
-                        i += 1 + n;
-                        ops += 1;
-                    }
-                    None => break,
-                }
-            }
+            let (i, ops) = self.fast_run(st, src.window(), base);
             st.ops += ops;
             src.advance(i);
             off = src.offset();
@@ -464,161 +486,259 @@ impl<'o> Machine<'o> {
         }
     }
 
-    /// Executes one of the common opcodes if its argument is all in `arg` and it cannot
-    /// fail; returns the argument length consumed, or `None` (nothing changed) to leave the
-    /// opcode to [`Machine::step`]. Every case does exactly what `step` does.
-    #[inline]
-    fn fast_step(&mut self, st: &mut Stream, op: u8, arg: &[u8], off: u64) -> Option<usize> {
-        match op {
-            0x94 => {
-                let v = st
-                    .stack
-                    .last()
-                    .filter(|_| st.stack.len() > Self::floor(st))?;
-                let idx = st.memo.len() as u64;
-                st.memo.put_ref(idx, v, self.max_memo);
-                Some(0)
-            }
-            b'q' => {
-                let v = st
-                    .stack
-                    .last()
-                    .filter(|_| st.stack.len() > Self::floor(st))?;
-                let idx = u64::from(*arg.first()?);
-                st.memo.put_ref(idx, v, self.max_memo);
-                Some(1)
-            }
-            b'r' => {
-                let v = st
-                    .stack
-                    .last()
-                    .filter(|_| st.stack.len() > Self::floor(st))?;
-                let idx = u64::from(u32::from_le_bytes(arg.get(..4)?.try_into().ok()?));
-                st.memo.put_ref(idx, v, self.max_memo);
-                Some(4)
-            }
-            b'h' => {
-                let v = st.memo.get(u64::from(*arg.first()?))?;
-                self.push(st, v, off);
-                Some(1)
-            }
-            b'j' => {
-                let idx = u32::from_le_bytes(arg.get(..4)?.try_into().ok()?);
-                let v = st.memo.get(u64::from(idx))?;
-                self.push(st, v, off);
-                Some(4)
-            }
-            0x8c => {
-                let n = usize::from(*arg.first()?);
-                let s = ShortStr::prefix(arg.get(1..)?, n)?;
-                self.push(st, Value::Short(s), off);
-                Some(1 + n)
-            }
-            b'K' => {
-                let v = *arg.first()?;
-                self.push(st, Value::Int(i64::from(v)), off);
-                Some(1)
-            }
-            b'M' => {
-                let v = u16::from_le_bytes(arg.get(..2)?.try_into().ok()?);
-                self.push(st, Value::Int(i64::from(v)), off);
-                Some(2)
-            }
-            b'J' => {
-                let v = i32::from_le_bytes(arg.get(..4)?.try_into().ok()?);
-                self.push(st, Value::Int(i64::from(v)), off);
-                Some(4)
-            }
-            b'G' => {
-                arg.get(..8)?;
-                self.push(st, Value::Float, off);
-                Some(8)
-            }
-            0x95 => {
-                arg.get(..8)?;
-                Some(8)
-            }
-            b'N' => {
-                self.push(st, Value::None, off);
-                Some(0)
-            }
-            0x88 | 0x89 => {
-                self.push(st, Value::Bool(op == 0x88), off);
-                Some(0)
-            }
-            b']' => {
-                self.push(st, Value::List, off);
-                Some(0)
-            }
-            b'(' => {
-                if st.marks.len() >= self.max_stack {
-                    return None;
-                }
-                st.marks.push(st.stack.len());
-                Some(0)
-            }
-            0x85..=0x87 => {
-                let n = usize::from(op - 0x84);
-                let len = st.stack.len();
-                if len < Self::floor(st) + n {
-                    return None;
-                }
-                let depth = 1 + st
-                    .stack
-                    .get(len - n..)
-                    .unwrap_or(&[])
-                    .iter()
-                    .fold(0, |d, v| d.max(v.depth()));
-                let mut pop = || st.stack.pop().unwrap_or(Value::None);
-                let arr = match n {
-                    1 => [pop(), Value::None, Value::None],
-                    2 => {
-                        let b = pop();
-                        [pop(), b, Value::None]
+    /// Runs the common opcodes whose argument is all in `win` (the buffered input at offset
+    /// `base`) and that cannot fail or reach a cap, up to the first other one, which is left
+    /// to [`Machine::step`] with nothing changed. Returns the bytes and opcodes consumed.
+    /// Every case does exactly what `step` does.
+    fn fast_run(&mut self, st: &mut Stream, win: &[u8], base: u64) -> (usize, u64) {
+        let max_stack = self.max_stack;
+        let max_memo = self.max_memo;
+        let mut floor = Self::floor(st);
+        let mut i = 0usize;
+        let mut ops = 0u64;
+        while let Some(&op) = win.get(i) {
+            let arg = win.get(i + 1..).unwrap_or(&[]);
+            let room = st.stack.len() < max_stack;
+            let mut pushed = true;
+            let used = match op {
+                0x94 | b'q' | b'r' => {
+                    let (idx, used) = match op {
+                        0x94 => (st.memo.len() as u64, 0),
+                        b'q' => match arg.first() {
+                            Some(&b) => (u64::from(b), 1),
+                            None => break,
+                        },
+                        _ => match le_u32(arg) {
+                            Some(x) => (u64::from(x), 4),
+                            None => break,
+                        },
+                    };
+                    if st.stack.len() <= floor {
+                        break;
                     }
-                    _ => {
-                        let c = pop();
-                        let b = pop();
-                        [pop(), b, c]
-                    }
-                };
-                let v = if depth > self.max_value_depth {
-                    Value::Unknown
-                } else {
-                    Value::Tuple(self.small_tuple(n as u8, arr, depth))
-                };
-                self.push(st, v, off);
-                Some(0)
-            }
-            b'u' | b'e' => {
-                // SETITEMS / APPENDS: the target just below the mark must exist.
-                let m = *st.marks.last()?;
-                let below = st.marks.len().checked_sub(2).and_then(|i| st.marks.get(i));
-                if m == 0 || m <= below.copied().unwrap_or(0) || m > st.stack.len() {
-                    return None;
+                    let Some(v) = st.stack.last() else { break };
+                    st.memo.put_ref(idx, v, max_memo, &mut st.arena);
+                    pushed = false;
+                    used
                 }
-                let n = st.stack.len() - m;
-                if op == b'u' {
-                    if n % 2 != 0 && !st.degraded {
-                        return None;
+                b'h' | b'j' => {
+                    let (idx, used) = if op == b'h' {
+                        match arg.first() {
+                            Some(&b) => (u64::from(b), 1),
+                            None => break,
+                        }
+                    } else {
+                        match le_u32(arg) {
+                            Some(x) => (u64::from(x), 4),
+                            None => break,
+                        }
+                    };
+                    if !room {
+                        break;
                     }
-                    if let Some(Value::Dict(d)) = st.stack.get(m - 1) {
-                        if d.len() < DICT_ITEMS {
-                            let d = d.clone();
-                            let items = st.stack.split_off(m);
-                            let mut it = items.into_iter();
-                            while let (Some(k), Some(v)) = (it.next(), it.next()) {
-                                self.dict_insert(&d, &k, v, off);
+                    if let Some(v) = st.memo.dense.get(idx as usize).filter(|_| idx < 1 << 32) {
+                        st.stack.push(v.dup());
+                    } else {
+                        let Some(v) = st.memo.get_slow(idx) else {
+                            break;
+                        };
+                        st.stack.push(v);
+                    }
+                    used
+                }
+                0x8c => {
+                    let Some(&n) = arg.first() else { break };
+                    let n = usize::from(n);
+                    let Some(s) = arg.get(1..).and_then(|b| ShortStr::prefix(b, n)) else {
+                        break;
+                    };
+                    if !room {
+                        break;
+                    }
+                    st.stack.push(Value::Short(s));
+                    1 + n
+                }
+                b'K' => {
+                    let (Some(&x), true) = (arg.first(), room) else {
+                        break;
+                    };
+                    st.stack.push(Value::Int(i64::from(x)));
+                    1
+                }
+                b'M' => {
+                    let (Some(&[a, b]), true) = (arg.get(..2), room) else {
+                        break;
+                    };
+                    st.stack
+                        .push(Value::Int(i64::from(u16::from_le_bytes([a, b]))));
+                    2
+                }
+                b'J' => {
+                    let (Some(x), true) = (le_u32(arg), room) else {
+                        break;
+                    };
+                    st.stack.push(Value::Int(i64::from(x as i32)));
+                    4
+                }
+                b'G' => {
+                    if arg.len() < 8 || !room {
+                        break;
+                    }
+                    st.stack.push(Value::Float);
+                    8
+                }
+                b'N' | 0x88 | 0x89 | b']' => {
+                    if !room {
+                        break;
+                    }
+                    st.stack.push(match op {
+                        b'N' => Value::None,
+                        b']' => Value::List,
+                        _ => Value::Bool(op == 0x88),
+                    });
+                    0
+                }
+                0x95 => {
+                    if arg.len() < 8 {
+                        break;
+                    }
+                    pushed = false;
+                    8
+                }
+                b'(' => {
+                    if st.marks.len() >= max_stack {
+                        break;
+                    }
+                    floor = st.stack.len();
+                    st.marks.push(floor);
+                    pushed = false;
+                    0
+                }
+                0x85..=0x87 => {
+                    let n = usize::from(op - 0x84);
+                    let len = st.stack.len();
+                    if len < floor + n {
+                        break;
+                    }
+                    let items = st.stack.get(len - n..).unwrap_or(&[]);
+                    let scalars = match items {
+                        [a] => a.is_scalar(),
+                        [a, b] => a.is_scalar() & b.is_scalar(),
+                        [a, b, c] => a.is_scalar() & b.is_scalar() & c.is_scalar(),
+                        _ => false,
+                    };
+                    if scalars && self.max_value_depth >= 1 {
+                        let Some(items) = st.stack.get_mut(len - n..) else {
+                            break;
+                        };
+                        let mut v = st.arena.alloc_swap(items);
+                        if v.is_none() && st.arena.needs_collect() {
+                            st.collect();
+                            if let Some(items) = st.stack.get_mut(len - n..) {
+                                v = st.arena.alloc_swap(items);
+                            }
+                        }
+                        let v = match v {
+                            // What was swapped onto the stack are scalars: nothing to drop.
+                            Some(v) => {
+                                for _ in 0..n {
+                                    if let Some(old) = st.stack.pop() {
+                                        // A scalar: forgetting it leaks nothing.
+                                        std::mem::forget(old);
+                                    }
+                                }
+                                v
+                            }
+                            None => {
+                                let mut pop = || st.stack.pop().unwrap_or(Value::None);
+                                let arr = match n {
+                                    1 => [pop(), Value::None, Value::None],
+                                    2 => {
+                                        let b = pop();
+                                        [pop(), b, Value::None]
+                                    }
+                                    _ => {
+                                        let c = pop();
+                                        let b = pop();
+                                        [pop(), b, c]
+                                    }
+                                };
+                                Value::Tuple(self.small_tuple(n as u8, arr, 1))
+                            }
+                        };
+                        st.stack.push(v);
+                        0
+                    } else if items.iter().any(|v| matches!(v, Value::Tup(..))) {
+                        // Arena tuples inside other values are made ordinary first (in `step`).
+                        break;
+                    } else {
+                        let depth = 1 + items.iter().fold(0, |d, v| d.max(v.depth()));
+                        let mut pop = || st.stack.pop().unwrap_or(Value::None);
+                        let arr = match n {
+                            1 => [pop(), Value::None, Value::None],
+                            2 => {
+                                let b = pop();
+                                [pop(), b, Value::None]
+                            }
+                            _ => {
+                                let c = pop();
+                                let b = pop();
+                                [pop(), b, c]
+                            }
+                        };
+                        let v = if depth > self.max_value_depth {
+                            Value::Unknown
+                        } else {
+                            Value::Tuple(self.small_tuple(n as u8, arr, depth))
+                        };
+                        st.stack.push(v);
+                        0
+                    }
+                }
+                b'u' | b'e' => {
+                    // SETITEMS / APPENDS: the target just below the mark must exist.
+                    let Some(&m) = st.marks.last() else { break };
+                    let below = st.marks.len().checked_sub(2).and_then(|i| st.marks.get(i));
+                    if m == 0 || m <= below.copied().unwrap_or(0) || m > st.stack.len() {
+                        break;
+                    }
+                    let n = st.stack.len() - m;
+                    if op == b'u' {
+                        if n % 2 != 0 && !st.degraded {
+                            break;
+                        }
+                        if let Some(Value::Dict(d)) = st.stack.get(m - 1) {
+                            if d.len() < DICT_ITEMS {
+                                let d = d.clone();
+                                let items = st.stack.split_off(m);
+                                let mut it = items.into_iter().map(|v| st.arena.own(v));
+                                while let (Some(k), Some(v)) = (it.next(), it.next()) {
+                                    self.dict_insert(&d, &k, v, base + i as u64);
+                                }
                             }
                         }
                     }
+                    st.marks.pop();
+                    self.discard_from(st, m);
+                    floor = Self::floor(st);
+                    pushed = false;
+                    0
                 }
-                st.marks.pop();
-                self.discard_from(st, m);
-                Some(0)
+                _ => break,
+            };
+            i += 1 + used;
+            ops += 1;
+            if pushed && win.get(i) == Some(&0x94) {
+                // MEMOIZE right after a push (the new top is above the floor).
+                if let Some(v) = st.stack.last() {
+                    let idx = st.memo.len() as u64;
+                    st.memo.put_ref(idx, v, max_memo, &mut st.arena);
+                    i += 1;
+                    ops += 1;
+                }
             }
-            _ => None,
         }
+        (i, ops)
     }
 
     /// A tuple of up to three items, reusing a recycled allocation when there is one.
@@ -639,7 +759,10 @@ impl<'o> Machine<'o> {
     #[inline]
     fn discard_from(&mut self, st: &mut Stream, m: usize) {
         for v in st.stack.drain(m..) {
-            if let Value::Tuple(mut rc) = v {
+            if v.is_plain() {
+                // Owns nothing: skip the drop glue.
+                std::mem::forget(v);
+            } else if let Value::Tuple(mut rc) = v {
                 if self.tuple_pool.len() < TUPLE_POOL {
                     if let Some(t) = Rc::get_mut(&mut rc) {
                         if matches!(t.items, Items::Inline(..)) {
@@ -685,7 +808,7 @@ impl<'o> Machine<'o> {
     fn pop(&mut self, st: &mut Stream) -> Result<Value, Halt> {
         if st.stack.len() > Self::floor(st) {
             if let Some(v) = st.stack.pop() {
-                return Ok(v);
+                return Ok(st.arena.own(v));
             }
         }
         if st.degraded {
@@ -695,6 +818,13 @@ impl<'o> Machine<'o> {
     }
 
     fn top(&mut self, st: &mut Stream) -> Result<Value, Halt> {
+        let v = self.top_raw(st)?;
+        Ok(st.arena.own(v))
+    }
+
+    /// The top of the stack as stored (an arena tuple stays one: only for values that go
+    /// back on the same stream's stack or memo).
+    fn top_raw(&mut self, st: &mut Stream) -> Result<Value, Halt> {
         if st.stack.len() > Self::floor(st) {
             if let Some(v) = st.stack.last() {
                 return Ok(v.clone());
@@ -707,11 +837,17 @@ impl<'o> Machine<'o> {
     }
 
     fn pop_mark(&mut self, st: &mut Stream) -> Result<Vec<Value>, Halt> {
-        match st.marks.pop() {
-            Some(m) => Ok(st.stack.split_off(m.min(st.stack.len()))),
-            None if st.degraded => Ok(std::mem::take(&mut st.stack)),
-            None => corrupt("could not find MARK"),
+        let mut items = match st.marks.pop() {
+            Some(m) => st.stack.split_off(m.min(st.stack.len())),
+            None if st.degraded => std::mem::take(&mut st.stack),
+            None => return corrupt("could not find MARK"),
+        };
+        for v in items.iter_mut() {
+            if matches!(v, Value::Tup(..)) {
+                *v = st.arena.own(std::mem::replace(v, Value::None));
+            }
         }
+        Ok(items)
     }
 
     fn cap(&mut self, off: u64, cap: &str) {
@@ -740,8 +876,8 @@ impl<'o> Machine<'o> {
     /// Stores the top of the stack; an entry dropped past the cap is reported only if it
     /// is read back (see [`Memo`]).
     fn memo_put(&mut self, st: &mut Stream, idx: u64) -> Result<(), Halt> {
-        let v = self.top(st)?;
-        st.memo.put(idx, v, self.max_memo);
+        let v = self.top_raw(st)?;
+        st.memo.put(idx, v, self.max_memo, &mut st.arena);
         Ok(())
     }
 
@@ -1399,7 +1535,7 @@ impl<'o> Machine<'o> {
                 self.pop_mark(st)?;
             }
             b'2' => {
-                let v = self.top(st)?;
+                let v = self.top_raw(st)?;
                 self.push(st, v, off);
             }
             b'F' => {
@@ -1866,6 +2002,12 @@ fn base64_decode(text: &[u8]) -> Option<Vec<u8>> {
         }
     }
     Some(out)
+}
+
+/// The little-endian `u32` at the start of `b`.
+#[inline(always)]
+fn le_u32(b: &[u8]) -> Option<u32> {
+    Some(u32::from_le_bytes(b.get(..4)?.try_into().ok()?))
 }
 
 fn drain(src: &mut Source<'_>) -> u64 {

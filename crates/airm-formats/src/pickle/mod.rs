@@ -4,6 +4,7 @@
 //! Entry points are [`analyse`] (any `Read`, streamed) and [`analyse_bytes`]. The result is
 //! a [`PickleReport`] of facts; deciding what is dangerous is up to the caller.
 
+mod arena;
 mod machine;
 mod names;
 mod report;

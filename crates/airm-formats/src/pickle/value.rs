@@ -4,6 +4,10 @@
 //! items (capped), and call results with their arguments. Lists, dicts and sets are opaque
 //! markers, so memory stays bounded whatever the pickle builds. Nesting depth is capped so
 //! that dropping a value never recurses deeply.
+//!
+//! Tuples of one to three scalars, the common case, are not allocated one by one: they
+//! live in their stream's arena (see `arena.rs`) and the stack and memo hold
+//! [`Value::Tup`], an index into it.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -257,6 +261,9 @@ pub(crate) enum Value {
     Buffer,
     /// Unknown (dropped after a cap, or too deep).
     Unknown,
+    /// A tuple of `n` scalars in its stream's arena (see [`super::arena::TupleArena`]);
+    /// only ever on that stream's stack and memo.
+    Tup(u8, u32),
 }
 
 impl Value {
@@ -266,6 +273,7 @@ impl Value {
             Value::Tuple(t) => t.depth,
             Value::Call(c) | Value::Partial(c) | Value::MethodCaller(c) => c.depth,
             Value::Dict(_) => DICT_DEPTH,
+            Value::Tup(..) => 1,
             _ => 0,
         }
     }
@@ -286,7 +294,40 @@ impl Value {
                 | Value::PersId
                 | Value::Buffer
                 | Value::Unknown
+                | Value::Tup(..)
         )
+    }
+
+    /// Whether the value is a scalar: it owns no memory and refers to nothing (the items
+    /// an arena tuple may hold).
+    #[inline]
+    pub fn is_scalar(&self) -> bool {
+        matches!(
+            self,
+            Value::None
+                | Value::Bool(_)
+                | Value::Int(_)
+                | Value::BigInt
+                | Value::Float
+                | Value::Short(_)
+                | Value::List
+                | Value::Set
+                | Value::PersId
+                | Value::Buffer
+                | Value::Unknown
+        )
+    }
+
+    /// A copy, without a call for the common plain values.
+    #[inline(always)]
+    pub fn dup(&self) -> Value {
+        match self {
+            Value::Short(s) => Value::Short(*s),
+            Value::Tup(n, i) => Value::Tup(*n, *i),
+            Value::Int(i) => Value::Int(*i),
+            Value::Float => Value::Float,
+            v => v.clone(),
+        }
     }
 
     /// Whether the value may be kept inside a dict: scalars, names, flat tuples and
@@ -327,7 +368,7 @@ impl Value {
             Value::Call(c) => format!("<result of {}>", c.func),
             Value::Str(_) | Value::Short(_) => "<str>".to_string(),
             Value::Bytes(_) => "<bytes>".to_string(),
-            Value::Tuple(..) => "<tuple>".to_string(),
+            Value::Tuple(..) | Value::Tup(..) => "<tuple>".to_string(),
             Value::List => "<list>".to_string(),
             Value::Dict(_) => "<dict>".to_string(),
             Value::Int(_) | Value::BigInt | Value::Bool(_) => "<int>".to_string(),

@@ -1,0 +1,256 @@
+//! The arena of small tuples: tuples of one to three scalar items (numbers, short strings,
+//! markers; see [`Value::is_scalar`]) are stored here, per stream, and referred to from the
+//! stack and memo by an index ([`Value::Tup`]) instead of one reference-counted allocation
+//! each.
+//!
+//! The memo's references to a slot are counted (pins); the stack's are not. Unpinned slots
+//! that the stack does not refer to are reclaimed by a sweep that runs only when the arena
+//! would otherwise grow past twice what was live after the last sweep, or by the stack's
+//! size (amortised constant time per tuple, and memory bounded by twice the memo's tuples
+//! plus the stack). Arena tuples hold nothing but scalars, so reclaiming a slot late never
+//! keeps anything else alive. An arena tuple never leaves its stream: every value the rest
+//! of the machine takes off the stack is made an ordinary [`Value::Tuple`] first
+//! ([`TupleArena::own`]).
+
+use std::rc::Rc;
+
+use super::value::{TupleVal, Value};
+
+/// Fewest slots before the first sweep.
+const MIN_SLOTS: usize = 1 << 13;
+
+#[derive(Default)]
+pub(crate) struct TupleArena {
+    /// Items; only scalars, which own nothing (so overwriting one need not drop it).
+    slots: Vec<[Value; 3]>,
+    /// Memo entries referring to each slot.
+    pins: Vec<u32>,
+    /// One bit per slot, set while its pin count is not zero (a sweep reads 64 at a time).
+    pinned: Vec<u64>,
+    /// Unused slots.
+    free: Vec<u32>,
+    /// Slots allowed before the next sweep.
+    limit: usize,
+    /// Stack references found by the last sweep (kept to reuse the allocation).
+    marks: Vec<u64>,
+}
+
+impl TupleArena {
+    /// Stores a tuple of the first `n` (1–3) of `items`; gives the items back when the
+    /// arena must be swept first ([`TupleArena::collect`]) or is full.
+    #[cfg(test)]
+    pub fn alloc(&mut self, n: u8, items: [Value; 3]) -> Result<Value, [Value; 3]> {
+        if let Some(i) = self.free.pop() {
+            if let Some(slot) = self.slots.get_mut(i as usize) {
+                // The old items are scalars: forgetting them leaks nothing.
+                std::mem::forget(std::mem::replace(slot, items));
+                return Ok(Value::Tup(n, i));
+            }
+            return Err(items);
+        }
+        let len = self.slots.len();
+        if len >= self.limit.max(MIN_SLOTS) || len >= u32::MAX as usize {
+            return Err(items);
+        }
+        self.slots.push(items);
+        self.pins.push(0);
+        if len % 64 == 0 {
+            self.pinned.push(0);
+        }
+        Ok(Value::Tup(n, len as u32))
+    }
+
+    /// Moves `items` (one to three scalars) into a slot, leaving other scalars in their
+    /// place; `None` (items untouched) when the arena must be swept first or is full.
+    #[inline(always)]
+    pub fn alloc_swap(&mut self, items: &mut [Value]) -> Option<Value> {
+        let i = match self.free.pop() {
+            Some(i) => i,
+            None => {
+                let len = self.slots.len();
+                if len >= self.limit.max(MIN_SLOTS) || len >= u32::MAX as usize {
+                    return None;
+                }
+                self.slots.push([Value::None, Value::None, Value::None]);
+                self.pins.push(0);
+                if len % 64 == 0 {
+                    self.pinned.push(0);
+                }
+                len as u32
+            }
+        };
+        let slot = self.slots.get_mut(i as usize)?;
+        for (a, b) in slot.iter_mut().zip(items.iter_mut()) {
+            std::mem::swap(a, b);
+        }
+        Some(Value::Tup(items.len().min(3) as u8, i))
+    }
+
+    /// Whether [`TupleArena::alloc`] would fail for want of a sweep.
+    pub fn needs_collect(&self) -> bool {
+        self.free.is_empty() && self.slots.len() >= self.limit.max(MIN_SLOTS)
+    }
+
+    /// Counts a memo reference to `v` (if it is an arena tuple).
+    #[inline(always)]
+    pub fn pin(&mut self, v: &Value) {
+        if let Value::Tup(_, i) = v {
+            let i = *i as usize;
+            if let Some(p) = self.pins.get_mut(i) {
+                *p = p.saturating_add(1);
+                if let Some(w) = self.pinned.get_mut(i / 64) {
+                    *w |= 1 << (i % 64);
+                }
+            }
+        }
+    }
+
+    /// Drops a memo reference to `v` (if it is an arena tuple).
+    pub fn unpin(&mut self, v: &Value) {
+        if let Value::Tup(_, i) = v {
+            let i = *i as usize;
+            if let Some(p) = self.pins.get_mut(i) {
+                *p = p.saturating_sub(1);
+                if *p == 0 {
+                    if let Some(w) = self.pinned.get_mut(i / 64) {
+                        *w &= !(1 << (i % 64));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Frees every slot that is neither pinned nor referred to by `stack`.
+    pub fn collect(&mut self, stack: &[Value]) {
+        let len = self.slots.len();
+        self.marks.clear();
+        self.marks.resize(len.div_ceil(64), 0);
+        for v in stack {
+            if let Value::Tup(_, i) = v {
+                let i = *i as usize;
+                if let Some(w) = self.marks.get_mut(i / 64) {
+                    *w |= 1 << (i % 64);
+                }
+            }
+        }
+        self.free.clear();
+        for (w, &pinned) in self.pinned.iter().enumerate() {
+            let live = pinned | self.marks.get(w).copied().unwrap_or(0);
+            let mut dead = !live;
+            let in_word = len.saturating_sub(w * 64);
+            if in_word < 64 {
+                dead &= (1u64 << in_word) - 1;
+            }
+            while dead != 0 {
+                self.free.push((w * 64) as u32 + dead.trailing_zeros());
+                dead &= dead - 1;
+            }
+        }
+        // Sweeping reads the stack too: at least as many new tuples as it holds keep the
+        // cost per tuple constant.
+        let live = len - self.free.len();
+        self.limit = MIN_SLOTS.max(2 * live).max(live + stack.len());
+    }
+
+    /// The items of arena tuple `i`.
+    #[inline]
+    pub fn items(&self, n: u8, i: u32) -> &[Value] {
+        self.slots
+            .get(i as usize)
+            .and_then(|s| s.get(..usize::from(n.min(3))))
+            .unwrap_or(&[])
+    }
+
+    /// `v` as a value that can live outside the stream: an arena tuple becomes an ordinary
+    /// tuple of the same items; anything else is returned as it is.
+    #[inline]
+    pub fn own(&self, v: Value) -> Value {
+        match v {
+            Value::Tup(n, i) => {
+                let mut arr = [Value::None, Value::None, Value::None];
+                for (slot, item) in arr.iter_mut().zip(self.items(n, i)) {
+                    *slot = item.clone();
+                }
+                Value::Tuple(Rc::new(TupleVal::inline(n, arr, 1)))
+            }
+            v => v,
+        }
+    }
+}
+
+impl Drop for TupleArena {
+    fn drop(&mut self) {
+        // Scalars own nothing: skip their drop glue.
+        for slot in std::mem::take(&mut self.slots) {
+            std::mem::forget(slot);
+        }
+    }
+}
+
+#[cfg(test)]
+impl TupleArena {
+    /// Slots in use or free (for tests).
+    #[cfg(test)]
+    pub fn slots(&self) -> usize {
+        self.slots.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unreferenced_slots_are_reused_after_a_sweep() {
+        let mut a = TupleArena::default();
+        let mut pinned = Vec::new();
+        let mut stack = Vec::new();
+        let mut n = 0u64;
+        while n < 10 * MIN_SLOTS as u64 {
+            match a.alloc(2, [Value::Int(n as i64), Value::Float, Value::None]) {
+                Ok(v) => {
+                    // Every tenth tuple is memoised, every hundredth stays on the stack.
+                    if n % 10 == 0 {
+                        a.pin(&v);
+                        pinned.push(v);
+                    } else if n % 100 == 1 {
+                        stack.push(v);
+                    }
+                    n += 1;
+                }
+                Err(_) => a.collect(&stack),
+            }
+        }
+        assert!(a.slots() < 3 * MIN_SLOTS, "{} slots", a.slots());
+        for (k, v) in pinned.iter().enumerate() {
+            let Value::Tup(n, i) = v else {
+                panic!("not an arena tuple")
+            };
+            assert_eq!(a.items(*n, *i).len(), 2);
+            assert_eq!(a.items(*n, *i)[0].as_int(), Some(10 * k as i64));
+        }
+        for (k, v) in stack.iter().enumerate() {
+            let owned = a.own(v.clone());
+            assert!(
+                matches!(&owned, Value::Tuple(t) if t.items()[0].as_int() == Some(100 * k as i64 + 1))
+            );
+        }
+        // Unpinned and off the stack, a slot is reused by the next sweep.
+        let first = pinned[0].clone();
+        a.unpin(&first);
+        while !a.needs_collect() {
+            let _ = a.alloc(1, [Value::None, Value::None, Value::None]);
+        }
+        a.collect(&stack);
+        let mut reused = false;
+        while let Ok(v) = a.alloc(1, [Value::Int(-1), Value::None, Value::None]) {
+            reused |= matches!(v, Value::Tup(1, 0));
+        }
+        assert!(reused, "slot 0 was not reused");
+        // Pinned slots never were.
+        for v in &pinned[1..] {
+            let Value::Tup(n, i) = v else { panic!() };
+            assert_ne!(a.items(*n, *i)[0].as_int(), Some(-1));
+        }
+    }
+}
