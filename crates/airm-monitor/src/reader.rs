@@ -18,7 +18,9 @@ use std::rc::Rc;
 use rayon::prelude::*;
 
 use crate::error::{MonitorError, Result};
-use crate::table::{classify, classify_str, fast_number, Cell, Column, Kind, Table, Values};
+use crate::table::{
+    classify, classify_str, fast_number, short_number, Cell, Column, Kind, Table, Values,
+};
 
 /// Input file formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -637,7 +639,16 @@ fn parse_csv_chunk(
             // The number parser may look ahead past the line (into the rest of the chunk)
             // to read eight bytes at a time; a number never spans a line break.
             let ahead = chunk.get(start + pos..).unwrap_or_default();
-            let end = match (slot, slot.and_then(|_| fast_number(ahead))) {
+            let number = match slot {
+                Some(_) => short_number(ahead).or_else(|| {
+                    ahead
+                        .first()
+                        .filter(|b| b.is_ascii_digit() || matches!(b, b'+' | b'-'))
+                        .and_then(|_| fast_number(ahead))
+                }),
+                None => None,
+            };
+            let end = match (slot, number) {
                 // The hot path: a plain number that ends at the delimiter or the line's end.
                 (Some(s), Some((x, k)))
                     if k <= field.len() && field.get(k).is_none_or(|&b| b == delimiter) =>
