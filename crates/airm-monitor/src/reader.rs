@@ -18,9 +18,7 @@ use std::rc::Rc;
 use rayon::prelude::*;
 
 use crate::error::{MonitorError, Result};
-use crate::table::{
-    classify, classify_str, fast_number, short_number, Cell, Column, Kind, Table, Values,
-};
+use crate::table::{classify, classify_str, short_number, Cell, Column, Kind, Table, Values};
 
 /// Input file formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -634,35 +632,34 @@ fn parse_csv_chunk(
         let mut n = 0usize;
         let mut pos = 0usize;
         loop {
-            let field = line.get(pos..).unwrap_or_default();
             let slot = slots.get(n).copied().flatten();
-            // The number parser may look ahead past the line (into the rest of the chunk)
-            // to read eight bytes at a time; a number never spans a line break.
-            let ahead = chunk.get(start + pos..).unwrap_or_default();
-            let number = match slot {
-                Some(_) => short_number(ahead).or_else(|| {
-                    ahead
-                        .first()
-                        .filter(|b| b.is_ascii_digit() || matches!(b, b'+' | b'-'))
-                        .and_then(|_| fast_number(ahead))
-                }),
-                None => None,
-            };
-            let end = match (slot, number) {
-                // The hot path: a plain number that ends at the delimiter or the line's end.
-                (Some(s), Some((x, k)))
-                    if k <= field.len() && field.get(k).is_none_or(|&b| b == delimiter) =>
-                {
-                    if let Some(c) = cols.get_mut(s) {
-                        if let Values::Numeric(v) = &mut c.values {
-                            v.push(x);
-                            c.seen += 1;
-                        } else if let Err(m) = c.push(Cell::Number(x), opts.max_categories) {
-                            return err(m);
+            // The hot path: a short plain number in a column that is still numeric, ending
+            // at the delimiter or the line's end. The parser may look ahead past the line
+            // (into the rest of the chunk) to read eight bytes at a time; a number never
+            // spans a line break. Anything else (other number forms included) takes the
+            // general path below, which classifies the cell as `str::parse` would.
+            let fast = match slot.and_then(|s| cols.get_mut(s)) {
+                Some(c) => match &mut c.values {
+                    Values::Numeric(v) => {
+                        match short_number(chunk.get(start + pos..).unwrap_or_default()) {
+                            Some((x, k))
+                                if pos + k == line.len()
+                                    || line.get(pos + k) == Some(&delimiter) =>
+                            {
+                                v.push(x);
+                                c.seen += 1;
+                                Some(k)
+                            }
+                            _ => None,
                         }
                     }
-                    k
-                }
+                    _ => None,
+                },
+                None => None,
+            };
+            let field = line.get(pos..).unwrap_or_default();
+            let end = match fast {
+                Some(k) => k,
                 _ => {
                     let k = memchr::memchr(delimiter, field).unwrap_or(field.len());
                     if let (Some(s), Some(raw)) = (slot, field.get(..k)) {
