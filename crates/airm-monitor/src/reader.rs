@@ -465,16 +465,17 @@ fn read_csv<R: Read>(mut blocks: Blocks<R>, delimiter: u8, opts: &ReadOptions) -
     }
     block.drain(..header_end);
     let mut line0 = first_line + 1;
-    // The parsed parts of every block, concatenated once at the end (so each column is
-    // copied once, into a vector of the right size).
-    let mut parts: Vec<Vec<Column>> = Vec::new();
+    // The columns read so far; each block's parts are appended in order, and their emptied
+    // buffers parse later blocks (fresh part buffers every block cost page faults, and
+    // keeping every part until the end held the data twice).
+    let mut acc: Vec<Column> = template.clone();
+    let mut pool: Vec<Vec<Column>> = Vec::new();
     let mut rows = 0u64;
     let mut values = 0u64;
     let threads = rayon::current_num_threads();
     loop {
         if memchr::memchr(b'"', &block).is_some() {
             // Quoted fields: parse the rest of the input with the csv crate.
-            let mut acc = concat_parts(&template, parts, opts.max_categories);
             let rest = std::io::Cursor::new(block)
                 .chain(std::io::Cursor::new(std::mem::take(&mut blocks.carry)))
                 .chain(blocks.r);
@@ -483,15 +484,20 @@ fn read_csv<R: Read>(mut blocks: Blocks<R>, delimiter: u8, opts: &ReadOptions) -
             )?;
             return Ok(Table { columns: acc, rows });
         }
-        let block_parts: Vec<(u64, Part)> = split_lines(&block, threads * 4)
+        let chunks: Vec<(u64, &[u8], Vec<Column>)> = split_lines(&block, threads * 4)
+            .into_iter()
+            .map(|(off, chunk)| (off, chunk, pool.pop().unwrap_or_else(|| template.clone())))
+            .collect();
+        let block_parts: Vec<(u64, Part)> = chunks
             .into_par_iter()
-            .map(|(off, chunk)| {
+            .map(|(off, chunk, cols)| {
                 (
                     off,
-                    parse_csv_chunk(chunk, delimiter, ncols, &slots, &template, opts),
+                    parse_csv_chunk(chunk, delimiter, ncols, &slots, cols, opts),
                 )
             })
             .collect();
+        let mut parts = Vec::with_capacity(block_parts.len());
         for (offset, part) in block_parts {
             if let Some((l, msg)) = part.error {
                 return Err(input_err(&path, line0 + offset + l, msg));
@@ -503,6 +509,8 @@ fn read_csv<R: Read>(mut blocks: Blocks<R>, delimiter: u8, opts: &ReadOptions) -
         if values > opts.max_values {
             return Err(too_many_values(&path, opts));
         }
+        append_parts(&mut acc, &mut parts, &template, opts.max_categories);
+        pool.extend(parts);
         blocks.recycle(block);
         match blocks.next_block()? {
             Some((l, b)) => {
@@ -512,10 +520,7 @@ fn read_csv<R: Read>(mut blocks: Blocks<R>, delimiter: u8, opts: &ReadOptions) -
             None => break,
         }
     }
-    Ok(Table {
-        columns: concat_parts(&template, parts, opts.max_categories),
-        rows,
-    })
+    Ok(Table { columns: acc, rows })
 }
 
 fn numeric_values(cols: &[Column]) -> u64 {
@@ -527,47 +532,46 @@ fn numeric_values(cols: &[Column]) -> u64 {
         .sum()
 }
 
-/// Joins the parts of each column, in order; the columns in parallel.
-fn concat_parts(
+/// Appends the parts of one block to the columns read so far, in order; the columns in
+/// parallel. Each part is left empty (its numeric buffer cleared, not freed) for the next
+/// block.
+fn append_parts(
+    acc: &mut [Column],
+    parts: &mut [Vec<Column>],
     template: &[Column],
-    parts: Vec<Vec<Column>>,
     max_categories: usize,
-) -> Vec<Column> {
-    let mut by_column: Vec<Vec<Column>> = template
+) {
+    let mut by_column: Vec<Vec<&mut Column>> = acc
         .iter()
         .map(|_| Vec::with_capacity(parts.len()))
         .collect();
-    for part in parts {
-        for (dst, col) in by_column.iter_mut().zip(part) {
+    for part in parts.iter_mut() {
+        for (dst, col) in by_column.iter_mut().zip(part.iter_mut()) {
             dst.push(col);
         }
     }
-    by_column
-        .into_par_iter()
+    acc.par_iter_mut()
+        .zip(by_column.into_par_iter())
         .zip(template.par_iter())
-        .map(|(pieces, t)| {
-            let mut acc = Column::new(t.name.clone(), t.forced);
-            let total: usize = pieces
-                .iter()
-                .map(|c| match &c.values {
-                    Values::Numeric(v) => v.len(),
-                    _ => 0,
-                })
-                .sum();
-            if let Values::Numeric(v) = &mut acc.values {
-                if pieces
-                    .iter()
-                    .all(|c| matches!(c.values, Values::Numeric(_)))
-                {
-                    v.reserve_exact(total);
-                }
+        .for_each(|((a, pieces), t)| {
+            for p in pieces {
+                append_part(a, p, t, max_categories);
             }
-            for c in pieces {
-                acc.merge(c, max_categories);
-            }
-            acc
-        })
-        .collect()
+        });
+}
+
+/// [`Column::merge`] of `part` into `acc` that keeps a numeric part's buffer (emptied) and
+/// leaves any other part as `template`.
+fn append_part(acc: &mut Column, part: &mut Column, template: &Column, max_categories: usize) {
+    if let (Values::Numeric(a), Values::Numeric(b)) = (&mut acc.values, &mut part.values) {
+        a.extend_from_slice(b);
+        b.clear();
+        acc.missing += std::mem::take(&mut part.missing);
+        acc.seen += std::mem::take(&mut part.seen);
+    } else {
+        let p = std::mem::replace(part, template.clone());
+        acc.merge(p, max_categories);
+    }
 }
 
 /// Text cells seen more than once in a chunk are counted here, by their raw bytes, and
@@ -595,10 +599,9 @@ fn parse_csv_chunk(
     delimiter: u8,
     ncols: usize,
     slots: &[Option<usize>],
-    template: &[Column],
+    mut cols: Vec<Column>,
     opts: &ReadOptions,
 ) -> Part {
-    let mut cols: Vec<Column> = template.to_vec();
     let lines = memchr::memchr_iter(b'\n', chunk).count() + 1;
     for c in &mut cols {
         if let Values::Numeric(v) = &mut c.values {
@@ -1083,6 +1086,42 @@ mod tests {
                 (f, s) => proptest::prop_assert_eq!(f.err().map(|e| e.to_string()), s.err().map(|e| e.to_string())),
             }
         }
+    }
+
+    #[test]
+    fn blocks_append_in_order_and_a_column_turns_categorical_in_a_later_block() {
+        // More than one block: 170,000 rows of ~110 bytes. Column `b` meets text only in
+        // the second block; `c` (long filler) is not read.
+        let filler = "f".repeat(100);
+        let rows = 170_000u32;
+        let mut plain = String::from("a,b,c\n");
+        for i in 0..rows {
+            let b = if i == 160_000 {
+                "text".to_string()
+            } else {
+                format!("{}.5", i % 7)
+            };
+            plain.push_str(&format!("{i},{b},{filler}\n"));
+        }
+        assert!(plain.len() > BLOCK_BYTES);
+        // The same data through the csv crate (a quote in the first block).
+        let quoted = plain.replacen("0,0.5,", "\"0\",0.5,", 1);
+        let opts = ReadOptions {
+            columns: Some(vec!["a".into(), "b".into()]),
+            ..ReadOptions::default()
+        };
+        let fast = read_from(Path::new("t"), plain.as_bytes(), CSV, &opts).expect("fast");
+        let slow = read_from(Path::new("t"), quoted.as_bytes(), CSV, &opts).expect("slow");
+        assert_eq!(fast, slow);
+        let a = fast.column("a").expect("a");
+        let want: Vec<f64> = (0..rows).map(f64::from).collect();
+        assert_eq!(a.values, Values::Numeric(want));
+        let b = fast.column("b").expect("b");
+        let Values::Categorical(m) = &b.values else {
+            panic!("categorical")
+        };
+        assert_eq!((m.get("text"), m.get("3.5")), (Some(&1), Some(&24_286)));
+        assert_eq!((fast.rows, b.seen, b.count()), (170_000, 170_000, 170_000));
     }
 
     #[test]
