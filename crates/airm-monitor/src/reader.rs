@@ -127,7 +127,8 @@ pub fn read_table(path: &Path, opts: &ReadOptions) -> Result<Table> {
     if format == FileFormat::Parquet {
         return read_parquet_file(path, file, opts);
     }
-    read_from(path, file, format, opts)
+    let size = file.metadata().ok().map(|m| m.len());
+    read_sized(path, file, format, opts, size)
 }
 
 #[cfg(feature = "parquet")]
@@ -183,6 +184,18 @@ pub fn read_from<R: Read>(
     format: FileFormat,
     opts: &ReadOptions,
 ) -> Result<Table> {
+    read_sized(path, reader, format, opts, None)
+}
+
+/// [`read_from`] with the input's size in bytes when known (a file's), from which the CSV
+/// reader sizes its numeric columns after the first block.
+fn read_sized<R: Read>(
+    path: &Path,
+    reader: R,
+    format: FileFormat,
+    opts: &ReadOptions,
+    size_hint: Option<u64>,
+) -> Result<Table> {
     if format == FileFormat::Parquet {
         let mut bytes = Vec::new();
         reader
@@ -209,6 +222,7 @@ pub fn read_from<R: Read>(
         next_line: 1,
         path: path.to_path_buf(),
         max_line: opts.max_line_bytes,
+        size_hint,
     };
     let mut table = match format {
         FileFormat::Csv { delimiter } => read_csv(blocks, delimiter, opts)?,
@@ -239,6 +253,8 @@ struct Blocks<R> {
     next_line: u64,
     path: PathBuf,
     max_line: usize,
+    /// The input's size in bytes, when known.
+    size_hint: Option<u64>,
 }
 
 impl<R: Read> Blocks<R> {
@@ -464,6 +480,7 @@ fn read_csv<R: Read>(mut blocks: Blocks<R>, delimiter: u8, opts: &ReadOptions) -
         }
     }
     block.drain(..header_end);
+    let mut bytes_seen = header_end as u64;
     let mut line0 = first_line + 1;
     // The columns read so far; each block's parts are appended in order, and their emptied
     // buffers parse later blocks (fresh part buffers every block cost page faults, and
@@ -509,6 +526,11 @@ fn read_csv<R: Read>(mut blocks: Blocks<R>, delimiter: u8, opts: &ReadOptions) -
         if values > opts.max_values {
             return Err(too_many_values(&path, opts));
         }
+        let first_block = bytes_seen == header_end as u64;
+        bytes_seen += block.len() as u64;
+        if first_block {
+            reserve_rows(&mut acc, rows, bytes_seen, blocks.size_hint, opts);
+        }
         append_parts(&mut acc, &mut parts, &template, opts.max_categories);
         pool.extend(parts);
         blocks.recycle(block);
@@ -521,6 +543,39 @@ fn read_csv<R: Read>(mut blocks: Blocks<R>, delimiter: u8, opts: &ReadOptions) -
         }
     }
     Ok(Table { columns: acc, rows })
+}
+
+/// Sizes the (still empty) numeric columns for the rows the whole input will have, as
+/// estimated from the first block (`rows` in `bytes_seen` of `size` bytes) plus 1/16, so
+/// that appending the later blocks does not grow and copy them. Nothing is reserved
+/// without a size, beyond the value limit, or when the allocation fails.
+fn reserve_rows(
+    acc: &mut [Column],
+    rows: u64,
+    bytes_seen: u64,
+    size: Option<u64>,
+    opts: &ReadOptions,
+) {
+    let Some(size) = size.filter(|&s| s > bytes_seen && bytes_seen > 0) else {
+        return;
+    };
+    let est = u128::from(rows) * u128::from(size) / u128::from(bytes_seen);
+    let est = est + est / 16;
+    let numeric = acc
+        .iter()
+        .filter(|c| matches!(c.values, Values::Numeric(_)))
+        .count() as u128;
+    if est * numeric > u128::from(opts.max_values) {
+        return;
+    }
+    let Ok(est) = usize::try_from(est) else {
+        return;
+    };
+    for c in acc {
+        if let Values::Numeric(v) = &mut c.values {
+            let _ = v.try_reserve_exact(est.saturating_sub(v.len()));
+        }
+    }
 }
 
 fn numeric_values(cols: &[Column]) -> u64 {
@@ -1113,6 +1168,14 @@ mod tests {
         let fast = read_from(Path::new("t"), plain.as_bytes(), CSV, &opts).expect("fast");
         let slow = read_from(Path::new("t"), quoted.as_bytes(), CSV, &opts).expect("slow");
         assert_eq!(fast, slow);
+        // From a file, whose size sizes the numeric columns after the first block.
+        let dir = std::env::temp_dir().join(format!("airm-reader-blocks-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let p = dir.join("data.csv");
+        std::fs::write(&p, &plain).expect("write");
+        let from_file = read_table(&p, &opts);
+        let _ = std::fs::remove_dir_all(&dir);
+        assert_eq!(from_file.expect("file"), fast);
         let a = fast.column("a").expect("a");
         let want: Vec<f64> = (0..rows).map(f64::from).collect();
         assert_eq!(a.values, Values::Numeric(want));
