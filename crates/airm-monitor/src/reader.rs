@@ -634,6 +634,39 @@ fn append_part(acc: &mut Column, part: &mut Column, template: &Column, max_categ
 /// instead of UTF-8 checks, trimming and a category-map lookup.
 type Repeats<'a> = std::collections::HashMap<&'a [u8], u64, foldhash::fast::RandomState>;
 
+/// Repeats of fields shorter than eight bytes (most category names), keyed by
+/// [`short_field`]'s `u64`: cheaper to find, hash and compare than a byte slice.
+type ShortRepeats = std::collections::HashMap<u64, u64, foldhash::fast::RandomState>;
+
+/// The field at `chunk[at..]` (`field` is the same field up to the line's end) when it is
+/// shorter than eight bytes and the eight bytes at its start are in the chunk: its length
+/// and a key holding its bytes and length. The delimiter is found in one eight-byte word:
+/// the lowest zero byte of `word ^ delimiter…` is exact (borrows only disturb bytes above
+/// it).
+#[inline]
+fn short_field(chunk: &[u8], at: usize, field: &[u8], delimiter: u8) -> Option<(usize, u64)> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    let w = u64::from_le_bytes(chunk.get(at..at + 8)?.try_into().ok()?);
+    let x = w ^ (u64::from(delimiter) * ONES);
+    let zero = x.wrapping_sub(ONES) & !x & (ONES << 7);
+    let k = ((zero.trailing_zeros() / 8) as usize).min(field.len());
+    (k < 8).then(|| (k, (w & ((1u64 << (8 * k)) - 1)) | ((k as u64) << 56)))
+}
+
+fn flush_short_repeats(col: &mut Column, repeats: &mut ShortRepeats, max_categories: usize) {
+    for (key, n) in repeats.drain() {
+        if n == 0 {
+            continue;
+        }
+        let bytes = key.to_le_bytes();
+        let raw = bytes.get(..(key >> 56) as usize).unwrap_or_default();
+        // Each key was classified as text (valid UTF-8) when it was first seen.
+        if let Ok(Cell::Text(s)) = classify(raw) {
+            col.add_text(s, n, max_categories);
+        }
+    }
+}
+
 /// Most distinct raw cells remembered per column and chunk.
 const MAX_REPEATS: usize = 1 << 16;
 
@@ -664,6 +697,8 @@ fn parse_csv_chunk(
         }
     }
     let mut repeats: Vec<Repeats<'_>> = cols.iter().map(|_| Repeats::default()).collect();
+    let mut short_repeats: Vec<ShortRepeats> =
+        cols.iter().map(|_| ShortRepeats::default()).collect();
     let max_repeats = opts.max_categories.min(MAX_REPEATS);
     let mut rows = 0u64;
     let mut line_start = 0usize;
@@ -719,10 +754,23 @@ fn parse_csv_chunk(
             let end = match fast {
                 Some(k) => k,
                 _ => {
-                    let k = memchr::memchr(delimiter, field).unwrap_or(field.len());
+                    let short =
+                        slot.and_then(|_| short_field(chunk, start + pos, field, delimiter));
+                    let k = match short {
+                        Some((k, _)) => k,
+                        None => memchr::memchr(delimiter, field).unwrap_or(field.len()),
+                    };
                     if let (Some(s), Some(raw)) = (slot, field.get(..k)) {
-                        if let (Some(c), Some(rep)) = (cols.get_mut(s), repeats.get_mut(s)) {
-                            if let Some(count) = rep.get_mut(raw) {
+                        if let (Some(c), Some(rep), Some(srep)) = (
+                            cols.get_mut(s),
+                            repeats.get_mut(s),
+                            short_repeats.get_mut(s),
+                        ) {
+                            let seen_before = match short {
+                                Some((_, key)) => srep.get_mut(&key),
+                                None => rep.get_mut(raw),
+                            };
+                            if let Some(count) = seen_before {
                                 *count += 1;
                                 c.seen += 1;
                             } else {
@@ -736,10 +784,17 @@ fn parse_csv_chunk(
                                 if matches!(cell, Cell::Text(_))
                                     && matches!(c.values, Values::Categorical(_))
                                 {
-                                    if rep.len() >= max_repeats {
-                                        flush_repeats(c, rep, opts.max_categories);
+                                    if let Some((_, key)) = short {
+                                        if srep.len() >= max_repeats {
+                                            flush_short_repeats(c, srep, opts.max_categories);
+                                        }
+                                        srep.insert(key, 0);
+                                    } else {
+                                        if rep.len() >= max_repeats {
+                                            flush_repeats(c, rep, opts.max_categories);
+                                        }
+                                        rep.insert(raw, 0);
                                     }
-                                    rep.insert(raw, 0);
                                 }
                             }
                         }
@@ -758,8 +813,9 @@ fn parse_csv_chunk(
         }
         rows += 1;
     }
-    for (c, rep) in cols.iter_mut().zip(&mut repeats) {
+    for ((c, rep), srep) in cols.iter_mut().zip(&mut repeats).zip(&mut short_repeats) {
         flush_repeats(c, rep, opts.max_categories);
+        flush_short_repeats(c, srep, opts.max_categories);
     }
     Part {
         columns: cols,
@@ -1185,6 +1241,38 @@ mod tests {
         };
         assert_eq!((m.get("text"), m.get("3.5")), (Some(&1), Some(&24_286)));
         assert_eq!((fast.rows, b.seen, b.count()), (170_000, 170_000, 170_000));
+    }
+
+    #[test]
+    fn short_fields_end_at_the_delimiter_or_the_line() {
+        let key = |b: &[u8]| {
+            let mut w = [0u8; 8];
+            w[..b.len()].copy_from_slice(b);
+            u64::from_le_bytes(w) | ((b.len() as u64) << 56)
+        };
+        let chunk = b"c16,x,,abcdefgh,ab\nzzzzzzzzz";
+        assert_eq!(
+            short_field(chunk, 0, &chunk[..18], b','),
+            Some((3, key(b"c16")))
+        );
+        assert_eq!(
+            short_field(chunk, 4, &chunk[4..18], b','),
+            Some((1, key(b"x")))
+        );
+        assert_eq!(
+            short_field(chunk, 6, &chunk[6..18], b','),
+            Some((0, key(b"")))
+        );
+        // Eight bytes or more: not short.
+        assert_eq!(short_field(chunk, 7, &chunk[7..18], b','), None);
+        // The last field of a line ends at the line's end, whatever follows.
+        assert_eq!(
+            short_field(chunk, 16, &chunk[16..18], b','),
+            Some((2, key(b"ab")))
+        );
+        // Fewer than eight bytes left in the chunk: not short.
+        assert_eq!(short_field(b"ab,c", 0, b"ab,c", b','), None);
+        assert_ne!(key(b"a"), key(b"a\0"));
     }
 
     #[test]
