@@ -18,7 +18,7 @@ use std::rc::Rc;
 use rayon::prelude::*;
 
 use crate::error::{MonitorError, Result};
-use crate::table::{classify, classify_str, fast_number, Cell, Column, Kind, Table, Values};
+use crate::table::{classify, classify_str, short_number, Cell, Column, Kind, Table, Values};
 
 /// Input file formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -127,7 +127,8 @@ pub fn read_table(path: &Path, opts: &ReadOptions) -> Result<Table> {
     if format == FileFormat::Parquet {
         return read_parquet_file(path, file, opts);
     }
-    read_from(path, file, format, opts)
+    let size = file.metadata().ok().map(|m| m.len());
+    read_sized(path, file, format, opts, size)
 }
 
 #[cfg(feature = "parquet")]
@@ -183,6 +184,18 @@ pub fn read_from<R: Read>(
     format: FileFormat,
     opts: &ReadOptions,
 ) -> Result<Table> {
+    read_sized(path, reader, format, opts, None)
+}
+
+/// [`read_from`] with the input's size in bytes when known (a file's), from which the CSV
+/// reader sizes its numeric columns after the first block.
+fn read_sized<R: Read>(
+    path: &Path,
+    reader: R,
+    format: FileFormat,
+    opts: &ReadOptions,
+    size_hint: Option<u64>,
+) -> Result<Table> {
     if format == FileFormat::Parquet {
         let mut bytes = Vec::new();
         reader
@@ -209,6 +222,7 @@ pub fn read_from<R: Read>(
         next_line: 1,
         path: path.to_path_buf(),
         max_line: opts.max_line_bytes,
+        size_hint,
     };
     let mut table = match format {
         FileFormat::Csv { delimiter } => read_csv(blocks, delimiter, opts)?,
@@ -239,6 +253,8 @@ struct Blocks<R> {
     next_line: u64,
     path: PathBuf,
     max_line: usize,
+    /// The input's size in bytes, when known.
+    size_hint: Option<u64>,
 }
 
 impl<R: Read> Blocks<R> {
@@ -464,17 +480,19 @@ fn read_csv<R: Read>(mut blocks: Blocks<R>, delimiter: u8, opts: &ReadOptions) -
         }
     }
     block.drain(..header_end);
+    let mut bytes_seen = header_end as u64;
     let mut line0 = first_line + 1;
-    // The parsed parts of every block, concatenated once at the end (so each column is
-    // copied once, into a vector of the right size).
-    let mut parts: Vec<Vec<Column>> = Vec::new();
+    // The columns read so far; each block's parts are appended in order, and their emptied
+    // buffers parse later blocks (fresh part buffers every block cost page faults, and
+    // keeping every part until the end held the data twice).
+    let mut acc: Vec<Column> = template.clone();
+    let mut pool: Vec<Vec<Column>> = Vec::new();
     let mut rows = 0u64;
     let mut values = 0u64;
     let threads = rayon::current_num_threads();
     loop {
         if memchr::memchr(b'"', &block).is_some() {
             // Quoted fields: parse the rest of the input with the csv crate.
-            let mut acc = concat_parts(&template, parts, opts.max_categories);
             let rest = std::io::Cursor::new(block)
                 .chain(std::io::Cursor::new(std::mem::take(&mut blocks.carry)))
                 .chain(blocks.r);
@@ -483,15 +501,20 @@ fn read_csv<R: Read>(mut blocks: Blocks<R>, delimiter: u8, opts: &ReadOptions) -
             )?;
             return Ok(Table { columns: acc, rows });
         }
-        let block_parts: Vec<(u64, Part)> = split_lines(&block, threads * 4)
+        let chunks: Vec<(u64, &[u8], Vec<Column>)> = split_lines(&block, threads * 4)
+            .into_iter()
+            .map(|(off, chunk)| (off, chunk, pool.pop().unwrap_or_else(|| template.clone())))
+            .collect();
+        let block_parts: Vec<(u64, Part)> = chunks
             .into_par_iter()
-            .map(|(off, chunk)| {
+            .map(|(off, chunk, cols)| {
                 (
                     off,
-                    parse_csv_chunk(chunk, delimiter, ncols, &slots, &template, opts),
+                    parse_csv_chunk(chunk, delimiter, ncols, &slots, cols, opts),
                 )
             })
             .collect();
+        let mut parts = Vec::with_capacity(block_parts.len());
         for (offset, part) in block_parts {
             if let Some((l, msg)) = part.error {
                 return Err(input_err(&path, line0 + offset + l, msg));
@@ -503,6 +526,13 @@ fn read_csv<R: Read>(mut blocks: Blocks<R>, delimiter: u8, opts: &ReadOptions) -
         if values > opts.max_values {
             return Err(too_many_values(&path, opts));
         }
+        let first_block = bytes_seen == header_end as u64;
+        bytes_seen += block.len() as u64;
+        if first_block {
+            reserve_rows(&mut acc, rows, bytes_seen, blocks.size_hint, opts);
+        }
+        append_parts(&mut acc, &mut parts, &template, opts.max_categories);
+        pool.extend(parts);
         blocks.recycle(block);
         match blocks.next_block()? {
             Some((l, b)) => {
@@ -512,10 +542,40 @@ fn read_csv<R: Read>(mut blocks: Blocks<R>, delimiter: u8, opts: &ReadOptions) -
             None => break,
         }
     }
-    Ok(Table {
-        columns: concat_parts(&template, parts, opts.max_categories),
-        rows,
-    })
+    Ok(Table { columns: acc, rows })
+}
+
+/// Sizes the (still empty) numeric columns for the rows the whole input will have, as
+/// estimated from the first block (`rows` in `bytes_seen` of `size` bytes) plus 1/16, so
+/// that appending the later blocks does not grow and copy them. Nothing is reserved
+/// without a size, beyond the value limit, or when the allocation fails.
+fn reserve_rows(
+    acc: &mut [Column],
+    rows: u64,
+    bytes_seen: u64,
+    size: Option<u64>,
+    opts: &ReadOptions,
+) {
+    let Some(size) = size.filter(|&s| s > bytes_seen && bytes_seen > 0) else {
+        return;
+    };
+    let est = u128::from(rows) * u128::from(size) / u128::from(bytes_seen);
+    let est = est + est / 16;
+    let numeric = acc
+        .iter()
+        .filter(|c| matches!(c.values, Values::Numeric(_)))
+        .count() as u128;
+    if est * numeric > u128::from(opts.max_values) {
+        return;
+    }
+    let Ok(est) = usize::try_from(est) else {
+        return;
+    };
+    for c in acc {
+        if let Values::Numeric(v) = &mut c.values {
+            let _ = v.try_reserve_exact(est.saturating_sub(v.len()));
+        }
+    }
 }
 
 fn numeric_values(cols: &[Column]) -> u64 {
@@ -527,53 +587,85 @@ fn numeric_values(cols: &[Column]) -> u64 {
         .sum()
 }
 
-/// Joins the parts of each column, in order; the columns in parallel.
-fn concat_parts(
+/// Appends the parts of one block to the columns read so far, in order; the columns in
+/// parallel. Each part is left empty (its numeric buffer cleared, not freed) for the next
+/// block.
+fn append_parts(
+    acc: &mut [Column],
+    parts: &mut [Vec<Column>],
     template: &[Column],
-    parts: Vec<Vec<Column>>,
     max_categories: usize,
-) -> Vec<Column> {
-    let mut by_column: Vec<Vec<Column>> = template
+) {
+    let mut by_column: Vec<Vec<&mut Column>> = acc
         .iter()
         .map(|_| Vec::with_capacity(parts.len()))
         .collect();
-    for part in parts {
-        for (dst, col) in by_column.iter_mut().zip(part) {
+    for part in parts.iter_mut() {
+        for (dst, col) in by_column.iter_mut().zip(part.iter_mut()) {
             dst.push(col);
         }
     }
-    by_column
-        .into_par_iter()
+    acc.par_iter_mut()
+        .zip(by_column.into_par_iter())
         .zip(template.par_iter())
-        .map(|(pieces, t)| {
-            let mut acc = Column::new(t.name.clone(), t.forced);
-            let total: usize = pieces
-                .iter()
-                .map(|c| match &c.values {
-                    Values::Numeric(v) => v.len(),
-                    _ => 0,
-                })
-                .sum();
-            if let Values::Numeric(v) = &mut acc.values {
-                if pieces
-                    .iter()
-                    .all(|c| matches!(c.values, Values::Numeric(_)))
-                {
-                    v.reserve_exact(total);
-                }
+        .for_each(|((a, pieces), t)| {
+            for p in pieces {
+                append_part(a, p, t, max_categories);
             }
-            for c in pieces {
-                acc.merge(c, max_categories);
-            }
-            acc
-        })
-        .collect()
+        });
+}
+
+/// [`Column::merge`] of `part` into `acc` that keeps a numeric part's buffer (emptied) and
+/// leaves any other part as `template`.
+fn append_part(acc: &mut Column, part: &mut Column, template: &Column, max_categories: usize) {
+    if let (Values::Numeric(a), Values::Numeric(b)) = (&mut acc.values, &mut part.values) {
+        a.extend_from_slice(b);
+        b.clear();
+        acc.missing += std::mem::take(&mut part.missing);
+        acc.seen += std::mem::take(&mut part.seen);
+    } else {
+        let p = std::mem::replace(part, template.clone());
+        acc.merge(p, max_categories);
+    }
 }
 
 /// Text cells seen more than once in a chunk are counted here, by their raw bytes, and
 /// added to the column's categories when the chunk is done: one cheap hash per repeat
 /// instead of UTF-8 checks, trimming and a category-map lookup.
 type Repeats<'a> = std::collections::HashMap<&'a [u8], u64, foldhash::fast::RandomState>;
+
+/// Repeats of fields shorter than eight bytes (most category names), keyed by
+/// [`short_field`]'s `u64`: cheaper to find, hash and compare than a byte slice.
+type ShortRepeats = std::collections::HashMap<u64, u64, foldhash::fast::RandomState>;
+
+/// The field at `chunk[at..]` (`field` is the same field up to the line's end) when it is
+/// shorter than eight bytes and the eight bytes at its start are in the chunk: its length
+/// and a key holding its bytes and length. The delimiter is found in one eight-byte word:
+/// the lowest zero byte of `word ^ delimiter…` is exact (borrows only disturb bytes above
+/// it).
+#[inline]
+fn short_field(chunk: &[u8], at: usize, field: &[u8], delimiter: u8) -> Option<(usize, u64)> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    let w = u64::from_le_bytes(chunk.get(at..at + 8)?.try_into().ok()?);
+    let x = w ^ (u64::from(delimiter) * ONES);
+    let zero = x.wrapping_sub(ONES) & !x & (ONES << 7);
+    let k = ((zero.trailing_zeros() / 8) as usize).min(field.len());
+    (k < 8).then(|| (k, (w & ((1u64 << (8 * k)) - 1)) | ((k as u64) << 56)))
+}
+
+fn flush_short_repeats(col: &mut Column, repeats: &mut ShortRepeats, max_categories: usize) {
+    for (key, n) in repeats.drain() {
+        if n == 0 {
+            continue;
+        }
+        let bytes = key.to_le_bytes();
+        let raw = bytes.get(..(key >> 56) as usize).unwrap_or_default();
+        // Each key was classified as text (valid UTF-8) when it was first seen.
+        if let Ok(Cell::Text(s)) = classify(raw) {
+            col.add_text(s, n, max_categories);
+        }
+    }
+}
 
 /// Most distinct raw cells remembered per column and chunk.
 const MAX_REPEATS: usize = 1 << 16;
@@ -595,10 +687,9 @@ fn parse_csv_chunk(
     delimiter: u8,
     ncols: usize,
     slots: &[Option<usize>],
-    template: &[Column],
+    mut cols: Vec<Column>,
     opts: &ReadOptions,
 ) -> Part {
-    let mut cols: Vec<Column> = template.to_vec();
     let lines = memchr::memchr_iter(b'\n', chunk).count() + 1;
     for c in &mut cols {
         if let Values::Numeric(v) = &mut c.values {
@@ -606,6 +697,8 @@ fn parse_csv_chunk(
         }
     }
     let mut repeats: Vec<Repeats<'_>> = cols.iter().map(|_| Repeats::default()).collect();
+    let mut short_repeats: Vec<ShortRepeats> =
+        cols.iter().map(|_| ShortRepeats::default()).collect();
     let max_repeats = opts.max_categories.min(MAX_REPEATS);
     let mut rows = 0u64;
     let mut line_start = 0usize;
@@ -632,31 +725,52 @@ fn parse_csv_chunk(
         let mut n = 0usize;
         let mut pos = 0usize;
         loop {
-            let field = line.get(pos..).unwrap_or_default();
             let slot = slots.get(n).copied().flatten();
-            // The number parser may look ahead past the line (into the rest of the chunk)
-            // to read eight bytes at a time; a number never spans a line break.
-            let ahead = chunk.get(start + pos..).unwrap_or_default();
-            let end = match (slot, slot.and_then(|_| fast_number(ahead))) {
-                // The hot path: a plain number that ends at the delimiter or the line's end.
-                (Some(s), Some((x, k)))
-                    if k <= field.len() && field.get(k).is_none_or(|&b| b == delimiter) =>
-                {
-                    if let Some(c) = cols.get_mut(s) {
-                        if let Values::Numeric(v) = &mut c.values {
-                            v.push(x);
-                            c.seen += 1;
-                        } else if let Err(m) = c.push(Cell::Number(x), opts.max_categories) {
-                            return err(m);
+            // The hot path: a short plain number in a column that is still numeric, ending
+            // at the delimiter or the line's end. The parser may look ahead past the line
+            // (into the rest of the chunk) to read eight bytes at a time; a number never
+            // spans a line break. Anything else (other number forms included) takes the
+            // general path below, which classifies the cell as `str::parse` would.
+            let fast = match slot.and_then(|s| cols.get_mut(s)) {
+                Some(c) => match &mut c.values {
+                    Values::Numeric(v) => {
+                        match short_number(chunk.get(start + pos..).unwrap_or_default()) {
+                            Some((x, k))
+                                if pos + k == line.len()
+                                    || line.get(pos + k) == Some(&delimiter) =>
+                            {
+                                v.push(x);
+                                c.seen += 1;
+                                Some(k)
+                            }
+                            _ => None,
                         }
                     }
-                    k
-                }
+                    _ => None,
+                },
+                None => None,
+            };
+            let field = line.get(pos..).unwrap_or_default();
+            let end = match fast {
+                Some(k) => k,
                 _ => {
-                    let k = memchr::memchr(delimiter, field).unwrap_or(field.len());
+                    let short =
+                        slot.and_then(|_| short_field(chunk, start + pos, field, delimiter));
+                    let k = match short {
+                        Some((k, _)) => k,
+                        None => memchr::memchr(delimiter, field).unwrap_or(field.len()),
+                    };
                     if let (Some(s), Some(raw)) = (slot, field.get(..k)) {
-                        if let (Some(c), Some(rep)) = (cols.get_mut(s), repeats.get_mut(s)) {
-                            if let Some(count) = rep.get_mut(raw) {
+                        if let (Some(c), Some(rep), Some(srep)) = (
+                            cols.get_mut(s),
+                            repeats.get_mut(s),
+                            short_repeats.get_mut(s),
+                        ) {
+                            let seen_before = match short {
+                                Some((_, key)) => srep.get_mut(&key),
+                                None => rep.get_mut(raw),
+                            };
+                            if let Some(count) = seen_before {
                                 *count += 1;
                                 c.seen += 1;
                             } else {
@@ -670,10 +784,17 @@ fn parse_csv_chunk(
                                 if matches!(cell, Cell::Text(_))
                                     && matches!(c.values, Values::Categorical(_))
                                 {
-                                    if rep.len() >= max_repeats {
-                                        flush_repeats(c, rep, opts.max_categories);
+                                    if let Some((_, key)) = short {
+                                        if srep.len() >= max_repeats {
+                                            flush_short_repeats(c, srep, opts.max_categories);
+                                        }
+                                        srep.insert(key, 0);
+                                    } else {
+                                        if rep.len() >= max_repeats {
+                                            flush_repeats(c, rep, opts.max_categories);
+                                        }
+                                        rep.insert(raw, 0);
                                     }
-                                    rep.insert(raw, 0);
                                 }
                             }
                         }
@@ -692,8 +813,9 @@ fn parse_csv_chunk(
         }
         rows += 1;
     }
-    for (c, rep) in cols.iter_mut().zip(&mut repeats) {
+    for ((c, rep), srep) in cols.iter_mut().zip(&mut repeats).zip(&mut short_repeats) {
         flush_repeats(c, rep, opts.max_categories);
+        flush_short_repeats(c, srep, opts.max_categories);
     }
     Part {
         columns: cols,
@@ -1075,6 +1197,82 @@ mod tests {
                 (f, s) => proptest::prop_assert_eq!(f.err().map(|e| e.to_string()), s.err().map(|e| e.to_string())),
             }
         }
+    }
+
+    #[test]
+    fn blocks_append_in_order_and_a_column_turns_categorical_in_a_later_block() {
+        // More than one block: 170,000 rows of ~110 bytes. Column `b` meets text only in
+        // the second block; `c` (long filler) is not read.
+        let filler = "f".repeat(100);
+        let rows = 170_000u32;
+        let mut plain = String::from("a,b,c\n");
+        for i in 0..rows {
+            let b = if i == 160_000 {
+                "text".to_string()
+            } else {
+                format!("{}.5", i % 7)
+            };
+            plain.push_str(&format!("{i},{b},{filler}\n"));
+        }
+        assert!(plain.len() > BLOCK_BYTES);
+        // The same data through the csv crate (a quote in the first block).
+        let quoted = plain.replacen("0,0.5,", "\"0\",0.5,", 1);
+        let opts = ReadOptions {
+            columns: Some(vec!["a".into(), "b".into()]),
+            ..ReadOptions::default()
+        };
+        let fast = read_from(Path::new("t"), plain.as_bytes(), CSV, &opts).expect("fast");
+        let slow = read_from(Path::new("t"), quoted.as_bytes(), CSV, &opts).expect("slow");
+        assert_eq!(fast, slow);
+        // From a file, whose size sizes the numeric columns after the first block.
+        let dir = std::env::temp_dir().join(format!("airm-reader-blocks-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let p = dir.join("data.csv");
+        std::fs::write(&p, &plain).expect("write");
+        let from_file = read_table(&p, &opts);
+        let _ = std::fs::remove_dir_all(&dir);
+        assert_eq!(from_file.expect("file"), fast);
+        let a = fast.column("a").expect("a");
+        let want: Vec<f64> = (0..rows).map(f64::from).collect();
+        assert_eq!(a.values, Values::Numeric(want));
+        let b = fast.column("b").expect("b");
+        let Values::Categorical(m) = &b.values else {
+            panic!("categorical")
+        };
+        assert_eq!((m.get("text"), m.get("3.5")), (Some(&1), Some(&24_286)));
+        assert_eq!((fast.rows, b.seen, b.count()), (170_000, 170_000, 170_000));
+    }
+
+    #[test]
+    fn short_fields_end_at_the_delimiter_or_the_line() {
+        let key = |b: &[u8]| {
+            let mut w = [0u8; 8];
+            w[..b.len()].copy_from_slice(b);
+            u64::from_le_bytes(w) | ((b.len() as u64) << 56)
+        };
+        let chunk = b"c16,x,,abcdefgh,ab\nzzzzzzzzz";
+        assert_eq!(
+            short_field(chunk, 0, &chunk[..18], b','),
+            Some((3, key(b"c16")))
+        );
+        assert_eq!(
+            short_field(chunk, 4, &chunk[4..18], b','),
+            Some((1, key(b"x")))
+        );
+        assert_eq!(
+            short_field(chunk, 6, &chunk[6..18], b','),
+            Some((0, key(b"")))
+        );
+        // Eight bytes or more: not short.
+        assert_eq!(short_field(chunk, 7, &chunk[7..18], b','), None);
+        // The last field of a line ends at the line's end, whatever follows.
+        assert_eq!(
+            short_field(chunk, 16, &chunk[16..18], b','),
+            Some((2, key(b"ab")))
+        );
+        // Fewer than eight bytes left in the chunk: not short.
+        assert_eq!(short_field(b"ab,c", 0, b"ab,c", b','), None);
+        assert_ne!(key(b"a"), key(b"a\0"));
     }
 
     #[test]

@@ -215,6 +215,40 @@ pub fn fast_number(s: &[u8]) -> Option<(f64, usize)> {
     Some((if neg { -v } else { v }, i))
 }
 
+/// The common short form of [`fast_number`], meant to be inlined into the CSV reader's loop:
+/// an optional `-`, 1–7 integer digits, optionally `.` and 1–8 fraction digits, and no
+/// exponent. The mantissa is then below 10^15 < 2^53, so it converts exactly and one
+/// correctly rounded division by an exact power of ten gives the same `f64` as
+/// `str::parse` (Clinger's fast path). `None` means "not this form" (ask [`fast_number`]).
+#[inline(always)]
+pub fn short_number(s: &[u8]) -> Option<(f64, usize)> {
+    let neg = s.first() == Some(&b'-');
+    let i = usize::from(neg);
+    let (int, ki) = digit_run(s, i);
+    if ki == 0 || ki == 8 {
+        return None;
+    }
+    let mut j = i + ki;
+    let mut m = int;
+    let mut div = 1.0;
+    if s.get(j) == Some(&b'.') {
+        let (frac, kf) = digit_run(s, j + 1);
+        j += 1 + kf;
+        if kf == 0 || s.get(j).is_some_and(u8::is_ascii_digit) {
+            return None;
+        }
+        // In bounds: kf ≤ 8.
+        m = m * POW10_U64[kf] + frac;
+        div = POW10[kf];
+    }
+    if matches!(s.get(j), Some(b'e' | b'E')) {
+        return None;
+    }
+    #[allow(clippy::cast_precision_loss)]
+    let v = m as f64 / div;
+    Some((if neg { -v } else { v }, j))
+}
+
 /// The category name of a number in a categorical column (`1.0` → `1`, `0.50` → `0.5`).
 pub fn number_category(x: f64) -> String {
     if x.fract() == 0.0 && x.abs() < 1e15 {
@@ -475,6 +509,28 @@ mod tests {
                 "{s}"
             );
         }
+        // The short form: the same values, fewer forms.
+        for s in [
+            "0",
+            "-0",
+            "7",
+            "-2.25",
+            "0.00123015",
+            "46.5625",
+            "1234567.12345678",
+        ] {
+            let want: f64 = s.parse().unwrap_or(f64::NAN);
+            let got = short_number(s.as_bytes());
+            assert_eq!(
+                got.map(|(x, n)| (x.to_bits(), n)),
+                Some((want.to_bits(), s.len())),
+                "{s}"
+            );
+        }
+        for s in ["+1", "1e5", "12345678", "0.123456789", ".5", "1.", "-", "x"] {
+            assert!(short_number(s.as_bytes()).is_none(), "{s}");
+        }
+        assert_eq!(short_number(b"-2.5,x"), Some((-2.5, 4)));
         // The prefix only.
         assert_eq!(fast_number(b"2.5,x"), Some((2.5, 3)));
         assert_eq!(fast_number(b"7abc"), Some((7.0, 1)));
@@ -511,6 +567,10 @@ mod tests {
             }
             let want: f64 = s.parse().map_err(|_| proptest::test_runner::TestCaseError::fail(s.clone()))?;
             if let Some((x, n)) = fast_number(s.as_bytes()) {
+                proptest::prop_assert_eq!(n, s.len());
+                proptest::prop_assert_eq!(x.to_bits(), want.to_bits(), "{}", s);
+            }
+            if let Some((x, n)) = short_number(s.as_bytes()) {
                 proptest::prop_assert_eq!(n, s.len());
                 proptest::prop_assert_eq!(x.to_bits(), want.to_bits(), "{}", s);
             }

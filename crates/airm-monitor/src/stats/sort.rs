@@ -97,8 +97,12 @@ fn scatter(
     keys: &mut Vec<u64>,
 ) {
     let n = v.len();
-    buf.clear();
-    buf.resize(n, 0);
+    // Grown only: the scratch is overwritten before it is read, so zeroing it again for
+    // every column would be wasted work.
+    if buf.len() < n {
+        buf.resize(n, 0);
+    }
+    let buf = &mut buf[..n];
     let mut o = offsets(&counts[first]);
     for &x in v.iter() {
         let k = key(x);
@@ -114,8 +118,11 @@ fn scatter(
         }
         return;
     }
-    keys.clear();
-    keys.resize(n, 0);
+    if keys.len() < n {
+        keys.resize(n, 0);
+    }
+    let mut buf = buf;
+    let mut keys = &mut keys[..n];
     for &pass in &passes[1..passes.len() - 1] {
         let mut o = offsets(&counts[pass]);
         for &k in buf.iter() {
@@ -125,7 +132,7 @@ fn scatter(
             }
             *slot += 1;
         }
-        std::mem::swap(keys, buf);
+        std::mem::swap(&mut keys, &mut buf);
     }
     let mut o = offsets(&counts[last]);
     for &k in buf.iter() {

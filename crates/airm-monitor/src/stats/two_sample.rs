@@ -303,10 +303,10 @@ pub fn ks_and_wasserstein(a: &[f64], b: &[f64]) -> (f64, f64) {
     };
     #[allow(clippy::cast_precision_loss)]
     let (n1, n2) = (len_a as f64, len_b as f64);
-    while i < len_a || j < len_b {
-        // Past the end of a sample, +∞ stands for "nothing left" (the samples are finite).
-        let x = at(a, i);
-        let y = at(b, j);
+    // The heads of both samples; past the end of a sample, +∞ stands for "nothing left"
+    // (the samples are finite). Each step loads the two new heads once.
+    let (mut x, mut y) = (at(a, 0), at(b, 0));
+    for _ in 0..len_a + len_b {
         let take_a = u64::from(x <= y);
         let v = x.min(y);
         let term = gap * (v - prev);
@@ -319,9 +319,11 @@ pub fn ks_and_wasserstein(a: &[f64], b: &[f64]) -> (f64, f64) {
         sum = t;
         i += take_a;
         j += 1 - take_a;
+        x = at(a, i);
+        y = at(b, j);
         let g = (i * len_b).abs_diff(j * len_a);
         gap = len_f64_u64(g);
-        if g >= g_max && at(a, i).min(at(b, j)) > v {
+        if g >= g_max && x.min(y) > v {
             g_max = g;
             #[allow(clippy::cast_precision_loss)]
             let diff = i as f64 / n1 - j as f64 / n2;
