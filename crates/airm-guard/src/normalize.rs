@@ -77,9 +77,10 @@ fn is_emoji_like(c: char) -> bool {
 pub fn strip_invisible(text: &str) -> (String, InvisibleReport) {
     let mut report = InvisibleReport::default();
     // Fast path: every invisible char is outside ASCII and starts with one of these bytes.
-    if !text
-        .bytes()
-        .any(|b| matches!(b, 0xC2 | 0xCD | 0xD8 | 0xE1 | 0xE2 | 0xE3 | 0xEF | 0xF3))
+    if text.is_ascii()
+        || !text
+            .bytes()
+            .any(|b| matches!(b, 0xC2 | 0xCD | 0xD8 | 0xE1 | 0xE2 | 0xE3 | 0xEF | 0xF3))
     {
         return (text.to_string(), report);
     }

@@ -3,7 +3,9 @@
 //! carries the character position where it ends, so windows of a long text can be scored
 //! from one extraction (prefix sums) instead of one extraction per window. Features are binary
 //! (first occurrence kept, via a bitset checked as they are produced) and scaled by
-//! `1/sqrt(n)`. Pure; one pass; no sort.
+//! `1/sqrt(n)`. A position whose five chars occurred earlier in the text can only produce
+//! repeats of its char n-grams, so it is not hashed again (an exact set of five-char keys).
+//! Pure; one pass; no sort.
 
 /// Window length (chars) for scoring long texts: a short injected instruction inside a long
 /// document is scored on its own window, not diluted by the whole document.
