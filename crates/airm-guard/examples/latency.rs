@@ -2,13 +2,16 @@
 //! `bench/guard.sh` (side by side with peer guards) and for checking that a change keeps every
 //! verdict identical (diff the `verdict` fields of two runs).
 //!
-//! `cargo run --release -p airm-guard --example latency -- FILE [--size BYTES] [--no-time]`
+//! `cargo run --release -p airm-guard --example latency -- FILE [--size BYTES] [--no-time]
+//! [--stream CHUNK]`
 //!
 //! FILE is JSON Lines in the airm prompt format (`text`, `label`, optional `id`, `tags`) or the
 //! bench corpus format (`label<TAB>text`, `#` comments, `\n` escapes). `--size` repeats each
 //! text (newline-separated) and cuts it to at most BYTES. Every text is checked once as a
 //! warm-up, then once timed (single thread, `Source::User`). `--no-time` omits the timing field
-//! so that two runs can be compared byte for byte.
+//! so that two runs can be compared byte for byte. `--stream CHUNK` checks each text as a
+//! streamed response instead (`Guard::stream`, chunks of about CHUNK bytes) and prints what
+//! each push released and the final verdict.
 
 use std::io::Write;
 use std::time::Instant;
@@ -66,6 +69,23 @@ fn grow(t: &str, n: usize) -> String {
     s
 }
 
+/// Splits `text` into pieces of about `n` bytes on char boundaries.
+fn chunks(text: &str, n: usize) -> impl Iterator<Item = &str> {
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let mut cut = n.min(rest.len());
+        while !rest.is_char_boundary(cut) {
+            cut += 1;
+        }
+        let (a, b) = rest.split_at(cut);
+        rest = b;
+        Some(a)
+    })
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let path = args
@@ -80,6 +100,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         None => None,
     };
     let timed = !args.iter().any(|a| a == "--no-time");
+    let stream = match args.iter().position(|a| a == "--stream") {
+        Some(i) => Some(
+            args.get(i + 1)
+                .ok_or("--stream needs a value")?
+                .parse::<usize>()?
+                .max(1),
+        ),
+        None => None,
+    };
     let guard = Guard::new(Policy::default())?;
     let mut items = load(path)?;
     if let Some(n) = size {
@@ -87,10 +116,32 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             it.text = grow(&it.text, n);
         }
     }
+    let stdout = std::io::stdout();
+    if let Some(n) = stream {
+        let mut out = std::io::BufWriter::new(stdout.lock());
+        for it in &items {
+            let t0 = Instant::now();
+            let mut s = guard.stream();
+            let released: Vec<String> = chunks(&it.text, n).map(|c| s.push(c)).collect();
+            let end = s.finish();
+            let us = t0.elapsed().as_secs_f64() * 1e6;
+            let mut row = json!({
+                "id": it.id,
+                "bytes": it.text.len(),
+                "released": released,
+                "last": end.text,
+                "verdict": end.verdict,
+            });
+            if timed {
+                row["us"] = json!(us);
+            }
+            writeln!(out, "{row}")?;
+        }
+        return Ok(());
+    }
     for it in &items {
         std::hint::black_box(guard.check_input(&it.text, Source::User));
     }
-    let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     for it in &items {
         let t0 = Instant::now();

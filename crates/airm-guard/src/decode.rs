@@ -164,30 +164,32 @@ pub fn prepare(text: &str, limits: &DecodeLimits) -> Prepared {
             continue;
         }
         let parent_chain = p.variants[next].chain.clone();
-        let clean = p.variants[next].clean.clone();
-        let folded = p.variants[next].folded.clone();
         let mut found: Vec<(String, Decoding)> = Vec::new();
-        if let Some(s) = decode_runs(&clean, limits.min_encoded_len) {
-            found.extend(s);
-        }
-        if let Some(s) = percent_decode(&clean) {
-            found.push((s, Decoding::Url));
-        }
-        if let Some(s) = html_decode(&clean) {
-            found.push((s, Decoding::HtmlEntities));
-        }
-        if let Some(s) = unescape(&clean) {
-            found.push((s, Decoding::UnicodeEscape));
-        }
-        if let Some(s) = rot13_or_reversed(&folded) {
-            found.push(s);
-        }
-        if depth == 0 {
-            if let Some(s) = unleet(&folded) {
-                found.push((s, Decoding::Leetspeak));
+        {
+            let clean = &p.variants[next].clean;
+            let folded = &p.variants[next].folded;
+            if let Some(s) = decode_runs(clean, limits.min_encoded_len) {
+                found.extend(s);
             }
-            if let Some(s) = join_spaced(&folded) {
-                found.push((s, Decoding::SpacedLetters));
+            if let Some(s) = percent_decode(clean) {
+                found.push((s, Decoding::Url));
+            }
+            if let Some(s) = html_decode(clean) {
+                found.push((s, Decoding::HtmlEntities));
+            }
+            if let Some(s) = unescape(clean) {
+                found.push((s, Decoding::UnicodeEscape));
+            }
+            if let Some(s) = rot13_or_reversed(folded) {
+                found.push(s);
+            }
+            if depth == 0 {
+                if let Some(s) = unleet(folded) {
+                    found.push((s, Decoding::Leetspeak));
+                }
+                if let Some(s) = join_spaced(folded) {
+                    found.push((s, Decoding::SpacedLetters));
+                }
             }
         }
         for (s, d) in found {
@@ -267,8 +269,20 @@ pub fn looks_like_base64(v: &str) -> bool {
 }
 
 fn is_b64_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_' | b'=')
+    B64_BYTES[usize::from(b)]
 }
+
+/// [`is_b64_byte`] as a table: ASCII letters and digits, `+ / - _ =`.
+const B64_BYTES: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'-' | b'_' | b'=');
+        b += 1;
+    }
+    t
+};
 
 /// Finds base64 / base32 / hex runs and replaces each that decodes to text.
 fn decode_runs(text: &str, min_len: usize) -> Option<Vec<(String, Decoding)>> {
@@ -369,6 +383,10 @@ fn hexval(b: u8) -> Option<u8> {
 }
 
 fn percent_decode(text: &str) -> Option<String> {
+    // Each counted escape starts with `%`: fewer than three `%` cannot reach the count.
+    if text.bytes().filter(|&b| b == b'%').count() < 3 {
+        return None;
+    }
     let b = text.as_bytes();
     let count = b
         .windows(3)
@@ -731,30 +749,142 @@ fn bigram_scores(folded: &str) -> (f32, f32, f32, usize) {
             prev = None;
         }
     }
+    ratios(plain, rot, rev, pairs)
+}
+
+fn ratios(plain: usize, rot: usize, rev: usize, pairs: usize) -> (f32, f32, f32, usize) {
     let n = pairs.max(1) as f32;
     (plain as f32 / n, rot as f32 / n, rev as f32 / n, pairs)
+}
+
+/// What a segment's bigram statistics say it is (see [`rot13_or_reversed`]).
+fn segment_kind((s0, sr, sv, n): (f32, f32, f32, usize)) -> Option<Decoding> {
+    if n < 15 {
+        None
+    } else if sr >= 0.2 && sr >= 2.0 * s0 {
+        Some(Decoding::Rot13)
+    } else if sv >= 0.3 && sv >= 2.0 * s0 {
+        Some(Decoding::Reversed)
+    } else {
+        None
+    }
+}
+
+/// True for the bytes that end a segment (line or sentence) in [`rot13_or_reversed`].
+fn ends_segment(b: u8) -> bool {
+    matches!(b, b'\n' | b'.' | b':' | b'?' | b'!')
+}
+
+/// Letter statistics of a folded text, from one pass over its bytes.
+struct LetterStats {
+    /// ASCII letters.
+    letters: usize,
+    /// [`bigram_scores`] of the whole text.
+    whole: (f32, f32, f32, usize),
+    /// The [`segment_kind`] of the first segment that has one.
+    first_segment: Option<Decoding>,
+}
+
+/// Bigram flags of a letter pair as counter increments: plain in bits 0.., rotated in bits
+/// 21.., reversed in bits 42.. (a segment is flushed before any field can overflow).
+fn packed_bigrams() -> &'static [u64; 26 * 26] {
+    static T: std::sync::OnceLock<[u64; 26 * 26]> = std::sync::OnceLock::new();
+    T.get_or_init(|| {
+        let t = bigram_table();
+        let mut out = [0u64; 26 * 26];
+        for p in 0..26 {
+            for c in 0..26 {
+                out[p * 26 + c] = u64::from(t[p][c])
+                    | u64::from(t[(p + 13) % 26][(c + 13) % 26]) << 21
+                    | u64::from(t[c][p]) << 42;
+            }
+        }
+        out
+    })
+}
+
+/// [`bigram_scores`] of the whole text and of each segment (`split_inclusive` at
+/// [`ends_segment`] bytes) in one pass. Pairs never span a segment end (those bytes are not
+/// letters), so the whole-text counts are the sums of the segments' counts.
+fn letter_stats(folded: &str) -> LetterStats {
+    const FIELD: u64 = (1 << 21) - 1;
+    let t = packed_bigrams();
+    let mut letters = 0usize;
+    let (mut plain, mut rot, mut rev, mut pairs) = (0usize, 0usize, 0usize, 0usize);
+    // The current segment: counts so far, and packed counts not yet added to them.
+    let (mut sp, mut sr, mut sv, mut sn) = (0usize, 0usize, 0usize, 0usize);
+    let (mut packed, mut packed_n) = (0u64, 0u32);
+    let mut first_segment = None;
+    let mut prev = 26usize;
+    for &b in folded.as_bytes() {
+        let c = usize::from(b.wrapping_sub(b'a'));
+        if c < 26 {
+            letters += 1;
+            if prev < 26 {
+                packed += t.get(prev * 26 + c).copied().unwrap_or(0);
+                packed_n += 1;
+                if packed_n == 1 << 20 {
+                    sp += (packed & FIELD) as usize;
+                    sr += (packed >> 21 & FIELD) as usize;
+                    sv += (packed >> 42) as usize;
+                    sn += packed_n as usize;
+                    (packed, packed_n) = (0, 0);
+                }
+            }
+            prev = c;
+            continue;
+        }
+        prev = 26;
+        letters += usize::from(b.is_ascii_uppercase());
+        if ends_segment(b) {
+            sp += (packed & FIELD) as usize;
+            sr += (packed >> 21 & FIELD) as usize;
+            sv += (packed >> 42) as usize;
+            sn += packed_n as usize;
+            (packed, packed_n) = (0, 0);
+            if first_segment.is_none() {
+                first_segment = segment_kind(ratios(sp, sr, sv, sn));
+            }
+            (plain, rot, rev, pairs) = (plain + sp, rot + sr, rev + sv, pairs + sn);
+            (sp, sr, sv, sn) = (0, 0, 0, 0);
+        }
+    }
+    // The last segment (when the text does not end a segment).
+    sp += (packed & FIELD) as usize;
+    sr += (packed >> 21 & FIELD) as usize;
+    sv += (packed >> 42) as usize;
+    sn += packed_n as usize;
+    if first_segment.is_none() {
+        first_segment = segment_kind(ratios(sp, sr, sv, sn));
+    }
+    (plain, rot, rev, pairs) = (plain + sp, rot + sr, rev + sv, pairs + sn);
+    LetterStats {
+        letters,
+        whole: ratios(plain, rot, rev, pairs),
+        first_segment,
+    }
 }
 
 /// Tries rot13 and reversal on segments (lines / sentences) of folded ASCII-ish text whose
 /// words are mostly unknown; accepts a decoding when it yields mostly common English words.
 fn rot13_or_reversed(folded: &str) -> Option<(String, Decoding)> {
-    let letters = folded.bytes().filter(u8::is_ascii_alphabetic).count();
-    if letters < 12 {
+    let stats = letter_stats(folded);
+    if stats.letters < 12 {
         return None;
     }
     // Whole text first: most obfuscated prompts are encoded end to end. Text that starts
     // with sentence-final punctuation and does not end with it reads backwards (any script).
     let trimmed = folded.trim();
     let is_final = |c: char| matches!(c, '.' | '!' | '?' | '。' | '！' | '？' | '।' | '؟');
-    if trimmed.chars().count() >= 12
-        && trimmed.chars().next().is_some_and(is_final)
+    if trimmed.chars().next().is_some_and(is_final)
         && !trimmed.chars().next_back().is_some_and(is_final)
+        && trimmed.chars().count() >= 12
     {
         return Some((trimmed.chars().rev().collect(), Decoding::Reversed));
     }
     // Letter-bigram statistics of the whole text: rot13 or reversed Latin-script text has few
     // common bigrams, its decoding many.
-    let (b0, brot, brev, pairs) = bigram_scores(folded);
+    let (b0, brot, brev, pairs) = stats.whole;
     if pairs >= 20 {
         if brot >= 0.2 && brot >= 2.0 * b0 {
             return Some((rot13(folded), Decoding::Rot13));
@@ -782,28 +912,12 @@ fn rot13_or_reversed(folded: &str) -> Option<(String, Decoding)> {
         }
     }
     // Segments (lines, sentences) of a longer text: decode only the segments that look
-    // rotated or reversed. One cheap byte pass per segment; allocation only on success.
-    let segs: Vec<&str> = folded.split_inclusive(['\n', '.', ':', '?', '!']).collect();
-    let mut kinds: Vec<Option<Decoding>> = Vec::with_capacity(segs.len());
-    let mut any = None;
-    for seg in &segs {
-        let (s0, sr, sv, n) = bigram_scores(seg);
-        let k = if n < 15 {
-            None
-        } else if sr >= 0.2 && sr >= 2.0 * s0 {
-            Some(Decoding::Rot13)
-        } else if sv >= 0.3 && sv >= 2.0 * s0 {
-            Some(Decoding::Reversed)
-        } else {
-            None
-        };
-        any = any.or(k);
-        kinds.push(k);
-    }
-    let kind = any?;
+    // rotated or reversed (the first such segment names the kind; the statistics pass above
+    // found it). Allocation only on success.
+    let kind = stats.first_segment?;
     let mut out = String::with_capacity(folded.len());
-    for (seg, k) in segs.iter().zip(&kinds) {
-        match k {
+    for seg in folded.split_inclusive(['\n', '.', ':', '?', '!']) {
+        match segment_kind(bigram_scores(seg)) {
             Some(Decoding::Rot13) if kind == Decoding::Rot13 => out.push_str(&rot13(seg)),
             Some(Decoding::Reversed) if kind == Decoding::Reversed => {
                 out.extend(seg.chars().rev());
@@ -904,6 +1018,22 @@ mod tests {
         assert_eq!(prepare(t, &DecodeLimits::default()).variants.len(), 1);
         let t = "The quick brown fox jumps over the lazy dog and all is well.";
         assert_eq!(prepare(t, &DecodeLimits::default()).variants.len(), 1);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn letter_stats_match_the_per_segment_scores(text in "[a-z .:!?\n]{0,80}|[vgnebhjm.\n]{0,300}|\\PC{0,30}") {
+            let st = letter_stats(&text);
+            proptest::prop_assert_eq!(
+                st.letters,
+                text.bytes().filter(u8::is_ascii_alphabetic).count()
+            );
+            proptest::prop_assert_eq!(st.whole, bigram_scores(&text));
+            let first = text
+                .split_inclusive(['\n', '.', ':', '?', '!'])
+                .find_map(|seg| segment_kind(bigram_scores(seg)));
+            proptest::prop_assert_eq!(st.first_segment, first);
+        }
     }
 
     #[test]

@@ -77,9 +77,10 @@ fn is_emoji_like(c: char) -> bool {
 pub fn strip_invisible(text: &str) -> (String, InvisibleReport) {
     let mut report = InvisibleReport::default();
     // Fast path: every invisible char is outside ASCII and starts with one of these bytes.
-    if !text
-        .bytes()
-        .any(|b| matches!(b, 0xC2 | 0xCD | 0xD8 | 0xE1 | 0xE2 | 0xE3 | 0xEF | 0xF3))
+    if text.is_ascii()
+        || !text
+            .bytes()
+            .any(|b| matches!(b, 0xC2 | 0xCD | 0xD8 | 0xE1 | 0xE2 | 0xE3 | 0xEF | 0xF3))
     {
         return (text.to_string(), report);
     }
@@ -229,6 +230,29 @@ fn leet_word(word: &str) -> bool {
     for &c in b {
         if c.is_ascii_alphabetic() {
             letters += 1;
+        } else if LEET_CLASS[usize::from(c)] & LEET_BYTE != 0 {
+            leets += 1;
+        } else if c.is_ascii_digit() || matches!(c, b'.' | b'-' | b'_' | b'/' | b'=' | b'#') {
+            // `2`, `6` are not leet; dots, dashes and slashes mean versions, ids or paths.
+            return false;
+        }
+    }
+    letters >= 1 && leets >= 1 && !b.iter().all(u8::is_ascii_hexdigit)
+}
+
+/// Byte classes for [`count_leet_words`].
+const ASCII_SPACE: u8 = 1;
+const ASCII_LETTER: u8 = 2;
+const LEET_BYTE: u8 = 4;
+const LEET_CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = if c.is_ascii_whitespace() {
+            ASCII_SPACE
+        } else if c.is_ascii_alphabetic() {
+            ASCII_LETTER
         } else if matches!(
             c,
             b'0' | b'1'
@@ -244,13 +268,45 @@ fn leet_word(word: &str) -> bool {
                 | b'!'
                 | b'+'
         ) {
-            leets += 1;
-        } else if c.is_ascii_digit() || matches!(c, b'.' | b'-' | b'_' | b'/' | b'=' | b'#') {
-            // `2`, `6` are not leet; dots, dashes and slashes mean versions, ids or paths.
-            return false;
+            LEET_BYTE
+        } else {
+            0
+        };
+        b += 1;
+    }
+    t
+};
+
+/// The words of `text` as `split_ascii_whitespace` yields them, and how many of them are
+/// [`leet_word`]s. One pass over the bytes; [`leet_word`] runs only on words that have both
+/// an ASCII letter and a leet byte (it needs both in the word's core).
+fn count_leet_words(text: &str) -> (usize, usize) {
+    let (mut words, mut candidates) = (0usize, 0usize);
+    let (mut start, mut flags, mut in_word) = (0usize, 0u8, false);
+    let mut end_word = |start: usize, end: usize, flags: u8| {
+        words += 1;
+        if flags & (ASCII_LETTER | LEET_BYTE) == ASCII_LETTER | LEET_BYTE {
+            candidates += usize::from(text.get(start..end).is_some_and(leet_word));
+        }
+    };
+    for (i, &b) in text.as_bytes().iter().enumerate() {
+        let k = LEET_CLASS[usize::from(b)];
+        if k & ASCII_SPACE != 0 {
+            if in_word {
+                end_word(start, i, flags);
+                in_word = false;
+            }
+        } else {
+            if !in_word {
+                (start, flags, in_word) = (i, 0, true);
+            }
+            flags |= k;
         }
     }
-    letters >= 1 && leets >= 1 && !b.iter().all(u8::is_ascii_hexdigit)
+    if in_word {
+        end_word(start, text.len(), flags);
+    }
+    (words, candidates)
 }
 
 /// In text that is already leet-heavy, short tokens made only of letters and leet symbols
@@ -271,12 +327,7 @@ fn short_leet(word: &str) -> bool {
 /// `ignore`). Needs at least two such words, and 10 % of all words. Returns `None` when nothing changed. Expects
 /// folded (lowercase) text.
 pub fn unleet(text: &str) -> Option<String> {
-    let mut words = 0usize;
-    let mut candidates = 0usize;
-    for w in text.split_ascii_whitespace() {
-        words += 1;
-        candidates += usize::from(leet_word(w));
-    }
+    let (words, candidates) = count_leet_words(text);
     // At least two leet words making up at least 10 % of the words.
     if candidates < 2 || candidates * 10 < words {
         return None;
@@ -303,6 +354,14 @@ pub fn unleet(text: &str) -> Option<String> {
 }
 
 fn has_spaced_run(text: &str) -> bool {
+    if text.is_ascii() {
+        has_spaced_run_ascii(text.as_bytes())
+    } else {
+        has_spaced_run_chars(text)
+    }
+}
+
+fn has_spaced_run_chars(text: &str) -> bool {
     let is_sep = |c: char| matches!(c, ' ' | '.' | '-' | '_' | '*' | '/' | '|');
     let mut run = 0;
     let mut empties = 0;
@@ -327,6 +386,44 @@ fn has_spaced_run(text: &str) -> bool {
         }
     }
     false
+}
+
+/// [`has_spaced_run`] on ASCII text, over bytes: the same tokens (the pieces between
+/// separators, empty ones included) and the same counting.
+fn has_spaced_run_ascii(text: &[u8]) -> bool {
+    let (mut run, mut empties) = (0u32, 0u32);
+    let (mut len, mut first) = (0usize, 0u8);
+    let mut token = |len: usize, first: u8| {
+        if len == 0 {
+            empties += 1;
+            if empties > 3 {
+                run = 0;
+            }
+            return false;
+        }
+        empties = 0;
+        if len == 1 && first.is_ascii_alphabetic() {
+            run += 1;
+            run >= 4
+        } else {
+            run = 0;
+            false
+        }
+    };
+    for &b in text {
+        if matches!(b, b' ' | b'.' | b'-' | b'_' | b'*' | b'/' | b'|') {
+            if token(len, first) {
+                return true;
+            }
+            len = 0;
+        } else {
+            if len == 0 {
+                first = b;
+            }
+            len += 1;
+        }
+    }
+    token(len, first)
 }
 
 /// Joins runs of four or more single letters separated by one separator (`i g n o r e`,
@@ -425,6 +522,25 @@ mod tests {
         assert_eq!(fold("іgnоrе previous"), "ignore previous");
         assert_eq!(fold("Привет мир"), "привет мир");
         assert_eq!(nfkc("ｉｇｎｏｒｅ"), "ignore");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn byte_passes_match_the_char_versions(text in "[a-c1!|.+ \t\x0b\n_/-]{0,40}|\\PC{0,20}") {
+            let mut words = 0;
+            let mut candidates = 0;
+            for w in text.split_ascii_whitespace() {
+                words += 1;
+                candidates += usize::from(leet_word(w));
+            }
+            proptest::prop_assert_eq!(count_leet_words(&text), (words, candidates));
+            if text.is_ascii() {
+                proptest::prop_assert_eq!(
+                    has_spaced_run_ascii(text.as_bytes()),
+                    has_spaced_run_chars(&text)
+                );
+            }
+        }
     }
 
     #[test]

@@ -67,10 +67,17 @@ pub fn content_words(folded: &str, out: &mut String) {
     out.clear();
     if folded.is_ascii() {
         // Same split as below, on bytes: for ASCII, `char::is_alphanumeric` is
-        // `u8::is_ascii_alphanumeric`.
-        for w in folded.split(|c: char| !(c.is_ascii_alphanumeric() || c == '\'')) {
-            keep(w, out);
+        // `u8::is_ascii_alphanumeric`. Empty pieces are dropped by `keep` anyway.
+        let mut start = 0;
+        for (i, &b) in folded.as_bytes().iter().enumerate() {
+            if !(b.is_ascii_alphanumeric() || b == b'\'') {
+                if i > start {
+                    keep(folded.get(start..i).unwrap_or(""), out);
+                }
+                start = i + 1;
+            }
         }
+        keep(folded.get(start..).unwrap_or(""), out);
         return;
     }
     for w in folded.split(|c: char| !(c.is_alphanumeric() || c == '\'')) {
@@ -135,6 +142,8 @@ mod tests {
         assert_eq!(s, "如何制作炸弹");
         content_words("", &mut s);
         assert_eq!(s, "");
+        content_words("so, 'tis the ''best'' way--to bake!", &mut s);
+        assert_eq!(s, "'tis ''best'' bake");
     }
 
     #[test]

@@ -3,7 +3,9 @@
 //! carries the character position where it ends, so windows of a long text can be scored
 //! from one extraction (prefix sums) instead of one extraction per window. Features are binary
 //! (first occurrence kept, via a bitset checked as they are produced) and scaled by
-//! `1/sqrt(n)`. Pure; one pass; no sort.
+//! `1/sqrt(n)`. A position whose five chars occurred earlier in the text can only produce
+//! repeats of its char n-grams, so it is not hashed again (an exact set of five-char keys).
+//! Pure; one pass; no sort.
 
 /// Window length (chars) for scoring long texts: a short injected instruction inside a long
 /// document is scored on its own window, not diluted by the whole document.
@@ -44,8 +46,10 @@ pub struct Features {
     pub pos: Vec<u32>,
     /// Number of normalised chars.
     pub len: usize,
-    chars: Vec<char>,
+    chars: Vec<u32>,
     seen: Vec<u64>,
+    grams: GramSet<u64>,
+    wide_grams: GramSet<u128>,
 }
 
 impl Features {
@@ -90,6 +94,45 @@ pub fn with_buffer<R>(f: impl FnOnce(&mut Features) -> R) -> R {
     })
 }
 
+/// `norm_char` of every ASCII byte: digits become `0`, whitespace (as `char::is_whitespace`
+/// sees it: tab, line feed, vertical tab, form feed, carriage return, space) a space.
+const ASCII_NORM: [u8; 128] = {
+    let mut t = [0u8; 128];
+    let mut b = 0;
+    while b < 128 {
+        t[b] = match b as u8 {
+            b'0'..=b'9' => b'0',
+            b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ' => b' ',
+            x => x,
+        };
+        b += 1;
+    }
+    t
+};
+
+/// Appends the normalised chars of `text` to `chars` (runs of spaces collapsed, also across
+/// calls), as [`norm_char`] and a push per char would.
+fn push_chars(text: &str, chars: &mut Vec<u32>) {
+    let mut last = chars.last().copied();
+    if text.is_ascii() {
+        for &b in text.as_bytes() {
+            let c = u32::from(ASCII_NORM[usize::from(b & 0x7F)]);
+            if !(c == 0x20 && last == Some(0x20)) {
+                chars.push(c);
+                last = Some(c);
+            }
+        }
+        return;
+    }
+    for c in text.chars() {
+        let c = norm_char(c) as u32;
+        if !(c == 0x20 && last == Some(0x20)) {
+            chars.push(c);
+            last = Some(c);
+        }
+    }
+}
+
 /// Extracts features of `folded` into `f` (reusing its buffers).
 pub fn extract(folded: &str, bits: u8, f: &mut Features) {
     f.idx.clear();
@@ -97,32 +140,29 @@ pub fn extract(folded: &str, bits: u8, f: &mut Features) {
     f.chars.clear();
     let mask = (1u64 << bits) - 1;
     let chars = &mut f.chars;
-    chars.push(' ');
-    let push = |c: char, chars: &mut Vec<char>| {
-        let c = norm_char(c);
-        if !(c == ' ' && chars.last() == Some(&' ')) {
-            chars.push(c);
-        }
-    };
+    chars.push(0x20);
     let total = if folded.len() <= MAX_CHARS {
         0
     } else {
         folded.chars().count()
     };
     if total <= MAX_CHARS {
-        for c in folded.chars() {
-            push(c, chars);
-        }
+        push_chars(folded, chars);
     } else {
-        for c in folded.chars().take(MAX_CHARS / 2) {
-            push(c, chars);
-        }
-        push(' ', chars);
-        for c in folded.chars().skip(total - MAX_CHARS / 2) {
-            push(c, chars);
-        }
+        // Head and tail, `MAX_CHARS / 2` chars each (char boundaries found once).
+        let head = folded
+            .char_indices()
+            .nth(MAX_CHARS / 2)
+            .map_or(folded.len(), |(i, _)| i);
+        let tail = folded
+            .char_indices()
+            .nth(total - MAX_CHARS / 2)
+            .map_or(folded.len(), |(i, _)| i);
+        push_chars(folded.get(..head).unwrap_or(""), chars);
+        push_chars(" ", chars);
+        push_chars(folded.get(tail..).unwrap_or(""), chars);
     }
-    push(' ', chars);
+    push_chars(" ", chars);
     let n = chars.len();
     f.len = n;
     // Binary features: only the first occurrence of each bucket is kept, checked against a
@@ -133,48 +173,252 @@ pub fn extract(folded: &str, bits: u8, f: &mut Features) {
     }
     f.idx.reserve(n * 5);
     f.pos.reserve(n * 5);
-    let (idx, pos, seen) = (&mut f.idx, &mut f.pos, &mut f.seen);
-    let mut emit = |bucket: u64, p: u32| {
-        let i = bucket as usize;
-        if let Some(w) = seen.get_mut(i / 64) {
-            let b = 1u64 << (i % 64);
-            if *w & b == 0 {
-                *w |= b;
-                idx.push(i as u32);
-                pos.push(p);
-            }
-        }
+    let max = chars.iter().fold(0, |m, &c| m | c);
+    let mut sink = Sink {
+        mask,
+        seen: &mut f.seen,
+        idx: &mut f.idx,
+        pos: &mut f.pos,
     };
-    // Always-on feature (a second intercept that shares the feature scaling).
-    emit(0, 0);
-    let mut word: u64 = 0xCBF2_9CE4_8422_2325;
-    let mut prev: u64 = 0;
-    let mut in_word = false;
-    for (i, &c) in chars.iter().enumerate() {
-        let mut h = mix(0x51_7CC1_B727_220A_u64, c as u64);
-        let p = i as u32;
-        for (k, &d) in chars.iter().skip(i + 1).take(4).enumerate() {
-            h = mix(h, d as u64);
-            emit(finish(h ^ (k as u64 + 1)) & mask, p);
-        }
-        if c.is_alphanumeric() {
-            word = mix(word, c as u64);
-            in_word = true;
-        } else if in_word {
-            let w = finish(word ^ 0xA5A5);
-            emit(w & mask, p);
-            if prev != 0 {
-                emit(finish(mix(prev, w) ^ 0x5A5A) & mask, p);
-            }
-            prev = w;
-            word = 0xCBF2_9CE4_8422_2325;
-            in_word = false;
-        }
+    // Five-char keys packed exactly: 8, 12 or 21 bits per char, whatever the text needs.
+    if max < 1 << 8 {
+        hash_grams::<u64, 8>(chars, &mut f.grams, &mut sink);
+    } else if max < 1 << 12 {
+        hash_grams::<u64, 12>(chars, &mut f.grams, &mut sink);
+    } else {
+        hash_grams::<u128, 21>(chars, &mut f.wide_grams, &mut sink);
     }
     for &i in &f.idx {
         if let Some(w) = f.seen.get_mut(i as usize / 64) {
             *w = 0;
         }
+    }
+}
+
+/// Five chars packed into an integer (`B` bits each), the key of an exact set.
+trait GramKey: Copy + Eq + Default {
+    /// Never a key: all keys leave the top bits zero.
+    const EMPTY: Self;
+    /// `self` shifted left by one char of `B` bits, `c` appended, the oldest char dropped.
+    fn roll<const B: u32>(self, c: u32) -> Self;
+    /// A well-mixed 64-bit hash of the key (the set uses its top bits).
+    fn hash(self) -> u64;
+}
+
+impl GramKey for u64 {
+    const EMPTY: u64 = u64::MAX;
+    #[inline(always)]
+    fn roll<const B: u32>(self, c: u32) -> u64 {
+        ((self << B) | u64::from(c)) & ((1u64 << (5 * B)) - 1)
+    }
+    #[inline(always)]
+    fn hash(self) -> u64 {
+        self.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+    }
+}
+
+impl GramKey for u128 {
+    const EMPTY: u128 = u128::MAX;
+    #[inline(always)]
+    fn roll<const B: u32>(self, c: u32) -> u128 {
+        ((self << B) | u128::from(c)) & ((1u128 << (5 * B)) - 1)
+    }
+    #[inline(always)]
+    fn hash(self) -> u64 {
+        ((self as u64) ^ ((self >> 64) as u64).wrapping_mul(0xC2B2_AE3D_27D4_EB4F))
+            .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+    }
+}
+
+/// An open-addressing set of five-char keys, reused across texts: only the slots filled for
+/// one text are emptied before the next.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+struct GramSet<K> {
+    slots: Vec<K>,
+    filled: Vec<u32>,
+}
+
+impl<K: GramKey> GramSet<K> {
+    /// Empties the set and returns its first `cap` slots, `cap` a power of two with room for
+    /// `n` keys at a load factor of at most one half.
+    fn reset(&mut self, n: usize) -> (&mut [K], &mut Vec<u32>) {
+        for &s in &self.filled {
+            if let Some(x) = self.slots.get_mut(s as usize) {
+                *x = K::EMPTY;
+            }
+        }
+        self.filled.clear();
+        let cap = (2 * n).next_power_of_two().max(64);
+        if self.slots.len() < cap {
+            self.slots = vec![K::EMPTY; cap];
+        }
+        (
+            self.slots.get_mut(..cap).unwrap_or_default(),
+            &mut self.filled,
+        )
+    }
+}
+
+/// Adds `k` to the set `slots` (a power of two long, at least 64, never full); false when it
+/// was there already.
+#[inline(always)]
+fn insert<K: GramKey>(slots: &mut [K], filled: &mut Vec<u32>, k: K) -> bool {
+    let mask = slots.len().wrapping_sub(1);
+    let mut s = (k.hash() >> (64 - slots.len().trailing_zeros())) as usize;
+    while let Some(x) = slots.get_mut(s) {
+        if *x == k {
+            return false;
+        }
+        if *x == K::EMPTY {
+            *x = k;
+            filled.push(s as u32);
+            return true;
+        }
+        s = (s + 1) & mask;
+    }
+    // Unreachable: `s` is masked to the length of `slots`.
+    true
+}
+
+/// Where features go: first occurrence of each bucket only (bitset `seen`).
+struct Sink<'a> {
+    mask: u64,
+    seen: &'a mut [u64],
+    idx: &'a mut Vec<u32>,
+    pos: &'a mut Vec<u32>,
+}
+
+impl Sink<'_> {
+    #[inline(always)]
+    fn emit(&mut self, h: u64, p: u32) {
+        let i = (h & self.mask) as usize;
+        if let Some(w) = self.seen.get_mut(i / 64) {
+            let b = 1u64 << (i % 64);
+            if *w & b == 0 {
+                *w |= b;
+                self.idx.push(i as u32);
+                self.pos.push(p);
+            }
+        }
+    }
+}
+
+/// `char::is_alphanumeric` of the code point `c`, with a table for the Basic Multilingual
+/// Plane (8 KB, built once from `char::is_alphanumeric` itself) instead of a search of
+/// Unicode's tables per char.
+#[inline(always)]
+fn is_alphanumeric(c: u32) -> bool {
+    if c < 0x80 {
+        return (c as u8).is_ascii_alphanumeric();
+    }
+    if c < 0x1_0000 {
+        let t = bmp_alphanumeric();
+        return t
+            .get(c as usize / 64)
+            .is_some_and(|w| w >> (c % 64) & 1 == 1);
+    }
+    char::from_u32(c).is_some_and(char::is_alphanumeric)
+}
+
+/// One bit per BMP code point: `char::is_alphanumeric` (surrogates: false).
+fn bmp_alphanumeric() -> &'static [u64; 1024] {
+    static T: std::sync::OnceLock<Box<[u64; 1024]>> = std::sync::OnceLock::new();
+    T.get_or_init(|| {
+        let mut t = Box::new([0u64; 1024]);
+        for (i, w) in t.iter_mut().enumerate() {
+            for b in 0..64u32 {
+                let cp = (i as u32) * 64 + b;
+                if char::from_u32(cp).is_some_and(char::is_alphanumeric) {
+                    *w |= 1 << b;
+                }
+            }
+        }
+        t
+    })
+}
+
+/// Word unigrams and bigrams: the state carried from char to char.
+struct Words {
+    word: u64,
+    prev: u64,
+    in_word: bool,
+}
+
+impl Words {
+    const START: u64 = 0xCBF2_9CE4_8422_2325;
+
+    #[inline(always)]
+    fn step(&mut self, c: u32, p: u32, sink: &mut Sink<'_>) {
+        if is_alphanumeric(c) {
+            self.word = mix(self.word, u64::from(c));
+            self.in_word = true;
+        } else if self.in_word {
+            let w = finish(self.word ^ 0xA5A5);
+            sink.emit(w, p);
+            if self.prev != 0 {
+                sink.emit(finish(mix(self.prev, w) ^ 0x5A5A), p);
+            }
+            self.prev = w;
+            self.word = Words::START;
+            self.in_word = false;
+        }
+    }
+}
+
+/// Seed of the char n-gram hashes.
+const GRAM_SEED: u64 = 0x51_7CC1_B727_220A;
+
+/// Emits the features of `chars` (already normalised and padded). Order of features: the
+/// always-on one, then per position the char 2-, 3-, 4- and 5-grams starting there, then the
+/// word unigram and bigram of the word ending there.
+fn hash_grams<K: GramKey, const B: u32>(
+    chars: &[u32],
+    grams: &mut GramSet<K>,
+    sink: &mut Sink<'_>,
+) {
+    // Always-on feature (a second intercept that shares the feature scaling).
+    sink.emit(0, 0);
+    let (slots, filled) = grams.reset(chars.len());
+    let mut key = K::default();
+    for &c in chars.iter().take(4) {
+        key = key.roll::<B>(c);
+    }
+    let mut words = Words {
+        word: Words::START,
+        prev: 0,
+        in_word: false,
+    };
+    // Positions with four chars ahead. The four n-grams starting at a position are a function
+    // of its five chars; when those occurred at an earlier position, all four were produced
+    // there and would be dropped as repeats now, so they are not hashed again.
+    for (i, w) in chars.windows(5).enumerate() {
+        let p = i as u32;
+        let &[c, d1, d2, d3, d4] = w else { break };
+        key = key.roll::<B>(d4);
+        if insert(slots, filled, key) {
+            let mut h = mix(GRAM_SEED, u64::from(c));
+            h = mix(h, u64::from(d1));
+            sink.emit(finish(h ^ 1), p);
+            h = mix(h, u64::from(d2));
+            sink.emit(finish(h ^ 2), p);
+            h = mix(h, u64::from(d3));
+            sink.emit(finish(h ^ 3), p);
+            h = mix(h, u64::from(d4));
+            sink.emit(finish(h ^ 4), p);
+        }
+        words.step(c, p, sink);
+    }
+    // The last (up to) four positions: fewer chars ahead.
+    let n = chars.len();
+    for i in n.saturating_sub(4)..n {
+        let p = i as u32;
+        let Some(&c) = chars.get(i) else { break };
+        let mut h = mix(GRAM_SEED, u64::from(c));
+        for (k, &d) in chars.get(i + 1..).unwrap_or(&[]).iter().enumerate() {
+            h = mix(h, u64::from(d));
+            sink.emit(finish(h ^ (k as u64 + 1)), p);
+        }
+        words.step(c, p, sink);
     }
 }
 
@@ -199,6 +443,105 @@ mod tests {
         assert!(a.pos.windows(2).all(|w| w[0] <= w[1]));
         extract("", 16, &mut a);
         assert!(a.idx.len() <= 1);
+    }
+
+    /// The extraction as first written (every n-gram hashed at every position), to check
+    /// that skipping repeated five-char windows changes nothing.
+    fn reference(folded: &str, bits: u8) -> (Vec<u32>, Vec<u32>, usize) {
+        let mask = (1u64 << bits) - 1;
+        let mut chars = vec![' '];
+        let push = |c: char, chars: &mut Vec<char>| {
+            let c = norm_char(c);
+            if !(c == ' ' && chars.last() == Some(&' ')) {
+                chars.push(c);
+            }
+        };
+        let total = folded.chars().count();
+        if total <= MAX_CHARS {
+            folded.chars().for_each(|c| push(c, &mut chars));
+        } else {
+            folded
+                .chars()
+                .take(MAX_CHARS / 2)
+                .for_each(|c| push(c, &mut chars));
+            push(' ', &mut chars);
+            folded
+                .chars()
+                .skip(total - MAX_CHARS / 2)
+                .for_each(|c| push(c, &mut chars));
+        }
+        push(' ', &mut chars);
+        let (mut idx, mut pos) = (Vec::new(), Vec::new());
+        let mut seen = std::collections::HashSet::new();
+        let mut emit = |b: u64, p: u32| {
+            if seen.insert(b) {
+                idx.push(b as u32);
+                pos.push(p);
+            }
+        };
+        emit(0, 0);
+        let (mut word, mut prev, mut in_word) = (0xCBF2_9CE4_8422_2325_u64, 0u64, false);
+        for (i, &c) in chars.iter().enumerate() {
+            let mut h = mix(GRAM_SEED, c as u64);
+            for (k, &d) in chars.iter().skip(i + 1).take(4).enumerate() {
+                h = mix(h, d as u64);
+                emit(finish(h ^ (k as u64 + 1)) & mask, i as u32);
+            }
+            if c.is_alphanumeric() {
+                word = mix(word, c as u64);
+                in_word = true;
+            } else if in_word {
+                let w = finish(word ^ 0xA5A5);
+                emit(w & mask, i as u32);
+                if prev != 0 {
+                    emit(finish(mix(prev, w) ^ 0x5A5A) & mask, i as u32);
+                }
+                prev = w;
+                word = 0xCBF2_9CE4_8422_2325;
+                in_word = false;
+            }
+        }
+        (idx, pos, chars.len())
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn same_features_as_the_reference(
+            parts in proptest::collection::vec("[a-c0-9 \n.!]{0,12}|[а-в中文é\u{2003} ]{0,6}|\\PC{0,8}", 0..12),
+            reps in 1usize..6,
+        ) {
+            let text = parts.concat().repeat(reps);
+            let mut f = Features::default();
+            for bits in [8u8, 18] {
+                extract(&text, bits, &mut f);
+                let (idx, pos, len) = reference(&text, bits);
+                proptest::prop_assert_eq!(&f.idx, &idx);
+                proptest::prop_assert_eq!(&f.pos, &pos);
+                proptest::prop_assert_eq!(f.len, len);
+            }
+        }
+    }
+
+    #[test]
+    fn long_texts_are_sampled_like_the_reference() {
+        let mut f = Features::default();
+        for text in [
+            "abc de ".repeat(3000),
+            "中文 ab1 ".repeat(2500),
+            format!("{}{}", "x".repeat(5000), "é y ".repeat(2000)),
+        ] {
+            extract(&text, 16, &mut f);
+            let (idx, pos, len) = reference(&text, 16);
+            assert_eq!((&f.idx, &f.pos, f.len), (&idx, &pos, len));
+        }
+    }
+
+    #[test]
+    fn alphanumeric_table_matches_std() {
+        for cp in 0..0x11_0000u32 {
+            let want = char::from_u32(cp).is_some_and(char::is_alphanumeric);
+            assert_eq!(is_alphanumeric(cp), want, "U+{cp:04X}");
+        }
     }
 
     #[test]

@@ -48,14 +48,17 @@ pub fn scan(cx: &Cx<'_>, out: &mut Vec<Hit>) {
     if text.len() < 40 || text.contains("```") || text.contains('{') || !text.is_ascii() {
         return;
     }
-    let toks: Vec<(usize, &str)> = text
+    // The last 12 tokens, read from the end (the text before them is never split).
+    let mut tail: Vec<(usize, &str)> = text
         .split_ascii_whitespace()
+        .rev()
+        .take(12)
         .map(|t| (t.as_ptr() as usize - text.as_ptr() as usize, t))
         .collect();
-    if toks.len() < 12 {
+    if tail.len() < 12 {
         return;
     }
-    let tail = &toks[toks.len() - 12..];
+    tail.reverse();
     let w = tail.iter().filter(|(_, t)| weird(t)).count();
     if w >= 5 {
         let start = tail.first().map(|(o, _)| *o).unwrap_or(0);
