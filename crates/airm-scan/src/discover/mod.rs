@@ -770,24 +770,32 @@ fn merge_provenance(into: &mut Provenance, from: &Provenance) {
 /// Most places listed in a merged asset's `used_in` / `also_at` facts.
 const MAX_PLACES: usize = 50;
 
+/// Adds places to the sorted list `key` of `into`, keeping the first [`MAX_PLACES`] in
+/// sorted order: the list is then the same whatever order the walker threads found the
+/// places in.
 fn push_places(into: &mut BTreeMap<String, Value>, key: &str, extra: Vec<Value>) {
+    // Places are strings: compared as they are, without serialising each.
+    fn order(a: &Value, b: &Value) -> std::cmp::Ordering {
+        match (a.as_str(), b.as_str()) {
+            (Some(x), Some(y)) => x.cmp(y),
+            _ => a.to_string().cmp(&b.to_string()),
+        }
+    }
     let list = into
         .entry(key.to_string())
         .or_insert_with(|| Value::Array(Vec::new()));
     if let Value::Array(items) = list {
+        if !items.is_sorted_by(|a, b| order(a, b).is_le()) {
+            items.sort_by(order);
+        }
         for v in extra {
-            if items.len() >= MAX_PLACES {
-                break;
-            }
-            if !items.contains(&v) {
-                items.push(v);
+            if let Err(at) = items.binary_search_by(|x| order(x, &v)) {
+                if at < MAX_PLACES {
+                    items.insert(at, v);
+                    items.truncate(MAX_PLACES);
+                }
             }
         }
-        // Places are strings: compared as they are, without serialising each.
-        items.sort_by(|a, b| match (a.as_str(), b.as_str()) {
-            (Some(x), Some(y)) => x.cmp(y),
-            _ => a.to_string().cmp(&b.to_string()),
-        });
     }
 }
 
@@ -901,6 +909,28 @@ mod tests {
         assert_eq!(split_line("C:thing"), ("C:thing", None));
         assert_eq!(unversioned_purl("pkg:npm/%40a/b@1.2"), "pkg:npm/%40a/b");
         assert_eq!(unversioned_purl("pkg:pypi/torch"), "pkg:pypi/torch");
+    }
+
+    /// The places kept when there are more than [`MAX_PLACES`] do not depend on the order
+    /// the places were found in (walker threads find them in any order).
+    #[test]
+    fn capped_places_do_not_depend_on_order() {
+        let places: Vec<Value> = (0..120)
+            .map(|i| Value::from(format!("m{i:03}.py")))
+            .collect();
+        let mut forward = BTreeMap::new();
+        for p in &places {
+            push_places(&mut forward, "used_in", vec![p.clone(), p.clone()]);
+        }
+        let mut backward = BTreeMap::new();
+        push_places(
+            &mut backward,
+            "used_in",
+            places.iter().rev().cloned().collect(),
+        );
+        assert_eq!(forward, backward);
+        let expected: Vec<Value> = places.iter().take(MAX_PLACES).cloned().collect();
+        assert_eq!(forward["used_in"], Value::Array(expected));
     }
 
     #[test]
