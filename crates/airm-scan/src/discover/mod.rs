@@ -21,14 +21,13 @@ mod iac;
 mod models;
 mod notebooks;
 pub mod parquet;
+mod read;
 mod route;
 mod secrets;
 pub mod table;
 mod text;
 
 use std::collections::{BTreeMap, HashMap};
-use std::fs::File;
-use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{channel, Sender};
 
@@ -274,52 +273,10 @@ pub(crate) struct Sink {
     /// Facts and provenance to attach to models in a directory (model cards, configs).
     pub attachments: Vec<Attachment>,
     pub stats: DiscoveryStats,
-    /// A read buffer reused across files.
-    pub buf: Vec<u8>,
     /// A scratch buffer for the text prefilter (lowered bytes), reused across files.
     pub lower: Vec<u8>,
-    /// The directory whose files this walker thread is visiting.
-    dir: Option<OpenDir>,
-}
-
-/// A directory opened once for the files in it, so each file is opened relative to it
-/// (`openat`: one path component for the kernel to resolve instead of the whole path, the
-/// largest part of an `open` in deep trees). The walker hands a thread a directory's files
-/// one after another, so one cached directory per thread is enough.
-#[derive(Debug)]
-struct OpenDir {
-    path: PathBuf,
-    /// `None` if the directory could not be opened: its files are opened by path.
-    fd: Option<rustix::fd::OwnedFd>,
-}
-
-/// Opens a file the walker found: relative to its directory (kept open in `cached`),
-/// never following a symbolic link in its last component (the walk does not follow
-/// links; this keeps a link swapped in since from being followed either).
-fn open_file(path: &Path, cached: &mut Option<OpenDir>) -> io::Result<File> {
-    use rustix::fs::{Mode, OFlags};
-    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
-        return File::open(path);
-    };
-    if dir.as_os_str().is_empty() {
-        return File::open(path);
-    }
-    if cached.as_ref().is_none_or(|d| d.path != dir) {
-        let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
-        *cached = Some(OpenDir {
-            path: dir.to_path_buf(),
-            fd: rustix::fs::open(dir, flags, Mode::empty()).ok(),
-        });
-    }
-    match cached.as_ref().and_then(|d| d.fd.as_ref()) {
-        Some(fd) => {
-            let flags = OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NOFOLLOW;
-            rustix::fs::openat(fd, name, flags, Mode::empty())
-                .map(File::from)
-                .map_err(io::Error::from)
-        }
-        None => File::open(path),
-    }
+    /// Opens and reads files (the cached directory and the read buffer).
+    reader: read::Reader,
 }
 
 /// The images of one directory. Sizes are only needed for directories that become
@@ -538,21 +495,6 @@ impl Sink {
 /// smaller datasets (most) are read whole with no `stat`.
 const DATASET_FIRST_READ: u64 = datasets::SMALL_FILE;
 
-/// Reads up to `limit` bytes of `file` into `buf` (cleared first) and returns the file's
-/// size: the bytes read when the file ended before the limit, otherwise `known` or the
-/// file's metadata.
-fn read_head(file: &File, limit: u64, known: Option<u64>, buf: &mut Vec<u8>) -> io::Result<u64> {
-    buf.clear();
-    let n = file.take(limit).read_to_end(buf)? as u64;
-    if n < limit {
-        return Ok(n);
-    }
-    match known {
-        Some(s) => Ok(s),
-        None => file.metadata().map(|m| m.len()),
-    }
-}
-
 /// Counts an image of `path` in its directory (see [`ImageDir`]).
 fn visit_image(path: &Path, size: Option<u64>, sink: &mut Sink) {
     let Some(dir) = path.parent() else { return };
@@ -576,8 +518,8 @@ fn visit_image(path: &Path, size: Option<u64>, sink: &mut Sink) {
 }
 
 /// Routes one file to its detector. Names decide; the file is opened only for a detector,
-/// read once into the sink's reused buffer, and its displayed path is built only when
-/// something is reported.
+/// read once into the reader's reused buffer ([`read`]), and its displayed path is built
+/// only when something is reported.
 fn visit_file(path: &Path, size: Option<u64>, opts: &DiscoverOptions, sink: &mut Sink) {
     sink.stats.files += 1;
     let name = path
@@ -591,30 +533,32 @@ fn visit_file(path: &Path, size: Option<u64>, opts: &DiscoverOptions, sink: &mut
         route::Route::Image => return visit_image(path, size, sink),
         _ => {}
     }
-    let file = match open_file(path, &mut sink.dir) {
+    // The reader lends its buffer to the detectors, which also write to the sink.
+    let mut reader = std::mem::take(&mut sink.reader);
+    let opened = match reader.open(path) {
         Ok(f) => f,
         Err(e) => {
             sink.not_inspected(&shown(), format!("cannot open: {e}"));
+            sink.reader = reader;
             return;
         }
     };
-    let mut data = std::mem::take(&mut sink.buf);
     // Text files are read without a stat: up to one byte past the limit tells the size.
     if let route::Route::Text(kind) = r {
         sink.stats.files_read += 1;
-        match read_head(&file, opts.max_text_size.saturating_add(1), None, &mut data) {
+        match reader.read_head(&opened, opts.max_text_size.saturating_add(1), None) {
             Err(e) => sink.not_inspected(&shown(), format!("read error: {e}")),
-            Ok(n) if n > opts.max_text_size => sink.not_inspected(
+            Ok((_, n)) if n > opts.max_text_size => sink.not_inspected(
                 &shown(),
                 format!(
                     "text file is larger than discover.max_text_size ({} bytes); not read",
                     opts.max_text_size
                 ),
             ),
-            Ok(n) => {
+            Ok((data, n)) => {
                 sink.stats.bytes_read += n;
-                if text::worth_reading(kind, &data, &mut sink.lower) {
-                    text::visit(path, &shown(), &name, &data, kind, sink);
+                if text::worth_reading(kind, data, &mut sink.lower) {
+                    text::visit(path, &shown(), &name, data, kind, sink);
                 }
             }
         }
@@ -626,23 +570,24 @@ fn visit_file(path: &Path, size: Option<u64>, opts: &DiscoverOptions, sink: &mut
             _ => SNIFF_LEN as u64,
         };
         let limit = first.min(opts.max_file_size.saturating_add(1));
-        match read_head(&file, limit, size, &mut data) {
+        match reader.read_head(&opened, limit, size) {
             Err(e) => sink.not_inspected(&shown(), format!("read error: {e}")),
-            Ok(size) if size > opts.max_file_size => sink.not_inspected(
+            Ok((_, size)) if size > opts.max_file_size => sink.not_inspected(
                 &shown(),
                 format!(
                     "file of {size} bytes is larger than discover.max_file_size ({} bytes); not read",
                     opts.max_file_size
                 ),
             ),
-            Ok(size) => {
+            Ok((data, size)) => {
                 sink.stats.files_read += 1;
                 sink.stats.bytes_read += data.len() as u64;
+                let file = opened.file;
                 let res = match r {
                     route::Route::Dataset(kind) => {
-                        datasets::visit(path, &shown(), file, &data, size, kind, opts, sink)
+                        datasets::visit(path, &shown(), file, data, size, kind, opts, sink)
                     }
-                    _ => models::visit(path, file, &data, size, opts, sink),
+                    _ => models::visit(path, file, data, size, opts, sink),
                 };
                 if let Err(e) = res {
                     sink.not_inspected(&shown(), format!("read error: {e}"));
@@ -650,10 +595,7 @@ fn visit_file(path: &Path, size: Option<u64>, opts: &DiscoverOptions, sink: &mut
             }
         }
     }
-    // Keep the buffer for the next file unless one huge file grew it.
-    if data.capacity() <= 2 << 20 {
-        sink.buf = data;
-    }
+    sink.reader = reader;
 }
 
 /// Least images in one directory that make an image-folder dataset when the directory's
