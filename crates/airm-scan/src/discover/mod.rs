@@ -524,7 +524,10 @@ fn visit_file(path: &Path, size: Option<u64>, opts: &DiscoverOptions, sink: &mut
     sink.stats.files += 1;
     let name = path
         .file_name()
-        .map(|n| n.to_string_lossy())
+        .map(|n| match n.to_str() {
+            Some(n) => std::borrow::Cow::Borrowed(n),
+            None => n.to_string_lossy(),
+        })
         .unwrap_or_default();
     let r = route::route(&name);
     let shown = || path.to_string_lossy().into_owned();
@@ -743,14 +746,24 @@ fn push_places(into: &mut BTreeMap<String, Value>, key: &str, extra: Vec<Value>)
 
 /// Merges assets with the same content (SHA-256) or, without content, the same kind and
 /// location; drops unversioned libraries when a versioned one of the same package exists.
-fn dedup(mut assets: Vec<DiscoveredAsset>) -> Vec<DiscoveredAsset> {
-    // By kind, then path and line (numerically), then name.
-    assets.sort_by(|a, b| {
-        let (pa, la) = split_line(&a.location);
-        let (pb, lb) = split_line(&b.location);
-        (a.kind, pa, la, &a.name).cmp(&(b.kind, pb, lb, &b.name))
-    });
-    let mut out: Vec<DiscoveredAsset> = Vec::with_capacity(assets.len());
+fn dedup(assets: Vec<DiscoveredAsset>) -> Vec<DiscoveredAsset> {
+    // By kind, then path and line (numerically), then name, then the order found (a
+    // stable sort). The keys are split once, and the small keys sorted, not the assets.
+    let mut keys: Vec<(AssetKind, &str, Option<u32>, &str, usize)> = assets
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            let (path, line) = split_line(&a.location);
+            (a.kind, path, line, a.name.as_str(), i)
+        })
+        .collect();
+    keys.sort_unstable();
+    let order: Vec<usize> = keys.into_iter().map(|k| k.4).collect();
+    let mut out: Vec<DiscoveredAsset> = Vec::with_capacity(order.len());
+    let mut slots: Vec<Option<DiscoveredAsset>> = assets.into_iter().map(Some).collect();
+    let assets = order
+        .into_iter()
+        .filter_map(|i| slots.get_mut(i).and_then(Option::take));
     let mut by_key: HashMap<(AssetKind, String), usize> = HashMap::new();
     for a in assets {
         let key = match &a.sha256 {
@@ -831,6 +844,15 @@ pub(crate) fn hash_bytes(data: &[u8]) -> (String, String) {
         blake3::hash(data).to_hex().to_string(),
         hex::encode(sha2::Sha256::digest(data)),
     )
+}
+
+/// `data` as text, invalid UTF-8 replaced (as `String::from_utf8_lossy`), checked with the
+/// standard library's fast validation first: most files are valid UTF-8.
+pub(crate) fn text_of(data: &[u8]) -> std::borrow::Cow<'_, str> {
+    match std::str::from_utf8(data) {
+        Ok(s) => std::borrow::Cow::Borrowed(s),
+        Err(_) => String::from_utf8_lossy(data),
+    }
 }
 
 /// 1-based line of a byte offset in `text`.
