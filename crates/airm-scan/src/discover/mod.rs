@@ -6,11 +6,12 @@
 //! [`DiscoveredAsset`]s and [`DiscoveredFinding`]s (`AS` rules).
 //!
 //! Discovery states facts and never calls consumers: the caller stores, links and prints.
-//! It reads little: model files are sniffed from their first 4 KiB (and hashed), code and
-//! manifests are chosen by file name and read only when a cheap multi-pattern prefilter
-//! finds an AI-related word in them, and nothing is ever executed. A file that cannot be
-//! read is a finding (`AS006`), and the walk goes on. Secrets are masked where they are
-//! matched; the key itself never leaves the detector.
+//! It reads little: files are chosen by name and only those a detector wants are opened
+//! (`discover/read.rs`: one `read` for most files); model files are sniffed from their
+//! first 4 KiB (and hashed), code and configuration go to the detectors only when a cheap
+//! multi-pattern prefilter finds an AI-related word in them, and nothing is ever executed.
+//! A file that cannot be read is a finding (`AS006`), and the walk goes on. Secrets are
+//! masked where they are matched; the key itself never leaves the detector.
 
 pub mod arrow;
 mod cards;
@@ -497,7 +498,9 @@ const DATASET_FIRST_READ: u64 = datasets::SMALL_FILE;
 
 /// Counts an image of `path` in its directory (see [`ImageDir`]).
 fn visit_image(path: &Path, size: Option<u64>, sink: &mut Sink) {
-    let Some(dir) = path.parent() else { return };
+    let Some(dir) = read::split_path(path).0 else {
+        return;
+    };
     let e = match sink.images.get_mut(dir) {
         Some(e) => e,
         None => sink.images.entry(dir.to_path_buf()).or_default(),
@@ -518,12 +521,12 @@ fn visit_image(path: &Path, size: Option<u64>, sink: &mut Sink) {
 }
 
 /// Routes one file to its detector. Names decide; the file is opened only for a detector,
-/// read once into the reader's reused buffer ([`read`]), and its displayed path is built
+/// read once into the reader's reused buffer (`read.rs`), and its displayed path is built
 /// only when something is reported.
 fn visit_file(path: &Path, size: Option<u64>, opts: &DiscoverOptions, sink: &mut Sink) {
     sink.stats.files += 1;
-    let name = path
-        .file_name()
+    let name = read::split_path(path)
+        .1
         .map(|n| match n.to_str() {
             Some(n) => std::borrow::Cow::Borrowed(n),
             None => n.to_string_lossy(),

@@ -78,7 +78,7 @@ impl Reader {
                 short_read_is_end: false,
             })
         };
-        let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
+        let (Some(dir), Some(name)) = split_path(path) else {
             return by_path(path);
         };
         if dir.as_os_str().is_empty() {
@@ -196,6 +196,30 @@ impl Reader {
     }
 }
 
+/// `(path.parent(), path.file_name())`, without parsing components for the shape the walker
+/// makes (`dir/name`, one separator, neither part `.` or `..`-ended in a way `Path`
+/// normalises); any other shape goes to `Path`'s own methods. This runs for every file.
+pub(crate) fn split_path(path: &Path) -> (Option<&Path>, Option<&std::ffi::OsStr>) {
+    #[cfg(unix)]
+    {
+        use std::ffi::OsStr;
+        use std::os::unix::ffi::OsStrExt;
+        let b = path.as_os_str().as_bytes();
+        if let Some(i) = memchr::memrchr(b'/', b) {
+            let (dir, name) = (b.get(..i).unwrap_or(&[]), b.get(i + 1..).unwrap_or(&[]));
+            let plain_name = !name.is_empty() && name != b"." && name != b"..";
+            let plain_dir = !dir.is_empty() && !dir.ends_with(b"/") && !dir.ends_with(b"/.");
+            if plain_name && plain_dir {
+                return (
+                    Some(Path::new(OsStr::from_bytes(dir))),
+                    Some(OsStr::from_bytes(name)),
+                );
+            }
+        }
+    }
+    (path.parent(), path.file_name())
+}
+
 /// Whether the directory `fd` is on a filesystem in [`SHORT_READ_IS_END`].
 #[cfg(target_os = "linux")]
 fn short_read_is_end(fd: &OwnedFd) -> bool {
@@ -244,6 +268,25 @@ mod tests {
                     assert_eq!(f.file.stream_position().unwrap(), want as u64);
                 }
             }
+        }
+    }
+
+    proptest::proptest! {
+        /// The fast split is `Path::parent` and `Path::file_name`.
+        #[test]
+        fn split_path_is_parent_and_file_name(
+            root in proptest::bool::ANY,
+            parts in proptest::collection::vec(
+                proptest::sample::select(vec!["a", "b.py", ".", "..", "", "é", ".x"]),
+                0..5,
+            ),
+        ) {
+            let text = format!("{}{}", if root { "/" } else { "" }, parts.join("/"));
+            let path = Path::new(&text);
+            // Compared as bytes: `Path` equality ignores `.` components and doubled `/`.
+            let (dir, name) = split_path(path);
+            proptest::prop_assert_eq!(dir.map(Path::as_os_str), path.parent().map(Path::as_os_str));
+            proptest::prop_assert_eq!(name, path.file_name());
         }
     }
 
