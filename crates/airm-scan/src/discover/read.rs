@@ -117,8 +117,10 @@ impl Reader {
                 // A mount point: opened below, and read to the end.
                 Err(Errno::XDEV) => {}
                 Err(Errno::NOSYS) => self.no_openat2 = true,
-                // Possibly a seccomp filter on `openat2`: if `openat` works, stop using it.
-                Err(Errno::PERM | Errno::INVAL) => {
+                // Whatever else `openat2` refused, `openat` decides (its error is the one
+                // reported); if it succeeds, `openat2` is unusable here (a seccomp filter,
+                // an old kernel) and is not tried again.
+                Err(_) => {
                     let f = rustix::fs::openat(fd, name, flags, Mode::empty())?;
                     self.no_openat2 = true;
                     return Ok(Opened {
@@ -126,7 +128,6 @@ impl Reader {
                         short_read_is_end: false,
                     });
                 }
-                Err(e) => return Err(e.into()),
             }
         }
         #[cfg(not(target_os = "linux"))]
@@ -269,6 +270,24 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Errors are `openat`'s: a missing file is not found, a symbolic link is not followed,
+    /// and neither turns `openat2` off.
+    #[cfg(unix)]
+    #[test]
+    fn open_errors_are_reported_and_links_not_followed() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("t.py");
+        std::fs::write(&target, b"x").unwrap();
+        let link = dir.path().join("l.py");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        let mut r = Reader::default();
+        let e = r.open(&dir.path().join("missing.py")).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::NotFound);
+        assert!(r.open(&link).is_err());
+        assert!(!r.no_openat2);
+        assert!(r.open(&target).is_ok());
     }
 
     proptest::proptest! {
