@@ -117,7 +117,7 @@ const CARD_KEYS: &[&str] = &[
 /// A `README.md` or model-card file.
 pub fn readme(path: &Path, shown: &str, data: &[u8], sink: &mut Sink) {
     let head = data.get(..data.len().min(MAX_FRONT_MATTER)).unwrap_or(&[]);
-    let text = String::from_utf8_lossy(head);
+    let text = super::text_of(head);
     let Some(fm) = front_matter(&text) else {
         return;
     };
@@ -236,7 +236,7 @@ fn clip(s: &str) -> String {
 
 /// An MLflow `MLmodel` file: one `model` asset for the logged model directory.
 pub fn mlmodel(path: &Path, shown: &str, data: &[u8], sink: &mut Sink) {
-    let text = String::from_utf8_lossy(data.get(..data.len().min(MAX_FRONT_MATTER)).unwrap_or(&[]));
+    let text = super::text_of(data.get(..data.len().min(MAX_FRONT_MATTER)).unwrap_or(&[]));
     let mut flavors = Vec::new();
     let mut in_flavors = false;
     let mut scalars: BTreeMap<&str, String> = BTreeMap::new();

@@ -124,11 +124,83 @@ const SDK_SERVICES: &[(&str, &str)] = &[
     ("async_openai", "openai"),
 ];
 
+/// The start of a call that downloads from the Hugging Face Hub, up to its opening
+/// parenthesis.
+const HUB_CALL_START: &str =
+    r"\b(from_pretrained|hf_hub_download|snapshot_download|pipeline|SentenceTransformer)\s*\(";
+/// Most characters in a run of arguments outside, and inside, nested parentheses, and
+/// most nested pairs of parentheses, in a Hub call.
+const ARGS_RUN: usize = 600;
+const NESTED_RUN: usize = 200;
+const NESTED: usize = 8;
+
+/// The byte offset of the parenthesis that closes a call's arguments starting at `from`
+/// (just past the opening one), if the arguments are at most [`NESTED`] pairs of
+/// parentheses one deep, with at most [`NESTED_RUN`] characters inside a pair and at most
+/// [`ARGS_RUN`] characters in each run outside them. It is what the regular expression
+/// `[^()]{0,600}(?:\([^()]{0,200}\)[^()]{0,600}){0,8}\)` matches, written out because
+/// that expression takes tens of milliseconds to compile (see the test that compares them).
+fn call_args_end(text: &str, from: usize) -> Option<usize> {
+    let rest = text.get(from..)?;
+    let mut nested = 0usize;
+    let mut inside = false;
+    let mut run = 0usize;
+    for (i, ch) in rest.char_indices() {
+        match ch {
+            '(' if inside || nested == NESTED => return None,
+            '(' => {
+                inside = true;
+                nested += 1;
+                run = 0;
+            }
+            ')' if inside => {
+                inside = false;
+                run = 0;
+            }
+            ')' => return Some(from + i),
+            _ => {
+                run += 1;
+                if run > if inside { NESTED_RUN } else { ARGS_RUN } {
+                    return None;
+                }
+            }
+        }
+    }
+    None
+}
+
+/// Hub calls in `text`: the offset and text of each call's function name, and its arguments,
+/// leftmost first, each search going on after the previous call's closing parenthesis
+/// (as `captures_iter` of the whole expression did).
+fn hub_call_matches<'t>(
+    start: &'t Regex,
+    text: &'t str,
+) -> impl Iterator<Item = (usize, &'t str, &'t str)> + 't {
+    let mut at = 0usize;
+    std::iter::from_fn(move || {
+        while at <= text.len() {
+            let c = start.captures_at(text, at)?;
+            let (whole, func) = (c.get(0)?, c.get(1)?);
+            match call_args_end(text, whole.end()) {
+                Some(close) => {
+                    at = close + 1;
+                    return Some((func.start(), func.as_str(), text.get(whole.end()..close)?));
+                }
+                // No call here: try the next start after this one.
+                None => at = whole.start() + text.get(whole.start()..)?.chars().next()?.len_utf8(),
+            }
+        }
+        None
+    })
+}
+
 struct Patterns {
     py_import: Regex,
     js_import: Regex,
     go_import: Regex,
     rs_use: Regex,
+    /// The start of a Hub download call, up to its opening parenthesis; the arguments
+    /// are delimited by [`call_args_end`].
     hub_call: Regex,
     revision: Regex,
     trust: Regex,
@@ -145,7 +217,7 @@ fn patterns() -> Option<&'static Patterns> {
             js_import: Regex::new(r#"(?:\bfrom\s+|\brequire\(\s*|\bimport\(\s*|^\s*import\s+)["']((?:@[\w.\-]+/)?[\w.\-]+)(?:/[\w.\-/]*)?["']"#).ok()?,
             go_import: Regex::new(r#"(?m)^\s*(?:import\s+)?(?:[\w.]+\s+)?"((?:github\.com|google\.golang\.org|gorgonia\.org)/[\w.\-/]+)""#).ok()?,
             rs_use: Regex::new(r"(?m)^\s*(?:pub\s+)?(?:use|extern\s+crate)\s+([a-z_][a-z0-9_]*)").ok()?,
-            hub_call: Regex::new(r#"(?s)\b(from_pretrained|hf_hub_download|snapshot_download|pipeline|SentenceTransformer)\s*\(([^()]{0,600}(?:\([^()]{0,200}\)[^()]{0,600}){0,8})\)"#).ok()?,
+            hub_call: Regex::new(HUB_CALL_START).ok()?,
             revision: Regex::new(r#"\brevision\s*=\s*(?:["']([^"']{0,100})["']|([A-Za-z_][\w.]*))"#).ok()?,
             trust: Regex::new(r"\btrust_remote_code\s*=\s*True\b").ok()?,
             azure_openai_class: Regex::new(r"\bAzureOpenAI\b|\bAzureChatOpenAI\b").ok()?,
@@ -301,11 +373,7 @@ fn hub_calls(path: &str, text: &str, member: Option<&str>, p: &Patterns, sink: &
     let (Some(id_re), Some(kw_re)) = (hub_id(), model_kw()) else {
         return;
     };
-    for c in p.hub_call.captures_iter(text) {
-        let (Some(func), Some(args)) = (c.get(1), c.get(2)) else {
-            continue;
-        };
-        let args_s = args.as_str();
+    for (func_start, func, args_s) in hub_call_matches(&p.hub_call, text) {
         let id = id_re
             .captures(args_s)
             .or_else(|| kw_re.captures(args_s))
@@ -318,7 +386,7 @@ fn hub_calls(path: &str, text: &str, member: Option<&str>, p: &Patterns, sink: &
         let (line, loc) = match member {
             Some(cell) => (None, format!("{path}#{cell}")),
             None => {
-                let l = line_of(text.as_bytes(), func.start());
+                let l = line_of(text.as_bytes(), func_start);
                 (Some(l), format!("{path}:{l}"))
             }
         };
@@ -331,7 +399,7 @@ fn hub_calls(path: &str, text: &str, member: Option<&str>, p: &Patterns, sink: &
         let trust = p.trust.is_match(args_s);
         let mut a = DiscoveredAsset::new(AssetKind::Model, id.clone(), format!("huggingface:{id}"))
             .fact("used_in", vec![Value::String(loc.clone())])
-            .fact("loaded_by", vec![Value::String(func.as_str().to_string())]);
+            .fact("loaded_by", vec![Value::String(func.to_string())]);
         a.format = Some("huggingface-hub".into());
         a.provenance = Provenance {
             source: Some(format!("huggingface:{id}")),
@@ -350,17 +418,14 @@ fn hub_calls(path: &str, text: &str, member: Option<&str>, p: &Patterns, sink: &
         let mut member_s = member.map(str::to_string);
         if !pinned {
             let msg = match &rev {
-                None => format!(
-                    "`{}` downloads `{id}` without a pinned revision",
-                    func.as_str()
-                ),
+                None => format!("`{}` downloads `{id}` without a pinned revision", func),
                 Some((r, true)) => format!(
                     "`{}` downloads `{id}` at revision `{r}`, a branch or tag rather than a commit",
-                    func.as_str()
+                    func
                 ),
                 Some((r, false)) => format!(
                     "`{}` downloads `{id}` at a revision taken from `{r}`, unknown statically",
-                    func.as_str()
+                    func
                 ),
             };
             let mut f = HubRevisionUnpinned::finding(msg, Some(id.clone()));
@@ -369,10 +434,7 @@ fn hub_calls(path: &str, text: &str, member: Option<&str>, p: &Patterns, sink: &
         }
         if trust {
             let mut f = HubTrustRemoteCode::finding(
-                format!(
-                    "`{}` loads `{id}` with trust_remote_code=True",
-                    func.as_str()
-                ),
+                format!("`{}` loads `{id}` with trust_remote_code=True", func),
                 Some(id.clone()),
             );
             f.member = member.map(str::to_string);
@@ -384,6 +446,107 @@ fn hub_calls(path: &str, text: &str, member: Option<&str>, p: &Patterns, sink: &
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// The expression [`call_args_end`] writes out, as it was.
+    const BOUNDED_CALL: &str = r#"(?s)\b(from_pretrained|hf_hub_download|snapshot_download|pipeline|SentenceTransformer)\s*\(([^()]{0,600}(?:\([^()]{0,200}\)[^()]{0,600}){0,8})\)"#;
+
+    fn bounded_call() -> &'static Regex {
+        static R: OnceLock<Regex> = OnceLock::new();
+        R.get_or_init(|| Regex::new(BOUNDED_CALL).unwrap())
+    }
+
+    /// A run of `n` characters, one or two bytes each.
+    fn run(n: usize, wide: bool) -> String {
+        if wide {
+            "é".repeat(n)
+        } else {
+            "a".repeat(n)
+        }
+    }
+
+    /// A call with runs of arguments near the bounds: `nested` pairs, `outer` and `inner`
+    /// pick run lengths (`outer[0] == 0`: none past its bound), `wide` picks two-byte
+    /// characters, `closed` the closing parenthesis.
+    fn call_text(
+        name: &str,
+        nested: usize,
+        outer: &[usize],
+        inner: &[usize],
+        wide: bool,
+        closed: bool,
+    ) -> String {
+        const OUTER: [usize; 5] = [0, 1, 599, 600, 601];
+        const INNER: [usize; 4] = [0, 199, 200, 201];
+        let within = outer.first() == Some(&0);
+        let pick = |list: &[usize], of: &[usize], i: usize| {
+            let n = of.len() - usize::from(within);
+            of.get(list.get(i).copied().unwrap_or(0) % n)
+                .copied()
+                .unwrap_or(0)
+        };
+        let mut t = format!("{name} (");
+        t += &run(pick(outer, &OUTER, 1), wide);
+        for i in 0..nested {
+            t += &format!("({})", run(pick(inner, &INNER, i), wide));
+            t += &run(pick(outer, &OUTER, i + 2), wide);
+        }
+        if closed {
+            t.push(')');
+        }
+        t
+    }
+
+    proptest! {
+        /// Hub calls are found where, and with the arguments, the bounded expression finds
+        /// them: around each bound (runs of 200 and 600 characters, 8 nested pairs), with
+        /// multi-byte characters, calls inside calls and unclosed calls.
+        #[test]
+        fn hub_calls_match_the_bounded_expression(parts in proptest::collection::vec(
+            prop_oneof![
+                prop::sample::select(vec![
+                    "from_pretrained", "pipeline", "xpipeline", "SentenceTransformer",
+                    "hf_hub_download", "(", ")", "(x)", " ", "\n", "é", "'acme/m'", ", ",
+                ]).prop_map(str::to_string),
+                (
+                    prop::sample::select(vec!["from_pretrained", "pipeline", "snapshot_download"]),
+                    0usize..=10,
+                    proptest::collection::vec(0usize..5, 12),
+                    proptest::collection::vec(0usize..4, 10),
+                    any::<bool>(),
+                    prop::bool::weighted(0.8),
+                ).prop_map(|(n, k, o, i, w, c)| call_text(n, k, &o, &i, w, c)),
+            ],
+            0..8,
+        )) {
+            let text = parts.concat();
+            let want: Vec<(usize, &str, &str)> = bounded_call()
+                .captures_iter(&text)
+                .map(|c| {
+                    let (f, a) = (c.get(1).unwrap(), c.get(2).unwrap());
+                    (f.start(), f.as_str(), a.as_str())
+                })
+                .collect();
+            let start = Regex::new(HUB_CALL_START).unwrap();
+            let got: Vec<(usize, &str, &str)> = hub_call_matches(&start, &text).collect();
+            prop_assert_eq!(got, want);
+        }
+    }
+
+    #[test]
+    fn hub_call_bounds() {
+        let start = Regex::new(HUB_CALL_START).unwrap();
+        let count = |t: &str| hub_call_matches(&start, t).count();
+        let nested = |n: usize| format!("pipeline({})", "(x)".repeat(n));
+        assert_eq!(count(&nested(8)), 1);
+        assert_eq!(count(&nested(9)), 0);
+        assert_eq!(count(&format!("pipeline({})", run(600, true))), 1);
+        assert_eq!(count(&format!("pipeline({})", run(601, false))), 0);
+        assert_eq!(count(&format!("pipeline(({}))", run(200, true))), 1);
+        assert_eq!(count(&format!("pipeline(({}))", run(201, false))), 0);
+        // A call that does not close leaves the next one to be found.
+        assert_eq!(count("pipeline(a, from_pretrained('x/y')"), 1);
+    }
 
     #[test]
     fn patterns_compile() {

@@ -6,11 +6,12 @@
 //! [`DiscoveredAsset`]s and [`DiscoveredFinding`]s (`AS` rules).
 //!
 //! Discovery states facts and never calls consumers: the caller stores, links and prints.
-//! It reads little: model files are sniffed from their first 4 KiB (and hashed), code and
-//! manifests are chosen by file name and read only when a cheap multi-pattern prefilter
-//! finds an AI-related word in them, and nothing is ever executed. A file that cannot be
-//! read is a finding (`AS006`), and the walk goes on. Secrets are masked where they are
-//! matched; the key itself never leaves the detector.
+//! It reads little: files are chosen by name and only those a detector wants are opened
+//! (`discover/read.rs`: one `read` for most files); model files are sniffed from their
+//! first 4 KiB (and hashed), code and configuration go to the detectors only when a cheap
+//! multi-pattern prefilter finds an AI-related word in them, and nothing is ever executed.
+//! A file that cannot be read is a finding (`AS006`), and the walk goes on. Secrets are
+//! masked where they are matched; the key itself never leaves the detector.
 
 pub mod arrow;
 mod cards;
@@ -21,14 +22,13 @@ mod iac;
 mod models;
 mod notebooks;
 pub mod parquet;
+mod read;
 mod route;
 mod secrets;
 pub mod table;
 mod text;
 
 use std::collections::{BTreeMap, HashMap};
-use std::fs::File;
-use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{channel, Sender};
 
@@ -274,52 +274,10 @@ pub(crate) struct Sink {
     /// Facts and provenance to attach to models in a directory (model cards, configs).
     pub attachments: Vec<Attachment>,
     pub stats: DiscoveryStats,
-    /// A read buffer reused across files.
-    pub buf: Vec<u8>,
     /// A scratch buffer for the text prefilter (lowered bytes), reused across files.
     pub lower: Vec<u8>,
-    /// The directory whose files this walker thread is visiting.
-    dir: Option<OpenDir>,
-}
-
-/// A directory opened once for the files in it, so each file is opened relative to it
-/// (`openat`: one path component for the kernel to resolve instead of the whole path, the
-/// largest part of an `open` in deep trees). The walker hands a thread a directory's files
-/// one after another, so one cached directory per thread is enough.
-#[derive(Debug)]
-struct OpenDir {
-    path: PathBuf,
-    /// `None` if the directory could not be opened: its files are opened by path.
-    fd: Option<rustix::fd::OwnedFd>,
-}
-
-/// Opens a file the walker found: relative to its directory (kept open in `cached`),
-/// never following a symbolic link in its last component (the walk does not follow
-/// links; this keeps a link swapped in since from being followed either).
-fn open_file(path: &Path, cached: &mut Option<OpenDir>) -> io::Result<File> {
-    use rustix::fs::{Mode, OFlags};
-    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
-        return File::open(path);
-    };
-    if dir.as_os_str().is_empty() {
-        return File::open(path);
-    }
-    if cached.as_ref().is_none_or(|d| d.path != dir) {
-        let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
-        *cached = Some(OpenDir {
-            path: dir.to_path_buf(),
-            fd: rustix::fs::open(dir, flags, Mode::empty()).ok(),
-        });
-    }
-    match cached.as_ref().and_then(|d| d.fd.as_ref()) {
-        Some(fd) => {
-            let flags = OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NOFOLLOW;
-            rustix::fs::openat(fd, name, flags, Mode::empty())
-                .map(File::from)
-                .map_err(io::Error::from)
-        }
-        None => File::open(path),
-    }
+    /// Opens and reads files (the cached directory and the read buffer).
+    reader: read::Reader,
 }
 
 /// The images of one directory. Sizes are only needed for directories that become
@@ -538,24 +496,11 @@ impl Sink {
 /// smaller datasets (most) are read whole with no `stat`.
 const DATASET_FIRST_READ: u64 = datasets::SMALL_FILE;
 
-/// Reads up to `limit` bytes of `file` into `buf` (cleared first) and returns the file's
-/// size: the bytes read when the file ended before the limit, otherwise `known` or the
-/// file's metadata.
-fn read_head(file: &File, limit: u64, known: Option<u64>, buf: &mut Vec<u8>) -> io::Result<u64> {
-    buf.clear();
-    let n = file.take(limit).read_to_end(buf)? as u64;
-    if n < limit {
-        return Ok(n);
-    }
-    match known {
-        Some(s) => Ok(s),
-        None => file.metadata().map(|m| m.len()),
-    }
-}
-
 /// Counts an image of `path` in its directory (see [`ImageDir`]).
 fn visit_image(path: &Path, size: Option<u64>, sink: &mut Sink) {
-    let Some(dir) = path.parent() else { return };
+    let Some(dir) = read::split_path(path).0 else {
+        return;
+    };
     let e = match sink.images.get_mut(dir) {
         Some(e) => e,
         None => sink.images.entry(dir.to_path_buf()).or_default(),
@@ -576,13 +521,16 @@ fn visit_image(path: &Path, size: Option<u64>, sink: &mut Sink) {
 }
 
 /// Routes one file to its detector. Names decide; the file is opened only for a detector,
-/// read once into the sink's reused buffer, and its displayed path is built only when
-/// something is reported.
+/// read once into the reader's reused buffer (`read.rs`), and its displayed path is built
+/// only when something is reported.
 fn visit_file(path: &Path, size: Option<u64>, opts: &DiscoverOptions, sink: &mut Sink) {
     sink.stats.files += 1;
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy())
+    let name = read::split_path(path)
+        .1
+        .map(|n| match n.to_str() {
+            Some(n) => std::borrow::Cow::Borrowed(n),
+            None => n.to_string_lossy(),
+        })
         .unwrap_or_default();
     let r = route::route(&name);
     let shown = || path.to_string_lossy().into_owned();
@@ -591,30 +539,32 @@ fn visit_file(path: &Path, size: Option<u64>, opts: &DiscoverOptions, sink: &mut
         route::Route::Image => return visit_image(path, size, sink),
         _ => {}
     }
-    let file = match open_file(path, &mut sink.dir) {
+    // The reader lends its buffer to the detectors, which also write to the sink.
+    let mut reader = std::mem::take(&mut sink.reader);
+    let opened = match reader.open(path) {
         Ok(f) => f,
         Err(e) => {
             sink.not_inspected(&shown(), format!("cannot open: {e}"));
+            sink.reader = reader;
             return;
         }
     };
-    let mut data = std::mem::take(&mut sink.buf);
     // Text files are read without a stat: up to one byte past the limit tells the size.
     if let route::Route::Text(kind) = r {
         sink.stats.files_read += 1;
-        match read_head(&file, opts.max_text_size.saturating_add(1), None, &mut data) {
+        match reader.read_head(&opened, opts.max_text_size.saturating_add(1), None) {
             Err(e) => sink.not_inspected(&shown(), format!("read error: {e}")),
-            Ok(n) if n > opts.max_text_size => sink.not_inspected(
+            Ok((_, n)) if n > opts.max_text_size => sink.not_inspected(
                 &shown(),
                 format!(
                     "text file is larger than discover.max_text_size ({} bytes); not read",
                     opts.max_text_size
                 ),
             ),
-            Ok(n) => {
+            Ok((data, n)) => {
                 sink.stats.bytes_read += n;
-                if text::worth_reading(kind, &data, &mut sink.lower) {
-                    text::visit(path, &shown(), &name, &data, kind, sink);
+                if text::worth_reading(kind, data, &mut sink.lower) {
+                    text::visit(path, &shown(), &name, data, kind, sink);
                 }
             }
         }
@@ -626,23 +576,24 @@ fn visit_file(path: &Path, size: Option<u64>, opts: &DiscoverOptions, sink: &mut
             _ => SNIFF_LEN as u64,
         };
         let limit = first.min(opts.max_file_size.saturating_add(1));
-        match read_head(&file, limit, size, &mut data) {
+        match reader.read_head(&opened, limit, size) {
             Err(e) => sink.not_inspected(&shown(), format!("read error: {e}")),
-            Ok(size) if size > opts.max_file_size => sink.not_inspected(
+            Ok((_, size)) if size > opts.max_file_size => sink.not_inspected(
                 &shown(),
                 format!(
                     "file of {size} bytes is larger than discover.max_file_size ({} bytes); not read",
                     opts.max_file_size
                 ),
             ),
-            Ok(size) => {
+            Ok((data, size)) => {
                 sink.stats.files_read += 1;
                 sink.stats.bytes_read += data.len() as u64;
+                let file = opened.file;
                 let res = match r {
                     route::Route::Dataset(kind) => {
-                        datasets::visit(path, &shown(), file, &data, size, kind, opts, sink)
+                        datasets::visit(path, &shown(), file, data, size, kind, opts, sink)
                     }
-                    _ => models::visit(path, file, &data, size, opts, sink),
+                    _ => models::visit(path, file, data, size, opts, sink),
                 };
                 if let Err(e) = res {
                     sink.not_inspected(&shown(), format!("read error: {e}"));
@@ -650,10 +601,7 @@ fn visit_file(path: &Path, size: Option<u64>, opts: &DiscoverOptions, sink: &mut
             }
         }
     }
-    // Keep the buffer for the next file unless one huge file grew it.
-    if data.capacity() <= 2 << 20 {
-        sink.buf = data;
-    }
+    sink.reader = reader;
 }
 
 /// Least images in one directory that make an image-folder dataset when the directory's
@@ -770,37 +718,55 @@ fn merge_provenance(into: &mut Provenance, from: &Provenance) {
 /// Most places listed in a merged asset's `used_in` / `also_at` facts.
 const MAX_PLACES: usize = 50;
 
+/// Adds places to the sorted list `key` of `into`, keeping the first [`MAX_PLACES`] in
+/// sorted order: the list is then the same whatever order the walker threads found the
+/// places in.
 fn push_places(into: &mut BTreeMap<String, Value>, key: &str, extra: Vec<Value>) {
+    // Places are strings: compared as they are, without serialising each.
+    fn order(a: &Value, b: &Value) -> std::cmp::Ordering {
+        match (a.as_str(), b.as_str()) {
+            (Some(x), Some(y)) => x.cmp(y),
+            _ => a.to_string().cmp(&b.to_string()),
+        }
+    }
     let list = into
         .entry(key.to_string())
         .or_insert_with(|| Value::Array(Vec::new()));
     if let Value::Array(items) = list {
+        if !items.is_sorted_by(|a, b| order(a, b).is_le()) {
+            items.sort_by(order);
+        }
         for v in extra {
-            if items.len() >= MAX_PLACES {
-                break;
-            }
-            if !items.contains(&v) {
-                items.push(v);
+            if let Err(at) = items.binary_search_by(|x| order(x, &v)) {
+                if at < MAX_PLACES {
+                    items.insert(at, v);
+                    items.truncate(MAX_PLACES);
+                }
             }
         }
-        // Places are strings: compared as they are, without serialising each.
-        items.sort_by(|a, b| match (a.as_str(), b.as_str()) {
-            (Some(x), Some(y)) => x.cmp(y),
-            _ => a.to_string().cmp(&b.to_string()),
-        });
     }
 }
 
 /// Merges assets with the same content (SHA-256) or, without content, the same kind and
 /// location; drops unversioned libraries when a versioned one of the same package exists.
-fn dedup(mut assets: Vec<DiscoveredAsset>) -> Vec<DiscoveredAsset> {
-    // By kind, then path and line (numerically), then name.
-    assets.sort_by(|a, b| {
-        let (pa, la) = split_line(&a.location);
-        let (pb, lb) = split_line(&b.location);
-        (a.kind, pa, la, &a.name).cmp(&(b.kind, pb, lb, &b.name))
-    });
-    let mut out: Vec<DiscoveredAsset> = Vec::with_capacity(assets.len());
+fn dedup(assets: Vec<DiscoveredAsset>) -> Vec<DiscoveredAsset> {
+    // By kind, then path and line (numerically), then name, then the order found (a
+    // stable sort). The keys are split once, and the small keys sorted, not the assets.
+    let mut keys: Vec<(AssetKind, &str, Option<u32>, &str, usize)> = assets
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            let (path, line) = split_line(&a.location);
+            (a.kind, path, line, a.name.as_str(), i)
+        })
+        .collect();
+    keys.sort_unstable();
+    let order: Vec<usize> = keys.into_iter().map(|k| k.4).collect();
+    let mut out: Vec<DiscoveredAsset> = Vec::with_capacity(order.len());
+    let mut slots: Vec<Option<DiscoveredAsset>> = assets.into_iter().map(Some).collect();
+    let assets = order
+        .into_iter()
+        .filter_map(|i| slots.get_mut(i).and_then(Option::take));
     let mut by_key: HashMap<(AssetKind, String), usize> = HashMap::new();
     for a in assets {
         let key = match &a.sha256 {
@@ -883,6 +849,15 @@ pub(crate) fn hash_bytes(data: &[u8]) -> (String, String) {
     )
 }
 
+/// `data` as text, invalid UTF-8 replaced (as `String::from_utf8_lossy`), checked with the
+/// standard library's fast validation first: most files are valid UTF-8.
+pub(crate) fn text_of(data: &[u8]) -> std::borrow::Cow<'_, str> {
+    match std::str::from_utf8(data) {
+        Ok(s) => std::borrow::Cow::Borrowed(s),
+        Err(_) => String::from_utf8_lossy(data),
+    }
+}
+
 /// 1-based line of a byte offset in `text`.
 pub(crate) fn line_of(text: &[u8], offset: usize) -> u32 {
     let upto = text.get(..offset.min(text.len())).unwrap_or(&[]);
@@ -901,6 +876,28 @@ mod tests {
         assert_eq!(split_line("C:thing"), ("C:thing", None));
         assert_eq!(unversioned_purl("pkg:npm/%40a/b@1.2"), "pkg:npm/%40a/b");
         assert_eq!(unversioned_purl("pkg:pypi/torch"), "pkg:pypi/torch");
+    }
+
+    /// The places kept when there are more than [`MAX_PLACES`] do not depend on the order
+    /// the places were found in (walker threads find them in any order).
+    #[test]
+    fn capped_places_do_not_depend_on_order() {
+        let places: Vec<Value> = (0..120)
+            .map(|i| Value::from(format!("m{i:03}.py")))
+            .collect();
+        let mut forward = BTreeMap::new();
+        for p in &places {
+            push_places(&mut forward, "used_in", vec![p.clone(), p.clone()]);
+        }
+        let mut backward = BTreeMap::new();
+        push_places(
+            &mut backward,
+            "used_in",
+            places.iter().rev().cloned().collect(),
+        );
+        assert_eq!(forward, backward);
+        let expected: Vec<Value> = places.iter().take(MAX_PLACES).cloned().collect();
+        assert_eq!(forward["used_in"], Value::Array(expected));
     }
 
     #[test]

@@ -136,18 +136,18 @@ pub fn worth_reading(kind: TextKind, data: &[u8], lower: &mut Vec<u8>) -> bool {
 pub fn visit(path: &Path, shown: &str, name: &str, data: &[u8], kind: TextKind, sink: &mut Sink) {
     match kind {
         TextKind::Code(lang) => {
-            let text = String::from_utf8_lossy(data);
+            let text = super::text_of(data);
             secrets::scan(shown, &text, None, sink);
             code::scan(shown, &text, lang, None, sink);
         }
         TextKind::Config => {
-            let text = String::from_utf8_lossy(data);
+            let text = super::text_of(data);
             secrets::scan(shown, &text, None, sink);
             iac::scan(shown, name, &text, sink);
         }
         TextKind::Notebook => notebooks::visit(shown, data, sink),
         TextKind::Manifest(m) => {
-            let text = String::from_utf8_lossy(data);
+            let text = super::text_of(data);
             deps::scan(shown, m, &text, sink);
         }
         TextKind::Card => cards::readme(path, shown, data, sink),
