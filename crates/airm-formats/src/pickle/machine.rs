@@ -105,6 +105,25 @@ impl From<SourceError> for Halt {
     }
 }
 
+/// The top `n` (1 to 3; more counts as 3) values of `stack` in stack order, padded with
+/// `None` to three.
+#[inline]
+fn pop_items(stack: &mut Vec<Value>, n: usize) -> [Value; 3] {
+    let mut pop = || stack.pop().unwrap_or(Value::None);
+    match n {
+        1 => [pop(), Value::None, Value::None],
+        2 => {
+            let b = pop();
+            [pop(), b, Value::None]
+        }
+        _ => {
+            let c = pop();
+            let b = pop();
+            [pop(), b, c]
+        }
+    }
+}
+
 fn corrupt<T>(msg: impl Into<String>) -> Result<T, Halt> {
     Err(Halt::Corrupt(msg.into()))
 }
@@ -650,19 +669,7 @@ impl<'o> Machine<'o> {
                                 v
                             }
                             None => {
-                                let mut pop = || st.stack.pop().unwrap_or(Value::None);
-                                let arr = match n {
-                                    1 => [pop(), Value::None, Value::None],
-                                    2 => {
-                                        let b = pop();
-                                        [pop(), b, Value::None]
-                                    }
-                                    _ => {
-                                        let c = pop();
-                                        let b = pop();
-                                        [pop(), b, c]
-                                    }
-                                };
+                                let arr = pop_items(&mut st.stack, n);
                                 Value::Tuple(self.small_tuple(n as u8, arr, 1))
                             }
                         };
@@ -673,19 +680,7 @@ impl<'o> Machine<'o> {
                         break;
                     } else {
                         let depth = 1 + items.iter().fold(0, |d, v| d.max(v.depth()));
-                        let mut pop = || st.stack.pop().unwrap_or(Value::None);
-                        let arr = match n {
-                            1 => [pop(), Value::None, Value::None],
-                            2 => {
-                                let b = pop();
-                                [pop(), b, Value::None]
-                            }
-                            _ => {
-                                let c = pop();
-                                let b = pop();
-                                [pop(), b, c]
-                            }
-                        };
+                        let arr = pop_items(&mut st.stack, n);
                         let v = if depth > self.max_value_depth {
                             Value::Unknown
                         } else {

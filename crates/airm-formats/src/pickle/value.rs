@@ -281,21 +281,7 @@ impl Value {
     /// Whether the value owns no memory (dropping it is a no-op).
     #[inline]
     pub fn is_plain(&self) -> bool {
-        matches!(
-            self,
-            Value::None
-                | Value::Bool(_)
-                | Value::Int(_)
-                | Value::BigInt
-                | Value::Float
-                | Value::Short(_)
-                | Value::List
-                | Value::Set
-                | Value::PersId
-                | Value::Buffer
-                | Value::Unknown
-                | Value::Tup(..)
-        )
+        self.is_scalar() || matches!(self, Value::Tup(..))
     }
 
     /// Whether the value is a scalar: it owns no memory and refers to nothing (the items
