@@ -1,6 +1,6 @@
 //! The arena of small tuples: tuples of one to three scalar items (numbers, short strings,
-//! markers; see [`Value::is_scalar`]) are stored here, per stream, and referred to from the
-//! stack and memo by an index ([`Value::Tup`]) instead of one reference-counted allocation
+//! markers; see [`Slot::is_scalar`]) are stored here, per stream, and referred to from the
+//! stack and memo by an index ([`Slot::Tup`]) instead of one reference-counted allocation
 //! each.
 //!
 //! The memo's references to a slot are counted (pins); the stack's are not. Unpinned slots
@@ -14,6 +14,7 @@
 
 use std::rc::Rc;
 
+use super::slot::Slot;
 use super::value::{TupleVal, Value};
 
 /// Fewest slots before the first sweep.
@@ -21,8 +22,8 @@ const MIN_SLOTS: usize = 1 << 13;
 
 #[derive(Default)]
 pub(crate) struct TupleArena {
-    /// Items; only scalars, which own nothing (so overwriting one need not drop it).
-    slots: Vec<[Value; 3]>,
+    /// Items; only scalar slots.
+    slots: Vec<[Slot; 3]>,
     /// Memo entries referring to each slot.
     pins: Vec<u32>,
     /// One bit per slot, set while its pin count is not zero (a sweep reads 64 at a time).
@@ -36,42 +37,21 @@ pub(crate) struct TupleArena {
 }
 
 impl TupleArena {
-    /// Stores a tuple of the first `n` (1–3) of `items`; gives the items back when the
-    /// arena must be swept first ([`TupleArena::collect`]) or is full.
-    #[cfg(test)]
-    pub fn alloc(&mut self, n: u8, items: [Value; 3]) -> Result<Value, [Value; 3]> {
-        if let Some(i) = self.free.pop() {
-            if let Some(slot) = self.slots.get_mut(i as usize) {
-                // The old items are scalars: forgetting them leaks nothing.
-                std::mem::forget(std::mem::replace(slot, items));
-                return Ok(Value::Tup(n, i));
-            }
-            return Err(items);
-        }
-        let len = self.slots.len();
-        if len >= self.limit.max(MIN_SLOTS) || len >= u32::MAX as usize {
-            return Err(items);
-        }
-        self.slots.push(items);
-        self.pins.push(0);
-        if len % 64 == 0 {
-            self.pinned.push(0);
-        }
-        Ok(Value::Tup(n, len as u32))
-    }
-
-    /// Moves `items` (one to three scalars) into a slot, leaving other scalars in their
-    /// place; `None` (items untouched) when the arena must be swept first or is full.
+    /// Stores a tuple of the first `n` (1–3) of `items` (scalars); `None` when the arena
+    /// must be swept first ([`TupleArena::collect`]) or is full.
     #[inline(always)]
-    pub fn alloc_swap(&mut self, items: &mut [Value]) -> Option<Value> {
+    pub fn alloc(&mut self, n: u8, items: [Slot; 3]) -> Option<Slot> {
         let i = match self.free.pop() {
-            Some(i) => i,
+            Some(i) => {
+                *self.slots.get_mut(i as usize)? = items;
+                i
+            }
             None => {
                 let len = self.slots.len();
                 if len >= self.limit.max(MIN_SLOTS) || len >= u32::MAX as usize {
                     return None;
                 }
-                self.slots.push([Value::None, Value::None, Value::None]);
+                self.slots.push(items);
                 self.pins.push(0);
                 if len % 64 == 0 {
                     self.pinned.push(0);
@@ -79,11 +59,7 @@ impl TupleArena {
                 len as u32
             }
         };
-        let slot = self.slots.get_mut(i as usize)?;
-        for (a, b) in slot.iter_mut().zip(items.iter_mut()) {
-            std::mem::swap(a, b);
-        }
-        Some(Value::Tup(items.len().min(3) as u8, i))
+        Some(Slot::Tup(n.min(3), i))
     }
 
     /// Whether [`TupleArena::alloc`] would fail for want of a sweep.
@@ -93,9 +69,9 @@ impl TupleArena {
 
     /// Counts a memo reference to `v` (if it is an arena tuple).
     #[inline(always)]
-    pub fn pin(&mut self, v: &Value) {
-        if let Value::Tup(_, i) = v {
-            let i = *i as usize;
+    pub fn pin(&mut self, v: Slot) {
+        if let Slot::Tup(_, i) = v {
+            let i = i as usize;
             if let Some(p) = self.pins.get_mut(i) {
                 *p = p.saturating_add(1);
                 if let Some(w) = self.pinned.get_mut(i / 64) {
@@ -106,9 +82,9 @@ impl TupleArena {
     }
 
     /// Drops a memo reference to `v` (if it is an arena tuple).
-    pub fn unpin(&mut self, v: &Value) {
-        if let Value::Tup(_, i) = v {
-            let i = *i as usize;
+    pub fn unpin(&mut self, v: Slot) {
+        if let Slot::Tup(_, i) = v {
+            let i = i as usize;
             if let Some(p) = self.pins.get_mut(i) {
                 *p = p.saturating_sub(1);
                 if *p == 0 {
@@ -121,12 +97,12 @@ impl TupleArena {
     }
 
     /// Frees every slot that is neither pinned nor referred to by `stack`.
-    pub fn collect(&mut self, stack: &[Value]) {
+    pub fn collect(&mut self, stack: &[Slot]) {
         let len = self.slots.len();
         self.marks.clear();
         self.marks.resize(len.div_ceil(64), 0);
         for v in stack {
-            if let Value::Tup(_, i) = v {
+            if let Slot::Tup(_, i) = v {
                 let i = *i as usize;
                 if let Some(w) = self.marks.get_mut(i / 64) {
                     *w |= 1 << (i % 64);
@@ -154,43 +130,28 @@ impl TupleArena {
 
     /// The items of arena tuple `i`.
     #[inline]
-    pub fn items(&self, n: u8, i: u32) -> &[Value] {
+    pub fn items(&self, n: u8, i: u32) -> &[Slot] {
         self.slots
             .get(i as usize)
             .and_then(|s| s.get(..usize::from(n.min(3))))
             .unwrap_or(&[])
     }
 
-    /// `v` as a value that can live outside the stream: an arena tuple becomes an ordinary
-    /// tuple of the same items; anything else is returned as it is.
+    /// The value of an arena tuple as an ordinary tuple of the same items, which can live
+    /// outside the stream; `Unknown` for any other slot.
     #[inline]
-    pub fn own(&self, v: Value) -> Value {
-        match v {
-            Value::Tup(n, i) => {
-                let mut arr = [Value::None, Value::None, Value::None];
-                for (slot, item) in arr.iter_mut().zip(self.items(n, i)) {
-                    *slot = item.clone();
-                }
-                Value::Tuple(Rc::new(TupleVal::inline(n, arr, 1)))
-            }
-            v => v,
+    pub fn own(&self, n: u8, i: u32) -> Value {
+        let mut arr = [Value::None, Value::None, Value::None];
+        for (slot, item) in arr.iter_mut().zip(self.items(n, i)) {
+            *slot = item.scalar_value();
         }
-    }
-}
-
-impl Drop for TupleArena {
-    fn drop(&mut self) {
-        // Scalars own nothing: skip their drop glue.
-        for slot in std::mem::take(&mut self.slots) {
-            std::mem::forget(slot);
-        }
+        Value::Tuple(Rc::new(TupleVal::inline(n, arr, 1)))
     }
 }
 
 #[cfg(test)]
 impl TupleArena {
     /// Slots in use or free (for tests).
-    #[cfg(test)]
     pub fn slots(&self) -> usize {
         self.slots.len()
     }
@@ -207,50 +168,50 @@ mod tests {
         let mut stack = Vec::new();
         let mut n = 0u64;
         while n < 10 * MIN_SLOTS as u64 {
-            match a.alloc(2, [Value::Int(n as i64), Value::Float, Value::None]) {
-                Ok(v) => {
+            match a.alloc(2, [Slot::Int(n as i64), Slot::Float, Slot::None]) {
+                Some(v) => {
                     // Every tenth tuple is memoised, every hundredth stays on the stack.
                     if n % 10 == 0 {
-                        a.pin(&v);
+                        a.pin(v);
                         pinned.push(v);
                     } else if n % 100 == 1 {
                         stack.push(v);
                     }
                     n += 1;
                 }
-                Err(_) => a.collect(&stack),
+                None => a.collect(&stack),
             }
         }
         assert!(a.slots() < 3 * MIN_SLOTS, "{} slots", a.slots());
         for (k, v) in pinned.iter().enumerate() {
-            let Value::Tup(n, i) = v else {
+            let Slot::Tup(n, i) = v else {
                 panic!("not an arena tuple")
             };
             assert_eq!(a.items(*n, *i).len(), 2);
-            assert_eq!(a.items(*n, *i)[0].as_int(), Some(10 * k as i64));
+            assert!(matches!(a.items(*n, *i)[0], Slot::Int(x) if x == 10 * k as i64));
         }
         for (k, v) in stack.iter().enumerate() {
-            let owned = a.own(v.clone());
+            let Slot::Tup(n, i) = *v else { panic!() };
+            let owned = a.own(n, i);
             assert!(
                 matches!(&owned, Value::Tuple(t) if t.items()[0].as_int() == Some(100 * k as i64 + 1))
             );
         }
         // Unpinned and off the stack, a slot is reused by the next sweep.
-        let first = pinned[0].clone();
-        a.unpin(&first);
+        a.unpin(pinned[0]);
         while !a.needs_collect() {
-            let _ = a.alloc(1, [Value::None, Value::None, Value::None]);
+            let _ = a.alloc(1, [Slot::None; 3]);
         }
         a.collect(&stack);
         let mut reused = false;
-        while let Ok(v) = a.alloc(1, [Value::Int(-1), Value::None, Value::None]) {
-            reused |= matches!(v, Value::Tup(1, 0));
+        while let Some(v) = a.alloc(1, [Slot::Int(-1), Slot::None, Slot::None]) {
+            reused |= matches!(v, Slot::Tup(1, 0));
         }
         assert!(reused, "slot 0 was not reused");
         // Pinned slots never were.
         for v in &pinned[1..] {
-            let Value::Tup(n, i) = v else { panic!() };
-            assert_ne!(a.items(*n, *i)[0].as_int(), Some(-1));
+            let Slot::Tup(n, i) = v else { panic!() };
+            assert!(!matches!(a.items(*n, *i)[0], Slot::Int(-1)));
         }
     }
 }

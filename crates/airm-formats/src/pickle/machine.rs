@@ -17,6 +17,7 @@ use super::names::{is_nested_loader, qualify};
 use super::report::{
     CallKind, CallSite, CallableRef, Incomplete, NestedPickle, PickleReport, RefKind, StreamInfo,
 };
+use super::slot::{Boxes, Slot};
 use super::value::{
     CallVal, DictVal, Items, LiveBytes, Name, Payload, ShortStr, TupleVal, Value, SHORT,
 };
@@ -105,11 +106,11 @@ impl From<SourceError> for Halt {
     }
 }
 
-/// The top `n` (1 to 3; more counts as 3) values of `stack` in stack order, padded with
-/// `None` to three.
+/// The values of the top `n` (1 to 3; more counts as 3) slots of the stack, in stack order,
+/// padded with `None` to three; the slots are removed. None of them may be an arena tuple.
 #[inline]
-fn pop_items(stack: &mut Vec<Value>, n: usize) -> [Value; 3] {
-    let mut pop = || stack.pop().unwrap_or(Value::None);
+fn pop_items(stack: &mut Vec<Slot>, boxes: &mut Boxes, n: usize) -> [Value; 3] {
+    let mut pop = || boxes.take(stack.pop().unwrap_or(Slot::None));
     match n {
         1 => [pop(), Value::None, Value::None],
         2 => {
@@ -152,12 +153,14 @@ impl std::hash::Hasher for IndexHasher {
     }
 }
 
-type IndexMap = HashMap<u64, Value, std::hash::BuildHasherDefault<IndexHasher>>;
+type IndexMap = HashMap<u64, Slot, std::hash::BuildHasherDefault<IndexHasher>>;
 
 #[derive(Default)]
 struct Memo {
-    dense: Vec<Value>,
+    dense: Vec<Slot>,
     sparse: IndexMap,
+    /// The values of boxed entries (see [`Slot::Heap`]).
+    boxes: Boxes,
     overflow: usize,
     dropped: bool,
     /// One more than the highest index in `sparse` (0 when empty).
@@ -185,29 +188,28 @@ fn heap_cost(v: &Value) -> u64 {
         Value::Dict(d) => 64 + 96 * d.len().min(64) as u64,
         Value::AttrGetter(_) => 64,
         Value::Global(_) | Value::Module(_) => 48,
-        // Charged like the inline tuple it stands for, so the memo keeps the same entries.
-        Value::Tup(..) => 80,
         _ => 0,
     }
 }
 
-fn cheap(v: &Value) -> bool {
-    matches!(
-        v,
-        Value::None
-            | Value::Bool(_)
-            | Value::Int(_)
-            | Value::BigInt
-            | Value::Float
-            | Value::Short(_)
-            | Value::Global(_)
-            | Value::Module(_)
-            | Value::List
-            | Value::Set
-            | Value::PersId
-            | Value::Buffer
-            | Value::Unknown
-    )
+/// [`heap_cost`] of the value of slot `s` (boxed in `boxes`).
+#[inline]
+fn slot_cost(s: Slot, boxes: &Boxes) -> u64 {
+    match s {
+        // Charged like the inline tuple it stands for.
+        Slot::Tup(..) => 80,
+        Slot::Heap(_) => boxes.get(s).map_or(0, heap_cost),
+        _ => 0,
+    }
+}
+
+/// Whether the value of slot `s` holds no heap of its own: scalars and names.
+fn cheap(s: Slot, boxes: &Boxes) -> bool {
+    match s {
+        Slot::Tup(..) => false,
+        Slot::Heap(_) => matches!(boxes.get(s), Some(Value::Global(_) | Value::Module(_))),
+        _ => true,
+    }
 }
 
 impl Memo {
@@ -215,38 +217,29 @@ impl Memo {
         self.dense.len() + self.sparse.len()
     }
 
-    /// Stores an entry, or drops it past the caps (remembering that something was dropped).
-    #[inline]
-    fn put(&mut self, idx: u64, v: Value, cap: usize, arena: &mut TupleArena) {
-        if self.append(idx, &v, cap) {
-            arena.pin(&v);
-            self.dense.push(v);
-        } else if !self.saturated_at(idx) {
-            self.put_slow(idx, v, cap, arena);
-        }
-    }
-
-    /// Stores a copy of `v` (cloned only if it is kept).
+    /// Stores a copy of stack slot `s` (whose box, if any, is in `from`), or drops it past
+    /// the caps (remembering that something was dropped).
     #[inline(always)]
-    fn put_ref(&mut self, idx: u64, v: &Value, cap: usize, arena: &mut TupleArena) {
+    fn put(&mut self, idx: u64, s: Slot, from: &Boxes, cap: usize, arena: &mut TupleArena) {
         // (Once saturated, `append` never holds: checking this first saves the work.)
         if self.saturated_at(idx) {
             return;
         }
-        if self.append(idx, v, cap) {
-            arena.pin(v);
-            self.dense.push(v.dup());
+        if self.append(idx, s, from, cap) {
+            arena.pin(s);
+            let s = self.boxes.adopt(s, from);
+            self.dense.push(s);
         } else {
-            self.put_slow(idx, v.clone(), cap, arena);
+            self.put_slow(idx, s, from, cap, arena);
         }
     }
 
     /// Whether `idx` is the next dense index and there is room (charged when so).
     #[inline(always)]
-    fn append(&mut self, idx: u64, v: &Value, cap: usize) -> bool {
+    fn append(&mut self, idx: u64, s: Slot, from: &Boxes, cap: usize) -> bool {
         let len = self.dense.len();
         if idx == len as u64 && self.sparse_top == 0 && len < cap {
-            let cost = heap_cost(v);
+            let cost = slot_cost(s, from);
             if self.heap.saturating_add(cost) <= MEMO_HEAP {
                 self.heap += cost;
                 return true;
@@ -268,70 +261,74 @@ impl Memo {
     }
 
     #[inline(never)]
-    fn put_slow(&mut self, idx: u64, v: Value, cap: usize, arena: &mut TupleArena) {
+    fn put_slow(&mut self, idx: u64, s: Slot, from: &Boxes, cap: usize, arena: &mut TupleArena) {
         // Every value stored below is pinned in the arena, every value replaced unpinned.
-        arena.pin(&v);
-        if let Some(slot) = usize::try_from(idx)
+        arena.pin(s);
+        let existing = match usize::try_from(idx)
             .ok()
             .and_then(|i| self.dense.get_mut(i))
         {
-            arena.unpin(slot);
-            *slot = v;
+            Some(slot) => Some(slot),
+            None if idx < self.sparse_top => self.sparse.get_mut(&idx),
+            None => None,
+        };
+        if let Some(slot) = existing {
+            let old = std::mem::replace(slot, self.boxes.adopt(s, from));
+            arena.unpin(old);
+            self.boxes.release(old);
             return;
         }
-        if idx < self.sparse_top {
-            if let Some(slot) = self.sparse.get_mut(&idx) {
-                arena.unpin(slot);
-                *slot = v;
-                return;
-            }
-        }
-        let cost = heap_cost(&v);
+        let cost = slot_cost(s, from);
         if self.len() >= cap || self.heap.saturating_add(cost) > MEMO_HEAP {
-            if self.overflow < cap / 2 && cheap(&v) {
+            if self.overflow < cap / 2 && cheap(s, from) {
                 self.overflow += 1;
                 self.sparse_top = self.sparse_top.max(idx.saturating_add(1));
-                self.sparse.insert(idx, v);
+                let s = self.boxes.adopt(s, from);
+                self.sparse.insert(idx, s);
                 return;
             }
             // Neither count ever shrinks: from now on every new index is dropped.
             self.saturated = self.len() >= cap && self.overflow >= cap / 2;
             self.dropped = true;
-            arena.unpin(&v);
+            arena.unpin(s);
             return;
         }
         self.heap += cost;
+        let s = self.boxes.adopt(s, from);
         if idx == self.dense.len() as u64 {
-            self.dense.push(v);
+            self.dense.push(s);
         } else {
             self.sparse_top = self.sparse_top.max(idx.saturating_add(1));
-            self.sparse.insert(idx, v);
+            self.sparse.insert(idx, s);
         }
     }
 
+    /// The entry at `idx` (its box, if any, is in [`Memo::boxes`]).
     #[inline(always)]
-    fn get(&self, idx: u64) -> Option<Value> {
-        if let Some(v) = self.dense.get(idx as usize) {
-            if idx <= usize::MAX as u64 {
-                return Some(v.dup());
+    fn get(&self, idx: u64) -> Option<Slot> {
+        if idx < 1 << 32 {
+            if let Some(s) = self.dense.get(idx as usize) {
+                return Some(*s);
             }
         }
         self.get_slow(idx)
     }
 
     #[inline(never)]
-    fn get_slow(&self, idx: u64) -> Option<Value> {
+    fn get_slow(&self, idx: u64) -> Option<Slot> {
         usize::try_from(idx)
             .ok()
             .and_then(|i| self.dense.get(i))
             .or_else(|| self.sparse.get(&idx))
-            .map(Value::dup)
+            .copied()
     }
 }
 
 #[derive(Default)]
 struct Stream {
-    stack: Vec<Value>,
+    stack: Vec<Slot>,
+    /// The values of the stack's boxed slots (see [`Slot::Heap`]).
+    boxes: Boxes,
     marks: Vec<usize>,
     memo: Memo,
     /// A cap was hit: stack underflow and memo misses are tolerated.
@@ -350,6 +347,34 @@ impl Stream {
     #[inline(never)]
     fn collect(&mut self) {
         self.arena.collect(&self.stack);
+    }
+
+    /// The value of stack slot `s`, which is being taken off the stack (its box released).
+    #[inline]
+    fn take(&mut self, s: Slot) -> Value {
+        match s {
+            Slot::Tup(n, i) => self.arena.own(n, i),
+            s => self.boxes.take(s),
+        }
+    }
+
+    /// A copy of the value of stack slot `s`, which stays on the stack.
+    fn value_of(&self, s: Slot) -> Value {
+        match s {
+            Slot::Tup(n, i) => self.arena.own(n, i),
+            Slot::Heap(_) => self.boxes.get(s).cloned().unwrap_or(Value::Unknown),
+            s => s.scalar_value(),
+        }
+    }
+
+    /// The depth of the value of stack slot `s` (see [`Value::depth`]).
+    #[inline]
+    fn depth(&self, s: Slot) -> u16 {
+        match s {
+            Slot::Tup(..) => 1,
+            Slot::Heap(_) => self.boxes.get(s).map_or(0, Value::depth),
+            _ => 0,
+        }
     }
 }
 
@@ -515,95 +540,78 @@ impl<'o> Machine<'o> {
         let mut floor = Self::floor(st);
         let mut i = 0usize;
         let mut ops = 0u64;
-        while let Some(&op) = win.get(i) {
-            let arg = win.get(i + 1..).unwrap_or(&[]);
+        // Every opcode run here fits in 16 bytes with its argument, so one bounds check per
+        // opcode covers it (the last 15 bytes of a buffer are left to `step`).
+        while let Some(&c) = win.get(i..).and_then(<[u8]>::first_chunk::<16>) {
+            let op = c[0];
             let room = st.stack.len() < max_stack;
             let mut pushed = true;
             let used = match op {
                 0x94 | b'q' | b'r' => {
                     let (idx, used) = match op {
                         0x94 => (st.memo.len() as u64, 0),
-                        b'q' => match arg.first() {
-                            Some(&b) => (u64::from(b), 1),
-                            None => break,
-                        },
-                        _ => match le_u32(arg) {
-                            Some(x) => (u64::from(x), 4),
-                            None => break,
-                        },
+                        b'q' => (u64::from(c[1]), 1),
+                        _ => (u64::from(u32::from_le_bytes([c[1], c[2], c[3], c[4]])), 4),
                     };
                     if st.stack.len() <= floor {
                         break;
                     }
-                    let Some(v) = st.stack.last() else { break };
-                    st.memo.put_ref(idx, v, max_memo, &mut st.arena);
+                    let Some(&s) = st.stack.last() else { break };
+                    st.memo.put(idx, s, &st.boxes, max_memo, &mut st.arena);
                     pushed = false;
                     used
                 }
                 b'h' | b'j' => {
                     let (idx, used) = if op == b'h' {
-                        match arg.first() {
-                            Some(&b) => (u64::from(b), 1),
-                            None => break,
-                        }
+                        (u64::from(c[1]), 1)
                     } else {
-                        match le_u32(arg) {
-                            Some(x) => (u64::from(x), 4),
-                            None => break,
-                        }
+                        (u64::from(u32::from_le_bytes([c[1], c[2], c[3], c[4]])), 4)
                     };
                     if !room {
                         break;
                     }
-                    if let Some(v) = st.memo.dense.get(idx as usize).filter(|_| idx < 1 << 32) {
-                        st.stack.push(v.dup());
-                    } else {
-                        let Some(v) = st.memo.get_slow(idx) else {
-                            break;
-                        };
-                        st.stack.push(v);
-                    }
+                    let Some(s) = st.memo.get(idx) else { break };
+                    let s = st.boxes.adopt(s, &st.memo.boxes);
+                    st.stack.push(s);
                     used
                 }
                 0x8c => {
-                    let Some(&n) = arg.first() else { break };
-                    let n = usize::from(n);
-                    let Some(s) = arg.get(1..).and_then(|b| ShortStr::prefix(b, n)) else {
+                    let n = c[1];
+                    if usize::from(n) > SHORT || !room {
                         break;
-                    };
+                    }
+                    let [_, _, block @ ..] = c;
+                    st.stack.push(Slot::Short(ShortStr::from_block(n, block)));
+                    1 + usize::from(n)
+                }
+                b'K' => {
                     if !room {
                         break;
                     }
-                    st.stack.push(Value::Short(s));
-                    1 + n
-                }
-                b'K' => {
-                    let (Some(&x), true) = (arg.first(), room) else {
-                        break;
-                    };
-                    st.stack.push(Value::Int(i64::from(x)));
+                    st.stack.push(Slot::Int(i64::from(c[1])));
                     1
                 }
                 b'M' => {
-                    let (Some(&[a, b]), true) = (arg.get(..2), room) else {
+                    if !room {
                         break;
-                    };
+                    }
                     st.stack
-                        .push(Value::Int(i64::from(u16::from_le_bytes([a, b]))));
+                        .push(Slot::Int(i64::from(u16::from_le_bytes([c[1], c[2]]))));
                     2
                 }
                 b'J' => {
-                    let (Some(x), true) = (le_u32(arg), room) else {
+                    if !room {
                         break;
-                    };
-                    st.stack.push(Value::Int(i64::from(x as i32)));
+                    }
+                    let x = i32::from_le_bytes([c[1], c[2], c[3], c[4]]);
+                    st.stack.push(Slot::Int(i64::from(x)));
                     4
                 }
                 b'G' => {
-                    if arg.len() < 8 || !room {
+                    if !room {
                         break;
                     }
-                    st.stack.push(Value::Float);
+                    st.stack.push(Slot::Float);
                     8
                 }
                 b'N' | 0x88 | 0x89 | b']' => {
@@ -611,16 +619,13 @@ impl<'o> Machine<'o> {
                         break;
                     }
                     st.stack.push(match op {
-                        b'N' => Value::None,
-                        b']' => Value::List,
-                        _ => Value::Bool(op == 0x88),
+                        b'N' => Slot::None,
+                        b']' => Slot::List,
+                        _ => Slot::Bool(op == 0x88),
                     });
                     0
                 }
                 0x95 => {
-                    if arg.len() < 8 {
-                        break;
-                    }
                     pushed = false;
                     8
                 }
@@ -639,56 +644,50 @@ impl<'o> Machine<'o> {
                     if len < floor + n {
                         break;
                     }
-                    let items = st.stack.get(len - n..).unwrap_or(&[]);
-                    let scalars = match items {
-                        [a] => a.is_scalar(),
-                        [a, b] => a.is_scalar() & b.is_scalar(),
-                        [a, b, c] => a.is_scalar() & b.is_scalar() & c.is_scalar(),
-                        _ => false,
+                    let Some(items) = st.stack.get(len - n..) else {
+                        break;
+                    };
+                    let (arr, scalars) = match *items {
+                        [a] => ([a, Slot::None, Slot::None], a.is_scalar()),
+                        [a, b] => ([a, b, Slot::None], a.is_scalar() & b.is_scalar()),
+                        [a, b, c] => ([a, b, c], a.is_scalar() & b.is_scalar() & c.is_scalar()),
+                        _ => break,
                     };
                     if scalars && self.max_value_depth >= 1 {
-                        let Some(items) = st.stack.get_mut(len - n..) else {
-                            break;
-                        };
-                        let mut v = st.arena.alloc_swap(items);
-                        if v.is_none() && st.arena.needs_collect() {
+                        let mut t = st.arena.alloc(n as u8, arr);
+                        if t.is_none() && st.arena.needs_collect() {
                             st.collect();
-                            if let Some(items) = st.stack.get_mut(len - n..) {
-                                v = st.arena.alloc_swap(items);
-                            }
+                            t = st.arena.alloc(n as u8, arr);
                         }
-                        let v = match v {
-                            // What was swapped onto the stack are scalars: nothing to drop.
-                            Some(v) => {
-                                for _ in 0..n {
-                                    if let Some(old) = st.stack.pop() {
-                                        // A scalar: forgetting it leaks nothing.
-                                        std::mem::forget(old);
-                                    }
-                                }
-                                v
-                            }
+                        let t = match t {
+                            Some(t) => t,
                             None => {
-                                let arr = pop_items(&mut st.stack, n);
-                                Value::Tuple(self.small_tuple(n as u8, arr, 1))
+                                // The arena is full: an ordinary tuple of the same items.
+                                let items = arr.map(Slot::scalar_value);
+                                let v = Value::Tuple(self.small_tuple(n as u8, items, 1));
+                                st.boxes.slot(v)
                             }
                         };
-                        st.stack.push(v);
-                        0
-                    } else if items.iter().any(|v| matches!(v, Value::Tup(..))) {
+                        // The items are scalars: dropping their slots releases nothing.
+                        st.stack.truncate(len - n + 1);
+                        if let Some(top) = st.stack.last_mut() {
+                            *top = t;
+                        }
+                    } else if items.iter().any(|s| matches!(s, Slot::Tup(..))) {
                         // Arena tuples inside other values are made ordinary first (in `step`).
                         break;
                     } else {
-                        let depth = 1 + items.iter().fold(0, |d, v| d.max(v.depth()));
-                        let arr = pop_items(&mut st.stack, n);
+                        let depth = 1 + items.iter().fold(0, |d, s| d.max(st.depth(*s)));
+                        let arr = pop_items(&mut st.stack, &mut st.boxes, n);
                         let v = if depth > self.max_value_depth {
                             Value::Unknown
                         } else {
                             Value::Tuple(self.small_tuple(n as u8, arr, depth))
                         };
-                        st.stack.push(v);
-                        0
+                        let s = st.boxes.slot(v);
+                        st.stack.push(s);
                     }
+                    0
                 }
                 b'u' | b'e' => {
                     // SETITEMS / APPENDS: the target just below the mark must exist.
@@ -702,13 +701,18 @@ impl<'o> Machine<'o> {
                         if n % 2 != 0 && !st.degraded {
                             break;
                         }
-                        if let Some(Value::Dict(d)) = st.stack.get(m - 1) {
+                        let target = st.stack.get(m - 1).and_then(|s| st.boxes.get(*s));
+                        if let Some(Value::Dict(d)) = target {
                             if d.len() < DICT_ITEMS {
                                 let d = d.clone();
-                                let items = st.stack.split_off(m);
-                                let mut it = items.into_iter().map(|v| st.arena.own(v));
-                                while let (Some(k), Some(v)) = (it.next(), it.next()) {
-                                    self.dict_insert(&d, &k, v, base + i as u64);
+                                let off = base + i as u64;
+                                let mut key = None;
+                                for s in st.stack.split_off(m) {
+                                    let v = st.take(s);
+                                    match key.take() {
+                                        None => key = Some(v),
+                                        Some(k) => self.dict_insert(&d, &k, v, off),
+                                    }
                                 }
                             }
                         }
@@ -725,9 +729,9 @@ impl<'o> Machine<'o> {
             ops += 1;
             if pushed && win.get(i) == Some(&0x94) {
                 // MEMOIZE right after a push (the new top is above the floor).
-                if let Some(v) = st.stack.last() {
+                if let Some(&s) = st.stack.last() {
                     let idx = st.memo.len() as u64;
-                    st.memo.put_ref(idx, v, max_memo, &mut st.arena);
+                    st.memo.put(idx, s, &st.boxes, max_memo, &mut st.arena);
                     i += 1;
                     ops += 1;
                 }
@@ -753,25 +757,33 @@ impl<'o> Machine<'o> {
     /// else refers to for [`Machine::small_tuple`] (emptied, so they hold nothing alive).
     #[inline]
     fn discard_from(&mut self, st: &mut Stream, m: usize) {
-        for v in st.stack.drain(m..) {
-            if v.is_plain() {
-                // Owns nothing: skip the drop glue.
-                std::mem::forget(v);
-            } else if let Value::Tuple(mut rc) = v {
-                if self.tuple_pool.len() < TUPLE_POOL {
-                    if let Some(t) = Rc::get_mut(&mut rc) {
-                        if matches!(t.items, Items::Inline(..)) {
-                            let old = std::mem::replace(
-                                &mut t.items,
-                                Items::Inline(0, [Value::None, Value::None, Value::None]),
-                            );
-                            if matches!(&old, Items::Inline(_, arr) if arr.iter().all(Value::is_plain))
-                            {
-                                // Nothing in it owns memory: skip the drop glue.
-                                std::mem::forget(old);
-                            }
-                            self.tuple_pool.push(rc);
+        for &s in st.stack.get(m..).unwrap_or(&[]) {
+            // Only boxed slots own anything.
+            if let Slot::Heap(_) = s {
+                let v = st.boxes.take(s);
+                self.recycle(v);
+            }
+        }
+        st.stack.truncate(m);
+    }
+
+    /// Drops `v`, keeping its allocation for [`Machine::small_tuple`] if it is a small
+    /// tuple nothing else refers to.
+    fn recycle(&mut self, v: Value) {
+        if let Value::Tuple(mut rc) = v {
+            if self.tuple_pool.len() < TUPLE_POOL {
+                if let Some(t) = Rc::get_mut(&mut rc) {
+                    if matches!(t.items, Items::Inline(..)) {
+                        let old = std::mem::replace(
+                            &mut t.items,
+                            Items::Inline(0, [Value::None, Value::None, Value::None]),
+                        );
+                        if matches!(&old, Items::Inline(_, arr) if arr.iter().all(Value::is_scalar))
+                        {
+                            // Nothing in it owns memory: skip the drop glue.
+                            std::mem::forget(old);
                         }
+                        self.tuple_pool.push(rc);
                     }
                 }
             }
@@ -785,7 +797,16 @@ impl<'o> Machine<'o> {
         if st.stack.len() >= self.max_stack {
             self.stack_full(st, off);
         }
-        st.stack.push(v);
+        let s = st.boxes.slot(v);
+        st.stack.push(s);
+    }
+
+    /// Pushes a slot that is not boxed (a scalar or an arena tuple).
+    fn push_unboxed(&mut self, st: &mut Stream, s: Slot, off: u64) {
+        if st.stack.len() >= self.max_stack {
+            self.stack_full(st, off);
+        }
+        st.stack.push(s);
     }
 
     #[cold]
@@ -793,6 +814,8 @@ impl<'o> Machine<'o> {
         self.cap(off, "max-stack");
         st.degraded = true;
         st.stack.clear();
+        // Nothing refers to the stack's boxes any more.
+        st.boxes.clear();
         st.marks.clear();
     }
 
@@ -802,8 +825,8 @@ impl<'o> Machine<'o> {
 
     fn pop(&mut self, st: &mut Stream) -> Result<Value, Halt> {
         if st.stack.len() > Self::floor(st) {
-            if let Some(v) = st.stack.pop() {
-                return Ok(st.arena.own(v));
+            if let Some(s) = st.stack.pop() {
+                return Ok(st.take(s));
             }
         }
         if st.degraded {
@@ -813,36 +836,30 @@ impl<'o> Machine<'o> {
     }
 
     fn top(&mut self, st: &mut Stream) -> Result<Value, Halt> {
-        let v = self.top_raw(st)?;
-        Ok(st.arena.own(v))
+        let s = self.top_slot(st)?;
+        Ok(st.value_of(s))
     }
 
-    /// The top of the stack as stored (an arena tuple stays one: only for values that go
-    /// back on the same stream's stack or memo).
-    fn top_raw(&mut self, st: &mut Stream) -> Result<Value, Halt> {
+    /// The top slot of the stack (left there; `Unknown` past an underflow in degraded mode).
+    fn top_slot(&mut self, st: &mut Stream) -> Result<Slot, Halt> {
         if st.stack.len() > Self::floor(st) {
-            if let Some(v) = st.stack.last() {
-                return Ok(v.clone());
+            if let Some(s) = st.stack.last() {
+                return Ok(*s);
             }
         }
         if st.degraded {
-            return Ok(Value::Unknown);
+            return Ok(Slot::Unknown);
         }
         corrupt("unpickling stack underflow")
     }
 
     fn pop_mark(&mut self, st: &mut Stream) -> Result<Vec<Value>, Halt> {
-        let mut items = match st.marks.pop() {
+        let items = match st.marks.pop() {
             Some(m) => st.stack.split_off(m.min(st.stack.len())),
             None if st.degraded => std::mem::take(&mut st.stack),
             None => return corrupt("could not find MARK"),
         };
-        for v in items.iter_mut() {
-            if matches!(v, Value::Tup(..)) {
-                *v = st.arena.own(std::mem::replace(v, Value::None));
-            }
-        }
-        Ok(items)
+        Ok(items.into_iter().map(|s| st.take(s)).collect())
     }
 
     fn cap(&mut self, off: u64, cap: &str) {
@@ -871,22 +888,29 @@ impl<'o> Machine<'o> {
     /// Stores the top of the stack; an entry dropped past the cap is reported only if it
     /// is read back (see [`Memo`]).
     fn memo_put(&mut self, st: &mut Stream, idx: u64) -> Result<(), Halt> {
-        let v = self.top_raw(st)?;
-        st.memo.put(idx, v, self.max_memo, &mut st.arena);
+        let s = self.top_slot(st)?;
+        st.memo.put(idx, s, &st.boxes, self.max_memo, &mut st.arena);
         Ok(())
     }
 
     fn memo_get(&mut self, st: &mut Stream, idx: u64, off: u64) -> Result<(), Halt> {
-        let v = match st.memo.get(idx) {
-            Some(v) => v,
+        let s = match st.memo.get(idx) {
+            Some(s) => s,
             None if st.memo.dropped => {
                 self.cap(off, "max-memo");
-                Value::Unknown
+                Slot::Unknown
             }
-            None if st.degraded => Value::Unknown,
+            None if st.degraded => Slot::Unknown,
             None => return corrupt(format!("memo value not found at index {idx}")),
         };
-        self.push(st, v, off);
+        match st.memo.boxes.get(s) {
+            // Boxed into the stack's boxes only after `push` has made room.
+            Some(v) => {
+                let v = v.clone();
+                self.push(st, v, off);
+            }
+            None => self.push_unboxed(st, s, off),
+        }
         Ok(())
     }
 
@@ -1521,7 +1545,9 @@ impl<'o> Machine<'o> {
             }
             b'0' => {
                 if st.stack.len() > Self::floor(st) {
-                    st.stack.pop();
+                    if let Some(s) = st.stack.pop() {
+                        st.boxes.release(s);
+                    }
                 } else {
                     self.pop_mark(st)?;
                 }
@@ -1530,8 +1556,15 @@ impl<'o> Machine<'o> {
                 self.pop_mark(st)?;
             }
             b'2' => {
-                let v = self.top_raw(st)?;
-                self.push(st, v, off);
+                let s = self.top_slot(st)?;
+                match st.boxes.get(s) {
+                    // Boxed again only after `push` has made room.
+                    Some(v) => {
+                        let v = v.clone();
+                        self.push(st, v, off);
+                    }
+                    None => self.push_unboxed(st, s, off),
+                }
             }
             b'F' => {
                 let (t, _) = Self::line_text(src)?;
@@ -1997,12 +2030,6 @@ fn base64_decode(text: &[u8]) -> Option<Vec<u8>> {
         }
     }
     Some(out)
-}
-
-/// The little-endian `u32` at the start of `b`.
-#[inline(always)]
-fn le_u32(b: &[u8]) -> Option<u32> {
-    Some(u32::from_le_bytes(b.get(..4)?.try_into().ok()?))
 }
 
 fn drain(src: &mut Source<'_>) -> u64 {

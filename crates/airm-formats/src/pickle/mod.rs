@@ -8,6 +8,7 @@ mod arena;
 mod machine;
 mod names;
 mod report;
+mod slot;
 mod value;
 
 pub use machine::{analyse, analyse_bytes, looks_like_pickle, PickleOptions};

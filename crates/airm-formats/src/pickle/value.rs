@@ -5,9 +5,9 @@
 //! markers, so memory stays bounded whatever the pickle builds. Nesting depth is capped so
 //! that dropping a value never recurses deeply.
 //!
-//! Tuples of one to three scalars, the common case, are not allocated one by one: they
-//! live in their stream's arena (see `arena.rs`) and the stack and memo hold
-//! [`Value::Tup`], an index into it.
+//! The stack and memo do not hold values directly but [`super::slot::Slot`]s: scalars in
+//! place, tuples of one to three scalars in the stream's arena (see `arena.rs`), anything
+//! else boxed in a side table.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -151,19 +151,14 @@ impl ShortStr {
         })
     }
 
-    /// The first `n` bytes of `b` (at most [`SHORT`]), copying a fixed-size block when `b`
-    /// is long enough (the bytes past `n` are never read).
-    #[inline]
-    pub fn prefix(b: &[u8], n: usize) -> Option<Self> {
-        if n > SHORT {
-            return None;
+    /// A string of `n` bytes (at most [`SHORT`]) from the start of `block` (the bytes past
+    /// `n` are never read).
+    #[inline(always)]
+    pub fn from_block(n: u8, block: [u8; SHORT]) -> Self {
+        ShortStr {
+            len: n.min(SHORT as u8),
+            buf: block,
         }
-        if let Some(block) = b.get(..SHORT) {
-            let mut buf = [0u8; SHORT];
-            buf.copy_from_slice(block);
-            return Some(ShortStr { len: n as u8, buf });
-        }
-        Self::new(b.get(..n)?)
     }
 
     pub fn bytes(&self) -> &[u8] {
@@ -261,9 +256,6 @@ pub(crate) enum Value {
     Buffer,
     /// Unknown (dropped after a cap, or too deep).
     Unknown,
-    /// A tuple of `n` scalars in its stream's arena (see [`super::arena::TupleArena`]);
-    /// only ever on that stream's stack and memo.
-    Tup(u8, u32),
 }
 
 impl Value {
@@ -273,19 +265,12 @@ impl Value {
             Value::Tuple(t) => t.depth,
             Value::Call(c) | Value::Partial(c) | Value::MethodCaller(c) => c.depth,
             Value::Dict(_) => DICT_DEPTH,
-            Value::Tup(..) => 1,
             _ => 0,
         }
     }
 
-    /// Whether the value owns no memory (dropping it is a no-op).
-    #[inline]
-    pub fn is_plain(&self) -> bool {
-        self.is_scalar() || matches!(self, Value::Tup(..))
-    }
-
     /// Whether the value is a scalar: it owns no memory and refers to nothing (the items
-    /// an arena tuple may hold).
+    /// an arena tuple may hold, see [`super::slot::Slot`]).
     #[inline]
     pub fn is_scalar(&self) -> bool {
         matches!(
@@ -302,18 +287,6 @@ impl Value {
                 | Value::Buffer
                 | Value::Unknown
         )
-    }
-
-    /// A copy, without a call for the common plain values.
-    #[inline(always)]
-    pub fn dup(&self) -> Value {
-        match self {
-            Value::Short(s) => Value::Short(*s),
-            Value::Tup(n, i) => Value::Tup(*n, *i),
-            Value::Int(i) => Value::Int(*i),
-            Value::Float => Value::Float,
-            v => v.clone(),
-        }
     }
 
     /// Whether the value may be kept inside a dict: scalars, names, flat tuples and
@@ -354,7 +327,7 @@ impl Value {
             Value::Call(c) => format!("<result of {}>", c.func),
             Value::Str(_) | Value::Short(_) => "<str>".to_string(),
             Value::Bytes(_) => "<bytes>".to_string(),
-            Value::Tuple(..) | Value::Tup(..) => "<tuple>".to_string(),
+            Value::Tuple(..) => "<tuple>".to_string(),
             Value::List => "<list>".to_string(),
             Value::Dict(_) => "<dict>".to_string(),
             Value::Int(_) | Value::BigInt | Value::Bool(_) => "<int>".to_string(),
