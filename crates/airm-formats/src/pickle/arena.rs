@@ -1,6 +1,6 @@
 //! The arena of small tuples: tuples of one to three scalar items (numbers, short strings,
 //! markers; see [`Slot::is_scalar`]) are stored here, per stream, and referred to from the
-//! stack and memo by an index ([`Slot::Tup`]) instead of one reference-counted allocation
+//! stack and memo by an index ([`Slot::tup`]) instead of one reference-counted allocation
 //! each.
 //!
 //! The memo's references to a slot are counted (pins); the stack's are not. Unpinned slots
@@ -59,7 +59,7 @@ impl TupleArena {
                 len as u32
             }
         };
-        Some(Slot::Tup(n.min(3), i))
+        Some(Slot::new_tup(n.min(3), i))
     }
 
     /// Whether [`TupleArena::alloc`] would fail for want of a sweep.
@@ -70,7 +70,7 @@ impl TupleArena {
     /// Counts a memo reference to `v` (if it is an arena tuple).
     #[inline(always)]
     pub fn pin(&mut self, v: Slot) {
-        if let Slot::Tup(_, i) = v {
+        if let Some((_, i)) = v.tup() {
             let i = i as usize;
             if let Some(p) = self.pins.get_mut(i) {
                 *p = p.saturating_add(1);
@@ -83,7 +83,7 @@ impl TupleArena {
 
     /// Drops a memo reference to `v` (if it is an arena tuple).
     pub fn unpin(&mut self, v: Slot) {
-        if let Slot::Tup(_, i) = v {
+        if let Some((_, i)) = v.tup() {
             let i = i as usize;
             if let Some(p) = self.pins.get_mut(i) {
                 *p = p.saturating_sub(1);
@@ -102,8 +102,8 @@ impl TupleArena {
         self.marks.clear();
         self.marks.resize(len.div_ceil(64), 0);
         for v in stack {
-            if let Slot::Tup(_, i) = v {
-                let i = *i as usize;
+            if let Some((_, i)) = v.tup() {
+                let i = i as usize;
                 if let Some(w) = self.marks.get_mut(i / 64) {
                     *w |= 1 << (i % 64);
                 }
@@ -168,7 +168,7 @@ mod tests {
         let mut stack = Vec::new();
         let mut n = 0u64;
         while n < 10 * MIN_SLOTS as u64 {
-            match a.alloc(2, [Slot::Int(n as i64), Slot::Float, Slot::None]) {
+            match a.alloc(2, [Slot::int(n as i64), Slot::FLOAT, Slot::NONE]) {
                 Some(v) => {
                     // Every tenth tuple is memoised, every hundredth stays on the stack.
                     if n % 10 == 0 {
@@ -184,14 +184,15 @@ mod tests {
         }
         assert!(a.slots() < 3 * MIN_SLOTS, "{} slots", a.slots());
         for (k, v) in pinned.iter().enumerate() {
-            let Slot::Tup(n, i) = v else {
-                panic!("not an arena tuple")
-            };
-            assert_eq!(a.items(*n, *i).len(), 2);
-            assert!(matches!(a.items(*n, *i)[0], Slot::Int(x) if x == 10 * k as i64));
+            let (n, i) = v.tup().expect("an arena tuple");
+            assert_eq!(a.items(n, i).len(), 2);
+            assert_eq!(
+                a.items(n, i)[0].scalar_value().as_int(),
+                Some(10 * k as i64)
+            );
         }
         for (k, v) in stack.iter().enumerate() {
-            let Slot::Tup(n, i) = *v else { panic!() };
+            let (n, i) = v.tup().expect("an arena tuple");
             let owned = a.own(n, i);
             assert!(
                 matches!(&owned, Value::Tuple(t) if t.items()[0].as_int() == Some(100 * k as i64 + 1))
@@ -200,18 +201,18 @@ mod tests {
         // Unpinned and off the stack, a slot is reused by the next sweep.
         a.unpin(pinned[0]);
         while !a.needs_collect() {
-            let _ = a.alloc(1, [Slot::None; 3]);
+            let _ = a.alloc(1, [Slot::NONE; 3]);
         }
         a.collect(&stack);
         let mut reused = false;
-        while let Some(v) = a.alloc(1, [Slot::Int(-1), Slot::None, Slot::None]) {
-            reused |= matches!(v, Slot::Tup(1, 0));
+        while let Some(v) = a.alloc(1, [Slot::int(-1), Slot::NONE, Slot::NONE]) {
+            reused |= v.tup() == Some((1, 0));
         }
         assert!(reused, "slot 0 was not reused");
         // Pinned slots never were.
         for v in &pinned[1..] {
-            let Slot::Tup(n, i) = v else { panic!() };
-            assert!(!matches!(a.items(*n, *i)[0], Slot::Int(-1)));
+            let (n, i) = v.tup().expect("an arena tuple");
+            assert_ne!(a.items(n, i)[0].scalar_value().as_int(), Some(-1));
         }
     }
 }

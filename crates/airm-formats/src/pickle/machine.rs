@@ -110,7 +110,7 @@ impl From<SourceError> for Halt {
 /// padded with `None` to three; the slots are removed. None of them may be an arena tuple.
 #[inline]
 fn pop_items(stack: &mut Vec<Slot>, boxes: &mut Boxes, n: usize) -> [Value; 3] {
-    let mut pop = || boxes.take(stack.pop().unwrap_or(Slot::None));
+    let mut pop = || boxes.take(stack.pop().unwrap_or(Slot::NONE));
     match n {
         1 => [pop(), Value::None, Value::None],
         2 => {
@@ -159,7 +159,7 @@ type IndexMap = HashMap<u64, Slot, std::hash::BuildHasherDefault<IndexHasher>>;
 struct Memo {
     dense: Vec<Slot>,
     sparse: IndexMap,
-    /// The values of boxed entries (see [`Slot::Heap`]).
+    /// The values of boxed entries (see [`Slot::heap`]).
     boxes: Boxes,
     overflow: usize,
     dropped: bool,
@@ -167,6 +167,10 @@ struct Memo {
     sparse_top: u64,
     /// Both the entry cap and the overflow of cheap entries are used up.
     saturated: bool,
+    /// Saturated, and `MEMOIZE` (whose index is the entry count) would be dropped: it does
+    /// nothing at all (`dropped` is already set). Stays true: once saturated, neither the
+    /// entry count nor `sparse_top` changes.
+    idle: bool,
     /// Estimated heap bytes held by entries.
     heap: u64,
 }
@@ -195,21 +199,17 @@ fn heap_cost(v: &Value) -> u64 {
 /// [`heap_cost`] of the value of slot `s` (boxed in `boxes`).
 #[inline]
 fn slot_cost(s: Slot, boxes: &Boxes) -> u64 {
-    match s {
+    if s.is_tup() {
         // Charged like the inline tuple it stands for.
-        Slot::Tup(..) => 80,
-        Slot::Heap(_) => boxes.get(s).map_or(0, heap_cost),
-        _ => 0,
+        80
+    } else {
+        boxes.get(s).map_or(0, heap_cost)
     }
 }
 
 /// Whether the value of slot `s` holds no heap of its own: scalars and names.
 fn cheap(s: Slot, boxes: &Boxes) -> bool {
-    match s {
-        Slot::Tup(..) => false,
-        Slot::Heap(_) => matches!(boxes.get(s), Some(Value::Global(_) | Value::Module(_))),
-        _ => true,
-    }
+    s.is_scalar() || matches!(boxes.get(s), Some(Value::Global(_) | Value::Module(_)))
 }
 
 impl Memo {
@@ -289,6 +289,7 @@ impl Memo {
             }
             // Neither count ever shrinks: from now on every new index is dropped.
             self.saturated = self.len() >= cap && self.overflow >= cap / 2;
+            self.idle = self.saturated && self.len() as u64 >= self.sparse_top;
             self.dropped = true;
             arena.unpin(s);
             return;
@@ -327,7 +328,7 @@ impl Memo {
 #[derive(Default)]
 struct Stream {
     stack: Vec<Slot>,
-    /// The values of the stack's boxed slots (see [`Slot::Heap`]).
+    /// The values of the stack's boxed slots (see [`Slot::heap`]).
     boxes: Boxes,
     marks: Vec<usize>,
     memo: Memo,
@@ -343,37 +344,33 @@ struct Stream {
 }
 
 impl Stream {
-    #[cold]
-    #[inline(never)]
-    fn collect(&mut self) {
-        self.arena.collect(&self.stack);
-    }
-
     /// The value of stack slot `s`, which is being taken off the stack (its box released).
     #[inline]
     fn take(&mut self, s: Slot) -> Value {
-        match s {
-            Slot::Tup(n, i) => self.arena.own(n, i),
-            s => self.boxes.take(s),
+        match s.tup() {
+            Some((n, i)) => self.arena.own(n, i),
+            None => self.boxes.take(s),
         }
     }
 
     /// A copy of the value of stack slot `s`, which stays on the stack.
     fn value_of(&self, s: Slot) -> Value {
-        match s {
-            Slot::Tup(n, i) => self.arena.own(n, i),
-            Slot::Heap(_) => self.boxes.get(s).cloned().unwrap_or(Value::Unknown),
-            s => s.scalar_value(),
+        if let Some((n, i)) = s.tup() {
+            self.arena.own(n, i)
+        } else if s.is_heap() {
+            self.boxes.get(s).cloned().unwrap_or(Value::Unknown)
+        } else {
+            s.scalar_value()
         }
     }
 
     /// The depth of the value of stack slot `s` (see [`Value::depth`]).
     #[inline]
     fn depth(&self, s: Slot) -> u16 {
-        match s {
-            Slot::Tup(..) => 1,
-            Slot::Heap(_) => self.boxes.get(s).map_or(0, Value::depth),
-            _ => 0,
+        if s.is_tup() {
+            1
+        } else {
+            self.boxes.get(s).map_or(0, Value::depth)
         }
     }
 }
@@ -534,30 +531,80 @@ impl<'o> Machine<'o> {
     /// `base`) and that cannot fail or reach a cap, up to the first other one, which is left
     /// to [`Machine::step`] with nothing changed. Returns the bytes and opcodes consumed.
     /// Every case does exactly what `step` does.
+    #[inline(never)]
     fn fast_run(&mut self, st: &mut Stream, win: &[u8], base: u64) -> (usize, u64) {
-        let max_stack = self.max_stack;
-        let max_memo = self.max_memo;
+        // The stack is moved out of `st` for the loop, so that its length can stay in a
+        // register.
+        let mut stack = std::mem::take(&mut st.stack);
+        let r = self.fast_loop(st, &mut stack, win, base);
+        st.stack = stack;
+        r
+    }
+
+    /// [`Machine::fast_run`] with the stack held apart. The stack's first `top` slots are
+    /// the stack; the rest, up to `buf.len()` (never more than the stack cap), is room
+    /// for pushes (so that a push is one comparison and one store) holding `None` or
+    /// copies of slots popped since (dead: never read, and owning nothing).
+    #[inline(always)]
+    fn fast_loop(
+        &mut self,
+        st: &mut Stream,
+        stack: &mut Vec<Slot>,
+        win: &[u8],
+        base: u64,
+    ) -> (usize, u64) {
         let mut floor = Self::floor(st);
-        let mut i = 0usize;
+        let mut rest = win;
         let mut ops = 0u64;
+        let start = stack.len();
+        let mut top = start;
+        let mut buf: &mut [Slot] = stack.as_mut_slice();
+        // Makes room for one push, or leaves the loop when the stack is at its cap. The
+        // room grows with the pushes made so far, so filling it costs at most as much.
+        macro_rules! room {
+            () => {
+                if top >= buf.len() {
+                    let max_stack = self.max_stack;
+                    if top >= max_stack {
+                        break;
+                    }
+                    let grow = top.saturating_sub(start).max(16);
+                    stack.truncate(top);
+                    stack.resize(top.saturating_add(grow).min(max_stack), Slot::NONE);
+                    buf = stack.as_mut_slice();
+                }
+            };
+        }
+        // Pushes `s` (after `room!`).
+        macro_rules! push {
+            ($s:expr) => {{
+                let s = $s;
+                if let Some(x) = buf.get_mut(top) {
+                    *x = s;
+                }
+                top += 1;
+            }};
+        }
         // Every opcode run here fits in 16 bytes with its argument, so one bounds check per
         // opcode covers it (the last 15 bytes of a buffer are left to `step`).
-        while let Some(&c) = win.get(i..).and_then(<[u8]>::first_chunk::<16>) {
+        while let Some(&c) = rest.first_chunk::<16>() {
             let op = c[0];
-            let room = st.stack.len() < max_stack;
             let mut pushed = true;
             let used = match op {
                 0x94 | b'q' | b'r' => {
+                    if top <= floor {
+                        break;
+                    }
+                    let Some(&s) = buf.get(top - 1) else { break };
                     let (idx, used) = match op {
+                        0x94 if st.memo.idle => (0, 0),
                         0x94 => (st.memo.len() as u64, 0),
                         b'q' => (u64::from(c[1]), 1),
                         _ => (u64::from(u32::from_le_bytes([c[1], c[2], c[3], c[4]])), 4),
                     };
-                    if st.stack.len() <= floor {
-                        break;
+                    if op != 0x94 || !st.memo.idle {
+                        st.memo.put(idx, s, &st.boxes, self.max_memo, &mut st.arena);
                     }
-                    let Some(&s) = st.stack.last() else { break };
-                    st.memo.put(idx, s, &st.boxes, max_memo, &mut st.arena);
                     pushed = false;
                     used
                 }
@@ -567,61 +614,47 @@ impl<'o> Machine<'o> {
                     } else {
                         (u64::from(u32::from_le_bytes([c[1], c[2], c[3], c[4]])), 4)
                     };
-                    if !room {
-                        break;
-                    }
+                    room!();
                     let Some(s) = st.memo.get(idx) else { break };
-                    let s = st.boxes.adopt(s, &st.memo.boxes);
-                    st.stack.push(s);
+                    push!(st.boxes.adopt(s, &st.memo.boxes));
                     used
                 }
                 0x8c => {
                     let n = c[1];
-                    if usize::from(n) > SHORT || !room {
+                    if usize::from(n) > SHORT {
                         break;
                     }
-                    let [_, _, block @ ..] = c;
-                    st.stack.push(Slot::Short(ShortStr::from_block(n, block)));
+                    room!();
+                    push!(Slot::short_op(c));
                     1 + usize::from(n)
                 }
                 b'K' => {
-                    if !room {
-                        break;
-                    }
-                    st.stack.push(Slot::Int(i64::from(c[1])));
+                    room!();
+                    push!(Slot::int(i64::from(c[1])));
                     1
                 }
                 b'M' => {
-                    if !room {
-                        break;
-                    }
-                    st.stack
-                        .push(Slot::Int(i64::from(u16::from_le_bytes([c[1], c[2]]))));
+                    room!();
+                    push!(Slot::int(i64::from(u16::from_le_bytes([c[1], c[2]]))));
                     2
                 }
                 b'J' => {
-                    if !room {
-                        break;
-                    }
+                    room!();
                     let x = i32::from_le_bytes([c[1], c[2], c[3], c[4]]);
-                    st.stack.push(Slot::Int(i64::from(x)));
+                    push!(Slot::int(i64::from(x)));
                     4
                 }
                 b'G' => {
-                    if !room {
-                        break;
-                    }
-                    st.stack.push(Slot::Float);
+                    room!();
+                    push!(Slot::FLOAT);
                     8
                 }
                 b'N' | 0x88 | 0x89 | b']' => {
-                    if !room {
-                        break;
-                    }
-                    st.stack.push(match op {
-                        b'N' => Slot::None,
-                        b']' => Slot::List,
-                        _ => Slot::Bool(op == 0x88),
+                    room!();
+                    push!(match op {
+                        b'N' => Slot::NONE,
+                        b']' => Slot::LIST,
+                        _ => Slot::bool(op == 0x88),
                     });
                     0
                 }
@@ -630,62 +663,55 @@ impl<'o> Machine<'o> {
                     8
                 }
                 b'(' => {
-                    if st.marks.len() >= max_stack {
+                    if st.marks.len() >= self.max_stack {
                         break;
                     }
-                    floor = st.stack.len();
+                    floor = top;
                     st.marks.push(floor);
                     pushed = false;
                     0
                 }
                 0x85..=0x87 => {
                     let n = usize::from(op - 0x84);
-                    let len = st.stack.len();
-                    if len < floor + n {
+                    if top < floor + n {
                         break;
                     }
-                    let Some(items) = st.stack.get(len - n..) else {
+                    let Some(items) = buf.get(top - n..top) else {
                         break;
                     };
                     let (arr, scalars) = match *items {
-                        [a] => ([a, Slot::None, Slot::None], a.is_scalar()),
-                        [a, b] => ([a, b, Slot::None], a.is_scalar() & b.is_scalar()),
+                        [a] => ([a, Slot::NONE, Slot::NONE], a.is_scalar()),
+                        [a, b] => ([a, b, Slot::NONE], a.is_scalar() & b.is_scalar()),
                         [a, b, c] => ([a, b, c], a.is_scalar() & b.is_scalar() & c.is_scalar()),
                         _ => break,
                     };
                     if scalars && self.max_value_depth >= 1 {
-                        let mut t = st.arena.alloc(n as u8, arr);
-                        if t.is_none() && st.arena.needs_collect() {
-                            st.collect();
-                            t = st.arena.alloc(n as u8, arr);
-                        }
-                        let t = match t {
+                        let t = match st.arena.alloc(n as u8, arr) {
                             Some(t) => t,
                             None => {
-                                // The arena is full: an ordinary tuple of the same items.
-                                let items = arr.map(Slot::scalar_value);
-                                let v = Value::Tuple(self.small_tuple(n as u8, items, 1));
-                                st.boxes.slot(v)
+                                let t = self.tuple_slow(st, buf.get(..top).unwrap_or(&[]), n, arr);
+                                t
                             }
                         };
-                        // The items are scalars: dropping their slots releases nothing.
-                        st.stack.truncate(len - n + 1);
-                        if let Some(top) = st.stack.last_mut() {
-                            *top = t;
-                        }
-                    } else if items.iter().any(|s| matches!(s, Slot::Tup(..))) {
+                        // The items are scalars: overwriting their slots releases nothing.
+                        top -= n;
+                        push!(t);
+                    } else if items.iter().any(|s| s.is_tup()) {
                         // Arena tuples inside other values are made ordinary first (in `step`).
                         break;
                     } else {
                         let depth = 1 + items.iter().fold(0, |d, s| d.max(st.depth(*s)));
-                        let arr = pop_items(&mut st.stack, &mut st.boxes, n);
+                        stack.truncate(top);
+                        let arr = pop_items(stack, &mut st.boxes, n);
                         let v = if depth > self.max_value_depth {
                             Value::Unknown
                         } else {
                             Value::Tuple(self.small_tuple(n as u8, arr, depth))
                         };
                         let s = st.boxes.slot(v);
-                        st.stack.push(s);
+                        stack.push(s);
+                        top = stack.len();
+                        buf = stack.as_mut_slice();
                     }
                     0
                 }
@@ -693,51 +719,87 @@ impl<'o> Machine<'o> {
                     // SETITEMS / APPENDS: the target just below the mark must exist.
                     let Some(&m) = st.marks.last() else { break };
                     let below = st.marks.len().checked_sub(2).and_then(|i| st.marks.get(i));
-                    if m == 0 || m <= below.copied().unwrap_or(0) || m > st.stack.len() {
+                    if m == 0 || m <= below.copied().unwrap_or(0) || m > top {
                         break;
                     }
-                    let n = st.stack.len() - m;
+                    let n = top - m;
                     if op == b'u' {
                         if n % 2 != 0 && !st.degraded {
                             break;
                         }
-                        let target = st.stack.get(m - 1).and_then(|s| st.boxes.get(*s));
-                        if let Some(Value::Dict(d)) = target {
-                            if d.len() < DICT_ITEMS {
-                                let d = d.clone();
-                                let off = base + i as u64;
-                                let mut key = None;
-                                for s in st.stack.split_off(m) {
-                                    let v = st.take(s);
-                                    match key.take() {
-                                        None => key = Some(v),
-                                        Some(k) => self.dict_insert(&d, &k, v, off),
-                                    }
-                                }
-                            }
+                        let target = buf.get(m - 1).and_then(|s| st.boxes.get(*s));
+                        if matches!(target, Some(Value::Dict(d)) if d.len() < DICT_ITEMS) {
+                            stack.truncate(top);
+                            let off = base + (win.len() - rest.len()) as u64;
+                            self.set_items(st, stack, m, off);
+                            buf = stack.as_mut_slice();
                         }
                     }
                     st.marks.pop();
-                    self.discard_from(st, m);
+                    self.discard(buf.get(m..top).unwrap_or(&[]), &mut st.boxes);
+                    top = m;
                     floor = Self::floor(st);
                     pushed = false;
                     0
                 }
                 _ => break,
             };
-            i += 1 + used;
+            rest = rest.get(1 + used..).unwrap_or(&[]);
             ops += 1;
-            if pushed && win.get(i) == Some(&0x94) {
-                // MEMOIZE right after a push (the new top is above the floor).
-                if let Some(&s) = st.stack.last() {
-                    let idx = st.memo.len() as u64;
-                    st.memo.put(idx, s, &st.boxes, max_memo, &mut st.arena);
-                    i += 1;
+            if pushed {
+                if let [0x94, after @ ..] = rest {
+                    // MEMOIZE right after a push (the new top is above the floor).
+                    if !st.memo.idle {
+                        if let Some(&s) = top.checked_sub(1).and_then(|t| buf.get(t)) {
+                            let idx = st.memo.len() as u64;
+                            st.memo.put(idx, s, &st.boxes, self.max_memo, &mut st.arena);
+                        }
+                    }
+                    rest = after;
                     ops += 1;
                 }
             }
         }
-        (i, ops)
+        stack.truncate(top);
+        (win.len() - rest.len(), ops)
+    }
+
+    /// A tuple of the scalars `arr` when the arena has no free slot: sweeps it if it is
+    /// due, else (the arena is full) makes an ordinary tuple.
+    #[cold]
+    #[inline(never)]
+    fn tuple_slow(&mut self, st: &mut Stream, stack: &[Slot], n: usize, arr: [Slot; 3]) -> Slot {
+        if st.arena.needs_collect() {
+            st.arena.collect(stack);
+            if let Some(t) = st.arena.alloc(n as u8, arr) {
+                return t;
+            }
+        }
+        let items = arr.map(Slot::scalar_value);
+        let v = Value::Tuple(self.small_tuple(n as u8, items, 1));
+        st.boxes.slot(v)
+    }
+
+    /// `SETITEMS` of the stack items from `m` up into the dict below them, if it is one with
+    /// room (the items are taken off the stack then).
+    fn set_items(&mut self, st: &mut Stream, stack: &mut Vec<Slot>, m: usize, off: u64) {
+        let target = m
+            .checked_sub(1)
+            .and_then(|t| stack.get(t))
+            .and_then(|s| st.boxes.get(*s));
+        if let Some(Value::Dict(d)) = target {
+            if d.len() < DICT_ITEMS {
+                let d = d.clone();
+                let mut key = None;
+                for s in stack.split_off(m) {
+                    let v = st.take(s);
+                    match key.take() {
+                        None => key = Some(v),
+                        Some(k) => self.dict_insert(&d, &k, v, off),
+                    }
+                }
+            }
+        }
     }
 
     /// A tuple of up to three items, reusing a recycled allocation when there is one.
@@ -753,18 +815,18 @@ impl<'o> Machine<'o> {
         Rc::new(TupleVal::inline(n, arr, depth))
     }
 
-    /// Drops the stack items from `m` up, keeping the allocations of small tuples nothing
-    /// else refers to for [`Machine::small_tuple`] (emptied, so they hold nothing alive).
+    /// Releases the boxes of `slots` (stack items being discarded), keeping the
+    /// allocations of small tuples nothing else refers to for [`Machine::small_tuple`]
+    /// (emptied, so they hold nothing alive).
     #[inline]
-    fn discard_from(&mut self, st: &mut Stream, m: usize) {
-        for &s in st.stack.get(m..).unwrap_or(&[]) {
+    fn discard(&mut self, slots: &[Slot], boxes: &mut Boxes) {
+        for &s in slots {
             // Only boxed slots own anything.
-            if let Slot::Heap(_) = s {
-                let v = st.boxes.take(s);
+            if s.is_heap() {
+                let v = boxes.take(s);
                 self.recycle(v);
             }
         }
-        st.stack.truncate(m);
     }
 
     /// Drops `v`, keeping its allocation for [`Machine::small_tuple`] if it is a small
@@ -848,7 +910,7 @@ impl<'o> Machine<'o> {
             }
         }
         if st.degraded {
-            return Ok(Slot::Unknown);
+            return Ok(Slot::UNKNOWN);
         }
         corrupt("unpickling stack underflow")
     }
@@ -898,9 +960,9 @@ impl<'o> Machine<'o> {
             Some(s) => s,
             None if st.memo.dropped => {
                 self.cap(off, "max-memo");
-                Slot::Unknown
+                Slot::UNKNOWN
             }
-            None if st.degraded => Slot::Unknown,
+            None if st.degraded => Slot::UNKNOWN,
             None => return corrupt(format!("memo value not found at index {idx}")),
         };
         match st.memo.boxes.get(s) {
