@@ -325,6 +325,20 @@ impl Memo {
     }
 }
 
+/// What [`Machine::run_simple`] works on besides the input and the stack.
+struct Simple<'a> {
+    /// The stack's height at the last mark.
+    floor: usize,
+    max_stack: usize,
+    memo: &'a mut Memo,
+    /// The stack's boxes.
+    boxes: &'a Boxes,
+    arena: &'a mut TupleArena,
+    max_memo: usize,
+    /// Tuples may be built (`max_value_depth` is at least one).
+    tuples: bool,
+}
+
 #[derive(Default)]
 struct Stream {
     stack: Vec<Slot>,
@@ -541,10 +555,8 @@ impl<'o> Machine<'o> {
         r
     }
 
-    /// [`Machine::fast_run`] with the stack held apart. The stack's first `top` slots are
-    /// the stack; the rest, up to `buf.len()` (never more than the stack cap), is room
-    /// for pushes (so that a push is one comparison and one store) holding `None` or
-    /// copies of slots popped since (dead: never read, and owning nothing).
+    /// [`Machine::fast_run`] with the stack held apart (a plain `Vec`: its slots are `Copy`,
+    /// so pushes, pops and truncation are stores and length updates).
     #[inline(always)]
     fn fast_loop(
         &mut self,
@@ -553,51 +565,40 @@ impl<'o> Machine<'o> {
         win: &[u8],
         base: u64,
     ) -> (usize, u64) {
+        let max_stack = self.max_stack;
         let mut floor = Self::floor(st);
         let mut rest = win;
         let mut ops = 0u64;
-        let start = stack.len();
-        let mut top = start;
-        let mut buf: &mut [Slot] = stack.as_mut_slice();
-        // Makes room for one push, or leaves the loop when the stack is at its cap. The
-        // room grows with the pushes made so far, so filling it costs at most as much.
-        macro_rules! room {
-            () => {
-                if top >= buf.len() {
-                    let max_stack = self.max_stack;
-                    if top >= max_stack {
-                        break;
-                    }
-                    let grow = top.saturating_sub(start).max(16);
-                    stack.truncate(top);
-                    stack.resize(top.saturating_add(grow).min(max_stack), Slot::NONE);
-                    buf = stack.as_mut_slice();
-                }
-            };
-        }
-        // Pushes `s` (after `room!`).
-        macro_rules! push {
-            ($s:expr) => {{
-                let s = $s;
-                if let Some(x) = buf.get_mut(top) {
-                    *x = s;
-                }
-                top += 1;
-            }};
-        }
         // Every opcode run here fits in 16 bytes with its argument, so one bounds check per
         // opcode covers it (the last 15 bytes of a buffer are left to `step`).
-        while let Some(&c) = rest.first_chunk::<16>() {
+        loop {
+            Self::run_simple(
+                &mut rest,
+                stack,
+                &mut ops,
+                Simple {
+                    floor,
+                    max_stack,
+                    memo: &mut st.memo,
+                    boxes: &st.boxes,
+                    arena: &mut st.arena,
+                    max_memo: self.max_memo,
+                    tuples: self.max_value_depth >= 1,
+                },
+            );
+            let Some(c) = rest.first_chunk::<16>() else {
+                break;
+            };
             let op = c[0];
+            let room = stack.len() < max_stack;
             let mut pushed = true;
             let used = match op {
                 0x94 | b'q' | b'r' => {
-                    if top <= floor {
+                    if stack.len() <= floor {
                         break;
                     }
-                    let Some(&s) = buf.get(top - 1) else { break };
+                    let Some(&s) = stack.last() else { break };
                     let (idx, used) = match op {
-                        0x94 if st.memo.idle => (0, 0),
                         0x94 => (st.memo.len() as u64, 0),
                         b'q' => (u64::from(c[1]), 1),
                         _ => (u64::from(u32::from_le_bytes([c[1], c[2], c[3], c[4]])), 4),
@@ -614,104 +615,86 @@ impl<'o> Machine<'o> {
                     } else {
                         (u64::from(u32::from_le_bytes([c[1], c[2], c[3], c[4]])), 4)
                     };
-                    room!();
+                    if !room {
+                        break;
+                    }
                     let Some(s) = st.memo.get(idx) else { break };
-                    push!(st.boxes.adopt(s, &st.memo.boxes));
+                    stack.push(st.boxes.adopt(s, &st.memo.boxes));
                     used
                 }
                 0x8c => {
                     let n = c[1];
-                    if usize::from(n) > SHORT {
+                    if usize::from(n) > SHORT || !room {
                         break;
                     }
-                    room!();
-                    push!(Slot::short_op(c));
+                    stack.push(Slot::short_op(c));
                     1 + usize::from(n)
                 }
-                b'K' => {
-                    room!();
-                    push!(Slot::int(i64::from(c[1])));
-                    1
-                }
-                b'M' => {
-                    room!();
-                    push!(Slot::int(i64::from(u16::from_le_bytes([c[1], c[2]]))));
-                    2
-                }
-                b'J' => {
-                    room!();
-                    let x = i32::from_le_bytes([c[1], c[2], c[3], c[4]]);
-                    push!(Slot::int(i64::from(x)));
-                    4
-                }
-                b'G' => {
-                    room!();
-                    push!(Slot::FLOAT);
-                    8
-                }
-                b'N' | 0x88 | 0x89 | b']' => {
-                    room!();
-                    push!(match op {
-                        b'N' => Slot::NONE,
-                        b']' => Slot::LIST,
-                        _ => Slot::bool(op == 0x88),
-                    });
-                    0
+                b'K' | b'M' | b'J' | b'G' | b'N' | 0x88 | 0x89 | b']' => {
+                    if !room {
+                        break;
+                    }
+                    let (s, used) = match op {
+                        b'K' => (Slot::int(i64::from(c[1])), 1),
+                        b'M' => (Slot::int(i64::from(u16::from_le_bytes([c[1], c[2]]))), 2),
+                        b'J' => {
+                            let x = i32::from_le_bytes([c[1], c[2], c[3], c[4]]);
+                            (Slot::int(i64::from(x)), 4)
+                        }
+                        b'G' => (Slot::FLOAT, 8),
+                        b'N' => (Slot::NONE, 0),
+                        b']' => (Slot::LIST, 0),
+                        _ => (Slot::bool(op == 0x88), 0),
+                    };
+                    stack.push(s);
+                    used
                 }
                 0x95 => {
                     pushed = false;
                     8
                 }
                 b'(' => {
-                    if st.marks.len() >= self.max_stack {
+                    if st.marks.len() >= max_stack {
                         break;
                     }
-                    floor = top;
+                    floor = stack.len();
                     st.marks.push(floor);
                     pushed = false;
                     0
                 }
                 0x85..=0x87 => {
                     let n = usize::from(op - 0x84);
+                    let top = stack.len();
                     if top < floor + n {
                         break;
                     }
-                    let Some(items) = buf.get(top - n..top) else {
-                        break;
-                    };
-                    let (arr, scalars) = match *items {
-                        [a] => ([a, Slot::NONE, Slot::NONE], a.is_scalar()),
-                        [a, b] => ([a, b, Slot::NONE], a.is_scalar() & b.is_scalar()),
-                        [a, b, c] => ([a, b, c], a.is_scalar() & b.is_scalar() & c.is_scalar()),
+                    let arr = match stack.get(top - n..) {
+                        Some(&[a]) => [a, Slot::NONE, Slot::NONE],
+                        Some(&[a, b]) => [a, b, Slot::NONE],
+                        Some(&[a, b, c]) => [a, b, c],
                         _ => break,
                     };
-                    if scalars && self.max_value_depth >= 1 {
+                    if Slot::all_scalar(&arr) && self.max_value_depth >= 1 {
                         let t = match st.arena.alloc(n as u8, arr) {
                             Some(t) => t,
-                            None => {
-                                let t = self.tuple_slow(st, buf.get(..top).unwrap_or(&[]), n, arr);
-                                t
-                            }
+                            None => self.tuple_slow(st, stack, n, arr),
                         };
-                        // The items are scalars: overwriting their slots releases nothing.
-                        top -= n;
-                        push!(t);
-                    } else if items.iter().any(|s| s.is_tup()) {
+                        // The items are scalars: dropping their slots releases nothing.
+                        stack.truncate(top - n);
+                        stack.push(t);
+                    } else if arr.iter().any(|s| s.is_tup()) {
                         // Arena tuples inside other values are made ordinary first (in `step`).
                         break;
                     } else {
+                        let items = stack.get(top - n..).unwrap_or(&[]);
                         let depth = 1 + items.iter().fold(0, |d, s| d.max(st.depth(*s)));
-                        stack.truncate(top);
                         let arr = pop_items(stack, &mut st.boxes, n);
                         let v = if depth > self.max_value_depth {
                             Value::Unknown
                         } else {
                             Value::Tuple(self.small_tuple(n as u8, arr, depth))
                         };
-                        let s = st.boxes.slot(v);
-                        stack.push(s);
-                        top = stack.len();
-                        buf = stack.as_mut_slice();
+                        stack.push(st.boxes.slot(v));
                     }
                     0
                 }
@@ -719,25 +702,20 @@ impl<'o> Machine<'o> {
                     // SETITEMS / APPENDS: the target just below the mark must exist.
                     let Some(&m) = st.marks.last() else { break };
                     let below = st.marks.len().checked_sub(2).and_then(|i| st.marks.get(i));
-                    if m == 0 || m <= below.copied().unwrap_or(0) || m > top {
+                    if m == 0 || m <= below.copied().unwrap_or(0) || m > stack.len() {
                         break;
                     }
-                    let n = top - m;
+                    let n = stack.len() - m;
                     if op == b'u' {
                         if n % 2 != 0 && !st.degraded {
                             break;
                         }
-                        let target = buf.get(m - 1).and_then(|s| st.boxes.get(*s));
-                        if matches!(target, Some(Value::Dict(d)) if d.len() < DICT_ITEMS) {
-                            stack.truncate(top);
-                            let off = base + (win.len() - rest.len()) as u64;
-                            self.set_items(st, stack, m, off);
-                            buf = stack.as_mut_slice();
-                        }
+                        let off = base + (win.len() - rest.len()) as u64;
+                        self.set_items(st, stack, m, off);
                     }
                     st.marks.pop();
-                    self.discard(buf.get(m..top).unwrap_or(&[]), &mut st.boxes);
-                    top = m;
+                    self.discard(stack.get(m..).unwrap_or(&[]), &mut st.boxes);
+                    stack.truncate(m);
                     floor = Self::floor(st);
                     pushed = false;
                     0
@@ -750,7 +728,7 @@ impl<'o> Machine<'o> {
                 if let [0x94, after @ ..] = rest {
                     // MEMOIZE right after a push (the new top is above the floor).
                     if !st.memo.idle {
-                        if let Some(&s) = top.checked_sub(1).and_then(|t| buf.get(t)) {
+                        if let Some(&s) = stack.last() {
                             let idx = st.memo.len() as u64;
                             st.memo.put(idx, s, &st.boxes, self.max_memo, &mut st.arena);
                         }
@@ -760,8 +738,111 @@ impl<'o> Machine<'o> {
                 }
             }
         }
-        stack.truncate(top);
         (win.len() - rest.len(), ops)
+    }
+
+    /// The innermost loop: runs of the commonest opcodes of small-object pickles (short
+    /// strings, numbers, `None`, `MEMOIZE`, `BINGET` of an unboxed entry, tuples of one to
+    /// three scalars) as long as each needs nothing but a store on the stack, the memo or
+    /// the arena. Stops, with nothing changed, at the first opcode that needs more (a full
+    /// stack, a sweep of the arena, a boxed value, a mark...), which the caller runs. Every
+    /// case does exactly what `step` does. Kept small and apart so that its state stays in
+    /// registers.
+    #[inline(never)]
+    fn run_simple(rest: &mut &[u8], stack: &mut Vec<Slot>, ops: &mut u64, run: Simple<'_>) {
+        let Simple {
+            floor,
+            max_stack,
+            memo,
+            boxes,
+            arena,
+            max_memo,
+            tuples,
+        } = run;
+        let mut r: &[u8] = rest;
+        let mut n_ops = 0u64;
+        while let Some(c) = r.first_chunk::<16>() {
+            // (Every case pushes at most one slot.)
+            if stack.len() >= max_stack {
+                break;
+            }
+            let (s, used) = match c[0] {
+                0x8c => {
+                    let n = c[1];
+                    if usize::from(n) > SHORT {
+                        break;
+                    }
+                    (Slot::short_op(c), 1 + usize::from(n))
+                }
+                b'G' => (Slot::FLOAT, 8),
+                b'J' => (
+                    Slot::int(i64::from(i32::from_le_bytes([c[1], c[2], c[3], c[4]]))),
+                    4,
+                ),
+                b'K' => (Slot::int(i64::from(c[1])), 1),
+                b'M' => (Slot::int(i64::from(u16::from_le_bytes([c[1], c[2]]))), 2),
+                b'N' => (Slot::NONE, 0),
+                b'h' => match memo.get(u64::from(c[1])) {
+                    Some(s) if !s.is_heap() => (s, 1),
+                    _ => break,
+                },
+                0x94 => {
+                    if stack.len() <= floor {
+                        break;
+                    }
+                    if !memo.idle {
+                        Self::memoize(stack, memo, boxes, max_memo, arena);
+                    }
+                    r = r.get(1..).unwrap_or(&[]);
+                    n_ops += 1;
+                    continue;
+                }
+                op @ 0x85..=0x87 => {
+                    let n = usize::from(op - 0x84);
+                    let top = stack.len();
+                    if top < floor + n || !tuples {
+                        break;
+                    }
+                    let arr = match stack.get(top - n..) {
+                        Some(&[a]) => [a, Slot::NONE, Slot::NONE],
+                        Some(&[a, b]) => [a, b, Slot::NONE],
+                        Some(&[a, b, c]) => [a, b, c],
+                        _ => break,
+                    };
+                    if !Slot::all_scalar(&arr) {
+                        break;
+                    }
+                    let Some(tup) = arena.alloc(n as u8, arr) else {
+                        break;
+                    };
+                    // The items are scalars: dropping their slots releases nothing.
+                    stack.truncate(top - n);
+                    (tup, 0)
+                }
+                _ => break,
+            };
+            stack.push(s);
+            r = r.get(1 + used..).unwrap_or(&[]);
+            n_ops += 1;
+        }
+        *rest = r;
+        *ops += n_ops;
+    }
+
+    /// `MEMOIZE` of the top of the stack for [`Machine::run_simple`] (apart, so that its work
+    /// stays out of that loop).
+    #[inline(never)]
+    fn memoize(
+        stack: &[Slot],
+        memo: &mut Memo,
+        boxes: &Boxes,
+        max_memo: usize,
+        arena: &mut TupleArena,
+    ) {
+        if let Some(&s) = stack.last() {
+            let idx = memo.len() as u64;
+            memo.put(idx, s, boxes, max_memo, arena);
+        }
     }
 
     /// A tuple of the scalars `arr` when the arena has no free slot: sweeps it if it is

@@ -23,7 +23,7 @@ pub(crate) struct Slot {
     tail: u64,
 }
 
-// The kinds. Scalars come first (see [`Slot::is_scalar`]).
+// The kinds. Scalars are below 16 (see [`Slot::is_scalar`]).
 const NONE: u8 = 0;
 const BOOL: u8 = 1;
 const INT: u8 = 2;
@@ -38,9 +38,11 @@ const UNKNOWN: u8 = 10;
 /// A tuple of `n` (byte 1) scalars in its stream's arena (see
 /// [`super::arena::TupleArena`]), slot index in bytes 4–7; only ever on that stream's stack
 /// and memo.
-const TUP: u8 = 11;
+const TUP: u8 = 16;
 /// Any other value, boxed in its owner's [`Boxes`] (index in bytes 4–7).
-const HEAP: u8 = 12;
+const HEAP: u8 = 17;
+/// The bit that only the kinds of non-scalars have.
+const NOT_SCALAR: u8 = 16;
 
 impl std::fmt::Debug for Slot {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -85,11 +87,10 @@ impl Slot {
     /// to 14 bytes of text, then whatever follows) are `op`; the length must be at most
     /// [`super::value::SHORT`] (the bytes past it are kept but never read).
     #[inline(always)]
-    pub fn short_op(op: [u8; 16]) -> Slot {
-        let [a, b] = [
-            u64::from_le_bytes([op[0], op[1], op[2], op[3], op[4], op[5], op[6], op[7]]),
-            u64::from_le_bytes([op[8], op[9], op[10], op[11], op[12], op[13], op[14], op[15]]),
-        ];
+    pub fn short_op(op: &[u8; 16]) -> Slot {
+        let (a, b) = op.split_at(8);
+        let a = u64::from_le_bytes(a.try_into().unwrap_or([0; 8]));
+        let b = u64::from_le_bytes(b.try_into().unwrap_or([0; 8]));
         Slot {
             head: (a & !0xff) | SHORTSTR as u64,
             tail: b,
@@ -144,7 +145,14 @@ impl Slot {
     /// hold).
     #[inline(always)]
     pub fn is_scalar(self) -> bool {
-        self.tag() < TUP
+        self.tag() & NOT_SCALAR == 0
+    }
+
+    /// Whether all of `items` are scalars.
+    #[inline(always)]
+    pub fn all_scalar(items: &[Slot; 3]) -> bool {
+        let [a, b, c] = items;
+        (a.head | b.head | c.head) & u64::from(NOT_SCALAR) == 0
     }
 
     /// The slot of a scalar value, `None` for any other value.
@@ -161,7 +169,7 @@ impl Slot {
                 let mut op = [0u8; 16];
                 op[1] = b.len() as u8;
                 op.get_mut(2..2 + b.len())?.copy_from_slice(b);
-                Slot::short_op(op)
+                Slot::short_op(&op)
             }
             Value::List => Slot::LIST,
             Value::Set => Slot::kind(SET),
@@ -337,7 +345,17 @@ mod tests {
         op[0] = 0x8c;
         op[1] = 12;
         op[2..14].copy_from_slice(b"torch._utils");
-        let v = Slot::short_op(op).scalar_value();
+        let v = Slot::short_op(&op).scalar_value();
+        assert!(Slot::all_scalar(&[
+            Slot::short_op(&op),
+            Slot::NONE,
+            Slot::int(-1)
+        ]));
+        assert!(!Slot::all_scalar(&[
+            Slot::NONE,
+            Slot::new_tup(1, 0),
+            Slot::NONE
+        ]));
         assert_eq!(v.as_str().as_deref(), Some("torch._utils"));
         let t = Slot::new_tup(3, u32::MAX);
         assert_eq!(t.tup(), Some((3, u32::MAX)));
