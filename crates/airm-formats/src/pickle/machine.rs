@@ -196,12 +196,14 @@ fn heap_cost(v: &Value) -> u64 {
     }
 }
 
+/// [`heap_cost`] of an arena tuple: that of the inline tuple it stands for.
+const TUP_COST: u64 = 80;
+
 /// [`heap_cost`] of the value of slot `s` (boxed in `boxes`).
 #[inline]
 fn slot_cost(s: Slot, boxes: &Boxes) -> u64 {
     if s.is_tup() {
-        // Charged like the inline tuple it stands for.
-        80
+        TUP_COST
     } else {
         boxes.get(s).map_or(0, heap_cost)
     }
@@ -232,6 +234,27 @@ impl Memo {
         } else {
             self.put_slow(idx, s, from, cap, arena);
         }
+    }
+
+    /// `MEMOIZE` of `s` when it is not boxed and goes at the end of the dense memo (what
+    /// [`Memo::put`] does then, without its other cases); `false`, with nothing changed,
+    /// otherwise.
+    #[inline(always)]
+    fn append_unboxed(&mut self, s: Slot, cap: usize, arena: &mut TupleArena) -> bool {
+        // With nothing sparse, the next index is the dense length, and below the cap the
+        // memo is not saturated.
+        if s.is_heap() || self.sparse_top != 0 || self.dense.len() >= cap {
+            return false;
+        }
+        if s.is_tup() {
+            if self.heap.saturating_add(TUP_COST) > MEMO_HEAP {
+                return false;
+            }
+            self.heap += TUP_COST;
+            arena.pin(s);
+        }
+        self.dense.push(s);
+        true
     }
 
     /// Whether `idx` is the next dense index and there is room (charged when so).
@@ -791,7 +814,13 @@ impl<'o> Machine<'o> {
                         break;
                     }
                     if !memo.idle {
-                        Self::memoize(stack, memo, boxes, max_memo, arena);
+                        let appended = match stack.last() {
+                            Some(&s) => memo.append_unboxed(s, max_memo, arena),
+                            None => false,
+                        };
+                        if !appended {
+                            Self::memoize(stack, memo, boxes, max_memo, arena);
+                        }
                     }
                     r = r.get(1..).unwrap_or(&[]);
                     n_ops += 1;
