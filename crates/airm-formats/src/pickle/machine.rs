@@ -570,8 +570,8 @@ impl<'o> Machine<'o> {
     /// Every case does exactly what `step` does.
     #[inline(never)]
     fn fast_run(&mut self, st: &mut Stream, win: &[u8], base: u64) -> (usize, u64) {
-        // The stack is moved out of `st` for the loop, so that its length can stay in a
-        // register.
+        // The stack is moved out of `st` for the loop, so that it can be lent to the
+        // inner loop beside the other parts of the stream.
         let mut stack = std::mem::take(&mut st.stack);
         let r = self.fast_loop(st, &mut stack, win, base);
         st.stack = stack;
