@@ -167,9 +167,12 @@ struct Memo {
     sparse_top: u64,
     /// Both the entry cap and the overflow of cheap entries are used up.
     saturated: bool,
-    /// Saturated, and `MEMOIZE` (whose index is the entry count) would be dropped: it does
-    /// nothing at all (`dropped` is already set). Stays true: once saturated, neither the
-    /// entry count nor `sparse_top` changes.
+    /// `MEMOIZE` stores nothing (and `dropped` is set). The loader numbers `MEMOIZE`
+    /// entries by the size of its memo; once an entry at a new index has been dropped here,
+    /// this memo is smaller than the loader's, so the count is no longer the loader's index
+    /// and storing under it would let a later read see the wrong entry. Every later
+    /// `MEMOIZE`d entry is dropped instead (reading it back is a cap hit); entries stored
+    /// before, and those put at explicit indices, keep their indices.
     idle: bool,
     /// Estimated heap bytes held by entries.
     heap: u64,
@@ -278,6 +281,7 @@ impl Memo {
     fn saturated_at(&mut self, idx: u64) -> bool {
         if self.saturated && idx >= self.dense.len() as u64 && idx >= self.sparse_top {
             self.dropped = true;
+            self.idle = true;
             return true;
         }
         false
@@ -312,8 +316,8 @@ impl Memo {
             }
             // Neither count ever shrinks: from now on every new index is dropped.
             self.saturated = self.len() >= cap && self.overflow >= cap / 2;
-            self.idle = self.saturated && self.len() as u64 >= self.sparse_top;
             self.dropped = true;
+            self.idle = true;
             arena.unpin(s);
             return;
         }
@@ -1966,8 +1970,13 @@ impl<'o> Machine<'o> {
                 self.memo_put(st, u64::from(i))?;
             }
             0x94 => {
-                let idx = st.memo.len() as u64;
-                self.memo_put(st, idx)?;
+                if st.memo.idle {
+                    // Dropped (see `Memo::idle`); an empty stack is still an error.
+                    self.top_slot(st)?;
+                } else {
+                    let idx = st.memo.len() as u64;
+                    self.memo_put(st, idx)?;
+                }
             }
             b'g' => {
                 let idx = Self::line_int(src)?;

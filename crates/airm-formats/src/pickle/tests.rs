@@ -303,6 +303,44 @@ fn memo_cap_is_reported_and_analysis_continues() {
 }
 
 #[test]
+fn memoize_after_a_dropped_entry_does_not_shift_indices() {
+    // The loader numbers `MEMOIZE` entries by its memo's size. Once an entry has been
+    // dropped here, this memo is smaller, so a later `MEMOIZE`d entry must not be stored
+    // under its own (wrong) count: the loader's `memo[11]` is "os" and `memo[13]` "system",
+    // and they must not be read as "collections" and "OrderedDict".
+    let mut w = PickleWriter::proto(4);
+    for _ in 0..10 {
+        w = w.none().memoize();
+    }
+    w = w.empty_tuple().memoize().pop(); // Index 10, past the cap and not cheap: dropped.
+    for s in ["os", "collections", "system", "OrderedDict"] {
+        w = w.str(s).memoize().pop(); // Indices 11 to 14 (cheap: room for 5 past the cap).
+    }
+    let b = w
+        .get(11)
+        .get(13)
+        .stack_global()
+        .empty_tuple()
+        .reduce()
+        .stop();
+    let opts = PickleOptions {
+        max_memo: 10,
+        ..Default::default()
+    };
+    let r = analyse_bytes(&b, 0, &opts);
+    assert!(
+        !ref_names(&r).contains(&"collections.OrderedDict"),
+        "{:?}",
+        r.refs
+    );
+    assert_eq!(ref_names(&r), ["<unresolved>"]);
+    assert!(r
+        .incomplete
+        .iter()
+        .any(|i| matches!(i, Incomplete::CapReached { cap, .. } if cap == "max-memo")));
+}
+
+#[test]
 fn deep_tuples_do_not_overflow() {
     let mut w = PickleWriter::proto(2).none();
     for _ in 0..200_000 {
