@@ -327,6 +327,10 @@ fn short_leet(word: &str) -> bool {
 /// `ignore`). Needs at least two such words, and 10 % of all words. Returns `None` when nothing changed. Expects
 /// folded (lowercase) text.
 pub fn unleet(text: &str) -> Option<String> {
+    // Each candidate word holds a leet byte: fewer than two leet bytes cannot make two.
+    if count_bytes(text.as_bytes(), is_leet_byte) < 2 {
+        return None;
+    }
     let (words, candidates) = count_leet_words(text);
     // At least two leet words making up at least 10 % of the words.
     if candidates < 2 || candidates * 10 < words {
@@ -355,7 +359,8 @@ pub fn unleet(text: &str) -> Option<String> {
 
 fn has_spaced_run(text: &str) -> bool {
     if text.is_ascii() {
-        has_spaced_run_ascii(text.as_bytes())
+        // A run needs four single-letter tokens: count them first (a pass without branches).
+        single_letters_ascii(text.as_bytes()) >= 4 && has_spaced_run_ascii(text.as_bytes())
     } else {
         has_spaced_run_chars(text)
     }
@@ -386,6 +391,67 @@ fn has_spaced_run_chars(text: &str) -> bool {
         }
     }
     false
+}
+
+/// How many bytes `pred` accepts, counted in blocks of 128 bytes with byte-sized counters (a
+/// loop the compiler turns into vector compares when `pred` is a few comparisons).
+pub(crate) fn count_bytes(text: &[u8], pred: impl Fn(u8) -> bool + Copy) -> usize {
+    text.chunks(128)
+        .map(|c| {
+            usize::from(
+                c.iter()
+                    .fold(0u8, |n, &b| n.wrapping_add(u8::from(pred(b)))),
+            )
+        })
+        .sum::<usize>()
+}
+
+/// The bytes [`leet_word`] counts as leet (`LEET_BYTE` in [`LEET_CLASS`]), as comparisons.
+#[inline(always)]
+fn is_leet_byte(b: u8) -> bool {
+    (b.wrapping_sub(b'0') < 10) & (b != b'2') & (b != b'6')
+        | (b == b'@')
+        | (b == b'$')
+        | (b == b'|')
+        | (b == b'!')
+        | (b == b'+')
+}
+
+/// A separator of [`has_spaced_run`], as comparisons.
+#[inline(always)]
+fn is_spacing_byte(b: u8) -> bool {
+    (b == b' ') | (b == b'.') | (b == b'-') | (b == b'_') | (b == b'*') | (b == b'/') | (b == b'|')
+}
+
+/// The single-letter tokens of ASCII `text` as [`has_spaced_run_ascii`] splits it: an ASCII
+/// letter with a separator (or the text's edge) on each side.
+fn single_letters_ascii(text: &[u8]) -> usize {
+    let alpha = |b: u8| (b | 0x20).wrapping_sub(b'a') < 26;
+    let n = text.len();
+    match text {
+        [] => 0,
+        [b] => usize::from(alpha(*b)),
+        [first, second, ..] => {
+            let last = text.get(n - 1).copied().unwrap_or(0);
+            let before_last = text.get(n - 2).copied().unwrap_or(0);
+            let edges = usize::from(alpha(*first) && is_spacing_byte(*second))
+                + usize::from(alpha(last) && is_spacing_byte(before_last));
+            let left = text.get(..n - 2).unwrap_or(&[]);
+            let mid = text.get(1..n - 1).unwrap_or(&[]);
+            let right = text.get(2..).unwrap_or(&[]);
+            let inner: usize = left
+                .chunks(128)
+                .zip(mid.chunks(128))
+                .zip(right.chunks(128))
+                .map(|((l, m), r)| {
+                    usize::from(l.iter().zip(m).zip(r).fold(0u8, |k, ((&l, &m), &r)| {
+                        k.wrapping_add(u8::from(is_spacing_byte(l) & alpha(m) & is_spacing_byte(r)))
+                    }))
+                })
+                .sum::<usize>();
+            edges + inner
+        }
+    }
 }
 
 /// [`has_spaced_run`] on ASCII text, over bytes: the same tokens (the pieces between
@@ -526,7 +592,7 @@ mod tests {
 
     proptest::proptest! {
         #[test]
-        fn byte_passes_match_the_char_versions(text in "[a-c1!|.+ \t\x0b\n_/-]{0,40}|\\PC{0,20}") {
+        fn byte_passes_match_the_char_versions(text in "[a-cA-C1!|.+* \t\x0b\n_/-]{0,40}|\\PC{0,20}") {
             let mut words = 0;
             let mut candidates = 0;
             for w in text.split_ascii_whitespace() {
@@ -534,11 +600,21 @@ mod tests {
                 candidates += usize::from(leet_word(w));
             }
             proptest::prop_assert_eq!(count_leet_words(&text), (words, candidates));
+            proptest::prop_assert_eq!(
+                count_bytes(text.as_bytes(), is_leet_byte),
+                text.bytes().filter(|&b| LEET_CLASS[usize::from(b)] & LEET_BYTE != 0).count()
+            );
             if text.is_ascii() {
                 proptest::prop_assert_eq!(
                     has_spaced_run_ascii(text.as_bytes()),
                     has_spaced_run_chars(&text)
                 );
+                let singles = text
+                    .split([' ', '.', '-', '_', '*', '/', '|'])
+                    .filter(|t| t.len() == 1 && t.as_bytes()[0].is_ascii_alphabetic())
+                    .count();
+                proptest::prop_assert_eq!(single_letters_ascii(text.as_bytes()), singles);
+                proptest::prop_assert_eq!(has_spaced_run(&text), has_spaced_run_chars(&text));
             }
         }
     }

@@ -259,12 +259,17 @@ impl<K: GramKey> GramSet<K> {
     }
 }
 
-/// Adds `k` to the set `slots` (a power of two long, at least 64, never full); false when it
-/// was there already.
+/// Adds `k` to the set `slots` (a power of two long, at least 64, never full; `shift` is 64
+/// minus its log2 and `mask` its length minus one); false when it was there already.
 #[inline(always)]
-fn insert<K: GramKey>(slots: &mut [K], filled: &mut Vec<u32>, k: K) -> bool {
-    let mask = slots.len().wrapping_sub(1);
-    let mut s = (k.hash() >> (64 - slots.len().trailing_zeros())) as usize;
+fn insert<K: GramKey>(
+    slots: &mut [K],
+    filled: &mut Vec<u32>,
+    k: K,
+    shift: u32,
+    mask: usize,
+) -> bool {
+    let mut s = (k.hash() >> shift) as usize;
     while let Some(x) = slots.get_mut(s) {
         if *x == k {
             return false;
@@ -306,18 +311,18 @@ impl Sink<'_> {
 /// `char::is_alphanumeric` of the code point `c`, with a table for the Basic Multilingual
 /// Plane (8 KB, built once from `char::is_alphanumeric` itself) instead of a search of
 /// Unicode's tables per char.
-#[inline(always)]
+#[cfg(test)]
 fn is_alphanumeric(c: u32) -> bool {
-    if c < 0x80 {
-        return (c as u8).is_ascii_alphanumeric();
+    is_alphanumeric_in(bmp_alphanumeric(), c)
+}
+
+/// [`is_alphanumeric`] with the table already at hand (one look-up for the whole BMP).
+#[inline(always)]
+fn is_alphanumeric_in(table: &[u64; 1024], c: u32) -> bool {
+    match table.get(c as usize / 64) {
+        Some(w) => w >> (c % 64) & 1 == 1,
+        None => char::from_u32(c).is_some_and(char::is_alphanumeric),
     }
-    if c < 0x1_0000 {
-        let t = bmp_alphanumeric();
-        return t
-            .get(c as usize / 64)
-            .is_some_and(|w| w >> (c % 64) & 1 == 1);
-    }
-    char::from_u32(c).is_some_and(char::is_alphanumeric)
 }
 
 /// One bit per BMP code point: `char::is_alphanumeric` (surrogates: false).
@@ -347,9 +352,10 @@ struct Words {
 impl Words {
     const START: u64 = 0xCBF2_9CE4_8422_2325;
 
+    /// One char `c` at position `p`; `alnum` is `is_alphanumeric(c)`.
     #[inline(always)]
-    fn step(&mut self, c: u32, p: u32, sink: &mut Sink<'_>) {
-        if is_alphanumeric(c) {
+    fn step(&mut self, alnum: bool, c: u32, p: u32, sink: &mut Sink<'_>) {
+        if alnum {
             self.word = mix(self.word, u64::from(c));
             self.in_word = true;
         } else if self.in_word {
@@ -379,6 +385,8 @@ fn hash_grams<K: GramKey, const B: u32>(
     // Always-on feature (a second intercept that shares the feature scaling).
     sink.emit(0, 0);
     let (slots, filled) = grams.reset(chars.len());
+    let shift = 64 - slots.len().trailing_zeros();
+    let slot_mask = slots.len().wrapping_sub(1);
     let mut key = K::default();
     for &c in chars.iter().take(4) {
         key = key.roll::<B>(c);
@@ -388,14 +396,20 @@ fn hash_grams<K: GramKey, const B: u32>(
         prev: 0,
         in_word: false,
     };
+    let alnum = bmp_alphanumeric();
     // Positions with four chars ahead. The four n-grams starting at a position are a function
     // of its five chars; when those occurred at an earlier position, all four were produced
-    // there and would be dropped as repeats now, so they are not hashed again.
-    for (i, w) in chars.windows(5).enumerate() {
+    // there and would be dropped as repeats now, so they are not hashed again. The loop walks
+    // the char at the position and the char four ahead together (the key holds the five).
+    let ahead = chars.get(4..).unwrap_or(&[]);
+    for (i, (&c, &d4)) in chars.iter().zip(ahead).enumerate() {
         let p = i as u32;
-        let &[c, d1, d2, d3, d4] = w else { break };
         key = key.roll::<B>(d4);
-        if insert(slots, filled, key) {
+        if insert(slots, filled, key, shift, slot_mask) {
+            let (d1, d2, d3) = match chars.get(i + 1..i + 4) {
+                Some(&[d1, d2, d3]) => (d1, d2, d3),
+                _ => break,
+            };
             let mut h = mix(GRAM_SEED, u64::from(c));
             h = mix(h, u64::from(d1));
             sink.emit(finish(h ^ 1), p);
@@ -406,7 +420,7 @@ fn hash_grams<K: GramKey, const B: u32>(
             h = mix(h, u64::from(d4));
             sink.emit(finish(h ^ 4), p);
         }
-        words.step(c, p, sink);
+        words.step(is_alphanumeric_in(alnum, c), c, p, sink);
     }
     // The last (up to) four positions: fewer chars ahead.
     let n = chars.len();
@@ -418,7 +432,7 @@ fn hash_grams<K: GramKey, const B: u32>(
             h = mix(h, u64::from(d));
             sink.emit(finish(h ^ (k as u64 + 1)), p);
         }
-        words.step(c, p, sink);
+        words.step(is_alphanumeric_in(alnum, c), c, p, sink);
     }
 }
 

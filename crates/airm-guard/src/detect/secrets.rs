@@ -57,6 +57,34 @@ fn assignment_re() -> Option<&'static Regex> {
     )
 }
 
+/// Words one of which every match of [`assignment_re`] contains (`api_key` has `key`,
+/// `access_token` has `token`, `passwd` has `passw`).
+const ASSIGNMENT_WORDS: &[&str] = &["key", "secret", "token", "passw", "pwd"];
+
+fn assignment_words() -> Option<&'static aho_corasick::AhoCorasick> {
+    static CELL: OnceLock<Option<aho_corasick::AhoCorasick>> = OnceLock::new();
+    CELL.get_or_init(|| {
+        aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(ASSIGNMENT_WORDS)
+            .ok()
+    })
+    .as_ref()
+}
+
+/// False when [`assignment_re`] cannot match `text`: it needs `:` or `=`, and, in ASCII text,
+/// one of [`ASSIGNMENT_WORDS`] in any case. (Outside ASCII the pattern's Unicode case folding
+/// also matches the Kelvin sign as `k` and the long s as `s`, so only the first test applies.)
+fn may_assign(text: &str) -> bool {
+    if memchr::memchr2(b':', b'=', text.as_bytes()).is_none() {
+        return false;
+    }
+    if !text.is_ascii() {
+        return true;
+    }
+    assignment_words().is_none_or(|ac| ac.is_match(text))
+}
+
 /// Shannon entropy in bits per character.
 pub fn entropy(s: &str) -> f64 {
     let mut counts = [0u32; 256];
@@ -101,7 +129,7 @@ pub fn find(text: &str) -> Vec<Match> {
             }
         }
     }
-    if let Some(re) = assignment_re() {
+    if let Some(re) = assignment_re().filter(|_| may_assign(text)) {
         for c in re.captures_iter(text) {
             if let Some(v) = c.get(1) {
                 let val = v.as_str();
@@ -168,6 +196,27 @@ mod tests {
         }
         let pem = format!("-----BEGIN {}PRIVATE KEY-----\nMIIE", "RSA ");
         assert_eq!(find(&pem)[0].kind, "PRIVATE_KEY");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_assignment_gate_never_hides_a_match(
+            text in "((api|Secret|TOKEN|pass|pwd|PASSWD|key|\u{212A}ey|\u{17F}ecret)[ _-]?|[a-zA-Z0-9 :='\"]{0,6}|\\PC{0,4})*",
+        ) {
+            let re = assignment_re().unwrap();
+            if re.is_match(&text) {
+                proptest::prop_assert!(may_assign(&text));
+            }
+        }
+    }
+
+    #[test]
+    fn the_assignment_gate_lets_unicode_case_folds_through() {
+        let kelvin = "api_\u{212A}ey = \"Zx9Qw2Er7Ty4Ui1Op3\"";
+        assert!(assignment_re().unwrap().is_match(kelvin));
+        assert!(may_assign(kelvin));
+        assert!(!may_assign("the token is important for the whole project"));
+        assert!(!may_assign("ratio: 3 to 4"));
     }
 
     #[test]
