@@ -39,6 +39,45 @@ const PROVIDERS: &[(&str, &str)] = &[
     ),
 ];
 
+/// Literals one of which every match of a [`PROVIDERS`] pattern contains (case-sensitive, as
+/// the patterns are): their fixed prefixes, shortened where a class follows.
+const PROVIDER_LITERALS: &[&str] = &[
+    "AKIA",
+    "ASIA",
+    "ghp_",
+    "gho_",
+    "ghu_",
+    "ghs_",
+    "ghr_",
+    "github_pat_",
+    "sk-",
+    "xox",
+    "AIza",
+    "rk_",
+    "sk_",
+    "hf_",
+    "eyJ",
+    "-----BEGIN ",
+];
+
+fn provider_literals() -> Option<&'static aho_corasick::AhoCorasick> {
+    static CELL: OnceLock<Option<aho_corasick::AhoCorasick>> = OnceLock::new();
+    CELL.get_or_init(|| {
+        // Leftmost-first: the kind the vectorised (Teddy) searcher supports.
+        aho_corasick::AhoCorasick::builder()
+            .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+            .build(PROVIDER_LITERALS)
+            .ok()
+    })
+    .as_ref()
+}
+
+/// False when no [`PROVIDERS`] pattern can match `text` (none of [`PROVIDER_LITERALS`] is in
+/// it): one search instead of one per pattern.
+fn may_have_provider_key(text: &str) -> bool {
+    provider_literals().is_none_or(|ac| ac.is_match(text))
+}
+
 fn provider_res() -> &'static [(&'static str, Regex)] {
     static CELL: OnceLock<Vec<(&'static str, Regex)>> = OnceLock::new();
     CELL.get_or_init(|| {
@@ -66,6 +105,7 @@ fn assignment_words() -> Option<&'static aho_corasick::AhoCorasick> {
     CELL.get_or_init(|| {
         aho_corasick::AhoCorasick::builder()
             .ascii_case_insensitive(true)
+            .match_kind(aho_corasick::MatchKind::LeftmostFirst)
             .build(ASSIGNMENT_WORDS)
             .ok()
     })
@@ -118,7 +158,12 @@ pub fn find(text: &str) -> Vec<Match> {
     if !maybe(text) {
         return out;
     }
-    for (kind, re) in provider_res() {
+    let providers = if may_have_provider_key(text) {
+        provider_res()
+    } else {
+        &[]
+    };
+    for (kind, re) in providers {
         for m in re.find_iter(text) {
             if !out.iter().any(|o| m.start() < o.end && o.start < m.end()) {
                 out.push(Match {
@@ -206,6 +251,17 @@ mod tests {
             let re = assignment_re().unwrap();
             if re.is_match(&text) {
                 proptest::prop_assert!(may_assign(&text));
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_provider_gate_never_hides_a_match(
+            text in "((AKIA|ASIA|gh[pousr]_|github_pat_|sk-ant-|sk-proj-|xox[abposr]-|AIza|[rs]k_(live|test)_|hf_|eyJ|-----BEGIN (RSA )?PRIVATE KEY-----|\\.)[A-Za-z0-9_-]{0,40}|[ a-zA-Z0-9]{0,8})*",
+        ) {
+            if provider_res().iter().any(|(_, re)| re.is_match(&text)) {
+                proptest::prop_assert!(may_have_provider_key(&text));
             }
         }
     }
