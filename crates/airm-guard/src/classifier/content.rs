@@ -5,6 +5,8 @@
 //! asking a question is harmful. Other languages pass through unchanged (their function
 //! words are rarer in the data and harmless to keep). Pure; bounded by the input length.
 
+use crate::classifier::features::is_alphanumeric;
+
 /// English function words and request stems dropped before scoring (sorted for binary
 /// search; lowercase, as the folded text is).
 const STOP: &[&str] = &[
@@ -118,7 +120,9 @@ pub fn content_words(folded: &str, out: &mut String) {
         content_words_ascii(folded, out);
         return;
     }
-    for w in folded.split(|c: char| !(c.is_alphanumeric() || c == '\'')) {
+    // `is_alphanumeric` is `char::is_alphanumeric` through a table (checked for every code
+    // point in `features`).
+    for w in folded.split(|c: char| !(is_alphanumeric(c as u32) || c == '\'')) {
         keep(w, out);
     }
 }

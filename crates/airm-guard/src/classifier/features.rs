@@ -328,8 +328,8 @@ impl Sink<'_> {
 /// `char::is_alphanumeric` of the code point `c`, with a table for the Basic Multilingual
 /// Plane (8 KB, built once from `char::is_alphanumeric` itself) instead of a search of
 /// Unicode's tables per char.
-#[cfg(test)]
-fn is_alphanumeric(c: u32) -> bool {
+#[inline]
+pub(crate) fn is_alphanumeric(c: u32) -> bool {
     is_alphanumeric_in(bmp_alphanumeric(), c)
 }
 
