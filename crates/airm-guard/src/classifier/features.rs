@@ -451,8 +451,12 @@ fn hash_grams<K: GramKey, const B: u32>(
     }
     // Second pass: where words end, with their hash state. Neither pass emits anything, so
     // their loops keep everything in registers.
+    // A word end needs a char before it, so there are at most `full / 2 + 1`: the slots are
+    // made first and filled by index (no capacity check in the loop).
     let ends = &mut events.ends;
     ends.clear();
+    ends.resize(full / 2 + 1, (0, 0));
+    let mut count = 0usize;
     let alnum = bmp_alphanumeric();
     let (mut word, mut in_word) = (Words::START, false);
     for (i, &c) in chars.get(..full).unwrap_or(&[]).iter().enumerate() {
@@ -460,11 +464,15 @@ fn hash_grams<K: GramKey, const B: u32>(
             word = mix(word, u64::from(c));
             in_word = true;
         } else if in_word {
-            ends.push((i as u32, word));
+            if let Some(slot) = ends.get_mut(count) {
+                *slot = (i as u32, word);
+            }
+            count += 1;
             word = Words::START;
             in_word = false;
         }
     }
+    ends.truncate(count);
     // Features in the order of a single pass: per position its n-grams (when fresh), then
     // the features of the word ending there.
     let mut prev = 0u64;
