@@ -361,8 +361,10 @@ fn short_leet(word: &str) -> bool {
 /// `ignore`). Needs at least two such words, and 10 % of all words. Returns `None` when nothing changed. Expects
 /// folded (lowercase) text.
 pub fn unleet(text: &str) -> Option<String> {
-    // Each candidate word holds a leet byte: fewer than two leet bytes cannot make two.
-    if count_bytes(text.as_bytes(), is_leet_byte) < 2 {
+    // Each candidate word holds a leet byte, so there are at most as many candidates as leet
+    // bytes: too few of them cannot make two candidates, or 10 % of the words.
+    let leet_bytes = count_bytes(text.as_bytes(), is_leet_byte);
+    if leet_bytes < 2 || leet_bytes * 10 < count_words_ascii_ws(text.as_bytes()) {
         return None;
     }
     let (words, candidates) = count_leet_words(text);
@@ -439,6 +441,26 @@ pub(crate) fn count_bytes(text: &[u8], pred: impl Fn(u8) -> bool + Copy) -> usiz
             )
         })
         .sum::<usize>()
+}
+
+/// The words of `text` as `split_ascii_whitespace` yields them: bytes that are not ASCII
+/// whitespace and follow one that is (or start the text), counted without branches.
+fn count_words_ascii_ws(text: &[u8]) -> usize {
+    let ws = |b: u8| (b == b' ') | (b == b'\t') | (b == b'\n') | (b == 0x0C) | (b == b'\r');
+    let first = text.first().is_some_and(|&b| !ws(b));
+    let pairs = text.get(1..).unwrap_or(&[]);
+    usize::from(first)
+        + text
+            .chunks(128)
+            .zip(pairs.chunks(128))
+            .map(|(a, b)| {
+                usize::from(
+                    a.iter()
+                        .zip(b)
+                        .fold(0u8, |n, (&a, &b)| n.wrapping_add(u8::from(ws(a) & !ws(b)))),
+                )
+            })
+            .sum::<usize>()
 }
 
 /// The bytes [`leet_word`] counts as leet (`LEET_BYTE` in [`LEET_CLASS`]), as comparisons.
@@ -639,6 +661,7 @@ mod tests {
                 candidates += usize::from(leet_word(w));
             }
             proptest::prop_assert_eq!(count_leet_words(&text), (words, candidates));
+            proptest::prop_assert_eq!(count_words_ascii_ws(text.as_bytes()), words);
             proptest::prop_assert_eq!(
                 count_bytes(text.as_bytes(), is_leet_byte),
                 text.bytes().filter(|&b| LEET_CLASS[usize::from(b)] & LEET_BYTE != 0).count()
