@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 use airm_core::{Reference, RuleDocs, RuleMeta, RuleStatus, RuleTarget, Severity};
 use regex::Regex;
 
-use super::{scan_folded_if, Cx, Hit};
+use super::{literals, scan_folded_if, Cx, Hit};
 use crate::detect::lazy_regex;
 
 /// Metadata.
@@ -62,21 +62,10 @@ const NEEDED: &[&str] = &[
     "confines",
 ];
 
-fn needed() -> Option<&'static aho_corasick::AhoCorasick> {
-    static CELL: OnceLock<Option<aho_corasick::AhoCorasick>> = OnceLock::new();
-    CELL.get_or_init(|| {
-        // Leftmost-first: the kind the vectorised (Teddy) searcher supports.
-        aho_corasick::AhoCorasick::builder()
-            .match_kind(aho_corasick::MatchKind::LeftmostFirst)
-            .build(NEEDED)
-            .ok()
-    })
-    .as_ref()
-}
-
 /// False when [`PATTERN`] cannot match `folded` (none of [`NEEDED`] is in it).
 fn may_match(folded: &str) -> bool {
-    needed().is_none_or(|ac| ac.is_match(folded))
+    static CELL: OnceLock<Option<aho_corasick::AhoCorasick>> = OnceLock::new();
+    literals(&CELL, NEEDED).is_none_or(|ac| ac.is_match(folded))
 }
 
 /// Scans.

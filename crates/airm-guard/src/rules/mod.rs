@@ -180,6 +180,21 @@ pub const OUTPUT: &[RuleEntry] = &[
     },
 ];
 
+/// An automaton that finds any of `needed`, built once in `cell`: leftmost-first, the kind the
+/// vectorised (Teddy) searcher supports. For the gates of [`scan_folded_if`].
+pub(crate) fn literals(
+    cell: &'static std::sync::OnceLock<Option<aho_corasick::AhoCorasick>>,
+    needed: &[&str],
+) -> Option<&'static aho_corasick::AhoCorasick> {
+    cell.get_or_init(|| {
+        aho_corasick::AhoCorasick::builder()
+            .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+            .build(needed)
+            .ok()
+    })
+    .as_ref()
+}
+
 /// Runs `re` over the folded form of every variant and reports the first match per variant.
 pub fn scan_folded(
     cx: &Cx<'_>,
