@@ -10,6 +10,8 @@
 //! `REPS` = 2 and 1, divided by the number of checks (chunks) per repetition, which the
 //! program prints. Workloads: `short`, `2kb` (`Guard::check_input` on the corpus prompts
 //! as they are / grown to 2 KB) and `stream` (a ~2 KB benign response in 20-byte chunks).
+//! An optional third argument checks only the corpus prompt of that index (0-based), to see
+//! which prompts cost most: `icount 2kb 1 7`.
 
 use std::hint::black_box;
 
@@ -44,12 +46,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let what = args.next().ok_or("usage: icount short|2kb|stream REPS")?;
     let reps: usize = args.next().as_deref().unwrap_or("1").parse()?;
+    let only: Option<usize> = args.next().map(|a| a.parse()).transpose()?;
     let guard = Guard::new(Policy::default())?;
     match what.as_str() {
         "short" | "2kb" => {
             let mut texts = prompts();
             if what == "2kb" {
                 texts = texts.iter().map(|t| grow(t, 2048)).collect();
+            }
+            if let Some(i) = only {
+                texts = texts.get(i).cloned().into_iter().collect();
             }
             for _ in 0..reps {
                 for t in &texts {

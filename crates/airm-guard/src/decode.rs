@@ -286,22 +286,7 @@ const B64_BYTES: [bool; 256] = {
 
 /// Finds base64 / base32 / hex runs and replaces each that decodes to text.
 fn decode_runs(text: &str, min_len: usize) -> Option<Vec<(String, Decoding)>> {
-    let bytes = text.as_bytes();
-    let mut runs = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        if is_b64_byte(bytes[i]) {
-            let start = i;
-            while i < bytes.len() && is_b64_byte(bytes[i]) {
-                i += 1;
-            }
-            if i - start >= min_len {
-                runs.push((start, i));
-            }
-        } else {
-            i += 1;
-        }
-    }
+    let runs = b64_runs(text.as_bytes(), min_len);
     if runs.is_empty() {
         return None;
     }
@@ -330,6 +315,59 @@ fn decode_runs(text: &str, min_len: usize) -> Option<Vec<(String, Decoding)>> {
         }
     }
     (!out.is_empty()).then_some(out)
+}
+
+/// The maximal runs of base64 bytes ([`is_b64_byte`]) at least `min_len` long, as byte ranges.
+/// For `min_len` of two or more the scan skips: a run that long starting at or after `i` (a
+/// run start: `i` is 0 or follows a non-base64 byte) covers byte `i + min_len - 1`, so the
+/// window up to that byte is read backwards; a non-base64 byte in it moves `i` past that byte,
+/// and only a window of base64 bytes is extended forwards into a run. In prose the backward
+/// read stops at the nearest space, so most bytes are never read.
+fn b64_runs(bytes: &[u8], min_len: usize) -> Vec<(usize, usize)> {
+    if min_len < 2 {
+        return b64_runs_scan(bytes, min_len);
+    }
+    let n = bytes.len();
+    let b64 = |j: usize| bytes.get(j).is_some_and(|&b| is_b64_byte(b));
+    let mut runs = Vec::new();
+    let mut i = 0;
+    while i + min_len <= n {
+        let mut j = i + min_len;
+        while j > i && b64(j - 1) {
+            j -= 1;
+        }
+        if j > i {
+            i = j;
+            continue;
+        }
+        let mut e = i + min_len;
+        while b64(e) {
+            e += 1;
+        }
+        runs.push((i, e));
+        i = e + 1;
+    }
+    runs
+}
+
+/// [`b64_runs`] as a plain scan of every byte.
+fn b64_runs_scan(bytes: &[u8], min_len: usize) -> Vec<(usize, usize)> {
+    let mut runs = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if is_b64_byte(bytes[i]) {
+            let start = i;
+            while i < bytes.len() && is_b64_byte(bytes[i]) {
+                i += 1;
+            }
+            if i - start >= min_len {
+                runs.push((start, i));
+            }
+        } else {
+            i += 1;
+        }
+    }
+    runs
 }
 
 fn base64_decode(run: &str) -> Option<String> {
@@ -1033,6 +1071,19 @@ mod tests {
                 .split_inclusive(['\n', '.', ':', '?', '!'])
                 .find_map(|seg| segment_kind(bigram_scores(seg)));
             proptest::prop_assert_eq!(st.first_segment, first);
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn skipping_run_search_finds_the_same_runs(
+            text in "([a-zA-Z0-9+/=_-]{0,30}|[ .,!?\n]{1,3}|\\PC{0,3})*",
+            min_len in 0usize..24,
+        ) {
+            proptest::prop_assert_eq!(
+                b64_runs(text.as_bytes(), min_len),
+                b64_runs_scan(text.as_bytes(), min_len)
+            );
         }
     }
 

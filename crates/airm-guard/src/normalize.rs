@@ -123,10 +123,44 @@ pub fn strip_invisible(text: &str) -> (String, InvisibleReport) {
 
 /// NFKC with an ASCII / already-normalised fast path.
 pub fn nfkc(text: &str) -> String {
-    if text.is_ascii() || is_nfkc_quick(text.chars()) == IsNormalized::Yes {
+    if text.is_ascii() || all_nfkc_stable(text) || is_nfkc_quick(text.chars()) == IsNormalized::Yes
+    {
         return text.to_string();
     }
     text.nfkc().collect()
+}
+
+/// True when every char of `text` is in the Basic Multilingual Plane, has the NFKC quick
+/// check property Yes and canonical combining class 0: then `is_nfkc_quick` answers Yes (it
+/// answers No or Maybe only for a char whose property is not Yes, or whose nonzero combining
+/// class is below the previous one). One bit look-up per char instead of the crate's tables.
+fn all_nfkc_stable(text: &str) -> bool {
+    text.chars().all(|c| {
+        NFKC_STABLE.get(c as usize / 64).is_some_and(|block| {
+            block.get_or_init(|| stable_block(c as u32 / 64)) >> (c as u32 % 64) & 1 == 1
+        })
+    })
+}
+
+/// One bit per BMP code point, NFKC quick check Yes and canonical combining class 0, in
+/// blocks of 64 code points built from `unicode_normalization` itself on first use (a text
+/// touches a few blocks; building all of them would cost every process some 20 M
+/// instructions at start-up).
+static NFKC_STABLE: [std::sync::OnceLock<u64>; 1024] = [const { std::sync::OnceLock::new() }; 1024];
+
+/// The bits of [`NFKC_STABLE`] for code points `64 * block ..` (surrogates: false).
+fn stable_block(block: u32) -> u64 {
+    let mut w = 0u64;
+    for b in 0..64u32 {
+        let stable = char::from_u32(block * 64 + b).is_some_and(|c| {
+            unicode_normalization::char::canonical_combining_class(c) == 0
+                && is_nfkc_quick(std::iter::once(c)) == IsNormalized::Yes
+        });
+        if stable {
+            w |= 1 << b;
+        }
+    }
+    w
 }
 
 /// Maps a Cyrillic or Greek letter that looks like a Latin one to that Latin letter.
@@ -187,7 +221,7 @@ pub fn fold(text: &str) -> String {
         word.clear();
     };
     for c in text.chars() {
-        if c.is_alphanumeric() {
+        if crate::classifier::features::is_alphanumeric(c as u32) {
             for l in c.to_lowercase() {
                 word.push(l);
             }
@@ -327,6 +361,12 @@ fn short_leet(word: &str) -> bool {
 /// `ignore`). Needs at least two such words, and 10 % of all words. Returns `None` when nothing changed. Expects
 /// folded (lowercase) text.
 pub fn unleet(text: &str) -> Option<String> {
+    // Each candidate word holds a leet byte, so there are at most as many candidates as leet
+    // bytes: too few of them cannot make two candidates, or 10 % of the words.
+    let leet_bytes = count_bytes(text.as_bytes(), is_leet_byte);
+    if leet_bytes < 2 || leet_bytes * 10 < count_words_ascii_ws(text.as_bytes()) {
+        return None;
+    }
     let (words, candidates) = count_leet_words(text);
     // At least two leet words making up at least 10 % of the words.
     if candidates < 2 || candidates * 10 < words {
@@ -355,7 +395,9 @@ pub fn unleet(text: &str) -> Option<String> {
 
 fn has_spaced_run(text: &str) -> bool {
     if text.is_ascii() {
-        has_spaced_run_ascii(text.as_bytes())
+        // A run needs four single-letter tokens within 16 bytes: look for them first (a pass
+        // without branches).
+        close_single_letters_ascii(text.as_bytes()) && has_spaced_run_ascii(text.as_bytes())
     } else {
         has_spaced_run_chars(text)
     }
@@ -386,6 +428,91 @@ fn has_spaced_run_chars(text: &str) -> bool {
         }
     }
     false
+}
+
+/// How many bytes `pred` accepts, counted in blocks of 128 bytes with byte-sized counters (a
+/// loop the compiler turns into vector compares when `pred` is a few comparisons).
+pub(crate) fn count_bytes(text: &[u8], pred: impl Fn(u8) -> bool + Copy) -> usize {
+    text.chunks(128)
+        .map(|c| {
+            usize::from(
+                c.iter()
+                    .fold(0u8, |n, &b| n.wrapping_add(u8::from(pred(b)))),
+            )
+        })
+        .sum::<usize>()
+}
+
+/// The words of `text` as `split_ascii_whitespace` yields them: bytes that are not ASCII
+/// whitespace and follow one that is (or start the text), counted without branches.
+fn count_words_ascii_ws(text: &[u8]) -> usize {
+    let ws = |b: u8| (b == b' ') | (b == b'\t') | (b == b'\n') | (b == 0x0C) | (b == b'\r');
+    let first = text.first().is_some_and(|&b| !ws(b));
+    let pairs = text.get(1..).unwrap_or(&[]);
+    usize::from(first)
+        + text
+            .chunks(128)
+            .zip(pairs.chunks(128))
+            .map(|(a, b)| {
+                usize::from(
+                    a.iter()
+                        .zip(b)
+                        .fold(0u8, |n, (&a, &b)| n.wrapping_add(u8::from(ws(a) & !ws(b)))),
+                )
+            })
+            .sum::<usize>()
+}
+
+/// The bytes [`leet_word`] counts as leet (`LEET_BYTE` in [`LEET_CLASS`]), as comparisons.
+#[inline(always)]
+fn is_leet_byte(b: u8) -> bool {
+    (b.wrapping_sub(b'0') < 10) & (b != b'2') & (b != b'6')
+        | (b == b'@')
+        | (b == b'$')
+        | (b == b'|')
+        | (b == b'!')
+        | (b == b'+')
+}
+
+/// A separator of [`has_spaced_run`], as comparisons.
+#[inline(always)]
+fn is_spacing_byte(b: u8) -> bool {
+    (b == b' ') | (b == b'.') | (b == b'-') | (b == b'_') | (b == b'*') | (b == b'/') | (b == b'|')
+}
+
+/// A necessary condition of [`has_spaced_run_ascii`]: four single-letter tokens (an ASCII
+/// letter with a separator or the text's edge on each side) within two consecutive blocks of
+/// 16 positions. In a run, consecutive letters are at most five bytes apart (more than four
+/// separators make more than three empty tokens, which end the run), so four of them span at
+/// most 16 positions. The inner positions are counted per block without branches; the two
+/// edge positions are added to every block.
+fn close_single_letters_ascii(text: &[u8]) -> bool {
+    let alpha = |b: u8| (b | 0x20).wrapping_sub(b'a') < 26;
+    let n = text.len();
+    let (first, second) = match text {
+        [] => return false,
+        [_] => return false,
+        [first, second, ..] => (*first, *second),
+    };
+    let last = text.get(n - 1).copied().unwrap_or(0);
+    let before_last = text.get(n - 2).copied().unwrap_or(0);
+    let edges = u8::from(alpha(first) && is_spacing_byte(second))
+        + u8::from(alpha(last) && is_spacing_byte(before_last));
+    let left = text.get(..n - 2).unwrap_or(&[]);
+    let mid = text.get(1..n - 1).unwrap_or(&[]);
+    let right = text.get(2..).unwrap_or(&[]);
+    let mut prev = 0u8;
+    for ((l, m), r) in left.chunks(16).zip(mid.chunks(16)).zip(right.chunks(16)) {
+        let k = l.iter().zip(m).zip(r).fold(0u8, |k, ((&l, &m), &r)| {
+            k + u8::from(is_spacing_byte(l) & alpha(m) & is_spacing_byte(r))
+        });
+        if prev + k + edges >= 4 {
+            return true;
+        }
+        prev = k;
+    }
+    // Texts too short for a block of inner positions.
+    prev + edges >= 4
 }
 
 /// [`has_spaced_run`] on ASCII text, over bytes: the same tokens (the pieces between
@@ -526,7 +653,7 @@ mod tests {
 
     proptest::proptest! {
         #[test]
-        fn byte_passes_match_the_char_versions(text in "[a-c1!|.+ \t\x0b\n_/-]{0,40}|\\PC{0,20}") {
+        fn byte_passes_match_the_char_versions(text in "[a-cA-C1!|.+* \t\x0b\n_/-]{0,40}|\\PC{0,20}") {
             let mut words = 0;
             let mut candidates = 0;
             for w in text.split_ascii_whitespace() {
@@ -534,11 +661,43 @@ mod tests {
                 candidates += usize::from(leet_word(w));
             }
             proptest::prop_assert_eq!(count_leet_words(&text), (words, candidates));
+            proptest::prop_assert_eq!(count_words_ascii_ws(text.as_bytes()), words);
+            proptest::prop_assert_eq!(
+                count_bytes(text.as_bytes(), is_leet_byte),
+                text.bytes().filter(|&b| LEET_CLASS[usize::from(b)] & LEET_BYTE != 0).count()
+            );
             if text.is_ascii() {
                 proptest::prop_assert_eq!(
                     has_spaced_run_ascii(text.as_bytes()),
                     has_spaced_run_chars(&text)
                 );
+                if has_spaced_run_ascii(text.as_bytes()) {
+                    proptest::prop_assert!(close_single_letters_ascii(text.as_bytes()));
+                }
+                proptest::prop_assert_eq!(has_spaced_run(&text), has_spaced_run_chars(&text));
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn spaced_run_gate_keeps_every_run(
+            parts in proptest::collection::vec(("[a-zA-Z]|[a-z]{2,5}|[0-9]", "[ .*/|_-]{1,5}"), 0..24),
+        ) {
+            let text: String = parts.iter().map(|(a, b)| format!("{a}{b}")).collect();
+            proptest::prop_assert_eq!(has_spaced_run(&text), has_spaced_run_chars(&text));
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn stable_text_is_already_normalised(
+            text in "[a-zé\u{0300}\u{0301}\u{00AA}\u{FB01}中文ー\u{3099}가\u{1100}\u{1161}Ωωй\u{0483}]{0,12}|\\PC{0,12}",
+        ) {
+            if all_nfkc_stable(&text) {
+                proptest::prop_assert_eq!(is_nfkc_quick(text.chars()), IsNormalized::Yes);
+                let full: String = text.nfkc().collect();
+                proptest::prop_assert_eq!(full, text);
             }
         }
     }

@@ -5,6 +5,8 @@
 //! asking a question is harmful. Other languages pass through unchanged (their function
 //! words are rarer in the data and harmless to keep). Pure; bounded by the input length.
 
+use crate::classifier::features::is_alphanumeric;
+
 /// English function words and request stems dropped before scoring (sorted for binary
 /// search; lowercase, as the folded text is).
 const STOP: &[&str] = &[
@@ -62,27 +64,106 @@ fn keep(w: &str, out: &mut String) {
     out.push_str(w);
 }
 
+/// A word of up to 8 bytes as a right-aligned big-endian `u64` (`(k << 8) | byte` per byte).
+/// Words never contain NUL, so distinct words of up to 8 bytes have distinct keys.
+const fn right_key(w: &[u8]) -> u64 {
+    let mut k = 0u64;
+    let mut i = 0;
+    while i < w.len() {
+        k = (k << 8) | w[i] as u64;
+        i += 1;
+    }
+    k
+}
+
+/// Slots of [`STOP_SET`] (a power of two, at least four times the stop words).
+const STOP_SLOTS: usize = 512;
+
+/// Slot of a right-aligned key in [`STOP_SET`].
+const fn stop_slot(k: u64) -> usize {
+    (k.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - STOP_SLOTS.trailing_zeros())) as usize
+}
+
+/// [`STOP`] as an open-addressing set of right-aligned keys (0 = empty slot).
+const STOP_SET: [u64; STOP_SLOTS] = {
+    let mut t = [0u64; STOP_SLOTS];
+    let mut i = 0;
+    while i < STOP.len() {
+        let k = right_key(STOP[i].as_bytes());
+        let mut s = stop_slot(k);
+        while t[s] != 0 {
+            s = (s + 1) % STOP_SLOTS;
+        }
+        t[s] = k;
+        i += 1;
+    }
+    t
+};
+
+/// True when the right-aligned key of a word of at most [`STOP_MAX_LEN`] bytes is a stop word.
+#[inline]
+fn is_stop_key(k: u64) -> bool {
+    let mut s = stop_slot(k);
+    loop {
+        match STOP_SET.get(s) {
+            Some(&x) if x == k => return true,
+            Some(&0) | None => return false,
+            Some(_) => s = (s + 1) % STOP_SLOTS,
+        }
+    }
+}
+
 /// Writes the content words of `folded` into `out` (cleared first), separated by spaces.
 pub fn content_words(folded: &str, out: &mut String) {
     out.clear();
     if folded.is_ascii() {
-        // Same split as below, on bytes: for ASCII, `char::is_alphanumeric` is
-        // `u8::is_ascii_alphanumeric`. Empty pieces are dropped by `keep` anyway.
-        let mut start = 0;
-        for (i, &b) in folded.as_bytes().iter().enumerate() {
-            if !(b.is_ascii_alphanumeric() || b == b'\'') {
-                if i > start {
-                    keep(folded.get(start..i).unwrap_or(""), out);
-                }
-                start = i + 1;
-            }
-        }
-        keep(folded.get(start..).unwrap_or(""), out);
+        content_words_ascii(folded, out);
         return;
     }
-    for w in folded.split(|c: char| !(c.is_alphanumeric() || c == '\'')) {
+    // `is_alphanumeric` is `char::is_alphanumeric` through a table (checked for every code
+    // point in `features`).
+    for w in folded.split(|c: char| !(is_alphanumeric(c as u32) || c == '\'')) {
         keep(w, out);
     }
+}
+
+/// Bytes that belong to a word: ASCII letters, digits and the apostrophe.
+const WORD_BYTE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = (b as u8).is_ascii_alphanumeric() || b as u8 == b'\'';
+        b += 1;
+    }
+    t
+};
+
+/// [`content_words`] of ASCII text, over bytes: for ASCII, `char::is_alphanumeric` is
+/// `u8::is_ascii_alphanumeric`. The key of each word is built as its bytes go by, and a stop
+/// word is one probe of a hash set instead of a binary search.
+fn content_words_ascii(text: &str, out: &mut String) {
+    let flush = |start: usize, end: usize, key: u64, out: &mut String| {
+        if end == start || (end - start <= STOP_MAX_LEN && is_stop_key(key)) {
+            return;
+        }
+        if let Some(w) = text.get(start..end) {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push_str(w);
+        }
+    };
+    let (mut start, mut key) = (0usize, 0u64);
+    for (i, &b) in text.as_bytes().iter().enumerate() {
+        if WORD_BYTE[usize::from(b)] {
+            key = (key << 8) | u64::from(b);
+            continue;
+        }
+        flush(start, i, key, out);
+        start = i + 1;
+        key = 0;
+    }
+    flush(start, text.len(), key, out);
 }
 
 /// Content words a text needs before the harmful-request head may judge it alone: one word
@@ -144,6 +225,40 @@ mod tests {
         assert_eq!(s, "");
         content_words("so, 'tis the ''best'' way--to bake!", &mut s);
         assert_eq!(s, "'tis ''best'' bake");
+    }
+
+    /// `content_words` as first written: split at every byte that is not alphanumeric or an
+    /// apostrophe, binary search of the left-aligned keys.
+    fn reference(folded: &str) -> String {
+        let mut out = String::new();
+        for w in folded.split(|c: char| !(c.is_alphanumeric() || c == '\'')) {
+            keep(w, &mut out);
+        }
+        out
+    }
+
+    #[test]
+    fn every_stop_word_is_in_the_set() {
+        for w in STOP {
+            assert!(is_stop_key(right_key(w.as_bytes())), "{w}");
+        }
+        assert!(!is_stop_key(right_key(b"bread")));
+        assert!(!is_stop_key(right_key(b"howw")));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn same_words_as_the_reference(
+            parts in proptest::collection::vec(
+                "(how|the|what's|describe|describes|a|i'm|tips|0|x'|'')|[a-z'0-9 ,.?!\n]{0,12}|\\PC{0,6}",
+                0..16,
+            ),
+        ) {
+            let text = parts.join(" ");
+            let mut out = String::from("stale");
+            content_words(&text, &mut out);
+            proptest::prop_assert_eq!(out, reference(&text));
+        }
     }
 
     #[test]

@@ -50,6 +50,16 @@ pub struct Features {
     seen: Vec<u64>,
     grams: GramSet<u64>,
     wide_grams: GramSet<u128>,
+    events: Events,
+}
+
+/// Positions found by the passes of `hash_grams`, reused across texts.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+struct Events {
+    /// Positions whose five-char key is new.
+    fresh: Vec<u32>,
+    /// Positions where a word ends, with the word's hash state.
+    ends: Vec<(u32, u64)>,
 }
 
 impl Features {
@@ -115,12 +125,19 @@ const ASCII_NORM: [u8; 128] = {
 fn push_chars(text: &str, chars: &mut Vec<u32>) {
     let mut last = chars.last().copied();
     if text.is_ascii() {
-        for &b in text.as_bytes() {
-            let c = u32::from(ASCII_NORM[usize::from(b & 0x7F)]);
-            if !(c == 0x20 && last == Some(0x20)) {
-                chars.push(c);
-                last = Some(c);
+        // Blocks of 128 bytes into a stack buffer: every char is written and the end moves on
+        // unless it is a space after a space (no branch, no capacity check per char).
+        let mut prev = last.unwrap_or(u32::MAX);
+        let mut buf = [0u32; 256];
+        for block in text.as_bytes().chunks(128) {
+            let mut at = 0usize;
+            for &b in block {
+                let c = u32::from(ASCII_NORM[usize::from(b & 0x7F)]);
+                buf[at & 255] = c;
+                at += usize::from(!(c == 0x20 && prev == 0x20));
+                prev = c;
             }
+            chars.extend_from_slice(buf.get(..at).unwrap_or(&[]));
         }
         return;
     }
@@ -182,11 +199,11 @@ pub fn extract(folded: &str, bits: u8, f: &mut Features) {
     };
     // Five-char keys packed exactly: 8, 12 or 21 bits per char, whatever the text needs.
     if max < 1 << 8 {
-        hash_grams::<u64, 8>(chars, &mut f.grams, &mut sink);
+        hash_grams::<u64, 8>(chars, &mut f.grams, &mut f.events, &mut sink);
     } else if max < 1 << 12 {
-        hash_grams::<u64, 12>(chars, &mut f.grams, &mut sink);
+        hash_grams::<u64, 12>(chars, &mut f.grams, &mut f.events, &mut sink);
     } else {
-        hash_grams::<u128, 21>(chars, &mut f.wide_grams, &mut sink);
+        hash_grams::<u128, 21>(chars, &mut f.wide_grams, &mut f.events, &mut sink);
     }
     for &i in &f.idx {
         if let Some(w) = f.seen.get_mut(i as usize / 64) {
@@ -259,12 +276,17 @@ impl<K: GramKey> GramSet<K> {
     }
 }
 
-/// Adds `k` to the set `slots` (a power of two long, at least 64, never full); false when it
-/// was there already.
+/// Adds `k` to the set `slots` (a power of two long, at least 64, never full; `shift` is 64
+/// minus its log2 and `mask` its length minus one); false when it was there already.
 #[inline(always)]
-fn insert<K: GramKey>(slots: &mut [K], filled: &mut Vec<u32>, k: K) -> bool {
-    let mask = slots.len().wrapping_sub(1);
-    let mut s = (k.hash() >> (64 - slots.len().trailing_zeros())) as usize;
+fn insert<K: GramKey>(
+    slots: &mut [K],
+    filled: &mut Vec<u32>,
+    k: K,
+    shift: u32,
+    mask: usize,
+) -> bool {
+    let mut s = (k.hash() >> shift) as usize;
     while let Some(x) = slots.get_mut(s) {
         if *x == k {
             return false;
@@ -306,18 +328,18 @@ impl Sink<'_> {
 /// `char::is_alphanumeric` of the code point `c`, with a table for the Basic Multilingual
 /// Plane (8 KB, built once from `char::is_alphanumeric` itself) instead of a search of
 /// Unicode's tables per char.
+#[inline]
+pub(crate) fn is_alphanumeric(c: u32) -> bool {
+    is_alphanumeric_in(bmp_alphanumeric(), c)
+}
+
+/// [`is_alphanumeric`] with the table already at hand (one look-up for the whole BMP).
 #[inline(always)]
-fn is_alphanumeric(c: u32) -> bool {
-    if c < 0x80 {
-        return (c as u8).is_ascii_alphanumeric();
+fn is_alphanumeric_in(table: &[u64; 1024], c: u32) -> bool {
+    match table.get(c as usize / 64) {
+        Some(w) => w >> (c % 64) & 1 == 1,
+        None => char::from_u32(c).is_some_and(char::is_alphanumeric),
     }
-    if c < 0x1_0000 {
-        let t = bmp_alphanumeric();
-        return t
-            .get(c as usize / 64)
-            .is_some_and(|w| w >> (c % 64) & 1 == 1);
-    }
-    char::from_u32(c).is_some_and(char::is_alphanumeric)
 }
 
 /// One bit per BMP code point: `char::is_alphanumeric` (surrogates: false).
@@ -347,22 +369,47 @@ struct Words {
 impl Words {
     const START: u64 = 0xCBF2_9CE4_8422_2325;
 
+    /// One char `c` at position `p`; `alnum` is `is_alphanumeric(c)`.
     #[inline(always)]
-    fn step(&mut self, c: u32, p: u32, sink: &mut Sink<'_>) {
-        if is_alphanumeric(c) {
+    fn step(&mut self, alnum: bool, c: u32, p: u32, sink: &mut Sink<'_>) {
+        if alnum {
             self.word = mix(self.word, u64::from(c));
             self.in_word = true;
         } else if self.in_word {
-            let w = finish(self.word ^ 0xA5A5);
-            sink.emit(w, p);
-            if self.prev != 0 {
-                sink.emit(finish(mix(self.prev, w) ^ 0x5A5A), p);
-            }
-            self.prev = w;
+            self.prev = end_word(self.word, self.prev, p, sink);
             self.word = Words::START;
             self.in_word = false;
         }
     }
+}
+
+/// The char 2- to 5-grams starting at position `i` (which has four chars ahead).
+#[inline]
+fn emit_grams(chars: &[u32], i: usize, sink: &mut Sink<'_>) {
+    if let Some(&[c, d1, d2, d3, d4]) = chars.get(i..i + 5) {
+        let p = i as u32;
+        let mut h = mix(GRAM_SEED, u64::from(c));
+        h = mix(h, u64::from(d1));
+        sink.emit(finish(h ^ 1), p);
+        h = mix(h, u64::from(d2));
+        sink.emit(finish(h ^ 2), p);
+        h = mix(h, u64::from(d3));
+        sink.emit(finish(h ^ 3), p);
+        h = mix(h, u64::from(d4));
+        sink.emit(finish(h ^ 4), p);
+    }
+}
+
+/// The unigram (and, after the first word, the bigram) of a word with hash state `word`
+/// ending at `p`; returns the word's hash, the next word's `prev`.
+#[inline]
+fn end_word(word: u64, prev: u64, p: u32, sink: &mut Sink<'_>) -> u64 {
+    let w = finish(word ^ 0xA5A5);
+    sink.emit(w, p);
+    if prev != 0 {
+        sink.emit(finish(mix(prev, w) ^ 0x5A5A), p);
+    }
+    w
 }
 
 /// Seed of the char n-gram hashes.
@@ -374,43 +421,78 @@ const GRAM_SEED: u64 = 0x51_7CC1_B727_220A;
 fn hash_grams<K: GramKey, const B: u32>(
     chars: &[u32],
     grams: &mut GramSet<K>,
+    events: &mut Events,
     sink: &mut Sink<'_>,
 ) {
     // Always-on feature (a second intercept that shares the feature scaling).
     sink.emit(0, 0);
-    let (slots, filled) = grams.reset(chars.len());
-    let mut key = K::default();
-    for &c in chars.iter().take(4) {
-        key = key.roll::<B>(c);
-    }
-    let mut words = Words {
-        word: Words::START,
-        prev: 0,
-        in_word: false,
-    };
+    let n = chars.len();
+    let full = n.saturating_sub(4);
     // Positions with four chars ahead. The four n-grams starting at a position are a function
     // of its five chars; when those occurred at an earlier position, all four were produced
-    // there and would be dropped as repeats now, so they are not hashed again.
-    for (i, w) in chars.windows(5).enumerate() {
-        let p = i as u32;
-        let &[c, d1, d2, d3, d4] = w else { break };
-        key = key.roll::<B>(d4);
-        if insert(slots, filled, key) {
-            let mut h = mix(GRAM_SEED, u64::from(c));
-            h = mix(h, u64::from(d1));
-            sink.emit(finish(h ^ 1), p);
-            h = mix(h, u64::from(d2));
-            sink.emit(finish(h ^ 2), p);
-            h = mix(h, u64::from(d3));
-            sink.emit(finish(h ^ 3), p);
-            h = mix(h, u64::from(d4));
-            sink.emit(finish(h ^ 4), p);
+    // there and would be dropped as repeats now, so they are not hashed again. First pass:
+    // the positions whose five-char key is new.
+    let fresh = &mut events.fresh;
+    fresh.clear();
+    {
+        let (slots, filled) = grams.reset(n);
+        let shift = 64 - slots.len().trailing_zeros();
+        let slot_mask = slots.len().wrapping_sub(1);
+        let mut key = K::default();
+        for &c in chars.iter().take(4) {
+            key = key.roll::<B>(c);
         }
-        words.step(c, p, sink);
+        for (i, &d4) in chars.get(4..).unwrap_or(&[]).iter().enumerate() {
+            key = key.roll::<B>(d4);
+            if insert(slots, filled, key, shift, slot_mask) {
+                fresh.push(i as u32);
+            }
+        }
     }
+    // Second pass: where words end, with their hash state. Neither pass emits anything, so
+    // their loops keep everything in registers.
+    // A word end needs a char before it, so there are at most `full / 2 + 1`: the slots are
+    // made first and filled by index (no capacity check in the loop).
+    let ends = &mut events.ends;
+    ends.clear();
+    ends.resize(full / 2 + 1, (0, 0));
+    let mut count = 0usize;
+    let alnum = bmp_alphanumeric();
+    let (mut word, mut in_word) = (Words::START, false);
+    for (i, &c) in chars.get(..full).unwrap_or(&[]).iter().enumerate() {
+        if is_alphanumeric_in(alnum, c) {
+            word = mix(word, u64::from(c));
+            in_word = true;
+        } else if in_word {
+            if let Some(slot) = ends.get_mut(count) {
+                *slot = (i as u32, word);
+            }
+            count += 1;
+            word = Words::START;
+            in_word = false;
+        }
+    }
+    ends.truncate(count);
+    // Features in the order of a single pass: per position its n-grams (when fresh), then
+    // the features of the word ending there.
+    let mut prev = 0u64;
+    let mut ends_iter = ends.iter().copied().peekable();
+    for &p in fresh.iter() {
+        while let Some((q, w)) = ends_iter.next_if(|&(q, _)| q < p) {
+            prev = end_word(w, prev, q, sink);
+        }
+        emit_grams(chars, p as usize, sink);
+    }
+    for (q, w) in ends_iter {
+        prev = end_word(w, prev, q, sink);
+    }
+    let mut words = Words {
+        word,
+        prev,
+        in_word,
+    };
     // The last (up to) four positions: fewer chars ahead.
-    let n = chars.len();
-    for i in n.saturating_sub(4)..n {
+    for i in full..n {
         let p = i as u32;
         let Some(&c) = chars.get(i) else { break };
         let mut h = mix(GRAM_SEED, u64::from(c));
@@ -418,7 +500,7 @@ fn hash_grams<K: GramKey, const B: u32>(
             h = mix(h, u64::from(d));
             sink.emit(finish(h ^ (k as u64 + 1)), p);
         }
-        words.step(c, p, sink);
+        words.step(is_alphanumeric_in(alnum, c), c, p, sink);
     }
 }
 

@@ -231,6 +231,124 @@ fn ipv4_valid(s: &str) -> bool {
         && s != "0.0.0.0"
 }
 
+/// Byte classes for [`Runs`].
+const DIGIT: u8 = 1;
+const SPACE: u8 = 2;
+const DOT: u8 = 4;
+const DASH: u8 = 8;
+const PAREN: u8 = 16;
+const PLUS: u8 = 32;
+const RUN_CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = match b as u8 {
+            b'0'..=b'9' => DIGIT,
+            b' ' => SPACE,
+            b'.' => DOT,
+            b'-' => DASH,
+            b'(' | b')' => PAREN,
+            b'+' => PLUS,
+            _ => 0,
+        };
+        b += 1;
+    }
+    t
+};
+
+/// The most digits in one run of bytes that a pattern's match must lie in: a match holds only
+/// bytes of its pattern's set, so it lies inside one maximal run of them, and the pattern (or
+/// its validator) needs at least so many digits. A pattern whose run is too short is skipped.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+struct Runs {
+    /// Digits in a run of `[0-9 ().+-]` (phone: 9 to 15 digits, checked after the match).
+    phone: usize,
+    /// Digits in a run of `[0-9 -]` (card: 13 to 19).
+    card: usize,
+    /// Digits in a run of `[0-9-]` (SSN: 3 + 2 + 4).
+    ssn: usize,
+    /// Digits in a run of `[0-9 ]` (NINO: 2 + 2 + 2).
+    nino: usize,
+    /// Consecutive digits (DNI/NIE: 7 or 8).
+    digits: usize,
+    /// A run of `[0-9.]` with at least four digits and three dots (IPv4).
+    ipv4: bool,
+}
+
+impl Runs {
+    /// The runs of `text`. Every set is within `[0-9 ().+-]`, and a run matters only if it
+    /// holds a digit: so only the maximal runs of that set around a digit are scanned (found
+    /// by looking for the next digit), and their figures combined.
+    fn of(text: &[u8]) -> Runs {
+        let in_set = |j: usize| text.get(j).is_some_and(|&b| RUN_CLASS[usize::from(b)] != 0);
+        let mut r = Runs::default();
+        let mut i = 0;
+        while let Some(d) = text
+            .get(i..)
+            .and_then(|t| t.iter().position(u8::is_ascii_digit))
+        {
+            let (mut a, mut b) = (i + d, i + d);
+            while a > 0 && in_set(a - 1) {
+                a -= 1;
+            }
+            while in_set(b) {
+                b += 1;
+            }
+            let s = Runs::scan(text.get(a..b).unwrap_or(&[]));
+            r = Runs {
+                phone: r.phone.max(s.phone),
+                card: r.card.max(s.card),
+                ssn: r.ssn.max(s.ssn),
+                nino: r.nino.max(s.nino),
+                digits: r.digits.max(s.digits),
+                ipv4: r.ipv4 || s.ipv4,
+            };
+            i = b;
+        }
+        r
+    }
+
+    /// One pass over the bytes; bytes outside every set (letters, most of a text) only reset
+    /// the counters.
+    fn scan(text: &[u8]) -> Runs {
+        let mut r = Runs::default();
+        // Current runs: phone, card, ssn, nino, digits, ipv4 digits, ipv4 dots.
+        let mut cur = [0usize; 7];
+        let mut dirty = false;
+        for &b in text {
+            let k = RUN_CLASS[usize::from(b)];
+            if k == 0 {
+                if dirty {
+                    cur = [0; 7];
+                    dirty = false;
+                }
+                continue;
+            }
+            dirty = true;
+            let d = usize::from(k & DIGIT);
+            let step = |n: usize, set: u8| if k & set == 0 { 0 } else { n + d };
+            cur[0] = step(cur[0], DIGIT | SPACE | DOT | DASH | PAREN | PLUS);
+            cur[1] = step(cur[1], DIGIT | SPACE | DASH);
+            cur[2] = step(cur[2], DIGIT | DASH);
+            cur[3] = step(cur[3], DIGIT | SPACE);
+            cur[4] = step(cur[4], DIGIT);
+            cur[5] = step(cur[5], DIGIT | DOT);
+            cur[6] = if k & (DIGIT | DOT) == 0 {
+                0
+            } else {
+                cur[6] + usize::from(k & DOT != 0)
+            };
+            r.phone = r.phone.max(cur[0]);
+            r.card = r.card.max(cur[1]);
+            r.ssn = r.ssn.max(cur[2]);
+            r.nino = r.nino.max(cur[3]);
+            r.digits = r.digits.max(cur[4]);
+            r.ipv4 |= cur[5] >= 4 && cur[6] >= 3;
+        }
+        r
+    }
+}
+
 fn overlaps(out: &[Match], s: usize, e: usize) -> bool {
     out.iter().any(|m| s < m.end && m.start < e)
 }
@@ -238,8 +356,13 @@ fn overlaps(out: &[Match], s: usize, e: usize) -> bool {
 /// All personal-data matches in `text`, non-overlapping, in text order.
 pub fn find(text: &str) -> Vec<Match> {
     let mut out: Vec<Match> = Vec::new();
-    let ndigits = text.bytes().filter(u8::is_ascii_digit).count();
+    let ndigits = crate::normalize::count_bytes(text.as_bytes(), |b| b.wrapping_sub(b'0') < 10);
     let has_digit = ndigits >= 6;
+    let runs = if has_digit {
+        Runs::of(text.as_bytes())
+    } else {
+        Runs::default()
+    };
     let has_upper = text.bytes().any(|b| b.is_ascii_uppercase());
     if text.contains('@') {
         if let Some(re) = email_re() {
@@ -264,7 +387,7 @@ pub fn find(text: &str) -> Vec<Match> {
                 }
             }
         }
-        if let Some(re) = card_re().filter(|_| ndigits >= 13) {
+        if let Some(re) = card_re().filter(|_| ndigits >= 13 && runs.card >= 13) {
             for m in re.find_iter(text) {
                 if card_valid(m.as_str()) && !overlaps(&out, m.start(), m.end()) {
                     out.push(Match {
@@ -275,7 +398,7 @@ pub fn find(text: &str) -> Vec<Match> {
                 }
             }
         }
-        if let Some(re) = ssn_re().filter(|_| text.contains('-')) {
+        if let Some(re) = ssn_re().filter(|_| runs.ssn >= 9 && text.contains('-')) {
             for c in re.captures_iter(text) {
                 if let (Some(m), Some(a), Some(g), Some(s)) =
                     (c.get(0), c.get(1), c.get(2), c.get(3))
@@ -292,7 +415,7 @@ pub fn find(text: &str) -> Vec<Match> {
                 }
             }
         }
-        if let Some(re) = dni_re().filter(|_| has_upper) {
+        if let Some(re) = dni_re().filter(|_| has_upper && runs.digits >= 7) {
             for c in re.captures_iter(text) {
                 if let (Some(m), Some(p), Some(n), Some(l)) =
                     (c.get(0), c.get(1), c.get(2), c.get(3))
@@ -323,7 +446,7 @@ pub fn find(text: &str) -> Vec<Match> {
                 }
             }
         }
-        if let Some(re) = nino_re().filter(|_| has_upper) {
+        if let Some(re) = nino_re().filter(|_| has_upper && runs.nino >= 6) {
             for c in re.captures_iter(text) {
                 if let (Some(m), Some(p)) = (c.get(0), c.get(1)) {
                     if nino_valid(p.as_str()) && !overlaps(&out, m.start(), m.end()) {
@@ -336,7 +459,7 @@ pub fn find(text: &str) -> Vec<Match> {
                 }
             }
         }
-        if let Some(re) = ipv4_re().filter(|_| text.contains('.')) {
+        if let Some(re) = ipv4_re().filter(|_| runs.ipv4 && text.contains('.')) {
             for m in re.find_iter(text) {
                 let before = text[..m.start()].chars().next_back();
                 let after = text[m.end()..].chars().next();
@@ -355,7 +478,7 @@ pub fn find(text: &str) -> Vec<Match> {
                 }
             }
         }
-        if let Some(re) = phone_re() {
+        if let Some(re) = phone_re().filter(|_| runs.phone >= 9) {
             for m in re.find_iter(text) {
                 let s = m.as_str();
                 let d = digits(s).len();
@@ -393,7 +516,8 @@ pub fn find(text: &str) -> Vec<Match> {
             }
         }
     }
-    if text.contains("::") || text.matches(':').count() >= 7 {
+    let colons = crate::normalize::count_bytes(text.as_bytes(), |b| b == b':');
+    if colons >= 7 || (colons >= 2 && memchr::memmem::find(text.as_bytes(), b"::").is_some()) {
         if let Some(re) = ipv6_re() {
             for m in re.find_iter(text) {
                 if !overlaps(&out, m.start(), m.end())
@@ -476,6 +600,64 @@ mod tests {
         assert!(nino_valid("AB"));
         assert!(!nino_valid("GB"));
         assert_eq!(kinds("NI number AB 12 34 56 C"), vec!["NATIONAL_ID"]);
+    }
+
+    /// `find` without the run gates, as first written.
+    fn reference_kinds(text: &str) -> Vec<(&'static str, usize, usize)> {
+        let mut out = Vec::new();
+        let mut push = |kind, m: regex::Match<'_>| out.push((kind, m.start(), m.end()));
+        for (re, kind) in [
+            (card_re(), "CARD"),
+            (ssn_re(), "SSN"),
+            (dni_re(), "DNI"),
+            (nino_re(), "NINO"),
+            (ipv4_re(), "IPV4"),
+            (phone_re(), "PHONE"),
+        ] {
+            for m in re.unwrap().find_iter(text) {
+                push(kind, m);
+            }
+        }
+        out
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn run_gates_only_skip_patterns_that_cannot_match(
+            text in "([0-9]{1,4}|[ .()+-]|[A-Z]{1,2}|[a-z]{1,3}|\\PC)*",
+        ) {
+            let r = Runs::of(text.as_bytes());
+            for (kind, s, e) in reference_kinds(&text) {
+                let m = &text[s..e];
+                let d = digits(m).len();
+                match kind {
+                    "CARD" => proptest::prop_assert!(r.card >= 13),
+                    "SSN" => proptest::prop_assert!(r.ssn >= 9),
+                    "DNI" => proptest::prop_assert!(r.digits >= 7),
+                    "NINO" => proptest::prop_assert!(r.nino >= 6),
+                    "IPV4" => proptest::prop_assert!(r.ipv4),
+                    _ => proptest::prop_assert!(d < 9 || r.phone >= 9),
+                }
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn runs_around_digits_equal_a_full_scan(
+            text in "([0-9]{1,4}|[ .()+-]{1,3}|[A-Za-z]{1,5}|\\PC)*",
+        ) {
+            proptest::prop_assert_eq!(Runs::of(text.as_bytes()), Runs::scan(text.as_bytes()));
+        }
+    }
+
+    #[test]
+    fn run_gates_see_the_examples() {
+        let r = Runs::of(b"call +44 (20) 7946-0958, card 4111 1111 1111 1111, 192.168.0.1");
+        assert!(r.phone >= 9 && r.card >= 16 && r.ipv4);
+        let r = Runs::of(b"on 2024-01-15 we met 3 people at 10.30");
+        assert!(r.phone < 9 && r.card < 13 && r.ssn < 9 && !r.ipv4);
+        assert_eq!(Runs::of(b"12345678Z").digits, 8);
     }
 
     #[test]

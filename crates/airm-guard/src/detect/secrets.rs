@@ -39,6 +39,45 @@ const PROVIDERS: &[(&str, &str)] = &[
     ),
 ];
 
+/// Literals one of which every match of a [`PROVIDERS`] pattern contains (case-sensitive, as
+/// the patterns are): their fixed prefixes, shortened where a class follows.
+const PROVIDER_LITERALS: &[&str] = &[
+    "AKIA",
+    "ASIA",
+    "ghp_",
+    "gho_",
+    "ghu_",
+    "ghs_",
+    "ghr_",
+    "github_pat_",
+    "sk-",
+    "xox",
+    "AIza",
+    "rk_",
+    "sk_",
+    "hf_",
+    "eyJ",
+    "-----BEGIN ",
+];
+
+fn provider_literals() -> Option<&'static aho_corasick::AhoCorasick> {
+    static CELL: OnceLock<Option<aho_corasick::AhoCorasick>> = OnceLock::new();
+    CELL.get_or_init(|| {
+        // Leftmost-first: the kind the vectorised (Teddy) searcher supports.
+        aho_corasick::AhoCorasick::builder()
+            .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+            .build(PROVIDER_LITERALS)
+            .ok()
+    })
+    .as_ref()
+}
+
+/// False when no [`PROVIDERS`] pattern can match `text` (none of [`PROVIDER_LITERALS`] is in
+/// it): one search instead of one per pattern.
+fn may_have_provider_key(text: &str) -> bool {
+    provider_literals().is_none_or(|ac| ac.is_match(text))
+}
+
 fn provider_res() -> &'static [(&'static str, Regex)] {
     static CELL: OnceLock<Vec<(&'static str, Regex)>> = OnceLock::new();
     CELL.get_or_init(|| {
@@ -55,6 +94,35 @@ fn assignment_re() -> Option<&'static Regex> {
         &CELL,
         r#"(?i)(?-u:\b)(?:api[_-]?key|secret(?:[_-]?key)?|access[_-]?token|auth[_-]?token|token|password|passwd|pwd|client[_-]?secret)(?-u:\b)["']?\s*[:=]\s*["']?([A-Za-z0-9_\-/+=.!@#$%^&*]{12,128})"#,
     )
+}
+
+/// Words one of which every match of [`assignment_re`] contains (`api_key` has `key`,
+/// `access_token` has `token`, `passwd` has `passw`).
+const ASSIGNMENT_WORDS: &[&str] = &["key", "secret", "token", "passw", "pwd"];
+
+fn assignment_words() -> Option<&'static aho_corasick::AhoCorasick> {
+    static CELL: OnceLock<Option<aho_corasick::AhoCorasick>> = OnceLock::new();
+    CELL.get_or_init(|| {
+        aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+            .build(ASSIGNMENT_WORDS)
+            .ok()
+    })
+    .as_ref()
+}
+
+/// False when [`assignment_re`] cannot match `text`: it needs `:` or `=`, and, in ASCII text,
+/// one of [`ASSIGNMENT_WORDS`] in any case. (Outside ASCII the pattern's Unicode case folding
+/// also matches the Kelvin sign as `k` and the long s as `s`, so only the first test applies.)
+fn may_assign(text: &str) -> bool {
+    if memchr::memchr2(b':', b'=', text.as_bytes()).is_none() {
+        return false;
+    }
+    if !text.is_ascii() {
+        return true;
+    }
+    assignment_words().is_none_or(|ac| ac.is_match(text))
 }
 
 /// Shannon entropy in bits per character.
@@ -90,7 +158,12 @@ pub fn find(text: &str) -> Vec<Match> {
     if !maybe(text) {
         return out;
     }
-    for (kind, re) in provider_res() {
+    let providers = if may_have_provider_key(text) {
+        provider_res()
+    } else {
+        &[]
+    };
+    for (kind, re) in providers {
         for m in re.find_iter(text) {
             if !out.iter().any(|o| m.start() < o.end && o.start < m.end()) {
                 out.push(Match {
@@ -101,7 +174,7 @@ pub fn find(text: &str) -> Vec<Match> {
             }
         }
     }
-    if let Some(re) = assignment_re() {
+    if let Some(re) = assignment_re().filter(|_| may_assign(text)) {
         for c in re.captures_iter(text) {
             if let Some(v) = c.get(1) {
                 let val = v.as_str();
@@ -168,6 +241,38 @@ mod tests {
         }
         let pem = format!("-----BEGIN {}PRIVATE KEY-----\nMIIE", "RSA ");
         assert_eq!(find(&pem)[0].kind, "PRIVATE_KEY");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_assignment_gate_never_hides_a_match(
+            text in "((api|Secret|TOKEN|pass|pwd|PASSWD|key|\u{212A}ey|\u{17F}ecret)[ _-]?|[a-zA-Z0-9 :='\"]{0,6}|\\PC{0,4})*",
+        ) {
+            let re = assignment_re().unwrap();
+            if re.is_match(&text) {
+                proptest::prop_assert!(may_assign(&text));
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_provider_gate_never_hides_a_match(
+            text in "((AKIA|ASIA|gh[pousr]_|github_pat_|sk-ant-|sk-proj-|xox[abposr]-|AIza|[rs]k_(live|test)_|hf_|eyJ|-----BEGIN (RSA )?PRIVATE KEY-----|\\.)[A-Za-z0-9_-]{0,40}|[ a-zA-Z0-9]{0,8})*",
+        ) {
+            if provider_res().iter().any(|(_, re)| re.is_match(&text)) {
+                proptest::prop_assert!(may_have_provider_key(&text));
+            }
+        }
+    }
+
+    #[test]
+    fn the_assignment_gate_lets_unicode_case_folds_through() {
+        let kelvin = "api_\u{212A}ey = \"Zx9Qw2Er7Ty4Ui1Op3\"";
+        assert!(assignment_re().unwrap().is_match(kelvin));
+        assert!(may_assign(kelvin));
+        assert!(!may_assign("the token is important for the whole project"));
+        assert!(!may_assign("ratio: 3 to 4"));
     }
 
     #[test]

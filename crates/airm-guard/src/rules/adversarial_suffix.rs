@@ -45,7 +45,11 @@ fn weird(tok: &str) -> bool {
 /// Scans.
 pub fn scan(cx: &Cx<'_>, out: &mut Vec<Hit>) {
     let text = &cx.prepared.plain().clean;
-    if text.len() < 40 || text.contains("```") || text.contains('{') || !text.is_ascii() {
+    if text.len() < 40
+        || !text.is_ascii()
+        || memchr::memchr(b'{', text.as_bytes()).is_some()
+        || memchr::memmem::find(text.as_bytes(), b"```").is_some()
+    {
         return;
     }
     // The last 12 tokens, read from the end (the text before them is never split).

@@ -180,6 +180,21 @@ pub const OUTPUT: &[RuleEntry] = &[
     },
 ];
 
+/// An automaton that finds any of `needed`, built once in `cell`: leftmost-first, the kind the
+/// vectorised (Teddy) searcher supports. For the gates of [`scan_folded_if`].
+pub(crate) fn literals(
+    cell: &'static std::sync::OnceLock<Option<aho_corasick::AhoCorasick>>,
+    needed: &[&str],
+) -> Option<&'static aho_corasick::AhoCorasick> {
+    cell.get_or_init(|| {
+        aho_corasick::AhoCorasick::builder()
+            .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+            .build(needed)
+            .ok()
+    })
+    .as_ref()
+}
+
 /// Runs `re` over the folded form of every variant and reports the first match per variant.
 pub fn scan_folded(
     cx: &Cx<'_>,
@@ -188,9 +203,22 @@ pub fn scan_folded(
     score: f32,
     out: &mut Vec<Hit>,
 ) {
+    scan_folded_if(cx, |_| true, re, what, score, out);
+}
+
+/// [`scan_folded`] on the variants for which `may_match` (a necessary condition of a match
+/// of `re`, cheaper than `re`) is true.
+pub fn scan_folded_if(
+    cx: &Cx<'_>,
+    may_match: impl Fn(&str) -> bool,
+    re: Option<&regex::Regex>,
+    what: &str,
+    score: f32,
+    out: &mut Vec<Hit>,
+) {
     let Some(re) = re else { return };
     for v in &cx.prepared.variants {
-        if re.is_match(&v.folded) {
+        if may_match(&v.folded) && re.is_match(&v.folded) {
             out.push(Hit::on(v, what.to_string(), score));
             // One hit from the plain form is enough; decoded forms are only consulted when
             // the plain form is clean.

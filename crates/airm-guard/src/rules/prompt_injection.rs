@@ -68,6 +68,10 @@ fn evidence_chars(text: &str) -> f32 {
         {
             cjk += 1;
         }
+        // From here on the score is 1 whatever follows (both counts only grow).
+        if 2 * words + cjk >= 2 * MIN_WORDS as u32 {
+            return 1.0;
+        }
     }
     ((words as f32 + cjk as f32 / 2.0) / MIN_WORDS).min(1.0)
 }
@@ -95,7 +99,7 @@ pub fn scan(cx: &Cx<'_>, out: &mut Vec<Hit>) {
 
 #[cfg(test)]
 mod tests {
-    use super::{evidence, evidence_ascii, evidence_chars};
+    use super::{evidence, evidence_ascii, evidence_chars, MIN_WORDS};
 
     #[test]
     fn ascii_fast_path_counts_like_the_general_one() {
@@ -109,6 +113,25 @@ mod tests {
             "x y z w v u t s r q",
         ] {
             assert_eq!(evidence_ascii(t), evidence_chars(t), "{t:?}");
+        }
+    }
+
+    /// `evidence_chars` as first written: the whole text counted.
+    fn reference(text: &str) -> f32 {
+        let words = text.split_whitespace().count() as f32;
+        let cjk = text
+            .chars()
+            .filter(|&c| {
+                matches!(c as u32, 0x3040..=0x30ff | 0x3400..=0x4dbf | 0x4e00..=0x9fff | 0xac00..=0xd7af)
+            })
+            .count() as f32;
+        ((words + cjk / 2.0) / MIN_WORDS).min(1.0)
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn counting_stops_only_when_the_score_is_full(text in "([a-zé]{1,4}|[ \t\n]{1,2}|[你好한]{1,3}|\\PC)*") {
+            proptest::prop_assert_eq!(evidence_chars(&text), reference(&text));
         }
     }
 

@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 use airm_core::{Reference, RuleDocs, RuleMeta, RuleStatus, RuleTarget, Severity};
 use regex::Regex;
 
-use super::{scan_folded, Cx, Hit};
+use super::{scan_folded_if, Cx, Hit};
 use crate::detect::lazy_regex;
 
 /// Metadata.
@@ -35,10 +35,21 @@ fn re() -> Option<&'static Regex> {
     lazy_regex(&CELL, PATTERN)
 }
 
+/// False when [`PATTERN`] cannot match `folded`: the control tokens start with `<` or `[`,
+/// and the headers name `system` or `developer` or are bracketed. Vectorised byte and
+/// substring searches, far cheaper than the pattern, which has no literal to skip ahead by.
+fn may_match(folded: &str) -> bool {
+    let b = folded.as_bytes();
+    memchr::memchr2(b'<', b'[', b).is_some()
+        || memchr::memmem::find(b, b"system").is_some()
+        || memchr::memmem::find(b, b"developer").is_some()
+}
+
 /// Scans.
 pub fn scan(cx: &Cx<'_>, out: &mut Vec<Hit>) {
-    scan_folded(
+    scan_folded_if(
         cx,
+        may_match,
         re(),
         "chat-template token or fake system header",
         0.9,
@@ -51,5 +62,16 @@ mod tests {
     #[test]
     fn pattern_compiles() {
         assert!(super::re().is_some());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_gate_never_hides_a_match(
+            text in "(<\\|im_start\\|>|\\[/?inst\\]|<</?sys>>|<start_of_turn>|\n|#{0,3}|system|system prompt|developer|message|admin|\\[|\\]|:| |x|\\PC)*",
+        ) {
+            if super::re().unwrap().is_match(&text) {
+                proptest::prop_assert!(super::may_match(&text));
+            }
+        }
     }
 }
