@@ -100,7 +100,10 @@ impl ReadOptions {
     }
 }
 
-const BLOCK_BYTES: usize = 16 << 20;
+/// Bytes read per block. Each file holds two block buffers and one block's parts at a time;
+/// 4 MiB instead of 16 MiB touches ~90 MB less fresh memory on the drift benchmark (95,000
+/// -> 73,000 page faults) for +0.2 % instructions.
+const BLOCK_BYTES: usize = 4 << 20;
 
 /// Reads a file. Without a format in `opts`, a file that starts with the Parquet magic is
 /// Parquet, otherwise the name decides ([`FileFormat::from_path`]).
