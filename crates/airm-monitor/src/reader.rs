@@ -713,6 +713,9 @@ fn parse_csv_chunk(
     let mut short_repeats: Vec<ShortRepeats> =
         cols.iter().map(|_| ShortRepeats::default()).collect();
     let max_repeats = opts.max_categories.min(MAX_REPEATS);
+    // Each field's column slot as one word (`usize::MAX` for a column not read): cheaper
+    // to look up per cell than an `Option`.
+    let slot_of: Vec<usize> = slots.iter().map(|s| s.unwrap_or(usize::MAX)).collect();
     let mut rows = 0u64;
     let mut line_start = 0usize;
     let mut i = 0u64;
@@ -739,13 +742,14 @@ fn parse_csv_chunk(
         let mut n = 0usize;
         let mut pos = 0usize;
         loop {
-            let slot = slots.get(n).copied().flatten();
+            // `usize::MAX` (no column) finds no column below.
+            let s = slot_of.get(n).copied().unwrap_or(usize::MAX);
             // The hot path: a short plain number in a column that is still numeric, ending
             // at the delimiter or the line's end. The parser may look ahead past the line
             // (into the rest of the chunk) to read eight bytes at a time; a number never
             // spans a line break. Anything else (other number forms included) takes the
             // general path below, which classifies the cell as `str::parse` would.
-            let fast = match slot.and_then(|s| cols.get_mut(s)) {
+            let fast = match cols.get_mut(s) {
                 Some(c) => match &mut c.values {
                     Values::Numeric(v) => {
                         match short_number(chunk.get(start + pos..).unwrap_or_default()) {
@@ -768,6 +772,7 @@ fn parse_csv_chunk(
             let end = match fast {
                 Some(k) => k,
                 _ => {
+                    let slot = slots.get(n).copied().flatten();
                     let short =
                         slot.and_then(|_| short_field(chunk, start + pos, field, delimiter));
                     let k = match short {
