@@ -20,15 +20,15 @@ fn unkey(k: u64) -> f64 {
     f64::from_bits(b)
 }
 
-/// Exclusive prefix sums of one pass's histogram (the first slot of each digit).
-fn offsets<const R: usize>(counts: &[u32; R]) -> Box<[u32; R]> {
-    let mut o = zeroed::<R>();
+/// Turns one pass's histogram into its exclusive prefix sums (the first slot of each
+/// digit), in place.
+fn to_offsets<const R: usize>(counts: &mut [u32; R]) {
     let mut acc = 0u32;
-    for (o, &c) in o.iter_mut().zip(counts.iter()) {
-        *o = acc;
-        acc = acc.wrapping_add(c);
+    for c in counts.iter_mut() {
+        let n = *c;
+        *c = acc;
+        acc = acc.wrapping_add(n);
     }
-    o
 }
 
 /// A zeroed table on the heap (not built on the stack first: 256 KiB for 16-bit digits).
@@ -81,7 +81,7 @@ fn radix_sort<const R: usize, const PASSES: usize>(v: &mut [f64]) {
     }
     SCRATCH.with(|scratch| {
         let mut buf = scratch.borrow_mut();
-        scatter(v, &counts, &passes, digit, &mut buf);
+        scatter(v, &mut counts, &passes, digit, &mut buf);
         // Keep the buffer for the next column unless it is unusually large.
         if buf.capacity() > MAX_KEPT {
             *buf = Vec::new();
@@ -104,7 +104,7 @@ const MAX_KEPT: usize = 8 << 20;
 /// floats are copied back.
 fn scatter<const R: usize>(
     v: &mut [f64],
-    counts: &[Box<[u32; R]>],
+    counts: &mut [Box<[u32; R]>],
     passes: &[usize],
     digit: impl Fn(u64, usize) -> usize,
     buf: &mut Vec<u64>,
@@ -118,7 +118,8 @@ fn scatter<const R: usize>(
     let buf = &mut buf[..n];
     let last = passes.len() - 1;
     for (i, &pass) in passes.iter().enumerate() {
-        let o = &mut *offsets(&counts[pass]);
+        let o = &mut *counts[pass];
+        to_offsets(o);
         let d = |k: u64| digit(k, pass);
         // Even steps read `v` and write the scratch; odd steps the other way round.
         match (i % 2 == 0, i == 0, i == last) {
