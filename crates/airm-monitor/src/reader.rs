@@ -699,9 +699,10 @@ fn parse_csv_chunk(
     // At most this many rows: a row has a delimiter or line break after each field.
     // Reserved, not touched (pages never written cost nothing), and no line count is needed.
     // A buffer too small is replaced, not grown: it is empty, and growing would copy its
-    // old capacity. Rounded up so that the next blocks' chunks, of about the same size,
+    // old capacity. Rounded up to a power of two (at most twice the bound, so a wide file's
+    // small chunks reserve little) so that the next blocks' chunks, of about the same size,
     // fit.
-    let max_rows = (chunk.len() / ncols.max(1) + 1).next_multiple_of(1 << 14);
+    let max_rows = (chunk.len() / ncols.max(1) + 1).next_power_of_two();
     for c in &mut cols {
         if let Values::Numeric(v) = &mut c.values {
             if v.capacity() < max_rows {
