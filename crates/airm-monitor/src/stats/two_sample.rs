@@ -287,7 +287,7 @@ pub fn ks_and_wasserstein(a: &[f64], b: &[f64]) -> (f64, f64) {
     // needs no division. Below 2^50 two different gaps differ by more than the rounding of
     // `i/n_a − j/n_b`, so the largest integer gap is where the float statistic peaks too;
     // ties between equal integer gaps are resolved in floating point.
-    let (mut i, mut j) = (0u64, 0u64);
+    let mut i = 0u64;
     let mut g_max = 0u64;
     let mut d = 0.0f64;
     let mut sum = 0.0f64;
@@ -305,10 +305,13 @@ pub fn ks_and_wasserstein(a: &[f64], b: &[f64]) -> (f64, f64) {
     let (n1, n2) = (len_a as f64, len_b as f64);
     // The heads of both samples; past the end of a sample, +∞ stands for "nothing left"
     // (the samples are finite). Each step loads the two new heads once.
+    // No NaN here, so a comparison and a select give the minimum (`f64::min` adds NaN
+    // handling); after `step` steps, `j = step − i`.
+    let lower = |x: f64, y: f64| if x < y { x } else { y };
     let (mut x, mut y) = (at(a, 0), at(b, 0));
-    for _ in 0..len_a + len_b {
+    for step in 1..=len_a + len_b {
         let take_a = u64::from(x <= y);
-        let v = x.min(y);
+        let v = lower(x, y);
         let term = gap * (v - prev);
         let t = sum + term;
         if sum.abs() >= term.abs() {
@@ -318,12 +321,12 @@ pub fn ks_and_wasserstein(a: &[f64], b: &[f64]) -> (f64, f64) {
         }
         sum = t;
         i += take_a;
-        j += 1 - take_a;
+        let j = step - i;
         x = at(a, i);
         y = at(b, j);
         let g = (i * len_b).abs_diff(j * len_a);
         gap = len_f64_u64(g);
-        if g >= g_max && x.min(y) > v {
+        if g >= g_max && lower(x, y) > v {
             g_max = g;
             #[allow(clippy::cast_precision_loss)]
             let diff = i as f64 / n1 - j as f64 / n2;
