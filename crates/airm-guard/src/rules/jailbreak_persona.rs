@@ -96,11 +96,7 @@ mod tests {
             ),
             seps in proptest::collection::vec(" |  |\n|\t|, ", 14),
         ) {
-            let text: String = words
-                .iter()
-                .zip(&seps)
-                .map(|(w, s)| format!("{w}{s}"))
-                .collect();
+            let text = crate::rules::join_words(&words, &seps);
             if super::re().unwrap().is_match(&text) {
                 proptest::prop_assert!(super::may_match(&text));
             }

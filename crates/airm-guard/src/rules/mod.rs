@@ -180,6 +180,16 @@ pub const OUTPUT: &[RuleEntry] = &[
     },
 ];
 
+/// Test helper for the gate property tests: each word followed by its separator.
+#[cfg(test)]
+pub(crate) fn join_words(words: &[String], seps: &[String]) -> String {
+    words
+        .iter()
+        .zip(seps)
+        .map(|(w, s)| format!("{w}{s}"))
+        .collect()
+}
+
 /// An automaton that finds any of `needed`, built once in `cell`: leftmost-first, the kind the
 /// vectorised (Teddy) searcher supports. For the gates of [`scan_folded_if`].
 pub(crate) fn literals(
