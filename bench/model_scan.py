@@ -2,17 +2,21 @@
 """Side-by-side throughput of `airm scan` and the open model-file scanners.
 
 Generates harmless model files (a ~200 MB pickle of many small objects, a ~200 MB pickle of
-large byte buffers, and a ~1 GiB PyTorch-style zip checkpoint whose data.pkl references
-torch._utils._rebuild_tensor_v2 with persistent storage ids), then times, on each file and
+large byte buffers, a ~1 GiB PyTorch-style zip checkpoint whose data.pkl references
+torch._utils._rebuild_tensor_v2 with persistent storage ids, and a ~1 GiB safetensors file
+of 16 float32 tensors), then times, on each file and
 in one run: `cat FILE > /dev/null` (read ceiling), `airm scan`, modelscan, picklescan,
 fickling and modelaudit (whichever are installed in the venv given by --peers).
 Prints a Markdown table with wall and CPU time, MB/s, the ratio to airm and peak RSS.
 
 Usage: model_scan.py --airm target/release/airm --peers /path/to/venv --dir /tmp/bench
+       [--only small,tensors,zip,safetensors]
 """
 import argparse
 import io
+import json
 import os
+import struct
 import pickle
 import shutil
 import subprocess
@@ -103,6 +107,27 @@ def gen_torch_zip(path, target):
                     f.write(block)
 
 
+def gen_safetensors(path, target):
+    # The format itself, written directly: an 8-byte little-endian header length, the JSON
+    # header (dtype, shape, data_offsets per tensor, __metadata__), then the tensor data.
+    n = 16
+    numel = max(1, target // n // 4)
+    header = {"__metadata__": {"format": "pt"}}
+    for i in range(n):
+        header[f"layer{i}.weight"] = {"dtype": "F32", "shape": [numel], "data_offsets": [i * numel * 4, (i + 1) * numel * 4]}
+    raw = json.dumps(header, separators=(",", ":")).encode()
+    raw += b" " * (-len(raw) % 8)
+    block = struct.pack("<f", 0.5) * (1 << 18)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(raw)))
+        f.write(raw)
+        left = n * numel * 4
+        while left > 0:
+            chunk = block[:left]
+            f.write(chunk)
+            left -= len(chunk)
+
+
 TIMEOUT = 300
 
 
@@ -127,13 +152,23 @@ def main():
     ap.add_argument("--small-mb", type=int, default=200)
     ap.add_argument("--tensors-mb", type=int, default=200)
     ap.add_argument("--zip-mb", type=int, default=1024)
+    ap.add_argument("--safetensors-mb", type=int, default=1024)
+    ap.add_argument("--only", help="comma-separated subset of small,tensors,zip,safetensors")
     args = ap.parse_args()
     os.makedirs(args.dir, exist_ok=True)
     files = [
-        ("pickle, small objects", os.path.join(args.dir, "small.pkl"), gen_small, args.small_mb),
-        ("pickle, large buffers", os.path.join(args.dir, "tensors.pkl"), gen_tensors, args.tensors_mb),
-        ("PyTorch zip checkpoint", os.path.join(args.dir, "model.pt"), gen_torch_zip, args.zip_mb),
+        ("small", "pickle, small objects", os.path.join(args.dir, "small.pkl"), gen_small, args.small_mb),
+        ("tensors", "pickle, large buffers", os.path.join(args.dir, "tensors.pkl"), gen_tensors, args.tensors_mb),
+        ("zip", "PyTorch zip checkpoint", os.path.join(args.dir, "model.pt"), gen_torch_zip, args.zip_mb),
+        ("safetensors", "safetensors", os.path.join(args.dir, "model.safetensors"), gen_safetensors, args.safetensors_mb),
     ]
+    if args.only:
+        wanted = set(args.only.split(","))
+        unknown = wanted - {k for k, *_ in files}
+        if unknown:
+            sys.exit(f"--only: unknown file kind(s): {', '.join(sorted(unknown))}")
+        files = [f for f in files if f[0] in wanted]
+    files = [f[1:] for f in files]
     for _, path, gen, mb in files:
         if not os.path.exists(path):
             gen(path, mb << 20)

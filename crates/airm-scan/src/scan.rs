@@ -74,25 +74,46 @@ pub fn scan_file(path: &Path, cfg: &ScanConfig) -> Result<FileReport, ScanError>
     ))
 }
 
-/// Scans a file held in memory (uploads, tests).
+/// Inputs from this size on are hashed on another thread while they are scanned.
+const HASH_APART: usize = 1 << 20;
+
+/// Scans a file held in memory (uploads, tests). Large inputs are hashed on a second thread
+/// while they are scanned.
 pub fn scan_bytes(name: &str, data: &[u8], cfg: &ScanConfig) -> FileReport {
-    let mut sc = Scanner::new(cfg);
     let size = data.len() as u64;
-    let head = data.get(..SNIFF_LEN.min(data.len())).unwrap_or(&[]);
-    let mut format = sniff(head, size);
-    let analysed = if format == Format::Zip {
-        format = sc.zip(Cursor::new(data), None, 0);
-        true
-    } else {
-        let mut r = data;
-        let analysed = sc.stream(format, &mut r, size, None, 0);
-        format = sc.refined.unwrap_or(format);
-        analysed
+    let hash = || {
+        HashingReader::new(data)
+            .finish()
+            .unwrap_or_else(|_| (String::new(), String::new(), size))
     };
-    let hashes = HashingReader::new(data)
-        .finish()
-        .unwrap_or_else(|_| (String::new(), String::new(), size));
-    FileReport::build(name.to_string(), format, sc.findings, analysed, hashes)
+    let scan = || {
+        let mut sc = Scanner::new(cfg);
+        let head = data.get(..SNIFF_LEN.min(data.len())).unwrap_or(&[]);
+        let mut format = sniff(head, size);
+        let analysed = if format == Format::Zip {
+            format = sc.zip(Cursor::new(data), None, 0);
+            true
+        } else {
+            let mut r = data;
+            let analysed = sc.stream(format, &mut r, size, None, 0);
+            format = sc.refined.unwrap_or(format);
+            analysed
+        };
+        (format, sc.findings, analysed)
+    };
+    let ((format, findings, analysed), hashes) = if data.len() >= HASH_APART {
+        std::thread::scope(|s| {
+            let hashing = s.spawn(hash);
+            let scanned = scan();
+            let hashes = hashing
+                .join()
+                .unwrap_or_else(|_| (String::new(), String::new(), size));
+            (scanned, hashes)
+        })
+    } else {
+        (scan(), hash())
+    };
+    FileReport::build(name.to_string(), format, findings, analysed, hashes)
 }
 
 /// Scans several files in parallel (rayon); results are in input order.
