@@ -3,10 +3,10 @@
 //! stored [`airm_core::Finding`]s with [`ScanFinding::into_finding`].
 
 use airm_core::{Finding, FindingStatus, Location, RuleMeta, Severity, Timestamp};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The overall judgement of a file. Ordered: `Clean < Unknown < Suspicious < Malicious`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Verdict {
     /// Analysed completely; nothing found.
@@ -101,7 +101,7 @@ impl Format {
 /// A finding of a model-file rule, before it is stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ScanFinding {
-    /// Rule id, e.g. `MF001`.
+    /// Rule id, e.g. `MF001` (read back only for a rule of this crate).
     pub rule_id: &'static str,
     /// Severity (the rule's default).
     pub severity: Severity,
@@ -115,6 +115,39 @@ pub struct ScanFinding {
     pub message: String,
     /// Short evidence (the resolved callable, an argument preview).
     pub evidence: Option<String>,
+}
+
+/// A [`ScanFinding`] as read back (the discovery cache): its rule id must be one of this
+/// crate's rules, which gives the `&'static str` the finding carries.
+#[derive(Deserialize)]
+struct ScanFindingText {
+    rule_id: String,
+    severity: Severity,
+    verdict: Verdict,
+    offset: Option<u64>,
+    member: Option<String>,
+    message: String,
+    evidence: Option<String>,
+}
+
+impl<'de> Deserialize<'de> for ScanFinding {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let t = ScanFindingText::deserialize(d)?;
+        let rule_id = crate::rules::rules()
+            .into_iter()
+            .map(|r| r.id)
+            .find(|r| *r == t.rule_id)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown rule id {}", t.rule_id)))?;
+        Ok(ScanFinding {
+            rule_id,
+            severity: t.severity,
+            verdict: t.verdict,
+            offset: t.offset,
+            member: t.member,
+            message: t.message,
+            evidence: t.evidence,
+        })
+    }
 }
 
 impl ScanFinding {

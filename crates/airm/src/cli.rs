@@ -688,6 +688,9 @@ pub struct ScanArgs {
     /// Discovery: also read files that .gitignore, .ignore and git excludes leave out.
     #[arg(long)]
     pub no_ignore: bool,
+    /// Discovery: open and read every file, without the discovery cache.
+    #[arg(long)]
+    pub no_cache: bool,
 }
 
 #[derive(Debug, Args)]
@@ -716,6 +719,10 @@ pub struct DiscoverArgs {
     /// Link every discovered asset to this AI system (besides `[[inventory.systems]]` rules).
     #[arg(long)]
     pub system: Option<String>,
+    /// Open and read every file, without reusing the results of files unchanged since the
+    /// previous run (the discovery cache; see `[discover] cache`).
+    #[arg(long)]
+    pub no_cache: bool,
 }
 
 #[derive(Debug, Args)]
@@ -741,6 +748,9 @@ pub struct BomArgs {
     /// Discovery: also read files that .gitignore leaves out.
     #[arg(long)]
     pub no_ignore: bool,
+    /// Discovery: open and read every file, without the discovery cache.
+    #[arg(long)]
+    pub no_cache: bool,
 }
 
 #[derive(Debug, Subcommand)]

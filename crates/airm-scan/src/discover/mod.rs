@@ -14,6 +14,7 @@
 //! masked where they are matched; the key itself never leaves the detector.
 
 pub mod arrow;
+mod cache;
 mod cards;
 mod code;
 mod datasets;
@@ -41,6 +42,10 @@ use crate::report::ScanFinding;
 use crate::rules::FileNotInspected;
 use crate::sniff::SNIFF_LEN;
 
+pub use cache::{
+    default_dir as default_cache_dir, replay_all as replay_cache_bytes, RunCache,
+    SETTLED as CACHE_SETTLED_SECS,
+};
 pub use secrets::mask;
 
 /// Directories never entered: version-control internals and installed third-party code
@@ -77,6 +82,10 @@ pub struct DiscoverOptions {
     pub threads: usize,
     /// Globs of paths to leave out (`--exclude`).
     pub exclude: Vec<String>,
+    /// Reuse the results of files unchanged since the previous run over the same paths
+    /// (the discovery cache; `--no-cache` turns it off). Only the CLI's runs use it; the
+    /// library's [`discover`] never does, [`discover_cached`] always does.
+    pub cache: bool,
 }
 
 impl Default for DiscoverOptions {
@@ -90,12 +99,13 @@ impl Default for DiscoverOptions {
             hash_datasets: true,
             threads: 0,
             exclude: Vec::new(),
+            cache: true,
         }
     }
 }
 
 /// One AI asset found by discovery.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DiscoveredAsset {
     /// Kind of asset.
     pub kind: AssetKind,
@@ -209,7 +219,7 @@ pub fn absolute_location(loc: &str) -> String {
 }
 
 /// A finding of an `AS` rule at a place in a file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DiscoveredFinding {
     /// The file (as walked).
     pub path: String,
@@ -278,6 +288,8 @@ pub(crate) struct Sink {
     pub lower: Vec<u8>,
     /// Opens and reads files (the cached directory and the read buffer).
     reader: read::Reader,
+    /// The discovery cache, when the run has one.
+    cache: Option<cache::ThreadCache>,
 }
 
 /// The images of one directory. Sizes are only needed for directories that become
@@ -333,7 +345,57 @@ impl Sink {
 
 /// Walks `paths` and returns what it found.
 pub fn discover(paths: &[PathBuf], opts: &DiscoverOptions) -> Discovery {
-    let mut sink = Sink::default();
+    walk(paths, opts, Sink::default())
+}
+
+/// What the cache did in a run of [`discover_cached`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CacheUse {
+    /// Files whose previous result was reused (not opened).
+    pub reused: u64,
+    /// Records the cache holds for the next run.
+    pub records: u64,
+    /// Why the cache file could not be written, if it could not.
+    pub save_error: Option<String>,
+}
+
+/// [`discover`] with a discovery cache (see `discover/cache.rs`): files unchanged since the
+/// run that wrote `cache` are not opened, their previous results are reused; the report is
+/// the one [`discover`] gives. The cache is then rewritten for the next run.
+pub fn discover_cached(
+    paths: &[PathBuf],
+    opts: &DiscoverOptions,
+    cache: &RunCache,
+) -> (Discovery, CacheUse) {
+    let sink = Sink {
+        cache: Some(cache::ThreadCache::new(
+            std::sync::Arc::clone(&cache.old),
+            cache.start,
+        )),
+        ..Sink::default()
+    };
+    let mut used = CacheUse::default();
+    let d = walk_then(paths, opts, sink, |sink| {
+        if let Some(t) = &sink.cache {
+            used.reused = t.hits;
+            used.records = t.records;
+            used.save_error = cache.save(t).err().map(|e| e.to_string());
+        }
+    });
+    (d, used)
+}
+
+fn walk(paths: &[PathBuf], opts: &DiscoverOptions, sink: Sink) -> Discovery {
+    walk_then(paths, opts, sink, |_| {})
+}
+
+/// Walks `paths` into `sink`, hands the merged sink to `then`, and finalises it.
+fn walk_then(
+    paths: &[PathBuf],
+    opts: &DiscoverOptions,
+    mut sink: Sink,
+    then: impl FnOnce(&Sink),
+) -> Discovery {
     let mut roots = Vec::new();
     for p in paths {
         match std::fs::symlink_metadata(p) {
@@ -379,13 +441,18 @@ pub fn discover(paths: &[PathBuf], opts: &DiscoverOptions) -> Discovery {
             }
         }
         let (tx, rx) = channel::<Sink>();
-        let mut builder = VisitorBuilder { tx, opts };
+        let mut builder = VisitorBuilder {
+            tx,
+            opts,
+            cache: sink.cache.as_ref(),
+        };
         b.build_parallel().visit(&mut builder);
         drop(builder);
         for part in rx {
             sink.merge(part);
         }
     }
+    then(&sink);
     finalize(sink)
 }
 
@@ -405,6 +472,7 @@ pub fn inspect_text(name: &str, data: &[u8]) -> Discovery {
 struct VisitorBuilder<'o> {
     tx: Sender<Sink>,
     opts: &'o DiscoverOptions,
+    cache: Option<&'o cache::ThreadCache>,
 }
 
 impl<'s> ParallelVisitorBuilder<'s> for VisitorBuilder<'s> {
@@ -412,7 +480,10 @@ impl<'s> ParallelVisitorBuilder<'s> for VisitorBuilder<'s> {
         Box::new(Visitor {
             tx: self.tx.clone(),
             opts: self.opts,
-            sink: Sink::default(),
+            sink: Sink {
+                cache: self.cache.map(cache::ThreadCache::sibling),
+                ..Sink::default()
+            },
         })
     }
 }
@@ -489,6 +560,11 @@ impl Sink {
         self.stats.files += other.stats.files;
         self.stats.files_read += other.stats.files_read;
         self.stats.bytes_read += other.stats.bytes_read;
+        match (&mut self.cache, other.cache) {
+            (Some(c), Some(o)) => c.merge(o),
+            (c @ None, o) => *c = o,
+            (Some(_), None) => {}
+        }
     }
 }
 
@@ -541,6 +617,17 @@ fn visit_file(path: &Path, size: Option<u64>, opts: &DiscoverOptions, sink: &mut
     }
     // The reader lends its buffer to the detectors, which also write to the sink.
     let mut reader = std::mem::take(&mut sink.reader);
+    // An unchanged file with a previous result is not opened (`cache.rs`).
+    #[cfg(target_os = "linux")]
+    if let Some(mut c) = sink.cache.take() {
+        let bytes = path.as_os_str().as_encoded_bytes();
+        let reused = c.reuse(bytes, || reader.key(path).ok(), sink);
+        sink.cache = Some(c);
+        if reused {
+            sink.reader = reader;
+            return;
+        }
+    }
     let opened = match reader.open(path) {
         Ok(f) => f,
         Err(e) => {
@@ -549,11 +636,42 @@ fn visit_file(path: &Path, size: Option<u64>, opts: &DiscoverOptions, sink: &mut
             return;
         }
     };
+    #[cfg(target_os = "linux")]
+    let recording = sink
+        .cache
+        .as_ref()
+        .and_then(|_| opened.key().ok())
+        .map(|k| (k, cache::Mark::of(sink)));
+    let cacheable = inspect((path, &name, r, size), opened, &mut reader, opts, sink);
+    #[cfg(target_os = "linux")]
+    if let (true, Some((key, mark)), Some(mut c)) = (cacheable, recording, sink.cache.take()) {
+        c.record(path.as_os_str().as_encoded_bytes(), &key, mark, sink);
+        sink.cache = Some(c);
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = cacheable;
+    sink.reader = reader;
+}
+
+/// Reads an opened file and runs its detector; false when reading failed (a result that
+/// must not be cached).
+fn inspect(
+    (path, name, r, size): (&Path, &str, route::Route, Option<u64>),
+    opened: read::Opened,
+    reader: &mut read::Reader,
+    opts: &DiscoverOptions,
+    sink: &mut Sink,
+) -> bool {
+    let shown = || path.to_string_lossy().into_owned();
+    let mut ok = true;
     // Text files are read without a stat: up to one byte past the limit tells the size.
     if let route::Route::Text(kind) = r {
         sink.stats.files_read += 1;
         match reader.read_head(&opened, opts.max_text_size.saturating_add(1), None) {
-            Err(e) => sink.not_inspected(&shown(), format!("read error: {e}")),
+            Err(e) => {
+                sink.not_inspected(&shown(), format!("read error: {e}"));
+                ok = false;
+            }
             Ok((_, n)) if n > opts.max_text_size => sink.not_inspected(
                 &shown(),
                 format!(
@@ -564,7 +682,7 @@ fn visit_file(path: &Path, size: Option<u64>, opts: &DiscoverOptions, sink: &mut
             Ok((data, n)) => {
                 sink.stats.bytes_read += n;
                 if text::worth_reading(kind, data, &mut sink.lower) {
-                    text::visit(path, &shown(), &name, data, kind, sink);
+                    text::visit(path, &shown(), name, data, kind, sink);
                 }
             }
         }
@@ -577,7 +695,10 @@ fn visit_file(path: &Path, size: Option<u64>, opts: &DiscoverOptions, sink: &mut
         };
         let limit = first.min(opts.max_file_size.saturating_add(1));
         match reader.read_head(&opened, limit, size) {
-            Err(e) => sink.not_inspected(&shown(), format!("read error: {e}")),
+            Err(e) => {
+                sink.not_inspected(&shown(), format!("read error: {e}"));
+                ok = false;
+            }
             Ok((_, size)) if size > opts.max_file_size => sink.not_inspected(
                 &shown(),
                 format!(
@@ -597,11 +718,12 @@ fn visit_file(path: &Path, size: Option<u64>, opts: &DiscoverOptions, sink: &mut
                 };
                 if let Err(e) = res {
                     sink.not_inspected(&shown(), format!("read error: {e}"));
+                    ok = false;
                 }
             }
         }
     }
-    sink.reader = reader;
+    ok
 }
 
 /// Least images in one directory that make an image-folder dataset when the directory's

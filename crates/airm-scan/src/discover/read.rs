@@ -20,6 +20,8 @@ use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
 use rustix::fd::OwnedFd;
+
+use super::cache::FileKey;
 use rustix::fs::{Mode, OFlags};
 
 /// A read buffer kept between files grows no larger than this; a larger one (a big file
@@ -55,6 +57,22 @@ pub(crate) struct Opened {
     short_read_is_end: bool,
 }
 
+impl Opened {
+    /// The cache key of the opened file.
+    #[cfg(target_os = "linux")]
+    pub fn key(&self) -> io::Result<FileKey> {
+        use rustix::fs::{AtFlags, StatxFlags};
+        let mask = StatxFlags::TYPE
+            | StatxFlags::MODE
+            | StatxFlags::INO
+            | StatxFlags::SIZE
+            | StatxFlags::MTIME
+            | StatxFlags::CTIME;
+        let s = rustix::fs::statx(&self.file, "", AtFlags::EMPTY_PATH, mask)?;
+        Ok(FileKey::from_statx(&s))
+    }
+}
+
 /// The per-thread state of opening and reading: the cached directory and the buffer.
 #[derive(Debug, Default)]
 pub(crate) struct Reader {
@@ -78,27 +96,14 @@ impl Reader {
                 short_read_is_end: false,
             })
         };
-        let (Some(dir), Some(name)) = split_path(path) else {
-            return by_path(path);
-        };
-        if dir.as_os_str().is_empty() {
-            return by_path(path);
-        }
-        if self.dir.as_ref().is_none_or(|d| d.path != dir) {
-            let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
-            let fd = rustix::fs::open(dir, flags, Mode::empty()).ok();
-            let short_read_is_end = fd.as_ref().is_some_and(short_read_is_end);
-            self.dir = Some(OpenDir {
-                path: dir.to_path_buf(),
-                fd,
+        let Some((
+            OpenDir {
+                fd: Some(fd),
                 short_read_is_end,
-            });
-        }
-        let Some(OpenDir {
-            fd: Some(fd),
-            short_read_is_end,
-            ..
-        }) = &self.dir
+                ..
+            },
+            name,
+        )) = Self::dir_of(&mut self.dir, path)
         else {
             return by_path(path);
         };
@@ -137,6 +142,51 @@ impl Reader {
             file: File::from(f),
             short_read_is_end: false,
         })
+    }
+
+    /// The directory of `path`, opened (and kept) for the files in it, and the name in it;
+    /// `None` for a path with no directory part.
+    fn dir_of<'a, 'p>(
+        slot: &'a mut Option<OpenDir>,
+        path: &'p Path,
+    ) -> Option<(&'a OpenDir, &'p std::ffi::OsStr)> {
+        let (Some(dir), Some(name)) = split_path(path) else {
+            return None;
+        };
+        if dir.as_os_str().is_empty() {
+            return None;
+        }
+        if slot.as_ref().is_none_or(|d| d.path != dir) {
+            let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
+            let fd = rustix::fs::open(dir, flags, Mode::empty()).ok();
+            let short_read_is_end = fd.as_ref().is_some_and(short_read_is_end);
+            *slot = Some(OpenDir {
+                path: dir.to_path_buf(),
+                fd,
+                short_read_is_end,
+            });
+        }
+        Some((slot.as_ref()?, name))
+    }
+
+    /// The cache key of the file at `path` (not following a symbolic link), found
+    /// relative to its directory like [`Self::open`].
+    #[cfg(target_os = "linux")]
+    pub fn key(&mut self, path: &Path) -> io::Result<FileKey> {
+        use rustix::fs::{AtFlags, StatxFlags};
+        let mask = StatxFlags::TYPE
+            | StatxFlags::MODE
+            | StatxFlags::INO
+            | StatxFlags::SIZE
+            | StatxFlags::MTIME
+            | StatxFlags::CTIME;
+        let s = match Self::dir_of(&mut self.dir, path) {
+            Some((OpenDir { fd: Some(fd), .. }, name)) => {
+                rustix::fs::statx(fd, name, AtFlags::SYMLINK_NOFOLLOW, mask)?
+            }
+            _ => rustix::fs::statx(rustix::fs::CWD, path, AtFlags::SYMLINK_NOFOLLOW, mask)?,
+        };
+        Ok(FileKey::from_statx(&s))
     }
 
     /// Reads up to `limit` bytes of `f` from where it stands and returns them with the

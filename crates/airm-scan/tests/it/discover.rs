@@ -510,3 +510,92 @@ fn every_as_rule_has_a_bad_and_an_ok_case() {
     };
     assert!(rules(&discover(&[dir.path().join("ok")], &roomy)).is_empty());
 }
+
+/// The discovery cache: a second run over a settled tree reopens no file and reports
+/// exactly what an uncached run does; a changed file is read again; the cache holds keys
+/// only masked; a damaged cache is ignored.
+#[cfg(target_os = "linux")]
+#[test]
+fn cache_reuses_unchanged_files_only() {
+    use airm_scan::discover::{discover_cached, RunCache};
+    let t = ai_tree();
+    let paths = std::slice::from_ref(&t.root);
+    let opts = DiscoverOptions {
+        threads: 2,
+        ..DiscoverOptions::default()
+    };
+    // Results are kept only for files whose times are a few seconds old.
+    std::thread::sleep(std::time::Duration::from_millis(
+        1000 * (airm_scan::discover::CACHE_SETTLED_SECS as u64 + 1) + 100,
+    ));
+    let plain = discover(paths, &opts);
+    let cache_dir = tempfile::tempdir().unwrap();
+
+    let c = RunCache::open(cache_dir.path(), paths, &opts).unwrap();
+    assert_eq!(c.previous_records(), 0);
+    let (first, used) = discover_cached(paths, &opts, &c);
+    assert_eq!(first, plain);
+    assert_eq!(used.reused, 0);
+    assert_eq!(used.records, plain.stats.files_read);
+    assert_eq!(used.save_error, None);
+    let bytes = std::fs::read(c.path()).unwrap();
+    for k in &t.keys {
+        assert!(
+            !bytes.windows(k.len() - 8).any(|w| w == &k.as_bytes()[8..]),
+            "a key leaked into the cache"
+        );
+    }
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(c.path()).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+
+    let c = RunCache::open(cache_dir.path(), paths, &opts).unwrap();
+    assert_eq!(c.previous_records() as u64, used.records);
+    let (second, used2) = discover_cached(paths, &opts, &c);
+    assert_eq!(second, plain);
+    assert_eq!(used2.reused, used.records);
+
+    // A new key in a file read before: that file (only) is read again and the key found.
+    let extra = fake_key(&["sk", "-proj-"], 52);
+    let env = t.root.join(".env");
+    let mut text = std::fs::read_to_string(&env).unwrap();
+    text.push_str(&format!("SECOND_OPENAI_KEY={extra}\n"));
+    std::fs::write(&env, text).unwrap();
+    let plain = discover(paths, &opts);
+    let c = RunCache::open(cache_dir.path(), paths, &opts).unwrap();
+    let (third, used3) = discover_cached(paths, &opts, &c);
+    assert_eq!(third, plain);
+    assert_eq!(used3.reused, used.records - 1);
+    assert!(third
+        .findings
+        .iter()
+        .any(|f| f.path.ends_with(".env") && f.line == Some(4)));
+    // The changed file is too recent to be kept: the cache now lacks it.
+    assert_eq!(used3.records, used.records - 1);
+
+    // Another option set has its own cache.
+    let other = DiscoverOptions {
+        no_ignore: true,
+        ..opts.clone()
+    };
+    assert_eq!(
+        RunCache::open(cache_dir.path(), paths, &other)
+            .unwrap()
+            .previous_records(),
+        0
+    );
+
+    // A damaged cache (cut short, or writable by others) is ignored and replaced.
+    let c = RunCache::open(cache_dir.path(), paths, &opts).unwrap();
+    let file = c.path().to_path_buf();
+    let bytes = std::fs::read(&file).unwrap();
+    std::fs::write(&file, &bytes[..bytes.len() / 2]).unwrap();
+    let c = RunCache::open(cache_dir.path(), paths, &opts).unwrap();
+    assert_eq!(c.previous_records(), 0);
+    let (fourth, used4) = discover_cached(paths, &opts, &c);
+    assert_eq!(fourth, plain);
+    assert_eq!(used4.reused, 0);
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o622)).unwrap();
+    let c = RunCache::open(cache_dir.path(), paths, &opts).unwrap();
+    assert_eq!(c.previous_records(), 0);
+}

@@ -35,6 +35,7 @@ pub async fn run(args: BomArgs, ctx: &Context, p: &Printer) -> anyhow::Result<u8
         None => {
             let mut opts = ctx.config.discover.clone();
             opts.no_ignore |= args.no_ignore;
+            opts.cache &= !args.no_cache;
             let d = super::discover::run_discovery(args.paths.clone(), opts).await?;
             let root = args
                 .paths

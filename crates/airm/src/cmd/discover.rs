@@ -13,7 +13,10 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde_json::Value;
 
 use airm_core::{AssetKind, Timestamp};
-use airm_scan::discover::{absolute_location, discover, DiscoverOptions, Discovery};
+use airm_scan::discover::{
+    absolute_location, default_cache_dir, discover, discover_cached, DiscoverOptions, Discovery,
+    RunCache,
+};
 use airm_store::DynStore;
 
 use crate::cli::DiscoverArgs;
@@ -24,6 +27,7 @@ use crate::output::{Printer, Table};
 pub async fn run(args: DiscoverArgs, ctx: &Context, p: &Printer) -> anyhow::Result<u8> {
     let mut opts = ctx.config.discover.clone();
     opts.no_ignore |= args.no_ignore;
+    opts.cache &= !args.no_cache;
     opts.exclude.extend(args.exclude.iter().cloned());
     if let Some(m) = args.max_file_size {
         opts.max_file_size = m;
@@ -67,9 +71,30 @@ pub async fn run_discovery(
     for p in &paths {
         std::fs::symlink_metadata(p).with_context(|| format!("cannot read {}", p.display()))?;
     }
-    tokio::task::spawn_blocking(move || discover(&paths, &opts))
-        .await
-        .context("discovery was interrupted")
+    tokio::task::spawn_blocking(move || {
+        // The discovery cache, when on and a cache directory is known.
+        let cache = opts
+            .cache
+            .then(default_cache_dir)
+            .flatten()
+            .and_then(|dir| RunCache::open(&dir, &paths, &opts));
+        let Some(cache) = cache else {
+            return discover(&paths, &opts);
+        };
+        let (d, used) = discover_cached(&paths, &opts, &cache);
+        tracing::debug!(
+            cache = %cache.path().display(),
+            reused = used.reused,
+            records = used.records,
+            "discovery cache"
+        );
+        if let Some(e) = used.save_error {
+            tracing::warn!(cache = %cache.path().display(), error = %e, "cannot write the discovery cache");
+        }
+        d
+    })
+    .await
+    .context("discovery was interrupted")
 }
 
 /// One line: what was found.

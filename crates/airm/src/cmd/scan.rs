@@ -76,6 +76,7 @@ pub async fn run(args: ScanArgs, ctx: &Context, p: &Printer) -> anyhow::Result<u
     } else {
         let mut opts = ctx.config.discover.clone();
         opts.no_ignore |= args.no_ignore;
+        opts.cache &= !args.no_cache;
         opts.exclude.extend(args.exclude.iter().cloned());
         // The scan reads every model file whole; take the digests from it.
         opts.hash_models = false;

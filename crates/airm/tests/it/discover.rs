@@ -284,3 +284,63 @@ fn bom_of_paths_and_of_a_system() {
         Some(2)
     );
 }
+
+/// The discovery cache from the CLI: a re-run over a settled tree prints the same report
+/// from the cache (debug log says how many files were reused), `--no-cache` reads every
+/// file, and the cache file is private and holds no key.
+#[cfg(target_os = "linux")]
+#[test]
+fn discover_cache_from_the_cli() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let key = tree(d);
+    std::thread::sleep(std::time::Duration::from_millis(3100));
+    let run = |extra: &[&str]| {
+        let mut args = vec!["-vv", "--format", "json", "discover", "proj", "--no-store"];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&["--fail-on", "none"]);
+        let o = airm(d, &args);
+        assert!(o.status.success(), "{}", stderr(&o));
+        o
+    };
+    // The debug log, without its colour codes.
+    let log = |o: &std::process::Output| {
+        let text = stderr(o);
+        let mut plain = String::new();
+        let mut rest = text.as_str();
+        while let Some(i) = rest.find('\u{1b}') {
+            plain.push_str(&rest[..i]);
+            rest = &rest[i..];
+            rest = rest.find('m').map_or("", |j| &rest[j + 1..]);
+        }
+        plain + rest
+    };
+    let first = run(&[]);
+    assert!(
+        log(&first).contains("reused=0 records=3"),
+        "{}",
+        log(&first)
+    );
+    let second = run(&[]);
+    assert_eq!(stdout(&second), stdout(&first));
+    assert!(
+        log(&second).contains("reused=3 records=3"),
+        "{}",
+        log(&second)
+    );
+    let uncached = run(&["--no-cache"]);
+    assert_eq!(stdout(&uncached), stdout(&first));
+    assert!(!stderr(&uncached).contains("discovery cache"));
+
+    let files: Vec<_> = std::fs::read_dir(d.join("cache/discover"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    use std::os::unix::fs::PermissionsExt;
+    let meta = std::fs::metadata(&files[0]).unwrap();
+    assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+    let bytes = std::fs::read(&files[0]).unwrap();
+    let tail = &key.as_bytes()[key.len() - 20..];
+    assert!(!bytes.windows(20).any(|w| w == tail), "key in the cache");
+}

@@ -19,6 +19,7 @@ pub fn airm(data_dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_airm"))
         .args(args)
         .env("AIRM_DATA_DIR", data_dir)
+        .env("AIRM_CACHE_DIR", data_dir.join("cache"))
         .env_remove("AIRM_DATABASE_URL")
         .env_remove("AIRM_CONFIG")
         .current_dir(data_dir)
