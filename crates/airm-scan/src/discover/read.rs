@@ -57,17 +57,21 @@ pub(crate) struct Opened {
     short_read_is_end: bool,
 }
 
+/// What `statx` must fill for a cache key.
+#[cfg(target_os = "linux")]
+const KEY_FIELDS: rustix::fs::StatxFlags = rustix::fs::StatxFlags::TYPE
+    .union(rustix::fs::StatxFlags::MODE)
+    .union(rustix::fs::StatxFlags::INO)
+    .union(rustix::fs::StatxFlags::SIZE)
+    .union(rustix::fs::StatxFlags::MTIME)
+    .union(rustix::fs::StatxFlags::CTIME);
+
 impl Opened {
     /// The cache key of the opened file.
     #[cfg(target_os = "linux")]
     pub fn key(&self) -> io::Result<FileKey> {
-        use rustix::fs::{AtFlags, StatxFlags};
-        let mask = StatxFlags::TYPE
-            | StatxFlags::MODE
-            | StatxFlags::INO
-            | StatxFlags::SIZE
-            | StatxFlags::MTIME
-            | StatxFlags::CTIME;
+        use rustix::fs::AtFlags;
+        let mask = KEY_FIELDS;
         let s = rustix::fs::statx(&self.file, "", AtFlags::EMPTY_PATH, mask)?;
         Ok(FileKey::from_statx(&s))
     }
@@ -173,13 +177,8 @@ impl Reader {
     /// relative to its directory like [`Self::open`].
     #[cfg(target_os = "linux")]
     pub fn key(&mut self, path: &Path) -> io::Result<FileKey> {
-        use rustix::fs::{AtFlags, StatxFlags};
-        let mask = StatxFlags::TYPE
-            | StatxFlags::MODE
-            | StatxFlags::INO
-            | StatxFlags::SIZE
-            | StatxFlags::MTIME
-            | StatxFlags::CTIME;
+        use rustix::fs::AtFlags;
+        let mask = KEY_FIELDS;
         let s = match Self::dir_of(&mut self.dir, path) {
             Some((OpenDir { fd: Some(fd), .. }, name)) => {
                 rustix::fs::statx(fd, name, AtFlags::SYMLINK_NOFOLLOW, mask)?
