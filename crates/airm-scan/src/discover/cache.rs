@@ -549,6 +549,14 @@ impl RunCache {
     /// Writes this run's records unless they are exactly the previous run's.
     pub(crate) fn save(&self, t: &ThreadCache) -> io::Result<()> {
         if t.hits == t.records && t.records == self.old.records() as u64 {
+            // Still in use: keep it from being pruned (see [`prune`]) without rewriting it.
+            let now = std::time::SystemTime::now();
+            let stale = std::fs::symlink_metadata(&self.file)
+                .and_then(|m| m.modified())
+                .is_ok_and(|t| now.duration_since(t).is_ok_and(|a| a > UNUSED_FOR / 30));
+            if stale {
+                std::fs::File::open(&self.file)?.set_modified(now)?;
+            }
             return Ok(());
         }
         let dir = self.file.parent().unwrap_or(Path::new("."));
@@ -574,6 +582,7 @@ impl RunCache {
         if res.is_err() {
             let _ = std::fs::remove_file(&tmp);
         }
+        prune(dir);
         res
     }
 }
@@ -645,6 +654,32 @@ fn part<'a>(c: &mut Cursor<'a>, wide: bool) -> Option<&'a [u8]> {
         usize::from(u16::from_le_bytes(c.array()?))
     };
     c.take(len)
+}
+
+/// Cache files not written for this long are removed when another is written.
+const UNUSED_FOR: std::time::Duration = std::time::Duration::from_secs(30 * 24 * 3600);
+
+/// Removes the cache files of `dir` unused for [`UNUSED_FOR`] (runs over paths no longer
+/// scanned), and temporary files left by killed runs.
+fn prune(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let now = std::time::SystemTime::now();
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        let ours = name.ends_with(".bin") || (name.starts_with('.') && name.ends_with(".tmp"));
+        let old = e
+            .metadata()
+            .ok()
+            .and_then(|m| m.modified().ok())
+            .and_then(|t| now.duration_since(t).ok())
+            .is_some_and(|age| age > UNUSED_FOR);
+        if ours && old {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
 }
 
 fn create_private_dir(dir: &Path) -> io::Result<()> {
@@ -810,6 +845,25 @@ mod tests {
         let mut more = b.clone();
         more.push(0);
         assert!(Parsed::parse(more, &fp).is_none());
+    }
+
+    #[test]
+    fn prune_removes_only_old_cache_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let long_ago = std::time::SystemTime::now() - UNUSED_FOR * 2;
+        for name in ["old.bin", "fresh.bin", ".old.bin.1.tmp", "old.txt"] {
+            let f = std::fs::File::create(dir.path().join(name)).unwrap();
+            if name != "fresh.bin" {
+                f.set_modified(long_ago).unwrap();
+            }
+        }
+        prune(dir.path());
+        let mut left: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(left, ["fresh.bin", "old.txt"]);
     }
 
     #[test]
