@@ -8,7 +8,8 @@
 //! (`red-team-request` tag), those train a separate harmful-request head on content words
 //! instead, so the two facts stay distinct. The harmful head also sees airm's own benign
 //! request templates (`data/benign_templates.txt`) as negatives, so that the form of a
-//! question is not what it learns; so does the injection head.
+//! question is not what it learns; so does the injection head. The harmful head also learns
+//! from airm's everyday questions (`data/benign_questions.txt`).
 
 use serde::{Deserialize, Serialize};
 
@@ -45,6 +46,32 @@ const TEMPLATES_MULTILINGUAL: &str = include_str!("../../data/benign_templates_m
 
 /// airm's own general-purpose benign requests (see the file's header).
 const REQUESTS: &str = include_str!("../../data/benign_requests.txt");
+
+/// airm's own everyday questions, negatives of the harmful-request head (see the file's
+/// header).
+const QUESTIONS: &str = include_str!("../../data/benign_questions.txt");
+
+/// airm's everyday calibration questions of the harmful-request head (see the file's header).
+const CALIBRATION: &str = include_str!("../../data/benign_calibration.txt");
+
+/// Non-comment lines of one of airm's text files.
+fn text_lines(file: &'static str) -> impl Iterator<Item = &'static str> {
+    file.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+}
+
+/// airm's everyday calibration questions (see [`CALIBRATION`]): held out of the harmful
+/// head's first fit to set its threshold, like the calibration half of [`own_requests`].
+pub fn calibration_questions() -> Vec<String> {
+    text_lines(CALIBRATION).map(str::to_string).collect()
+}
+
+/// airm's everyday questions (see [`QUESTIONS`]): short questions and chat turns in English
+/// and the languages of the red-team requests, never held out.
+pub fn everyday_questions() -> Vec<String> {
+    text_lines(QUESTIONS).map(str::to_string).collect()
+}
 
 /// airm's own general-purpose benign requests, each with whether it belongs to the
 /// calibration half (held out of the first fit; the threshold is raised until none of them
@@ -151,6 +178,15 @@ pub struct TrainParams {
     pub calibration_fpr: f32,
     /// Loss weight of the harmful-request head's attacks (red-team requests).
     pub harmful_attack_weight: f32,
+    /// Add airm's everyday questions (`data/benign_questions.txt`, weighted like hard-benign
+    /// text) as negatives of the harmful-request head. Off by default: it raises the head's
+    /// hold-out recall at the calibration rule, but the model blocks everyday prompts of the
+    /// integration tests (see docs/guard-eval.md).
+    pub everyday_questions: bool,
+    /// Hold out airm's everyday calibration questions (`data/benign_calibration.txt`) with
+    /// the calibration half of the everyday requests when setting the harmful-request head's
+    /// threshold (the final fit then learns from them too). Off by default.
+    pub calibration_questions: bool,
 }
 
 impl Default for TrainParams {
@@ -172,6 +208,8 @@ impl Default for TrainParams {
             harmful_min_threshold: 0.5,
             calibration_fpr: 0.02,
             harmful_attack_weight: 1.0,
+            everyday_questions: false,
+            calibration_questions: false,
         }
     }
 }
@@ -326,6 +364,26 @@ pub fn train_with_report(examples: &[Example], params: &TrainParams) -> (Model, 
                 hard: false,
                 generated: true,
                 calibration: cal,
+            }));
+        }
+        if params.augment && params.everyday_questions {
+            // Short everyday questions, weighted like hard-benign text: without them a short
+            // question is what the head learns as harmful.
+            items.extend(everyday_questions().iter().map(|t| Item {
+                text: content(t),
+                attack: false,
+                hard: true,
+                generated: true,
+                calibration: false,
+            }));
+        }
+        if params.augment && params.calibration_questions {
+            items.extend(calibration_questions().iter().map(|t| Item {
+                text: content(t),
+                attack: false,
+                hard: false,
+                generated: true,
+                calibration: true,
             }));
         }
         let spec = HeadSpec {
@@ -696,6 +754,18 @@ mod tests {
             .iter()
             .any(|t| t.starts_with("Come posso") && t.contains("吉他")));
         assert!(template_requests().len() > out.len());
+    }
+
+    #[test]
+    fn everyday_question_files_parse() {
+        let q = everyday_questions();
+        let c = calibration_questions();
+        assert!(q.len() > 800 && c.len() > 150);
+        assert!(q
+            .iter()
+            .chain(&c)
+            .all(|t| !t.starts_with('#') && !t.is_empty()));
+        assert!(!q.iter().any(|t| c.contains(t)));
     }
 
     #[test]
