@@ -3,7 +3,7 @@
 //! and [`Guard::stream`] for streamed responses. Checks are `&self`, allocation-light and
 //! never fail: any input yields a [`Verdict`].
 
-use crate::classifier::Model;
+use crate::classifier::{Model, PackedWeights};
 use crate::decode::prepare;
 use crate::output::OutputContext;
 use crate::policy::{source_index, Compiled, Policy, Resolved};
@@ -28,6 +28,8 @@ pub struct Guard {
     pub(crate) policy: Policy,
     pub(crate) compiled: Compiled,
     model: Model,
+    /// The model's weights laid out for scoring.
+    weights: PackedWeights,
     output: OutputContext,
 }
 
@@ -45,10 +47,12 @@ impl Guard {
             policy.output.system_prompt.as_deref(),
             policy.output.canaries.clone(),
         );
+        let weights = PackedWeights::new(&model);
         let guard = Guard {
             policy,
             compiled,
             model,
+            weights,
             output,
         };
         guard.warm_up();
@@ -142,6 +146,7 @@ impl Guard {
             prepared: &prepared,
             compiled: &self.compiled,
             model: &self.model,
+            weights: &self.weights,
             output,
         };
         let mut findings = Vec::new();
