@@ -1,6 +1,7 @@
 //! Development aid: time normalisation/decoding and each input rule on 2 KB prompts.
 use std::time::Instant;
 
+use airm_guard::classifier::PackedWeights;
 use airm_guard::decode::prepare;
 use airm_guard::policy::Compiled;
 use airm_guard::rules::{Cx, INPUT};
@@ -15,6 +16,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         model.threshold,
         model.harmful.as_ref().map_or(1.0, |h| h.threshold),
     )?;
+    let weights = PackedWeights::new(model);
     let mut texts = Vec::new();
     for line in std::fs::read_to_string(path)?.lines().take(500) {
         let v: serde_json::Value = serde_json::from_str(line)?;
@@ -76,6 +78,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 prepared: p,
                 compiled: &compiled,
                 model,
+                weights: &weights,
                 output: None,
             };
             let mut out = Vec::new();
@@ -117,6 +120,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 prepared: p,
                 compiled: &compiled,
                 model,
+                weights: &weights,
                 output: None,
             };
             let mut out = Vec::new();

@@ -152,10 +152,14 @@ fn push_chars(text: &str, chars: &mut Vec<u32>) {
 
 /// Extracts features of `folded` into `f` (reusing its buffers).
 pub fn extract(folded: &str, bits: u8, f: &mut Features) {
-    f.idx.clear();
-    f.pos.clear();
+    if folded.len() <= MAX_CHARS && folded.is_ascii() {
+        // ASCII (every char below 2^8): the chars, their five-char keys and the word ends in
+        // one pass over the bytes.
+        scan_ascii(folded.as_bytes(), &mut f.chars, &mut f.grams, &mut f.events);
+        emit(bits, f);
+        return;
+    }
     f.chars.clear();
-    let mask = (1u64 << bits) - 1;
     let chars = &mut f.chars;
     chars.push(0x20);
     let total = if folded.len() <= MAX_CHARS {
@@ -180,34 +184,118 @@ pub fn extract(folded: &str, bits: u8, f: &mut Features) {
         push_chars(folded.get(tail..).unwrap_or(""), chars);
     }
     push_chars(" ", chars);
-    let n = chars.len();
-    f.len = n;
+    let max = chars.iter().fold(0, |m, &c| m | c);
+    // Five-char keys packed exactly: 8, 12 or 21 bits per char, whatever the text needs.
+    if max < 1 << 8 {
+        fresh_positions::<u64, 8>(chars, &mut f.grams, &mut f.events.fresh);
+    } else if max < 1 << 12 {
+        fresh_positions::<u64, 12>(chars, &mut f.grams, &mut f.events.fresh);
+    } else {
+        fresh_positions::<u128, 21>(chars, &mut f.wide_grams, &mut f.events.fresh);
+    }
+    word_ends(chars, &mut f.events.ends);
+    emit(bits, f);
+}
+
+/// Emits the features found by the passes over `f.chars` (see [`emit_features`]).
+fn emit(bits: u8, f: &mut Features) {
+    f.idx.clear();
+    f.pos.clear();
+    let mask = (1u64 << bits) - 1;
     // Binary features: only the first occurrence of each bucket is kept, checked against a
     // bitset as features are produced (no second pass; repeats are never stored).
     let words = (1usize << bits).div_ceil(64);
     if f.seen.len() != words {
         f.seen = vec![0; words];
     }
+    let n = f.chars.len();
+    f.len = n;
     f.idx.reserve(n * 5);
     f.pos.reserve(n * 5);
-    let max = chars.iter().fold(0, |m, &c| m | c);
     let mut sink = Sink {
         mask,
         seen: &mut f.seen,
         idx: &mut f.idx,
         pos: &mut f.pos,
     };
-    // Five-char keys packed exactly: 8, 12 or 21 bits per char, whatever the text needs.
-    if max < 1 << 8 {
-        hash_grams::<u64, 8>(chars, &mut f.grams, &mut f.events, &mut sink);
-    } else if max < 1 << 12 {
-        hash_grams::<u64, 12>(chars, &mut f.grams, &mut f.events, &mut sink);
-    } else {
-        hash_grams::<u128, 21>(chars, &mut f.wide_grams, &mut f.events, &mut sink);
-    }
+    emit_features(&f.chars, &f.events, &mut sink);
     for &i in &f.idx {
         if let Some(w) = f.seen.get_mut(i as usize / 64) {
             *w = 0;
+        }
+    }
+}
+
+/// Normalised ASCII byte (as [`ASCII_NORM`]) in the low byte; bit 8 set when it is
+/// alphanumeric, bit 9 when it is a space.
+const ASCII_CLASS: [u16; 128] = {
+    let mut t = [0u16; 128];
+    let mut b = 0;
+    while b < 128 {
+        let c = ASCII_NORM[b];
+        t[b] = c as u16
+            | if c.is_ascii_alphanumeric() { 1 << 8 } else { 0 }
+            | if c == b' ' { 1 << 9 } else { 0 };
+        b += 1;
+    }
+    t
+};
+
+/// For ASCII `text` of at most [`MAX_CHARS`] bytes: the padded normalised chars into
+/// `chars` (as `push_chars` writes them), the positions with a new five-char key into
+/// `events.fresh` (as [`fresh_positions`] finds them) and the word ends into `events.ends`
+/// (as [`word_ends`]), in one pass over the bytes.
+fn scan_ascii(text: &[u8], chars: &mut Vec<u32>, grams: &mut GramSet<u64>, events: &mut Events) {
+    // At most the text plus the two pads; `j` counts the chars pushed.
+    let cap = text.len() + 2;
+    chars.clear();
+    chars.reserve(cap);
+    let fresh = &mut events.fresh;
+    let ends = &mut events.ends;
+    fresh.clear();
+    ends.clear();
+    let (slots, filled) = grams.reset(cap);
+    let shift = 64 - slots.len().trailing_zeros();
+    let slot_mask = slots.len().wrapping_sub(1);
+    // The leading pad: position 0, not in a word.
+    chars.push(0x20);
+    let (mut key, mut word, mut in_word) = (0x20u64, WORD_START, false);
+    let mut j = 1usize;
+    // Char `c` at position `j`: stored, and its position's five-char key tested.
+    macro_rules! push {
+        ($c:expr) => {{
+            let c: u32 = $c;
+            chars.push(c);
+            key = key.roll::<8>(c);
+            if j >= 4 && insert(slots, filled, key, shift, slot_mask) {
+                fresh.push((j - 4) as u32);
+            }
+        }};
+    }
+    let mut last_space = true;
+    for &b in text {
+        let class = ASCII_CLASS[usize::from(b & 0x7F)];
+        let space = class & (1 << 9) != 0;
+        if !(space && last_space) {
+            let c = u32::from(class & 0xFF);
+            push!(c);
+            if class & (1 << 8) != 0 {
+                word = mix(word, u64::from(c));
+                in_word = true;
+            } else if in_word {
+                ends.push((j as u32, word));
+                word = WORD_START;
+                in_word = false;
+            }
+            j += 1;
+        }
+        last_space = space;
+    }
+    if !last_space {
+        // The trailing pad: a space, which ends the last word.
+        push!(0x20);
+        if in_word {
+            ends.push((j as u32, word));
         }
     }
 }
@@ -359,29 +447,8 @@ fn bmp_alphanumeric() -> &'static [u64; 1024] {
     })
 }
 
-/// Word unigrams and bigrams: the state carried from char to char.
-struct Words {
-    word: u64,
-    prev: u64,
-    in_word: bool,
-}
-
-impl Words {
-    const START: u64 = 0xCBF2_9CE4_8422_2325;
-
-    /// One char `c` at position `p`; `alnum` is `is_alphanumeric(c)`.
-    #[inline(always)]
-    fn step(&mut self, alnum: bool, c: u32, p: u32, sink: &mut Sink<'_>) {
-        if alnum {
-            self.word = mix(self.word, u64::from(c));
-            self.in_word = true;
-        } else if self.in_word {
-            self.prev = end_word(self.word, self.prev, p, sink);
-            self.word = Words::START;
-            self.in_word = false;
-        }
-    }
-}
+/// Hash state of a word before its first char (word unigrams and bigrams).
+const WORD_START: u64 = 0xCBF2_9CE4_8422_2325;
 
 /// The char 2- to 5-grams starting at position `i` (which has four chars ahead).
 #[inline]
@@ -415,51 +482,43 @@ fn end_word(word: u64, prev: u64, p: u32, sink: &mut Sink<'_>) -> u64 {
 /// Seed of the char n-gram hashes.
 const GRAM_SEED: u64 = 0x51_7CC1_B727_220A;
 
-/// Emits the features of `chars` (already normalised and padded). Order of features: the
-/// always-on one, then per position the char 2-, 3-, 4- and 5-grams starting there, then the
-/// word unigram and bigram of the word ending there.
-fn hash_grams<K: GramKey, const B: u32>(
+/// The positions of `chars` (normalised and padded) with four chars ahead whose five-char key
+/// did not occur at an earlier position, into `fresh`. The four n-grams starting at a
+/// position are a function of its five chars; when those occurred earlier, all four were
+/// produced there and would be dropped as repeats, so only fresh positions are hashed.
+fn fresh_positions<K: GramKey, const B: u32>(
     chars: &[u32],
     grams: &mut GramSet<K>,
-    events: &mut Events,
-    sink: &mut Sink<'_>,
+    fresh: &mut Vec<u32>,
 ) {
-    // Always-on feature (a second intercept that shares the feature scaling).
-    sink.emit(0, 0);
-    let n = chars.len();
-    let full = n.saturating_sub(4);
-    // Positions with four chars ahead. The four n-grams starting at a position are a function
-    // of its five chars; when those occurred at an earlier position, all four were produced
-    // there and would be dropped as repeats now, so they are not hashed again. First pass:
-    // the positions whose five-char key is new.
-    let fresh = &mut events.fresh;
     fresh.clear();
-    {
-        let (slots, filled) = grams.reset(n);
-        let shift = 64 - slots.len().trailing_zeros();
-        let slot_mask = slots.len().wrapping_sub(1);
-        let mut key = K::default();
-        for &c in chars.iter().take(4) {
-            key = key.roll::<B>(c);
-        }
-        for (i, &d4) in chars.get(4..).unwrap_or(&[]).iter().enumerate() {
-            key = key.roll::<B>(d4);
-            if insert(slots, filled, key, shift, slot_mask) {
-                fresh.push(i as u32);
-            }
+    let (slots, filled) = grams.reset(chars.len());
+    let shift = 64 - slots.len().trailing_zeros();
+    let slot_mask = slots.len().wrapping_sub(1);
+    let mut key = K::default();
+    for &c in chars.iter().take(4) {
+        key = key.roll::<B>(c);
+    }
+    for (i, &d4) in chars.get(4..).unwrap_or(&[]).iter().enumerate() {
+        key = key.roll::<B>(d4);
+        if insert(slots, filled, key, shift, slot_mask) {
+            fresh.push(i as u32);
         }
     }
-    // Second pass: where words end, with their hash state. Neither pass emits anything, so
-    // their loops keep everything in registers.
-    // A word end needs a char before it, so there are at most `full / 2 + 1`: the slots are
+}
+
+/// The positions where a word of `chars` ends (a char that is not alphanumeric after one
+/// that is), with the word's hash state, into `ends`. The pass emits nothing, so its loop
+/// keeps everything in registers.
+fn word_ends(chars: &[u32], ends: &mut Vec<(u32, u64)>) {
+    // A word end needs a char before it, so there are at most `n / 2 + 1`: the slots are
     // made first and filled by index (no capacity check in the loop).
-    let ends = &mut events.ends;
     ends.clear();
-    ends.resize(full / 2 + 1, (0, 0));
+    ends.resize(chars.len() / 2 + 1, (0, 0));
     let mut count = 0usize;
     let alnum = bmp_alphanumeric();
-    let (mut word, mut in_word) = (Words::START, false);
-    for (i, &c) in chars.get(..full).unwrap_or(&[]).iter().enumerate() {
+    let (mut word, mut in_word) = (WORD_START, false);
+    for (i, &c) in chars.iter().enumerate() {
         if is_alphanumeric_in(alnum, c) {
             word = mix(word, u64::from(c));
             in_word = true;
@@ -468,39 +527,45 @@ fn hash_grams<K: GramKey, const B: u32>(
                 *slot = (i as u32, word);
             }
             count += 1;
-            word = Words::START;
+            word = WORD_START;
             in_word = false;
         }
     }
     ends.truncate(count);
-    // Features in the order of a single pass: per position its n-grams (when fresh), then
-    // the features of the word ending there.
+}
+
+/// Emits the features of `chars` (normalised and padded) from the passes' `events`. Order of
+/// features: the always-on one, then per position the char 2-, 3-, 4- and 5-grams starting
+/// there (only at fresh positions and at the last four, which have fewer chars ahead), then
+/// the word unigram and bigram of the word ending there.
+fn emit_features(chars: &[u32], events: &Events, sink: &mut Sink<'_>) {
+    // Always-on feature (a second intercept that shares the feature scaling).
+    sink.emit(0, 0);
+    let n = chars.len();
+    let full = n.saturating_sub(4);
     let mut prev = 0u64;
-    let mut ends_iter = ends.iter().copied().peekable();
-    for &p in fresh.iter() {
+    let mut ends_iter = events.ends.iter().copied().peekable();
+    for &p in events.fresh.iter() {
         while let Some((q, w)) = ends_iter.next_if(|&(q, _)| q < p) {
             prev = end_word(w, prev, q, sink);
         }
         emit_grams(chars, p as usize, sink);
     }
-    for (q, w) in ends_iter {
-        prev = end_word(w, prev, q, sink);
-    }
-    let mut words = Words {
-        word,
-        prev,
-        in_word,
-    };
     // The last (up to) four positions: fewer chars ahead.
     for i in full..n {
         let p = i as u32;
+        while let Some((q, w)) = ends_iter.next_if(|&(q, _)| q < p) {
+            prev = end_word(w, prev, q, sink);
+        }
         let Some(&c) = chars.get(i) else { break };
         let mut h = mix(GRAM_SEED, u64::from(c));
         for (k, &d) in chars.get(i + 1..).unwrap_or(&[]).iter().enumerate() {
             h = mix(h, u64::from(d));
             sink.emit(finish(h ^ (k as u64 + 1)), p);
         }
-        words.step(is_alphanumeric_in(alnum, c), c, p, sink);
+    }
+    for (q, w) in ends_iter {
+        prev = end_word(w, prev, q, sink);
     }
 }
 

@@ -8,7 +8,9 @@
 pub mod content;
 pub mod features;
 pub mod model;
+pub mod packed;
 pub mod train;
 
 pub use model::Model;
+pub use packed::PackedWeights;
 pub use train::{train, train_with_report, Example, HeadReport, TrainParams, TrainReport};

@@ -65,7 +65,11 @@ impl Model {
 
     /// Scores extracted features (whole text and windows, max).
     pub fn score_features(&self, f: &features::Features) -> f32 {
-        score_features(&self.weights, self.bias, f)
+        score_features(
+            |i| self.weights.get(i).copied().unwrap_or(0.0),
+            self.bias,
+            f,
+        )
     }
 
     /// Probability that `content` (the content words of a folded text, see
@@ -73,7 +77,11 @@ impl Model {
     pub fn harmful_score_with(&self, content: &str, f: &mut features::Features) -> Option<f32> {
         let h = self.harmful.as_ref()?;
         features::extract(content, self.bits, f);
-        Some(score_features(&h.weights, h.bias, f))
+        Some(score_features(
+            |i| h.weights.get(i).copied().unwrap_or(0.0),
+            h.bias,
+            f,
+        ))
     }
 
     /// Serialises (see the module docs for the format).
@@ -162,14 +170,16 @@ fn read_head(b: &[u8]) -> Result<Head, GuardError> {
     })
 }
 
-/// Scores extracted features with one head (whole text and windows, max).
-fn score_features(w: &[f32], bias: f32, f: &features::Features) -> f32 {
+/// Scores extracted features with one head (whole text and windows, max); `w` gives the
+/// weight of a bucket.
+#[inline]
+pub(crate) fn score_features(w: impl Fn(usize) -> f32, bias: f32, f: &features::Features) -> f32 {
     let contrib = |r: std::ops::Range<usize>| -> f32 {
         f.idx
             .get(r)
             .unwrap_or(&[])
             .iter()
-            .map(|&i| w.get(i as usize).copied().unwrap_or(0.0))
+            .map(|&i| w(i as usize))
             .sum()
     };
     let wins = f.windows();
@@ -182,7 +192,7 @@ fn score_features(w: &[f32], bias: f32, f: &features::Features) -> f32 {
     let mut acc = 0.0_f32;
     prefix.push(0.0);
     for &i in &f.idx {
-        acc += w.get(i as usize).copied().unwrap_or(0.0);
+        acc += w(i as usize);
         prefix.push(acc);
     }
     let mut best = sigmoid(bias + acc * features::value(f.idx.len()));

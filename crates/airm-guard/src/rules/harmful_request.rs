@@ -7,7 +7,7 @@ use airm_core::{Reference, RuleDocs, RuleMeta, RuleStatus, RuleTarget, Severity}
 
 use super::{Cx, Hit};
 use crate::classifier::content::{content_evidence, content_words};
-use crate::classifier::features::with_buffer;
+use crate::classifier::features::{extract, with_buffer};
 
 /// Metadata.
 pub static META: RuleMeta = RuleMeta {
@@ -42,7 +42,8 @@ pub fn scan(cx: &Cx<'_>, out: &mut Vec<Hit>) {
             content_words(&v.folded, &mut words);
             // Texts of one content word ("go", "continue") are scaled down: they carry too
             // little evidence to be blocked (see `content_evidence`).
-            let s = cx.model.harmful_score_with(&words, buf)? * content_evidence(&words);
+            extract(&words, cx.model.bits, buf);
+            let s = cx.weights.harmful_score_features(buf)? * content_evidence(&words);
             if best.is_none_or(|(b, _)| s > b) {
                 best = Some((s, i));
             }

@@ -5,7 +5,7 @@
 
 use airm_core::RuleMeta;
 
-use crate::classifier::Model;
+use crate::classifier::{Model, PackedWeights};
 use crate::decode::{Decoding, Prepared, Variant};
 use crate::output::OutputContext;
 use crate::policy::Compiled;
@@ -44,6 +44,8 @@ pub struct Cx<'a> {
     pub compiled: &'a Compiled,
     /// The injection classifier.
     pub model: &'a Model,
+    /// The classifier's weights laid out for scoring (same scores as `model`).
+    pub weights: &'a PackedWeights,
     /// Canaries and system prompt, for output checks.
     pub output: Option<&'a OutputContext>,
 }

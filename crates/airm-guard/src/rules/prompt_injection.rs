@@ -81,7 +81,8 @@ pub fn scan(cx: &Cx<'_>, out: &mut Vec<Hit>) {
     let best = crate::classifier::features::with_buffer(|buf| {
         let mut best: Option<(f32, usize)> = None;
         for (i, v) in cx.prepared.variants.iter().enumerate() {
-            let s = cx.model.score_with(&v.folded, buf) * evidence(&v.folded);
+            crate::classifier::features::extract(&v.folded, cx.model.bits, buf);
+            let s = cx.weights.score_features(buf) * evidence(&v.folded);
             if best.is_none_or(|(b, _)| s > b) {
                 best = Some((s, i));
             }
