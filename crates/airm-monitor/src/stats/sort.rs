@@ -31,8 +31,8 @@ const MAX_DIGIT_BITS: u32 = 16;
 const MAX_KEPT: usize = 8 << 20;
 
 thread_local! {
-    /// Per-thread buffers of the sort, reused across columns: two key buffers and one
-    /// digit table (fresh buffers for every column cost page faults and zeroing).
+    /// Per-thread buffers of the sort, reused across columns: the keys, one bucket's keys
+    /// and one digit table (fresh buffers for every column cost page faults and zeroing).
     static SCRATCH: std::cell::RefCell<(Vec<u64>, Vec<u64>, Vec<u32>)> =
         const { std::cell::RefCell::new((Vec::new(), Vec::new(), Vec::new())) };
 }
@@ -97,13 +97,15 @@ pub fn sort_f64(v: &mut [f64]) {
             }
             return;
         }
-        // Grown only: the buffers are overwritten before they are read.
-        for buf in [&mut *buf_a, &mut *buf_b] {
-            if buf.len() < n {
-                buf.resize(n, 0);
+        // Grown only: the buffers are overwritten before they are read. The second one
+        // only ever holds one bucket.
+        let largest = counts.iter().max().map_or(0, |&c| c as usize);
+        for (buf, len) in [(&mut *buf_a, n), (&mut *buf_b, largest)] {
+            if buf.len() < len {
+                buf.resize(len, 0);
             }
         }
-        let (a, b) = (&mut buf_a[..n], &mut buf_b[..n]);
+        let (a, b) = (&mut buf_a[..n], &mut buf_b[..largest]);
         to_offsets(counts);
         for &x in v.iter() {
             let k = key(x);
@@ -123,8 +125,9 @@ pub fn sort_f64(v: &mut [f64]) {
             if end - start > SMALL_BUCKET {
                 insertion_sort(&mut a[pending..start]);
                 write_floats(&mut v[pending..start], &a[pending..start]);
-                sort_keys_into(&mut a[start..end], &mut b[start..end], shift, low, table);
-                write_floats(&mut v[start..end], &b[start..end]);
+                let b = &mut b[..end - start];
+                sort_keys_into(&mut a[start..end], b, shift, low, table);
+                write_floats(&mut v[start..end], b);
                 pending = end;
             }
             start = end;
@@ -132,9 +135,10 @@ pub fn sort_f64(v: &mut [f64]) {
         insertion_sort(&mut a[pending..]);
         write_floats(&mut v[pending..], &a[pending..]);
         // Keep the buffers for the next column unless they are unusually large.
-        if buf_a.len() > MAX_KEPT {
-            *buf_a = Vec::new();
-            *buf_b = Vec::new();
+        for buf in [buf_a, buf_b] {
+            if buf.len() > MAX_KEPT {
+                *buf = Vec::new();
+            }
         }
     });
 }
