@@ -714,7 +714,7 @@ impl ShortRepeats {
         self.slots
             .iter_mut()
             .filter(|s| s.0 != 0)
-            .map(|s| std::mem::take(s))
+            .map(std::mem::take)
             .chain(self.more.drain())
     }
 }
