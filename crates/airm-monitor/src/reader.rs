@@ -641,8 +641,83 @@ fn append_part(acc: &mut Column, part: &mut Column, template: &Column, max_categ
 type Repeats<'a> = std::collections::HashMap<&'a [u8], u64, foldhash::fast::RandomState>;
 
 /// Repeats of fields shorter than eight bytes (most category names), keyed by
-/// [`short_field`]'s `u64`: cheaper to find, hash and compare than a byte slice.
-type ShortRepeats = std::collections::HashMap<u64, u64, foldhash::fast::RandomState>;
+/// [`short_field`]'s `u64` (cheaper to find, hash and compare than a byte slice): a small
+/// open-addressed table in front of a hash map, so that a column's usual few categories
+/// are found with a multiply, a load and a compare. Key 0 (the empty field, which is never
+/// text) marks a free slot.
+struct ShortRepeats {
+    /// (key, repeats)
+    slots: Vec<(u64, u64)>,
+    /// Keys whose probe sequence in `slots` is full.
+    more: std::collections::HashMap<u64, u64, foldhash::fast::RandomState>,
+    len: usize,
+}
+
+/// Slots of [`ShortRepeats`] (a power of two) and the slots probed per key.
+const SHORT_SLOTS: usize = 64;
+const SHORT_PROBES: usize = 4;
+
+impl ShortRepeats {
+    fn new() -> Self {
+        ShortRepeats {
+            slots: vec![(0, 0); SHORT_SLOTS],
+            more: std::collections::HashMap::default(),
+            len: 0,
+        }
+    }
+
+    /// The first slot probed for `key` (Fibonacci hashing: the top bits of a product).
+    #[inline(always)]
+    fn home(key: u64) -> usize {
+        #[allow(clippy::cast_possible_truncation)]
+        let h = (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 58) as usize;
+        h
+    }
+
+    #[inline(always)]
+    fn get_mut(&mut self, key: u64) -> Option<&mut u64> {
+        let home = Self::home(key);
+        let mut probe = 0;
+        while probe < SHORT_PROBES {
+            let at = (home + probe) & (SHORT_SLOTS - 1);
+            match self.slots.get(at) {
+                // A free slot ends the probe (key 0 itself is never held).
+                Some(&(0, _)) => return None,
+                Some(&(k, _)) if k == key => return self.slots.get_mut(at).map(|s| &mut s.1),
+                _ => probe += 1,
+            }
+        }
+        self.more.get_mut(&key)
+    }
+
+    /// Adds a key not held yet, with no repeats.
+    fn insert(&mut self, key: u64) {
+        self.len += 1;
+        let home = Self::home(key);
+        for probe in 0..SHORT_PROBES {
+            let at = (home + probe) & (SHORT_SLOTS - 1);
+            if let Some(slot) = self.slots.get_mut(at).filter(|s| s.0 == 0) {
+                *slot = (key, 0);
+                return;
+            }
+        }
+        self.more.insert(key, 0);
+    }
+
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Empties the table, returning its (key, repeats).
+    fn drain(&mut self) -> impl Iterator<Item = (u64, u64)> + '_ {
+        self.len = 0;
+        self.slots
+            .iter_mut()
+            .filter(|s| s.0 != 0)
+            .map(std::mem::take)
+            .chain(self.more.drain())
+    }
+}
 
 /// The field at `chunk[at..]` (`field` is the same field up to the line's end) when it is
 /// shorter than eight bytes and the eight bytes at its start are in the chunk: its length
@@ -711,8 +786,7 @@ fn parse_csv_chunk(
         }
     }
     let mut repeats: Vec<Repeats<'_>> = cols.iter().map(|_| Repeats::default()).collect();
-    let mut short_repeats: Vec<ShortRepeats> =
-        cols.iter().map(|_| ShortRepeats::default()).collect();
+    let mut short_repeats: Vec<ShortRepeats> = cols.iter().map(|_| ShortRepeats::new()).collect();
     let max_repeats = opts.max_categories.min(MAX_REPEATS);
     // Each field's column slot as one word (`usize::MAX` for a column not read): cheaper
     // to look up per cell than an `Option`.
@@ -787,7 +861,7 @@ fn parse_csv_chunk(
                             short_repeats.get_mut(s),
                         ) {
                             let seen_before = match short {
-                                Some((_, key)) => srep.get_mut(&key),
+                                Some((_, key)) => srep.get_mut(key),
                                 None => rep.get_mut(raw),
                             };
                             if let Some(count) = seen_before {
@@ -808,7 +882,7 @@ fn parse_csv_chunk(
                                         if srep.len() >= max_repeats {
                                             flush_short_repeats(c, srep, opts.max_categories);
                                         }
-                                        srep.insert(key, 0);
+                                        srep.insert(key);
                                     } else {
                                         if rep.len() >= max_repeats {
                                             flush_repeats(c, rep, opts.max_categories);
@@ -1347,6 +1421,36 @@ mod tests {
         // Fewer than eight bytes left in the chunk: not short.
         assert_eq!(short_field(b"ab,c", 0, b"ab,c", b','), None);
         assert_ne!(key(b"a"), key(b"a\0"));
+    }
+
+    #[test]
+    fn short_repeats_hold_keys_past_their_slots() {
+        // 300 keys: more than the slots, so probe sequences fill and keys go to the map.
+        let keys: Vec<u64> = (1..=300u64).map(|k| k | (2 << 56)).collect();
+        let mut r = ShortRepeats::new();
+        assert!(r.get_mut(0).is_none());
+        for &k in &keys {
+            assert!(r.get_mut(k).is_none());
+            r.insert(k);
+        }
+        assert!(!r.more.is_empty());
+        for (n, &k) in keys.iter().enumerate() {
+            for _ in 0..n % 3 {
+                *r.get_mut(k).expect("held") += 1;
+            }
+        }
+        assert!(r.get_mut(0).is_none());
+        assert_eq!(r.len(), 300);
+        let mut got: Vec<(u64, u64)> = r.drain().collect();
+        got.sort_unstable();
+        let want: Vec<(u64, u64)> = keys
+            .iter()
+            .enumerate()
+            .map(|(n, &k)| (k, (n % 3) as u64))
+            .collect();
+        assert_eq!(got, want);
+        assert_eq!(r.len(), 0);
+        assert!(r.get_mut(keys[0]).is_none());
     }
 
     #[test]

@@ -333,7 +333,12 @@ fn numeric(a: &[f64], b: &[f64], opts: &DriftOptions, out: &mut ColumnDrift) {
         out.chi2_pvalue = finite(chi.pvalue);
     }
     out.js_distance = finite(stats::js_distance(&ca, &cb, opts.js_base));
-    let (d, w) = stats::ks_and_wasserstein(a, b);
+    // The merge and the standard deviation are both sequential passes: a task each, so
+    // that the last column to finish does not leave a core idle for both.
+    let ((d, w), sd) = rayon::join(
+        || stats::ks_and_wasserstein(a, b),
+        || stats::std_population(a),
+    );
     out.ks_statistic = finite(d);
     out.ks_pvalue = finite(stats::ks_2samp_asymp_pvalue(
         d,
@@ -341,7 +346,6 @@ fn numeric(a: &[f64], b: &[f64], opts: &DriftOptions, out: &mut ColumnDrift) {
         b.len() as u64,
     ));
     out.wasserstein = finite(w);
-    let sd = stats::std_population(a);
     out.wasserstein_norm = if sd > 0.0 { finite(w / sd) } else { None };
     let mut labels = Vec::with_capacity(ca.len());
     for i in 0..ca.len() {

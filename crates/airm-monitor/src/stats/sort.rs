@@ -1,9 +1,10 @@
-//! Sorting of `f64` samples by an LSD radix sort on order-preserving integer keys: the drift
+//! Sorting of `f64` samples by a radix sort on order-preserving integer keys: the drift
 //! report sorts every numeric column once (millions of values) and reuses the sorted arrays
 //! for KS, the PSI edges and Wasserstein, so this is the hot path after parsing.
 //!
 //! Inputs must be free of NaN (the readers count NaN as missing); `-0.0` sorts before
-//! `+0.0`, which no statistic here can tell apart.
+//! `+0.0`, which no statistic here can tell apart. Equal keys are equal bit patterns, so
+//! the output does not depend on the algorithm.
 
 /// Order-preserving map from `f64` bits to `u64`.
 fn key(x: f64) -> u64 {
@@ -20,9 +21,137 @@ fn unkey(k: u64) -> f64 {
     f64::from_bits(b)
 }
 
-/// Turns one pass's histogram into its exclusive prefix sums (the first slot of each
-/// digit), in place.
-fn to_offsets<const R: usize>(counts: &mut [u32; R]) {
+/// Buckets of at most this many keys are left to an insertion sort.
+const SMALL_BUCKET: usize = 24;
+
+/// Widest digit: 2^16 buckets.
+const MAX_DIGIT_BITS: u32 = 16;
+
+/// Largest key buffers kept between sorts (elements each): 64 MiB.
+const MAX_KEPT: usize = 8 << 20;
+
+thread_local! {
+    /// Per-thread buffers of the sort, reused across columns: the keys, one bucket's keys
+    /// and one digit table (fresh buffers for every column cost page faults and zeroing).
+    static SCRATCH: std::cell::RefCell<(Vec<u64>, Vec<u64>, Vec<u32>)> =
+        const { std::cell::RefCell::new((Vec::new(), Vec::new(), Vec::new())) };
+}
+
+/// Digit bits for `m` keys: about one bucket per key, at most [`MAX_DIGIT_BITS`].
+fn digit_bits(m: usize) -> u32 {
+    (usize::BITS - m.saturating_sub(1).leading_zeros()).clamp(1, MAX_DIGIT_BITS)
+}
+
+/// Sorts `v` ascending. Small inputs use the standard sort; large ones a most significant
+/// digit first radix sort on the keys. Key bits that are the same in every value are
+/// skipped, so the first digit starts at the highest bit that varies: it splits the input
+/// into buckets that usually fit in the L2 cache, and each large bucket is then sorted on
+/// its own by digits sized to it, down to buckets of at most [`SMALL_BUCKET`] keys that an
+/// insertion sort finishes. The keys are thus moved about twice in memory, the rest in
+/// cache (an LSD sort with 16-bit digits moves every key four times through 2^16 scattered
+/// write positions: twice as slow on the drift benchmark's columns). When the first digit
+/// holds every varying bit, its counts are the sorted sample and nothing is moved.
+pub fn sort_f64(v: &mut [f64]) {
+    let n = v.len();
+    if n < 4096 || u32::try_from(n).is_err() {
+        v.sort_unstable_by(f64::total_cmp);
+        return;
+    }
+    let (or, and) = v.iter().fold((0u64, u64::MAX), |(o, a), &x| {
+        let k = key(x);
+        (o | k, a & k)
+    });
+    let varying = or ^ and;
+    if varying == 0 {
+        return; // every key is the same
+    }
+    let top = u64::BITS - varying.leading_zeros();
+    let low = varying.trailing_zeros();
+    let bits = digit_bits(n);
+    let shift = top.saturating_sub(bits);
+    let mask = (1usize << bits) - 1;
+    #[allow(clippy::cast_possible_truncation)]
+    let digit = |k: u64| (k >> shift) as usize & mask;
+    SCRATCH.with(|scratch| {
+        let mut guard = scratch.borrow_mut();
+        let (buf_a, buf_b, table) = &mut *guard;
+        if table.len() < 1 << MAX_DIGIT_BITS {
+            table.resize(1 << MAX_DIGIT_BITS, 0);
+        }
+        let counts = &mut table[..=mask];
+        counts.fill(0);
+        for &x in v.iter() {
+            // In bounds: the digit is masked.
+            counts[digit(key(x))] += 1;
+        }
+        if shift <= low {
+            // Every varying bit is in the digit: the counts are the sorted sample.
+            let fixed = and & !((mask as u64) << shift);
+            let mut start = 0usize;
+            for (d, &c) in counts.iter().enumerate() {
+                let end = start + c as usize;
+                if let Some(run) = v.get_mut(start..end) {
+                    run.fill(unkey(fixed | (d as u64) << shift));
+                }
+                start = end;
+            }
+            return;
+        }
+        // Grown only: the buffers are overwritten before they are read. The second one
+        // only ever holds one bucket.
+        let largest = counts.iter().max().map_or(0, |&c| c as usize);
+        for (buf, len) in [(&mut *buf_a, n), (&mut *buf_b, largest)] {
+            if buf.len() < len {
+                buf.resize(len, 0);
+            }
+        }
+        let (a, b) = (&mut buf_a[..n], &mut buf_b[..largest]);
+        to_offsets(counts);
+        for &x in v.iter() {
+            let k = key(x);
+            let slot = &mut counts[digit(k)];
+            if let Some(out) = a.get_mut(*slot as usize) {
+                *out = k;
+            }
+            *slot += 1;
+        }
+        // `counts[d]` is now the end of bucket `d`. Each large bucket is sorted on its own
+        // (in cache) and written back as floats; each run of small buckets between them
+        // is finished by one insertion sort.
+        let ends: Vec<u32> = counts.iter().copied().filter(|&e| e > 0).collect();
+        let (mut start, mut pending) = (0usize, 0usize);
+        for end in ends {
+            let end = end as usize;
+            if end - start > SMALL_BUCKET {
+                insertion_sort(&mut a[pending..start]);
+                write_floats(&mut v[pending..start], &a[pending..start]);
+                let b = &mut b[..end - start];
+                sort_keys_into(&mut a[start..end], b, shift, low, table);
+                write_floats(&mut v[start..end], b);
+                pending = end;
+            }
+            start = end;
+        }
+        insertion_sort(&mut a[pending..]);
+        write_floats(&mut v[pending..], &a[pending..]);
+        // Keep the buffers for the next column unless they are unusually large.
+        for buf in [buf_a, buf_b] {
+            if buf.len() > MAX_KEPT {
+                *buf = Vec::new();
+            }
+        }
+    });
+}
+
+fn write_floats(v: &mut [f64], keys: &[u64]) {
+    for (x, &k) in v.iter_mut().zip(keys) {
+        *x = unkey(k);
+    }
+}
+
+/// Turns a digit table into its exclusive prefix sums (the first slot of each digit), in
+/// place.
+fn to_offsets(counts: &mut [u32]) {
     let mut acc = 0u32;
     for c in counts.iter_mut() {
         let n = *c;
@@ -31,129 +160,75 @@ fn to_offsets<const R: usize>(counts: &mut [u32; R]) {
     }
 }
 
-/// A zeroed table on the heap (not built on the stack first: 256 KiB for 16-bit digits).
-fn zeroed<const R: usize>() -> Box<[u32; R]> {
-    match vec![0u32; R].into_boxed_slice().try_into() {
-        Ok(b) => b,
-        Err(_) => unreachable!("the vector has R elements"),
-    }
-}
-
-/// Sorts `v` ascending. Small inputs use the standard sort; large ones an LSD radix sort
-/// on the order-preserving keys, skipping digits that are constant across the input:
-/// 11-bit digits (up to 6 passes) below 65,536 values, 16-bit digits (up to 4 passes)
-/// above, where the fewer passes outweigh the larger tables (measured on the drift
-/// benchmark's columns). The first pass reads the floats and the last writes them back,
-/// so no separate conversion passes are made.
-pub fn sort_f64(v: &mut [f64]) {
-    let n = v.len();
-    if n < 4096 || u32::try_from(n).is_err() {
-        v.sort_unstable_by(f64::total_cmp);
+/// Sorts the keys of `src`, which agree on every bit at and above `shift`, into `dst` of
+/// the same length, using `src` as scratch. Bits below `low` are the same in every key;
+/// `table` holds at least 2^[`MAX_DIGIT_BITS`] entries. Each level takes a digit of about
+/// log2 of the bucket's size, so most sub-buckets hold zero to two keys; sub-buckets that
+/// are still large recurse (at most 64 bits deep), and one insertion sort over `dst`
+/// finishes the rest.
+fn sort_keys_into(src: &mut [u64], dst: &mut [u64], mut shift: u32, low: u32, table: &mut [u32]) {
+    let m = src.len();
+    loop {
+        if m <= SMALL_BUCKET || shift <= low {
+            dst.copy_from_slice(src);
+            insertion_sort(dst);
+            return;
+        }
+        let bits = digit_bits(m).min(shift - low);
+        let down = shift - bits;
+        let mask = (1usize << bits) - 1;
+        #[allow(clippy::cast_possible_truncation)]
+        let digit = |k: u64| (k >> down) as usize & mask;
+        let counts = &mut table[..=mask];
+        counts.fill(0);
+        for &k in src.iter() {
+            counts[digit(k)] += 1;
+        }
+        #[allow(clippy::cast_possible_truncation)]
+        if counts.contains(&(m as u32)) {
+            // One bucket: this digit is the same in every key.
+            shift = down;
+            continue;
+        }
+        to_offsets(counts);
+        for &k in src.iter() {
+            let slot = &mut counts[digit(k)];
+            if let Some(out) = dst.get_mut(*slot as usize) {
+                *out = k;
+            }
+            *slot += 1;
+        }
+        let mut large: Vec<(usize, usize)> = Vec::new();
+        let mut start = 0usize;
+        for &end in counts.iter() {
+            let end = end as usize;
+            if end - start > SMALL_BUCKET {
+                large.push((start, end));
+            }
+            start = end;
+        }
+        for (s, e) in large {
+            sort_keys_into(&mut dst[s..e], &mut src[s..e], down, low, table);
+            dst[s..e].copy_from_slice(&src[s..e]);
+        }
+        insertion_sort(dst);
         return;
     }
-    if n < 1 << 16 {
-        radix_sort::<{ 1 << 11 }, 6>(v);
-    } else {
-        radix_sort::<{ 1 << 16 }, 4>(v);
-    }
 }
 
-/// The radix sort with `R`-bucket digits (`R` a power of two) and `PASSES` digits that
-/// cover the 64-bit key. `v.len()` fits in `u32`.
-fn radix_sort<const R: usize, const PASSES: usize>(v: &mut [f64]) {
-    let bits = R.trailing_zeros();
-    debug_assert!(R.is_power_of_two() && bits as usize * PASSES >= 64);
-    #[allow(clippy::cast_possible_truncation)]
-    let digit = |k: u64, pass: usize| ((k >> (bits * pass as u32)) as usize) & (R - 1);
-    let mut counts: [Box<[u32; R]>; PASSES] = std::array::from_fn(|_| zeroed::<R>());
-    for &x in v.iter() {
-        let k = key(x);
-        for (pass, c) in counts.iter_mut().enumerate() {
-            // In bounds: the digit is masked to the radix.
-            c[digit(k, pass)] += 1;
+/// Insertion sort: linear on keys that are nearly in order (here: out of order only
+/// within buckets of a few keys).
+fn insertion_sort(d: &mut [u64]) {
+    for i in 1..d.len() {
+        let x = d[i];
+        if x < d[i - 1] {
+            let mut j = i;
+            while j > 0 && d[j - 1] > x {
+                d[j] = d[j - 1];
+                j -= 1;
+            }
+            d[j] = x;
         }
-    }
-    #[allow(clippy::cast_possible_truncation)]
-    let all = v.len() as u32;
-    let passes: Vec<usize> = (0..PASSES).filter(|&p| !counts[p].contains(&all)).collect();
-    if passes.is_empty() {
-        return; // every key is the same: already sorted
-    }
-    SCRATCH.with(|scratch| {
-        let mut buf = scratch.borrow_mut();
-        scatter(v, &mut counts, &passes, digit, &mut buf);
-        // Keep the buffer for the next column unless it is unusually large.
-        if buf.capacity() > MAX_KEPT {
-            *buf = Vec::new();
-        }
-    });
-}
-
-thread_local! {
-    /// Per-thread scratch buffer of the radix sort, reused across columns: a fresh buffer
-    /// of this size costs page faults and zeroing by the kernel on every sort.
-    static SCRATCH: std::cell::RefCell<Vec<u64>> = const { std::cell::RefCell::new(Vec::new()) };
-}
-
-/// Largest scratch buffer kept between sorts (elements): 64 MiB.
-const MAX_KEPT: usize = 8 << 20;
-
-/// The scatter passes, alternating between `v` (holding keys as `f64` bit patterns
-/// between passes) and one scratch buffer: the first pass reads floats, the last writes
-/// floats. With an odd number of passes the last one lands in the scratch buffer and the
-/// floats are copied back.
-fn scatter<const R: usize>(
-    v: &mut [f64],
-    counts: &mut [Box<[u32; R]>],
-    passes: &[usize],
-    digit: impl Fn(u64, usize) -> usize,
-    buf: &mut Vec<u64>,
-) {
-    let n = v.len();
-    // Grown only: the scratch is overwritten before it is read, so zeroing it again for
-    // every column would be wasted work.
-    if buf.len() < n {
-        buf.resize(n, 0);
-    }
-    let buf = &mut buf[..n];
-    let last = passes.len() - 1;
-    for (i, &pass) in passes.iter().enumerate() {
-        let o = &mut *counts[pass];
-        to_offsets(o);
-        let d = |k: u64| digit(k, pass);
-        // Even steps read `v` and write the scratch; odd steps the other way round.
-        match (i % 2 == 0, i == 0, i == last) {
-            (true, true, _) => scatter_pass(v, buf, o, d, key, |k| k),
-            (true, false, _) => scatter_pass(v, buf, o, d, f64::to_bits, |k| k),
-            (false, _, false) => scatter_pass(buf, v, o, d, |k| k, f64::from_bits),
-            (false, _, true) => scatter_pass(buf, v, o, d, |k| k, unkey),
-        }
-    }
-    if last % 2 == 0 {
-        for (dst, &k) in v.iter_mut().zip(buf.iter()) {
-            *dst = unkey(k);
-        }
-    }
-}
-
-/// One scatter pass from `src` to `dst` by the digit `d` of each key, starting from the
-/// offsets `o`.
-#[inline(always)]
-fn scatter_pass<const R: usize, S: Copy, D>(
-    src: &[S],
-    dst: &mut [D],
-    o: &mut [u32; R],
-    d: impl Fn(u64) -> usize,
-    to_key: impl Fn(S) -> u64,
-    from_key: impl Fn(u64) -> D,
-) {
-    for &x in src {
-        let k = to_key(x);
-        let slot = &mut o[d(k)];
-        if let Some(out) = dst.get_mut(*slot as usize) {
-            *out = from_key(k);
-        }
-        *slot += 1;
     }
 }
 
@@ -174,15 +249,17 @@ mod tests {
             let mut expected = v.clone();
             expected.sort_by(f64::total_cmp);
             sort_f64(&mut v);
-            prop_assert_eq!(v, expected);
+            let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            prop_assert_eq!(bits(&v), bits(&expected));
         }
     }
 
     #[test]
-    fn wide_digits_sort_with_any_number_of_passes() {
-        // 70,000 values: the 16-bit-digit path. Full-range keys take 4 passes, integers
-        // below 2^36 three (the low digit is constant), small integers one: odd counts end
-        // in the scratch buffer and are copied back.
+    fn every_path_sorts_like_total_cmp() {
+        // Patterns that take each path: full-range keys (a wide first digit, then
+        // recursion), integers (few varying bits: the counting path), repeated values with
+        // varying low bits only (digits skipped inside buckets), clustered values with an
+        // outlier (one huge bucket split again), and signed zeros among small values.
         let mut state = 0x9E37_79B9_7F4A_7C15u64;
         let mut next = move || {
             state ^= state << 13;
@@ -190,25 +267,41 @@ mod tests {
             state ^= state << 17;
             state
         };
-        let n = 70_000;
-        let patterns: [&dyn Fn(u64) -> f64; 4] = [
+        let patterns: [&dyn Fn(u64) -> f64; 7] = [
             &|r| f64::from_bits(r) % 1e300,
             &|r| (r >> 28) as f64 * if r & 1 == 0 { 1.0 } else { -1.0 },
             &|r| (r % 5) as f64,
             &|r| ((r % 2001) as f64 - 1000.0) / 8.0,
+            &|r| f64::from_bits(1.5f64.to_bits() + (r % 40) * (1 << 20) + (r >> 60)),
+            &|r| {
+                if r % 100_000 == 7 {
+                    1e9
+                } else {
+                    1.0 + (r >> 40) as f64 * 1e-18
+                }
+            },
+            &|r| match r % 4 {
+                0 => 0.0,
+                1 => -0.0,
+                _ => (r >> 40) as f64 * 1e-300,
+            },
         ];
-        for (i, f) in patterns.iter().enumerate() {
-            let mut v: Vec<f64> = (0..n).map(|_| f(next())).filter(|x| !x.is_nan()).collect();
-            assert!(v.len() > 65_536, "pattern {i}");
-            let mut expected = v.clone();
-            expected.sort_by(f64::total_cmp);
-            sort_f64(&mut v);
-            assert!(
-                v.iter()
-                    .zip(&expected)
-                    .all(|(a, b)| a.to_bits() == b.to_bits()),
-                "pattern {i}"
-            );
+        for n in [4096, 5000, 70_000] {
+            for (i, f) in patterns.iter().enumerate() {
+                let mut v: Vec<f64> = std::iter::repeat_with(|| f(next()))
+                    .filter(|x| !x.is_nan())
+                    .take(n)
+                    .collect();
+                let mut expected = v.clone();
+                expected.sort_by(f64::total_cmp);
+                sort_f64(&mut v);
+                assert!(
+                    v.iter()
+                        .zip(&expected)
+                        .all(|(a, b)| a.to_bits() == b.to_bits()),
+                    "pattern {i}, {n} values"
+                );
+            }
         }
     }
 
