@@ -123,11 +123,11 @@ c_cached=$(cpu "${airm_run[@]}")
 assets=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["assets"]))' /tmp/airm-discover-bench-plain.json)
 same=no
 cmp -s /tmp/airm-discover-bench-plain.json /tmp/airm-discover-bench-cached.json && same=yes
-printf '%-40s %8s %12s %10s %8s %10s\n' tool seconds files/s "vs rg" "CPU s" "CPU vs rg"
+printf '%-44s %8s %12s %10s %8s %10s\n' tool seconds files/s "vs rg" "CPU s" "CPU vs rg"
 for row in "find -type f:$t_find:$c_find" "rg --files:$t_rg:$c_rg" "rg reading the same files:$t_rgread:$c_rgread" \
   "airm discover --no-store --no-cache:$t_airm:$c_airm" "airm discover --no-store (cache, unchanged):$t_cached:$c_cached"; do
   IFS=: read -r name t c <<<"$row"
-  printf '%-40s %8.3f %12.0f %9.2fx %8.2f %9.2fx\n' "$name" "$t" "$(echo "$count / $t" | bc -l)" \
+  printf '%-44s %8.3f %12.0f %9.2fx %8.2f %9.2fx\n' "$name" "$t" "$(echo "$count / $t" | bc -l)" \
     "$(echo "$t / $t_rg" | bc -l)" "$c" "$(echo "$c / $c_rg" | bc -l)"
 done
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
