@@ -242,13 +242,7 @@ pub fn wasserstein(a: &[f64], b: &[f64]) -> f64 {
         };
         if let Some((pv, gap)) = prev {
             let term = gap * (v - pv);
-            let t = sum + term;
-            if sum.abs() >= term.abs() {
-                comp += (sum - t) + term;
-            } else {
-                comp += (term - t) + sum;
-            }
-            sum = t;
+            neumaier_add(&mut sum, &mut comp, term);
         }
         while a.get(i).is_some_and(|&x| x <= v) {
             i += 1;
@@ -325,13 +319,7 @@ fn ks_and_wasserstein_steps(a: &[f64], b: &[f64], nn: u64) -> (f64, f64) {
         let take_a = u64::from(x <= y);
         let v = lower(x, y);
         let term = gap * (v - prev);
-        let t = sum + term;
-        if sum.abs() >= term.abs() {
-            comp += (sum - t) + term;
-        } else {
-            comp += (term - t) + sum;
-        }
-        sum = t;
+        neumaier_add(&mut sum, &mut comp, term);
         i += take_a;
         let j = step - i;
         x = at(a, i);
@@ -347,6 +335,19 @@ fn ks_and_wasserstein_steps(a: &[f64], b: &[f64], nn: u64) -> (f64, f64) {
         prev = v;
     }
     (d, (sum + comp) / len_f64_u64(nn))
+}
+
+/// Adds `term` to `sum` with Neumaier's compensation kept in `comp` (the total is
+/// `sum + comp`): the Wasserstein integral of long samples stays exact to rounding.
+#[inline(always)]
+fn neumaier_add(sum: &mut f64, comp: &mut f64, term: f64) {
+    let t = *sum + term;
+    if sum.abs() >= term.abs() {
+        *comp += (*sum - t) + term;
+    } else {
+        *comp += (term - t) + *sum;
+    }
+    *sum = t;
 }
 
 /// Whether most neighbours in a sorted sample are equal: at least 7 in 8 of 64 evenly
@@ -419,13 +420,7 @@ fn ks_and_wasserstein_runs(a: &[f64], b: &[f64], nn: u64) -> (f64, f64) {
             (None, None) => break,
         };
         let term = gap * (v - prev);
-        let t = sum + term;
-        if sum.abs() >= term.abs() {
-            comp += (sum - t) + term;
-        } else {
-            comp += (term - t) + sum;
-        }
-        sum = t;
+        neumaier_add(&mut sum, &mut comp, term);
         i = run_end(a, i, v);
         j = run_end(b, j, v);
         let g = (i as u64 * len_b).abs_diff(j as u64 * len_a);
