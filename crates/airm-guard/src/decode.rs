@@ -903,12 +903,27 @@ fn letter_stats(folded: &str) -> LetterStats {
     }
 }
 
+/// Share of common bigrams among a text's ASCII letter pairs above which its letters read
+/// as natural (plain text scores about 0.6 and more; rot13 and reversed text far less).
+const NATURAL_BIGRAMS: f32 = 0.45;
+
+/// The whole text rotated or reversed when [`crate::letter_pairs`] says it reads that way.
+fn by_letter_pairs(folded: &str) -> Option<(String, Decoding)> {
+    match crate::letter_pairs::whole_text_kind(folded)? {
+        Decoding::Rot13 => Some((rot13(folded), Decoding::Rot13)),
+        _ => Some((folded.chars().rev().collect(), Decoding::Reversed)),
+    }
+}
+
 /// Tries rot13 and reversal on segments (lines / sentences) of folded ASCII-ish text whose
 /// words are mostly unknown; accepts a decoding when it yields mostly common English words.
+/// Before the short-text and per-segment tests, the whole text is judged by
+/// [`crate::letter_pairs`] (any script; the only test for text with little ASCII).
 fn rot13_or_reversed(folded: &str) -> Option<(String, Decoding)> {
     let stats = letter_stats(folded);
     if stats.letters < 12 {
-        return None;
+        // Little or no ASCII: only the letter-pair statistics of any script can tell.
+        return by_letter_pairs(folded);
     }
     // Whole text first: most obfuscated prompts are encoded end to end. Text that starts
     // with sentence-final punctuation and does not end with it reads backwards (any script).
@@ -929,6 +944,14 @@ fn rot13_or_reversed(folded: &str) -> Option<(String, Decoding)> {
         }
         if brev >= 0.3 && brev >= 2.0 * b0 {
             return Some((folded.chars().rev().collect(), Decoding::Reversed));
+        }
+    }
+    // Any script, end to end: adjacent-letter statistics learnt from natural text. Skipped
+    // when the ASCII letters already read as natural English-like text (then the text is
+    // not rotated or reversed as a whole).
+    if !(pairs >= 20 && b0 >= NATURAL_BIGRAMS) {
+        if let Some(found) = by_letter_pairs(folded) {
+            return Some(found);
         }
     }
     if pairs < 200 {

@@ -16,6 +16,7 @@ pub mod decode;
 pub mod detect;
 pub mod error;
 pub mod guard;
+pub mod letter_pairs;
 pub mod normalize;
 pub mod output;
 pub mod policy;

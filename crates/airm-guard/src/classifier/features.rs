@@ -423,7 +423,7 @@ pub(crate) fn is_alphanumeric(c: u32) -> bool {
 
 /// [`is_alphanumeric`] with the table already at hand (one look-up for the whole BMP).
 #[inline(always)]
-fn is_alphanumeric_in(table: &[u64; 1024], c: u32) -> bool {
+pub(crate) fn is_alphanumeric_in(table: &[u64; 1024], c: u32) -> bool {
     match table.get(c as usize / 64) {
         Some(w) => w >> (c % 64) & 1 == 1,
         None => char::from_u32(c).is_some_and(char::is_alphanumeric),
@@ -431,7 +431,7 @@ fn is_alphanumeric_in(table: &[u64; 1024], c: u32) -> bool {
 }
 
 /// One bit per BMP code point: `char::is_alphanumeric` (surrogates: false).
-fn bmp_alphanumeric() -> &'static [u64; 1024] {
+pub(crate) fn bmp_alphanumeric() -> &'static [u64; 1024] {
     static T: std::sync::OnceLock<Box<[u64; 1024]>> = std::sync::OnceLock::new();
     T.get_or_init(|| {
         let mut t = Box::new([0u64; 1024]);
