@@ -219,9 +219,15 @@ fn emit(bits: u8, f: &mut Features) {
         pos: &mut f.pos,
     };
     emit_features(&f.chars, &f.events, &mut sink);
-    for &i in &f.idx {
-        if let Some(w) = f.seen.get_mut(i as usize / 64) {
-            *w = 0;
+    // Empty the bitset for the next text: word by word where features were set, or all of
+    // it at once when more features than words were set (a vectorised fill is cheaper).
+    if f.idx.len() > f.seen.len() {
+        f.seen.fill(0);
+    } else {
+        for &i in &f.idx {
+            if let Some(w) = f.seen.get_mut(i as usize / 64) {
+                *w = 0;
+            }
         }
     }
 }
