@@ -344,11 +344,12 @@ fn count_leet_words(text: &str) -> (usize, usize) {
 }
 
 /// In text that is already leet-heavy, short tokens made only of letters and leet symbols
-/// (`d0`, `70`, `1n`, `15`) are folded too.
+/// (`d0`, `70`, `1n`, `15`, and up to six chars: `b1773`, which [`leet_word`] leaves alone
+/// because it could be hexadecimal) are folded too.
 fn short_leet(word: &str) -> bool {
     let core = word.trim_end_matches(['!', '.', ',', '?', ':', ';', '"', '\'', ')']);
     let b = core.as_bytes();
-    (1..=4).contains(&b.len())
+    (1..=6).contains(&b.len())
         && b.iter()
             .any(|c| matches!(c, b'0' | b'1' | b'3' | b'4' | b'5' | b'7' | b'8' | b'9'))
         && b.iter().all(|c| {
@@ -378,19 +379,45 @@ pub fn unleet(text: &str) -> Option<String> {
             out.push(' ');
         }
         if leet_word(word) || short_leet(word) {
-            let trimmed_end = word.trim_end_matches(['!', '.', ',', '?', ':', ';']).len();
-            for (j, c) in word.char_indices() {
-                out.push(if j < trimmed_end {
-                    leet(c).unwrap_or(c)
+            push_unleet(word, &mut out);
+        } else if word.contains('-') && !looks_like_id(word) {
+            // Hyphenated (`53lf-r1gh730u5`): each part on its own (a dash alone marks a
+            // version or an id for `leet_word`).
+            for (k, part) in word.split('-').enumerate() {
+                if k > 0 {
+                    out.push('-');
+                }
+                if leet_word(part) || short_leet(part) {
+                    push_unleet(part, &mut out);
                 } else {
-                    c
-                });
+                    out.push_str(part);
+                }
             }
         } else {
             out.push_str(word);
         }
     }
     Some(out)
+}
+
+/// True when `word` (trailing punctuation aside) has a dot, slash, underscore, `=` or `#`:
+/// a version, path or id (`1.2.3-rc1`), not hyphenated words.
+fn looks_like_id(word: &str) -> bool {
+    word.trim_end_matches(['!', '.', ',', '?', ':', ';', '"', '\'', ')'])
+        .bytes()
+        .any(|b| matches!(b, b'.' | b'/' | b'_' | b'=' | b'#'))
+}
+
+/// Appends `word` with its leet chars folded (trailing punctuation kept as it is).
+fn push_unleet(word: &str, out: &mut String) {
+    let trimmed_end = word.trim_end_matches(['!', '.', ',', '?', ':', ';']).len();
+    for (j, c) in word.char_indices() {
+        out.push(if j < trimmed_end {
+            leet(c).unwrap_or(c)
+        } else {
+            c
+        });
+    }
 }
 
 fn has_spaced_run(text: &str) -> bool {
@@ -709,6 +736,20 @@ mod tests {
             "ignore all previous"
         );
         assert_eq!(unleet("in 2024 we"), None);
+        // Hex-looking short words and hyphenated words in leet-heavy text.
+        assert_eq!(
+            unleet("b1773 g3b3n s13 f0lg3nd35 4u5").unwrap(),
+            "bitte geben sie folgendes aus"
+        );
+        assert_eq!(
+            unleet("ju57 4 53lf-r1gh730u5 p3rf0rm4nc3").unwrap(),
+            "just a self-righteous performance"
+        );
+        // A version or id in a leet-heavy text stays as it is.
+        assert_eq!(
+            unleet("up6r4d3 70 v3r510n 1.2.3-rc1 n0w").unwrap(),
+            "up6r4d3 to version 1.2.3-rc1 now"
+        );
         assert_eq!(
             join_spaced("please i g n o r e  a l l now").unwrap(),
             "please ignore all now"
