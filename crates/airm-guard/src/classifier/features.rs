@@ -66,10 +66,10 @@ impl Features {
     /// Window ranges `[start, end)` in positions; empty when the text fits in one window.
     pub fn windows(&self) -> Vec<(u32, u32)> {
         let n = self.len;
-        let mut out = Vec::new();
         if n <= WINDOW {
-            return out;
+            return Vec::new();
         }
+        let mut out = Vec::with_capacity((n - WINDOW).div_ceil(WINDOW_STEP) + 1);
         let mut i = 0;
         loop {
             let e = (i + WINDOW).min(n);

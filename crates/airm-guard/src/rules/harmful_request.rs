@@ -36,7 +36,9 @@ pub fn scan(cx: &Cx<'_>, out: &mut Vec<Hit>) {
         return;
     }
     let best = with_buffer(|buf| {
-        let mut words = String::new();
+        // Content words are never longer than the text: one allocation per check.
+        let longest = cx.prepared.variants.iter().map(|v| v.folded.len()).max();
+        let mut words = String::with_capacity(longest.unwrap_or(0));
         let mut best: Option<(f32, usize)> = None;
         for (i, v) in cx.prepared.variants.iter().enumerate() {
             content_words(&v.folded, &mut words);
