@@ -2,8 +2,8 @@
 //! text.
 //!
 //! The table holds, for every ordered pair of adjacent letters `(a, b)` (hashed into
-//! `2^BITS` buckets), `log2(count + 1)` of how often the pair occurs in the training texts,
-//! in eighths (one byte). A text is compared with two transforms of itself over its first
+//! `2^BITS` buckets), `log2(count + 4)` of how often the pair occurs in the training texts,
+//! in eighths (one byte; the 4 is a prior, so that rare pairs are weak evidence). A text is compared with two transforms of itself over its first
 //! [`MAX_PAIRS`] letter pairs:
 //!
 //! - **reversed**: the pairs read backwards, `(b, a)`. Natural text in any language has a
@@ -17,8 +17,8 @@
 //! ([`ROT13_GAIN`], [`REVERSED_GAIN`]). This complements the English letter-bigram test of
 //! [`crate::decode`], which only sees ASCII letters. The table is airm's own artefact,
 //! reproduced byte for byte by the `letter_pairs` example from the prompt set's
-//! `train.jsonl` (see `docs/guard-eval.md`); a pair never seen counts zero in every
-//! direction, so a script the table does not know is never judged.
+//! `train.jsonl` (see `docs/guard-eval.md`); a pair seen fewer than twice either way is not
+//! counted, so a script the table does not know is never judged.
 
 use crate::classifier::features::{bmp_alphanumeric, is_alphanumeric_in};
 
@@ -33,14 +33,14 @@ pub const MIN_PAIRS: usize = 6;
 pub const ROT13_GAIN: f32 = 1.0;
 /// Margin (log2 units per pair) by which the reversed reading must be more natural.
 pub const REVERSED_GAIN: f32 = 0.5;
-/// A pair counts only when one of its readings was seen at least twice (`log2(3)` in
-/// eighths, rounded): pairs of a script the table knows little of (each seen once, or never)
+/// A pair counts only when one of its readings was seen at least twice (`log2(2 + PRIOR)`
+/// in eighths, rounded): pairs of a script the table knows little of (each seen once, or never)
 /// say nothing of its direction.
 const KNOWN: u32 = 21;
 /// Pseudo-count added to every pair before the logarithm, so that a pair seen once or
 /// twice in one direction only is weak evidence of the direction.
 const PRIOR: f64 = 4.0;
-/// Table entries are `log2(count + 1)` times this, rounded, at most 255.
+/// Table entries are `log2(count + PRIOR)` times this, rounded, at most 255.
 const SCALE: f32 = 8.0;
 
 static TABLE: &[u8; 1 << BITS] = include_bytes!("../model/letter_pairs.bin");
@@ -304,7 +304,7 @@ mod tests {
     fn short_or_unknown_text_is_not_judged() {
         assert_eq!(kind("ok"), None);
         assert_eq!(kind(&reversed("hi there")), None);
-        // Hebrew and Greek are not in the table: every pair counts zero both ways.
+        // Hebrew and Greek are not in the table: no pair was seen twice, so none counts.
         assert_eq!(kind(&reversed("שלום לכולם, מה שלומכם היום בבוקר?")), None);
         assert_eq!(
             kind(&reversed("Καλημέρα σε όλους, τι κάνετε σήμερα;")),
