@@ -200,37 +200,133 @@ pub fn fold(text: &str) -> String {
     if text.is_ascii() {
         return text.to_ascii_lowercase();
     }
-    if !text
-        .chars()
-        .any(|c| matches!(c as u32, 0x0370..=0x052F | 0x0250..=0x02AF | 0x0131))
-    {
-        return text.to_lowercase();
-    }
-    let mut out = String::with_capacity(text.len());
-    let mut word = String::new();
-    let flush = |word: &mut String, out: &mut String| {
-        let has_latin = word.chars().any(|c| c.is_ascii_alphabetic());
-        let has_conf = word.chars().any(|c| confusable(c).is_some());
-        if has_latin && has_conf {
-            for c in word.chars() {
-                out.push(confusable(c).unwrap_or(c));
-            }
-        } else {
-            out.push_str(word);
+    // `str::to_lowercase` of a text without the mixed-script chars below (which include `Σ`,
+    // the one char it lowercases by context), or the per-word fold when there are some.
+    lowercase_unmixed(text).unwrap_or_else(|| fold_mixed(text))
+}
+
+/// The chars that send [`fold`] to its per-word path (Greek and Cyrillic with their
+/// supplements, IPA extensions, dotless `ı`).
+#[inline(always)]
+fn is_mixed_trigger(c: u32) -> bool {
+    matches!(c, 0x0370..=0x052F | 0x0250..=0x02AF | 0x0131)
+}
+
+/// One bit per BMP code point: `char::to_lowercase` is not the char itself, in blocks of 64
+/// code points built from `char::to_lowercase` on first use (like [`NFKC_STABLE`]).
+static LOWER_CHANGES: [std::sync::OnceLock<u64>; 1024] =
+    [const { std::sync::OnceLock::new() }; 1024];
+
+/// The bits of [`LOWER_CHANGES`] for code points `64 * block ..` (surrogates: false).
+fn lower_block(block: u32) -> u64 {
+    let mut w = 0u64;
+    for b in 0..64u32 {
+        if char::from_u32(block * 64 + b).is_some_and(|c| c.to_lowercase().ne([c])) {
+            w |= 1 << b;
         }
-        word.clear();
+    }
+    w
+}
+
+/// True when `char::to_lowercase` of `c` is not `c` itself.
+#[inline]
+fn lower_changes(c: char) -> bool {
+    match LOWER_CHANGES.get(c as usize / 64) {
+        Some(block) => block.get_or_init(|| lower_block(c as u32 / 64)) >> (c as u32 % 64) & 1 == 1,
+        None => c.to_lowercase().ne([c]),
+    }
+}
+
+/// `text.to_lowercase()` for non-ASCII `text` without any [`is_mixed_trigger`] char (`None`
+/// when it has one). Without `Σ`, `str::to_lowercase` is `char::to_lowercase` of every
+/// char: the text is copied with its ASCII lowercased at once, and only the non-ASCII chars
+/// that change are rewritten (in place while the lowercase has the same length).
+fn lowercase_unmixed(text: &str) -> Option<String> {
+    let mut out = text.to_owned();
+    out.make_ascii_lowercase();
+    let bytes = text.as_bytes();
+    let mut i = 0usize;
+    loop {
+        // Skip ASCII eight bytes at a time, then byte by byte.
+        while let Some(chunk) = bytes.get(i..i + 8) {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(chunk);
+            if u64::from_le_bytes(w) & 0x8080_8080_8080_8080 != 0 {
+                break;
+            }
+            i += 8;
+        }
+        while bytes.get(i).is_some_and(u8::is_ascii) {
+            i += 1;
+        }
+        let Some(c) = text.get(i..).and_then(|t| t.chars().next()) else {
+            return Some(out);
+        };
+        if is_mixed_trigger(c as u32) {
+            return None;
+        }
+        let n = c.len_utf8();
+        if lower_changes(c) {
+            let mut lower = c.to_lowercase();
+            match (lower.next(), lower.next()) {
+                (Some(l), None) if l.len_utf8() == n => {
+                    out.replace_range(i..i + n, l.encode_utf8(&mut [0u8; 4]));
+                }
+                _ => {
+                    // A lowercase of another length: the rest char by char.
+                    out.truncate(i);
+                    for c in text.get(i..).unwrap_or("").chars() {
+                        if is_mixed_trigger(c as u32) {
+                            return None;
+                        }
+                        out.extend(c.to_lowercase());
+                    }
+                    return Some(out);
+                }
+            }
+        }
+        i += n;
+    }
+}
+
+/// [`fold`] of a text with an [`is_mixed_trigger`] char: alphanumeric chars lowercased (per
+/// char), others kept, and the confusables of each word that also has an ASCII letter
+/// folded to Latin.
+fn fold_mixed(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    // The current word is `out[start..]`; `latin` when it has an ASCII letter.
+    let (mut start, mut latin) = (0usize, false);
+    let flush = |out: &mut String, start: usize, latin: bool| {
+        // Confusables are never ASCII: a word without an ASCII letter has nothing to fold.
+        let Some(word) = out.get(start..).filter(|_| latin) else {
+            return;
+        };
+        if word.chars().any(|c| confusable(c).is_some()) {
+            let folded: String = word.chars().map(|c| confusable(c).unwrap_or(c)).collect();
+            out.truncate(start);
+            out.push_str(&folded);
+        }
     };
     for c in text.chars() {
         if crate::classifier::features::is_alphanumeric(c as u32) {
-            for l in c.to_lowercase() {
-                word.push(l);
+            if c.is_ascii() {
+                latin |= c.is_ascii_alphabetic();
+                out.push(c.to_ascii_lowercase());
+            } else if !lower_changes(c) {
+                out.push(c);
+            } else {
+                for l in c.to_lowercase() {
+                    latin |= l.is_ascii_alphabetic();
+                    out.push(l);
+                }
             }
         } else {
-            flush(&mut word, &mut out);
+            flush(&mut out, start, latin);
             out.push(c);
+            (start, latin) = (out.len(), false);
         }
     }
-    flush(&mut word, &mut out);
+    flush(&mut out, start, latin);
     out
 }
 
@@ -699,6 +795,82 @@ mod tests {
                 let full: String = text.nfkc().collect();
                 proptest::prop_assert_eq!(full, text);
             }
+        }
+    }
+
+    /// `fold` as first written: `str::to_lowercase` unless the text has a mixed-script char,
+    /// else each word lowercased per char and folded when it mixes scripts.
+    fn fold_reference(text: &str) -> String {
+        if text.is_ascii() {
+            return text.to_ascii_lowercase();
+        }
+        if !text
+            .chars()
+            .any(|c| matches!(c as u32, 0x0370..=0x052F | 0x0250..=0x02AF | 0x0131))
+        {
+            return text.to_lowercase();
+        }
+        let mut out = String::with_capacity(text.len());
+        let mut word = String::new();
+        let flush = |word: &mut String, out: &mut String| {
+            let has_latin = word.chars().any(|c| c.is_ascii_alphabetic());
+            let has_conf = word.chars().any(|c| confusable(c).is_some());
+            if has_latin && has_conf {
+                for c in word.chars() {
+                    out.push(confusable(c).unwrap_or(c));
+                }
+            } else {
+                out.push_str(word);
+            }
+            word.clear();
+        };
+        for c in text.chars() {
+            if c.is_alphanumeric() {
+                for l in c.to_lowercase() {
+                    word.push(l);
+                }
+            } else {
+                flush(&mut word, &mut out);
+                out.push(c);
+            }
+        }
+        flush(&mut word, &mut out);
+        out
+    }
+
+    /// Random text of Latin, Greek (final sigma), Cyrillic, Turkish `İ`/`ı`, combining marks,
+    /// invisible and bidi chars, CJK, Bengali, fullwidth and Kelvin/Ohm signs.
+    const MIXED: &str = "(?s)[a-zA-Z0-9 .,'\\n\u{00C0}-\u{00FF}\u{0100}-\u{017F}\u{0130}\u{0131}\u{0250}-\u{02AF}\u{0300}-\u{036F}\u{0370}-\u{03FF}\u{03A3}\u{03C2}\u{0400}-\u{052F}\u{0531}-\u{0587}\u{1E00}-\u{1EFF}\u{1F00}-\u{1FFF}\u{200B}-\u{200F}\u{202A}-\u{202E}\u{2060}-\u{2069}\u{2126}\u{212A}\u{212B}\u{2160}-\u{2188}\u{24B6}-\u{24E9}\u{2C00}-\u{2CFF}\u{A640}-\u{A7FF}\u{FF21}-\u{FF5A}\u{0980}-\u{09FF}\u{0900}-\u{097F}\u{4E00}-\u{4E2F}\u{FEFF}\u{00AD}\u{E0020}-\u{E007F}\u{E0100}-\u{E01EF}\u{10400}-\u{1044F}\u{1F600}-\u{1F64F}]{0,40}|\\PC{0,30}|\\p{Greek}{0,12}";
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2048))]
+        #[test]
+        fn fold_matches_the_reference(text in MIXED, ascii in "[a-zA-Z .]{0,20}") {
+            proptest::prop_assert_eq!(fold(&text), fold_reference(&text));
+            let long = format!("{ascii}{text}{ascii}");
+            proptest::prop_assert_eq!(fold(&long), fold_reference(&long));
+        }
+    }
+
+    #[test]
+    fn fold_matches_the_reference_on_every_char() {
+        let mut all = String::new();
+        for cp in 0..0x11_0000u32 {
+            if let Some(c) = char::from_u32(cp) {
+                all.push(c);
+                all.push(' ');
+                let pair: String = [c, 'A', c].into_iter().collect();
+                assert_eq!(fold(&pair), fold_reference(&pair), "U+{cp:04X}");
+            }
+        }
+        assert_eq!(fold(&all), fold_reference(&all));
+        for t in [
+            "ΣΑΣ aΣ",
+            "İstanbul İ",
+            "Straße ǅ ǈ",
+            "Kelvin \u{212A} Ohm \u{2126}",
+        ] {
+            assert_eq!(fold(t), fold_reference(t), "{t}");
         }
     }
 
