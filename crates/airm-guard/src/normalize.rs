@@ -76,49 +76,97 @@ fn is_emoji_like(c: char) -> bool {
 /// and not counted (they are how emoji sequences are written).
 pub fn strip_invisible(text: &str) -> (String, InvisibleReport) {
     let mut report = InvisibleReport::default();
-    // Fast path: every invisible char is outside ASCII and starts with one of these bytes.
-    if text.is_ascii()
-        || !text
-            .bytes()
-            .any(|b| matches!(b, 0xC2 | 0xCD | 0xD8 | 0xE1 | 0xE2 | 0xE3 | 0xEF | 0xF3))
-    {
+    // Every invisible char is outside ASCII.
+    let first = if text.is_ascii() {
+        None
+    } else {
+        next_invisible(text, 0)
+    };
+    if first.is_none() {
         return (text.to_string(), report);
     }
+    // `text[copied..]` is not written yet; `at` is the byte offset of an invisible char.
     let mut out = String::with_capacity(text.len());
-    let mut prev: Option<char> = None;
-    let mut iter = text.char_indices().peekable();
-    while let Some((i, c)) = iter.next() {
-        match invisible_kind(c) {
-            None => out.push(c),
-            Some(kind) => {
-                let next = iter.peek().map(|&(_, n)| n);
-                let emoji_joiner = c == '\u{200D}'
-                    && prev.is_some_and(is_emoji_like)
-                    && next.is_some_and(is_emoji_like);
-                if emoji_joiner {
-                    out.push(c);
-                } else {
-                    report.first_offset.get_or_insert(i);
-                    match kind {
-                        InvisibleKind::ZeroWidth => report.zero_width += 1,
-                        InvisibleKind::Bidi => report.bidi += 1,
-                        InvisibleKind::Tag => {
-                            report.tags += 1;
-                            let a = (c as u32).wrapping_sub(0xE0000);
-                            if (0x20..0x7F).contains(&a) && report.tag_payload.len() < 4096 {
-                                if let Some(ch) = char::from_u32(a) {
-                                    report.tag_payload.push(ch);
-                                }
+    let (mut copied, mut next) = (0usize, first);
+    while let Some(at) = next {
+        let Some(c) = text.get(at..).and_then(|t| t.chars().next()) else {
+            break;
+        };
+        let end = at + c.len_utf8();
+        if let Some(kind) = invisible_kind(c) {
+            // The chars around it in the input (invisible or not).
+            let prev = text.get(..at).and_then(|t| t.chars().next_back());
+            let next = text.get(end..).and_then(|t| t.chars().next());
+            let emoji_joiner = c == '\u{200D}'
+                && prev.is_some_and(is_emoji_like)
+                && next.is_some_and(is_emoji_like);
+            if !emoji_joiner {
+                out.push_str(text.get(copied..at).unwrap_or(""));
+                copied = end;
+                report.first_offset.get_or_insert(at);
+                match kind {
+                    InvisibleKind::ZeroWidth => report.zero_width += 1,
+                    InvisibleKind::Bidi => report.bidi += 1,
+                    InvisibleKind::Tag => {
+                        report.tags += 1;
+                        let a = (c as u32).wrapping_sub(0xE0000);
+                        if (0x20..0x7F).contains(&a) && report.tag_payload.len() < 4096 {
+                            if let Some(ch) = char::from_u32(a) {
+                                report.tag_payload.push(ch);
                             }
                         }
-                        InvisibleKind::VariationSelector => report.variation_selectors += 1,
                     }
+                    InvisibleKind::VariationSelector => report.variation_selectors += 1,
                 }
             }
         }
-        prev = Some(c);
+        next = next_invisible(text, end);
     }
+    out.push_str(text.get(copied..).unwrap_or(""));
     (out, report)
+}
+
+/// A first byte of the UTF-8 of an invisible char (of every char [`invisible_kind`] knows),
+/// as comparisons.
+#[inline(always)]
+fn is_invisible_lead(b: u8) -> bool {
+    (b == 0xC2)
+        | (b == 0xCD)
+        | (b == 0xD8)
+        | (b == 0xE1)
+        | (b == 0xE2)
+        | (b == 0xE3)
+        | (b == 0xEF)
+        | (b == 0xF3)
+}
+
+/// The byte offset of the first invisible char of `text` at or after `from` (a char
+/// boundary). Blocks of 32 bytes without a lead byte of one are skipped after a pass without
+/// branches; only chars that start with such a byte are decoded.
+fn next_invisible(text: &str, from: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut i = from;
+    loop {
+        let rest = bytes.get(i..).filter(|r| !r.is_empty())?;
+        let block = rest.get(..32).unwrap_or(rest);
+        if block
+            .iter()
+            .fold(0u8, |n, &b| n | u8::from(is_invisible_lead(b)))
+            != 0
+        {
+            for (k, &b) in block.iter().enumerate() {
+                if is_invisible_lead(b)
+                    && text
+                        .get(i + k..)
+                        .and_then(|t| t.chars().next())
+                        .is_some_and(|c| invisible_kind(c).is_some())
+                {
+                    return Some(i + k);
+                }
+            }
+        }
+        i += block.len();
+    }
 }
 
 /// NFKC with an ASCII / already-normalised fast path.
@@ -872,6 +920,75 @@ mod tests {
         ] {
             assert_eq!(fold(t), fold_reference(t), "{t}");
         }
+    }
+
+    /// `strip_invisible` as first written: a push per char.
+    fn strip_invisible_reference(text: &str) -> (String, InvisibleReport) {
+        let mut report = InvisibleReport::default();
+        let mut out = String::with_capacity(text.len());
+        let mut prev: Option<char> = None;
+        let mut iter = text.char_indices().peekable();
+        while let Some((i, c)) = iter.next() {
+            match invisible_kind(c) {
+                None => out.push(c),
+                Some(kind) => {
+                    let next = iter.peek().map(|&(_, n)| n);
+                    let emoji_joiner = c == '\u{200D}'
+                        && prev.is_some_and(is_emoji_like)
+                        && next.is_some_and(is_emoji_like);
+                    if emoji_joiner {
+                        out.push(c);
+                    } else {
+                        report.first_offset.get_or_insert(i);
+                        match kind {
+                            InvisibleKind::ZeroWidth => report.zero_width += 1,
+                            InvisibleKind::Bidi => report.bidi += 1,
+                            InvisibleKind::Tag => {
+                                report.tags += 1;
+                                let a = (c as u32).wrapping_sub(0xE0000);
+                                if (0x20..0x7F).contains(&a) && report.tag_payload.len() < 4096 {
+                                    if let Some(ch) = char::from_u32(a) {
+                                        report.tag_payload.push(ch);
+                                    }
+                                }
+                            }
+                            InvisibleKind::VariationSelector => report.variation_selectors += 1,
+                        }
+                    }
+                }
+            }
+            prev = Some(c);
+        }
+        (out, report)
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2048))]
+        #[test]
+        fn strip_invisible_matches_the_reference(
+            text in MIXED,
+            emoji in "[\u{1F600}\u{2600}\u{FE0F}\u{200D}a\u{E0041}\u{00AD}\u{2066}\u{00AB}\u{201C}]{0,12}",
+            ascii in "[a-z ]{0,40}",
+        ) {
+            for t in [text.clone(), format!("{ascii}{emoji}{text}{ascii}{emoji}")] {
+                proptest::prop_assert_eq!(strip_invisible(&t), strip_invisible_reference(&t));
+            }
+        }
+    }
+
+    #[test]
+    fn invisible_leads_cover_every_invisible_char() {
+        for cp in 0x80..0x11_0000u32 {
+            if let Some(c) = char::from_u32(cp).filter(|&c| invisible_kind(c).is_some()) {
+                let mut buf = [0u8; 4];
+                assert!(
+                    is_invisible_lead(c.encode_utf8(&mut buf).as_bytes()[0]),
+                    "U+{cp:04X}"
+                );
+            }
+        }
+        let long = format!("{}\u{200B}{}\u{E0041}x", "é".repeat(40), "a".repeat(70));
+        assert_eq!(strip_invisible(&long), strip_invisible_reference(&long));
     }
 
     #[test]
