@@ -171,11 +171,94 @@ fn next_invisible(text: &str, from: usize) -> Option<usize> {
 
 /// NFKC with an ASCII / already-normalised fast path.
 pub fn nfkc(text: &str) -> String {
-    if text.is_ascii() || all_nfkc_stable(text) || is_nfkc_quick(text.chars()) == IsNormalized::Yes
-    {
+    if text.is_ascii() || all_nfkc_stable(text) {
         return text.to_string();
     }
-    text.nfkc().collect()
+    nfkc_segments(text)
+}
+
+/// NFKC of `text`, normalising only the segments that need it. A char with the NFKC quick
+/// check property Yes and canonical combining class 0 (a "stable" char, see
+/// [`NFKC_STABLE`]) starts a segment that normalises on its own: it is its own NFKC, nothing
+/// before it can compose with it (it is not the second char of any composition, or its
+/// property would be Maybe) and nothing after it can compose or reorder across it (it is a
+/// starter). A segment that passes the quick check as `is_nfkc_quick` runs it (every char's
+/// property Yes, nonzero combining classes not decreasing) is already normalised and copied;
+/// the others go through the crate's NFKC. When no segment needs it, this is the text
+/// itself, as `is_nfkc_quick` answering Yes would say; otherwise it is the crate's NFKC of
+/// the whole text (checked by a property test).
+fn nfkc_segments(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    // `text[..copied]` is written; the current segment starts at `seg`; `dirty` when it fails
+    // the quick check; `last_cc` is the combining class of its last char.
+    let (mut copied, mut seg, mut last_cc, mut dirty) = (0usize, 0usize, 0u8, false);
+    let flush = |out: &mut String, copied: &mut usize, seg: usize, end: usize| {
+        out.push_str(text.get(*copied..seg).unwrap_or(""));
+        out.extend(text.get(seg..end).unwrap_or("").nfkc());
+        *copied = end;
+    };
+    for (i, c) in text.char_indices() {
+        let cp = c as u32;
+        let cc = if cp < 0x80 || nfkc_bit(&NFKC_STABLE, cp, stable_block) {
+            0
+        } else if nfkc_yes(c) {
+            unicode_normalization::char::canonical_combining_class(c)
+        } else {
+            dirty = true;
+            continue;
+        };
+        if cc == 0 {
+            // A stable char: the segment before it is done.
+            if dirty {
+                flush(&mut out, &mut copied, seg, i);
+                dirty = false;
+            }
+            (seg, last_cc) = (i, 0);
+        } else {
+            dirty |= last_cc > cc;
+            last_cc = cc;
+        }
+    }
+    if dirty {
+        flush(&mut out, &mut copied, seg, text.len());
+    }
+    out.push_str(text.get(copied..).unwrap_or(""));
+    out
+}
+
+/// The bit of code point `cp` in one of the lazily built BMP tables (false outside the BMP).
+#[inline(always)]
+fn nfkc_bit(table: &[std::sync::OnceLock<u64>; 1024], cp: u32, build: fn(u32) -> u64) -> bool {
+    table
+        .get(cp as usize / 64)
+        .is_some_and(|block| block.get_or_init(|| build(cp / 64)) >> (cp % 64) & 1 == 1)
+}
+
+/// True when the NFKC quick check property of `c` is Yes.
+#[inline]
+fn nfkc_yes(c: char) -> bool {
+    if (c as u32) < 0x1_0000 {
+        nfkc_bit(&NFKC_YES, c as u32, yes_block)
+    } else {
+        is_nfkc_quick(std::iter::once(c)) == IsNormalized::Yes
+    }
+}
+
+/// One bit per BMP code point, NFKC quick check Yes (whatever the combining class), built
+/// like [`NFKC_STABLE`].
+static NFKC_YES: [std::sync::OnceLock<u64>; 1024] = [const { std::sync::OnceLock::new() }; 1024];
+
+/// The bits of [`NFKC_YES`] for code points `64 * block ..` (surrogates: false).
+fn yes_block(block: u32) -> u64 {
+    let mut w = 0u64;
+    for b in 0..64u32 {
+        if char::from_u32(block * 64 + b)
+            .is_some_and(|c| is_nfkc_quick(std::iter::once(c)) == IsNormalized::Yes)
+        {
+            w |= 1 << b;
+        }
+    }
+    w
 }
 
 /// True when every char of `text` is in the Basic Multilingual Plane, has the NFKC quick
@@ -989,6 +1072,50 @@ mod tests {
         }
         let long = format!("{}\u{200B}{}\u{E0041}x", "é".repeat(40), "a".repeat(70));
         assert_eq!(strip_invisible(&long), strip_invisible_reference(&long));
+    }
+
+    /// `nfkc` as first written: the text itself when the quick check answers Yes, else the
+    /// crate's NFKC of the whole text.
+    fn nfkc_reference(text: &str) -> String {
+        if text.is_ascii() || is_nfkc_quick(text.chars()) == IsNormalized::Yes {
+            return text.to_string();
+        }
+        text.nfkc().collect()
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4096))]
+        #[test]
+        fn nfkc_matches_the_reference(
+            text in "[a-zé\u{0300}-\u{0345}\u{0591}-\u{05C7}\u{00AA}\u{00A8}\u{FB01}中文ー\u{3099}\u{309A}かが가각\u{1100}-\u{1112}\u{1161}-\u{1175}\u{11A8}-\u{11C2}Ωωй\u{0483}\u{0958}\u{093C}\u{094D}क-ह\u{0995}-\u{09B9}\u{09BC}\u{09BE}\u{09C7}\u{09CB}\u{09CD}\u{09D7}\u{09DC}-\u{09DF}\u{0F71}-\u{0F81}\u{1E00}-\u{1EFF}\u{FF21}-\u{FF5A}\u{1D400}-\u{1D41F}\u{1D165}-\u{1D16D}\u{2126}\u{212B}\u{0344}\u{0F73}\u{2000}-\u{200F}\u{FE0F}\u{E0100}\u{1F600} ]{0,24}|\\PC{0,16}",
+        ) {
+            proptest::prop_assert_eq!(nfkc(&text), nfkc_reference(&text));
+        }
+    }
+
+    #[test]
+    fn nfkc_matches_the_reference_around_every_bmp_char() {
+        for cp in 0x80..0x1_0000u32 {
+            if let Some(c) = char::from_u32(cp) {
+                for t in [
+                    format!("{c}"),
+                    format!("a{c}\u{0301}"),
+                    format!("e\u{0323}{c}\u{0302}b"),
+                    format!("\u{09C7}{c}\u{09BE}"),
+                    format!("\u{1100}{c}\u{1161}\u{11A8}"),
+                    format!("{c}{c}x{c}\u{0300}\u{0316}"),
+                ] {
+                    assert_eq!(nfkc(&t), nfkc_reference(&t), "U+{cp:04X} in {t:?}");
+                }
+            }
+        }
+        // Outside the BMP: the supplementary multilingual plane and the tag/selector block.
+        for cp in (0x1_0000..0x2_0000u32).chain(0xE_0000..0xE_0200) {
+            if let Some(c) = char::from_u32(cp) {
+                let t = format!("a{c}\u{0301}{c}\u{0316}x{c}");
+                assert_eq!(nfkc(&t), nfkc_reference(&t), "U+{cp:04X}");
+            }
+        }
     }
 
     #[test]
