@@ -626,10 +626,51 @@ fn has_spaced_run(text: &str) -> bool {
         // without branches).
         close_single_letters_ascii(text.as_bytes()) && has_spaced_run_ascii(text.as_bytes())
     } else {
-        has_spaced_run_chars(text)
+        close_single_chars_utf8(text.as_bytes()) && has_spaced_run_utf8(text)
     }
 }
 
+/// A necessary condition of [`has_spaced_run_utf8`]: two single-char tokens with a separator
+/// on each side at most eight bytes apart. The second and third letters of a run are such
+/// tokens (separators lie between the tokens of a run), and they start at most eight bytes
+/// apart (a char of up to four bytes, then up to four separators), so they fall in one or
+/// two consecutive blocks of 16 positions. A position counts when a separator precedes it
+/// and one follows the char that starts there (an ASCII letter, or any char of two to four
+/// bytes, by its first byte); counted per block without branches, the positions after the
+/// last block one by one.
+fn close_single_chars_utf8(text: &[u8]) -> bool {
+    let at = |i: usize| text.get(i).copied().unwrap_or(0);
+    let single = |p: u8, c: u8, d1: u8, d2: u8, d3: u8, d4: u8| {
+        is_spacing_byte(p)
+            & (((c | 0x20).wrapping_sub(b'a') < 26) & is_spacing_byte(d1)
+                | (c & 0xE0 == 0xC0) & is_spacing_byte(d2)
+                | (c & 0xF0 == 0xE0) & is_spacing_byte(d3)
+                | (c & 0xF8 == 0xF0) & is_spacing_byte(d4))
+    };
+    // Blocks of positions `j + 1 ..= j + 16`, which look at bytes `j .. j + 21`.
+    let (mut prev, mut j) = (0u8, 0usize);
+    while let Some(w) = text.get(j..j + 21) {
+        let mut k = 0u8;
+        for t in 0..16 {
+            if let Some(&[p, c, d1, d2, d3, d4]) = w.get(t..t + 6) {
+                k += u8::from(single(p, c, d1, d2, d3, d4));
+            }
+        }
+        if prev + k >= 2 {
+            return true;
+        }
+        prev = k;
+        j += 16;
+    }
+    // The positions left, one by one.
+    let rest = (j + 1..text.len())
+        .filter(|&m| single(at(m - 1), at(m), at(m + 1), at(m + 2), at(m + 3), at(m + 4)))
+        .count();
+    usize::from(prev) + rest >= 2
+}
+
+/// [`has_spaced_run`] as first written, over chars (the tests' reference).
+#[cfg(test)]
 fn has_spaced_run_chars(text: &str) -> bool {
     let is_sep = |c: char| matches!(c, ' ' | '.' | '-' | '_' | '*' | '/' | '|');
     let mut run = 0;
@@ -778,6 +819,51 @@ fn has_spaced_run_ascii(text: &[u8]) -> bool {
         }
     }
     token(len, first)
+}
+
+/// [`has_spaced_run`] on non-ASCII text, over bytes as [`has_spaced_run_ascii`]: the
+/// separators are ASCII, so the tokens are the same; a token is a single letter when it is
+/// one ASCII letter, or one non-ASCII char (two to four bytes starting with a lead byte and
+/// no other char) that is alphabetic.
+fn has_spaced_run_utf8(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let (mut run, mut empties) = (0u32, 0u32);
+    let mut token = |s: usize, e: usize| {
+        if e == s {
+            empties += 1;
+            if empties > 3 {
+                run = 0;
+            }
+            return false;
+        }
+        empties = 0;
+        let first = bytes.get(s).copied().unwrap_or(0);
+        let single = match e - s {
+            1 => first.is_ascii_alphabetic(),
+            2..=4 if first >= 0xC0 => text.get(s..e).is_some_and(|t| {
+                let mut cs = t.chars();
+                matches!((cs.next(), cs.next()), (Some(c), None) if c.is_alphabetic())
+            }),
+            _ => false,
+        };
+        if single {
+            run += 1;
+            run >= 4
+        } else {
+            run = 0;
+            false
+        }
+    };
+    let mut start = 0usize;
+    for (i, &b) in bytes.iter().enumerate() {
+        if is_spacing_byte(b) {
+            if token(start, i) {
+                return true;
+            }
+            start = i + 1;
+        }
+    }
+    token(start, bytes.len())
 }
 
 /// Joins runs of four or more single letters separated by one separator (`i g n o r e`,
@@ -1114,6 +1200,21 @@ mod tests {
             if let Some(c) = char::from_u32(cp) {
                 let t = format!("a{c}\u{0301}{c}\u{0316}x{c}");
                 assert_eq!(nfkc(&t), nfkc_reference(&t), "U+{cp:04X}");
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2048))]
+        #[test]
+        fn spaced_run_gate_matches_the_chars_version_on_unicode(
+            parts in proptest::collection::vec(("[a-zA-Zéß中ক\u{0301}\u{1F600}ǅ]|[a-zé]{2,3}|\\PC{1,2}|[0-9]", "[ .*/|_-]{1,5}|\u{00A0}"), 0..24),
+        ) {
+            let text: String = parts.iter().map(|(a, b)| format!("{a}{b}")).collect();
+            proptest::prop_assert_eq!(has_spaced_run(&text), has_spaced_run_chars(&text));
+            proptest::prop_assert_eq!(has_spaced_run_utf8(&text), has_spaced_run_chars(&text));
+            if has_spaced_run_chars(&text) {
+                proptest::prop_assert!(close_single_chars_utf8(text.as_bytes()));
             }
         }
     }
