@@ -170,9 +170,8 @@ fn content_words_ascii(text: &str, out: &mut String) {
 /// [`content_words`] of non-ASCII text, over bytes like [`content_words_ascii`]: an ASCII
 /// byte is a word byte as in [`WORD_BYTE`], a non-ASCII char when it is alphanumeric
 /// (`is_alphanumeric` is `char::is_alphanumeric` through a table, checked for every code
-/// point in `features`). Keys take every byte of the word; only words of at most
-/// [`STOP_MAX_LEN`] bytes are looked up, and a word with a non-ASCII char is never a stop
-/// word (its bytes are not those of any ASCII word).
+/// point in `features`). Stop words are ASCII: a word with a non-ASCII char is kept without
+/// a look-up.
 fn content_words_utf8(text: &str, out: &mut String) {
     // The content words are at most the text.
     out.reserve(text.len());
@@ -180,34 +179,15 @@ fn content_words_utf8(text: &str, out: &mut String) {
     // Kept words not written yet: `text[run.0..run.1]`, words that follow each other with
     // one space between them in the text, as they are written (one copy per run).
     let mut run = (0usize, 0usize);
-    let write = |run: (usize, usize), out: &mut String| {
-        if let Some(w) = text.get(run.0..run.1).filter(|w| !w.is_empty()) {
-            if !out.is_empty() {
-                out.push(' ');
-            }
-            out.push_str(w);
-        }
-    };
-    let mut flush = |start: usize, end: usize, key: u64, out: &mut String| {
-        if end == start || (end - start <= STOP_MAX_LEN && is_stop_key(key)) {
-            return;
-        }
-        if run.1 > run.0 && run.1 + 1 == start && bytes.get(run.1) == Some(&b' ') {
-            run.1 = end;
-        } else {
-            write(run, out);
-            run = (start, end);
-        }
-    };
-    let (mut start, mut key, mut i) = (0usize, 0u64, 0usize);
+    // The current word starts at `start`; `key` is its right-aligned key while `ascii`.
+    let (mut start, mut key, mut ascii, mut i) = (0usize, 0u64, true, 0usize);
     while let Some(&b) = bytes.get(i) {
         if b < 0x80 {
             if WORD_BYTE[usize::from(b)] {
                 key = (key << 8) | u64::from(b);
             } else {
-                flush(start, i, key, out);
-                start = i + 1;
-                key = 0;
+                end_word(text, (start, i), ascii.then_some(key), &mut run, out);
+                (start, key, ascii) = (i + 1, 0, true);
             }
             i += 1;
             continue;
@@ -217,18 +197,54 @@ fn content_words_utf8(text: &str, out: &mut String) {
         };
         let n = c.len_utf8();
         if is_alphanumeric(c as u32) {
-            for &x in bytes.get(i..i + n).unwrap_or(&[]) {
-                key = (key << 8) | u64::from(x);
-            }
+            ascii = false;
         } else {
-            flush(start, i, key, out);
-            start = i + n;
-            key = 0;
+            end_word(text, (start, i), ascii.then_some(key), &mut run, out);
+            (start, key, ascii) = (i + n, 0, true);
         }
         i += n;
     }
-    flush(start, text.len(), key, out);
-    write(run, out);
+    end_word(
+        text,
+        (start, text.len()),
+        ascii.then_some(key),
+        &mut run,
+        out,
+    );
+    write_run(text, run, out);
+}
+
+/// The word `text[word.0..word.1]` of [`content_words_utf8`], its key when it is ASCII: added
+/// to the pending `run` when it is kept and follows the run after one space, else the run is
+/// written and the word starts the next one.
+#[inline(always)]
+fn end_word(
+    text: &str,
+    word: (usize, usize),
+    key: Option<u64>,
+    run: &mut (usize, usize),
+    out: &mut String,
+) {
+    let (start, end) = word;
+    if end == start || key.is_some_and(|k| end - start <= STOP_MAX_LEN && is_stop_key(k)) {
+        return;
+    }
+    if run.1 > run.0 && run.1 + 1 == start && text.as_bytes().get(run.1) == Some(&b' ') {
+        run.1 = end;
+    } else {
+        write_run(text, *run, out);
+        *run = (start, end);
+    }
+}
+
+/// Appends the words `text[run.0..run.1]` to `out`, after a space unless `out` is empty.
+fn write_run(text: &str, run: (usize, usize), out: &mut String) {
+    if let Some(w) = text.get(run.0..run.1).filter(|w| !w.is_empty()) {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(w);
+    }
 }
 
 /// Content words a text needs before the harmful-request head may judge it alone: one word
