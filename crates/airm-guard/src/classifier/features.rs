@@ -172,12 +172,17 @@ fn push_chars(text: &str, chars: &mut Vec<u32>) {
 /// (checked against `char::is_whitespace` for every code point in the tests).
 #[inline(always)]
 fn is_non_ascii_whitespace(c: u32) -> bool {
-    // All of them are below U+3001, and all but three are U+2000 or above.
-    c <= 0x3000
-        && matches!(
-            c,
-            0x85 | 0xA0 | 0x1680 | 0x2000..=0x200A | 0x2028 | 0x2029 | 0x202F | 0x205F | 0x3000
-        )
+    // Two of them are below U+00A1, the others from U+1680 to U+3000: the letters of most
+    // scripts (U+00A1 to U+167F) are answered by two comparisons.
+    if c <= 0xA0 {
+        matches!(c, 0x85 | 0xA0)
+    } else {
+        (0x1680..=0x3000).contains(&c)
+            && matches!(
+                c,
+                0x1680 | 0x2000..=0x200A | 0x2028 | 0x2029 | 0x202F | 0x205F | 0x3000
+            )
+    }
 }
 
 /// Extracts features of `folded` into `f` (reusing its buffers).
