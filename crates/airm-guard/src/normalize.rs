@@ -265,12 +265,38 @@ fn yes_block(block: u32) -> u64 {
 /// check property Yes and canonical combining class 0: then `is_nfkc_quick` answers Yes (it
 /// answers No or Maybe only for a char whose property is not Yes, or whose nonzero combining
 /// class is below the previous one). One bit look-up per char instead of the crate's tables.
+/// ASCII (stable) is skipped eight bytes at a time.
 fn all_nfkc_stable(text: &str) -> bool {
-    text.chars().all(|c| {
-        NFKC_STABLE.get(c as usize / 64).is_some_and(|block| {
-            block.get_or_init(|| stable_block(c as u32 / 64)) >> (c as u32 % 64) & 1 == 1
-        })
-    })
+    let bytes = text.as_bytes();
+    let mut i = 0usize;
+    loop {
+        i = skip_ascii(bytes, i);
+        let Some(c) = text.get(i..).and_then(|t| t.chars().next()) else {
+            return true;
+        };
+        if !nfkc_bit(&NFKC_STABLE, c as u32, stable_block) {
+            return false;
+        }
+        i += c.len_utf8();
+    }
+}
+
+/// The first index at or after `i` that is not an ASCII byte (or the length): eight bytes at
+/// a time, then byte by byte.
+#[inline(always)]
+fn skip_ascii(bytes: &[u8], mut i: usize) -> usize {
+    while let Some(chunk) = bytes.get(i..i + 8) {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(chunk);
+        if u64::from_le_bytes(w) & 0x8080_8080_8080_8080 != 0 {
+            break;
+        }
+        i += 8;
+    }
+    while bytes.get(i).is_some_and(u8::is_ascii) {
+        i += 1;
+    }
+    i
 }
 
 /// One bit per BMP code point, NFKC quick check Yes and canonical combining class 0, in
@@ -378,18 +404,7 @@ fn lowercase_unmixed(text: &str) -> Option<String> {
     let bytes = text.as_bytes();
     let mut i = 0usize;
     loop {
-        // Skip ASCII eight bytes at a time, then byte by byte.
-        while let Some(chunk) = bytes.get(i..i + 8) {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(chunk);
-            if u64::from_le_bytes(w) & 0x8080_8080_8080_8080 != 0 {
-                break;
-            }
-            i += 8;
-        }
-        while bytes.get(i).is_some_and(u8::is_ascii) {
-            i += 1;
-        }
+        i = skip_ascii(bytes, i);
         let Some(c) = text.get(i..).and_then(|t| t.chars().next()) else {
             return Some(out);
         };
