@@ -439,6 +439,62 @@ fn lowercase_unmixed(text: &str) -> Option<String> {
 /// char), others kept, and the confusables of each word that also has an ASCII letter
 /// folded to Latin.
 fn fold_mixed(text: &str) -> String {
+    // A word with an ASCII letter and a confusable (never ASCII) has an ASCII alphanumeric
+    // char next to a non-ASCII one; without such a pair no word is folded, and the text is
+    // lowercased in place (unless a lowercase changes the length, which could also make an
+    // ASCII letter of a non-ASCII char).
+    if !ascii_next_to_non_ascii(text.as_bytes()) {
+        if let Some(out) = lowercase_alphanumeric_in_place(text) {
+            return out;
+        }
+    }
+    fold_mixed_words(text)
+}
+
+/// True when an ASCII letter or digit is next to a byte of a non-ASCII char (blocks of 64
+/// pairs without branches).
+fn ascii_next_to_non_ascii(b: &[u8]) -> bool {
+    let alnum = |x: u8| (x.wrapping_sub(b'0') < 10) | ((x | 0x20).wrapping_sub(b'a') < 26);
+    let pair = |x: u8, y: u8| (alnum(x) & (y >= 0x80)) | ((x >= 0x80) & alnum(y));
+    b.chunks(64)
+        .zip(b.get(1..).unwrap_or(&[]).chunks(64))
+        .any(|(a, c)| {
+            a.iter()
+                .zip(c)
+                .fold(0u8, |n, (&x, &y)| n | u8::from(pair(x, y)))
+                != 0
+        })
+}
+
+/// The alphanumeric chars of `text` lowercased (`char::to_lowercase`), the others kept, when
+/// every lowercase has the length of its char (`None` otherwise): a copy with its ASCII
+/// lowercased at once, then the non-ASCII chars that change rewritten in place.
+fn lowercase_alphanumeric_in_place(text: &str) -> Option<String> {
+    let mut out = text.to_owned();
+    out.make_ascii_lowercase();
+    let bytes = text.as_bytes();
+    let mut i = 0usize;
+    loop {
+        i = skip_ascii(bytes, i);
+        let Some(c) = text.get(i..).and_then(|t| t.chars().next()) else {
+            return Some(out);
+        };
+        let n = c.len_utf8();
+        if lower_changes(c) && crate::classifier::features::is_alphanumeric(c as u32) {
+            let mut lower = c.to_lowercase();
+            match (lower.next(), lower.next()) {
+                (Some(l), None) if l.len_utf8() == n => {
+                    out.replace_range(i..i + n, l.encode_utf8(&mut [0u8; 4]));
+                }
+                _ => return None,
+            }
+        }
+        i += n;
+    }
+}
+
+/// [`fold_mixed`] word by word.
+fn fold_mixed_words(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     // The current word is `out[start..]`; `latin` when it has an ASCII letter.
     let (mut start, mut latin) = (0usize, false);
@@ -1081,6 +1137,18 @@ mod tests {
             proptest::prop_assert_eq!(fold(&text), fold_reference(&text));
             let long = format!("{ascii}{text}{ascii}");
             proptest::prop_assert_eq!(fold(&long), fold_reference(&long));
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2048))]
+        #[test]
+        fn fold_of_cyrillic_and_greek_text_matches_the_reference(
+            words in proptest::collection::vec("[а-яА-ЯёЁіІσςΣαΑ]{1,6}|[a-zA-Z0-9]{1,4}|[а-яa-zΣσ0-9İıK\u{212A}\u{0301}]{1,6}|[ ,.\n\u{00A0}«»-]{1,2}", 0..16),
+        ) {
+            let text = words.concat();
+            proptest::prop_assert_eq!(fold(&text), fold_reference(&text));
+            proptest::prop_assert_eq!(fold_mixed(&text), fold_mixed_words(&text));
         }
     }
 
