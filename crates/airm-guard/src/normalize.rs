@@ -394,6 +394,20 @@ fn lower_changes(c: char) -> bool {
     }
 }
 
+/// The length of the char a UTF-8 lead byte starts when every char it can start is left
+/// alone by the lowercase and is no [`is_mixed_trigger`] (U+0580 to U+0FFF: Armenian small
+/// letters, Hebrew, Arabic, Syriac, Thaana, N'Ko, Samaritan, the Indic scripts, Thai, Lao,
+/// Tibetan; U+3000 to U+9FFF: CJK and kana), else 0. Checked for every code point in the
+/// tests.
+#[inline(always)]
+fn caseless_width(lead: u8) -> usize {
+    match lead {
+        0xD6..=0xDF => 2,
+        0xE0 | 0xE3..=0xE9 => 3,
+        _ => 0,
+    }
+}
+
 /// `text.to_lowercase()` for non-ASCII `text` without any [`is_mixed_trigger`] char (`None`
 /// when it has one). Without `Σ`, `str::to_lowercase` is `char::to_lowercase` of every
 /// char: the text is copied with its ASCII lowercased at once, and only the non-ASCII chars
@@ -405,6 +419,11 @@ fn lowercase_unmixed(text: &str) -> Option<String> {
     let mut i = 0usize;
     loop {
         i = skip_ascii(bytes, i);
+        let caseless = caseless_width(bytes.get(i).copied().unwrap_or(0));
+        if caseless != 0 {
+            i += caseless;
+            continue;
+        }
         let Some(c) = text.get(i..).and_then(|t| t.chars().next()) else {
             return Some(out);
         };
@@ -476,6 +495,11 @@ fn lowercase_alphanumeric_in_place(text: &str) -> Option<String> {
     let mut i = 0usize;
     loop {
         i = skip_ascii(bytes, i);
+        let caseless = caseless_width(bytes.get(i).copied().unwrap_or(0));
+        if caseless != 0 {
+            i += caseless;
+            continue;
+        }
         let Some(c) = text.get(i..).and_then(|t| t.chars().next()) else {
             return Some(out);
         };
@@ -1149,6 +1173,21 @@ mod tests {
             let text = words.concat();
             proptest::prop_assert_eq!(fold(&text), fold_reference(&text));
             proptest::prop_assert_eq!(fold_mixed(&text), fold_mixed_words(&text));
+        }
+    }
+
+    #[test]
+    fn caseless_leads_start_only_caseless_chars() {
+        for cp in 0x80..0x11_0000u32 {
+            if let Some(c) = char::from_u32(cp) {
+                let mut buf = [0u8; 4];
+                let n = caseless_width(c.encode_utf8(&mut buf).as_bytes()[0]);
+                if n != 0 {
+                    assert_eq!(n, c.len_utf8(), "U+{cp:04X}");
+                    assert!(!lower_changes(c) && !is_mixed_trigger(cp), "U+{cp:04X}");
+                    assert!(c.to_lowercase().eq([c]), "U+{cp:04X}");
+                }
+            }
         }
     }
 
