@@ -271,6 +271,11 @@ fn all_nfkc_stable(text: &str) -> bool {
     let mut i = 0usize;
     loop {
         i = skip_ascii(bytes, i);
+        let stable = stable_width(bytes.get(i).copied().unwrap_or(0));
+        if stable != 0 {
+            i += stable;
+            continue;
+        }
         let Some(c) = text.get(i..).and_then(|t| t.chars().next()) else {
             return true;
         };
@@ -278,6 +283,19 @@ fn all_nfkc_stable(text: &str) -> bool {
             return false;
         }
         i += c.len_utf8();
+    }
+}
+
+/// The length of the char a UTF-8 lead byte starts when every char it can start is stable
+/// (as in [`NFKC_STABLE`]: Latin-1 letters, parts of Latin Extended and IPA, the core
+/// Cyrillic alphabet, parts of Arabic and Syriac, CJK ideographs, Hangul syllables, private
+/// use), else 0. Checked for every code point in the tests.
+#[inline(always)]
+fn stable_width(lead: u8) -> usize {
+    match lead {
+        0xC3 | 0xC6 | 0xC8 | 0xC9 | 0xD0 | 0xD1 | 0xD3 | 0xD4 | 0xDA | 0xDE => 2,
+        0xE4..=0xE9 | 0xEB..=0xEE => 3,
+        _ => 0,
     }
 }
 
@@ -1173,6 +1191,21 @@ mod tests {
             let text = words.concat();
             proptest::prop_assert_eq!(fold(&text), fold_reference(&text));
             proptest::prop_assert_eq!(fold_mixed(&text), fold_mixed_words(&text));
+        }
+    }
+
+    #[test]
+    fn stable_leads_start_only_stable_chars() {
+        for cp in 0x80..0x11_0000u32 {
+            if let Some(c) = char::from_u32(cp) {
+                let mut buf = [0u8; 4];
+                let n = stable_width(c.encode_utf8(&mut buf).as_bytes()[0]);
+                if n != 0 {
+                    assert_eq!(n, c.len_utf8(), "U+{cp:04X}");
+                    assert!(nfkc_bit(&NFKC_STABLE, cp, stable_block), "U+{cp:04X}");
+                    assert!(all_nfkc_stable(&c.to_string()), "U+{cp:04X}");
+                }
+            }
         }
     }
 
