@@ -123,7 +123,7 @@ const ASCII_NORM: [u8; 128] = {
 };
 
 /// Appends the normalised chars of `text` to `chars` (runs of spaces collapsed, also across
-/// calls), as [`norm_char`] and a push per char would.
+/// calls), as `norm_char` (kept for the tests) and a push per char would.
 fn push_chars(text: &str, chars: &mut Vec<u32>) {
     let last = chars.last().copied();
     if text.is_ascii() {
