@@ -192,11 +192,17 @@ fn content_words_utf8(text: &str, out: &mut String) {
             i += 1;
             continue;
         }
-        let Some(c) = text.get(i..).and_then(|t| t.chars().next()) else {
-            break;
+        // `b` starts a char of two to four bytes (the text is UTF-8): decoded from its bytes.
+        let byte = |k: usize| u32::from(bytes.get(i + k).copied().unwrap_or(0) & 0x3F);
+        let (c, n) = if b < 0xE0 {
+            ((u32::from(b & 0x1F) << 6) | byte(1), 2)
+        } else if b < 0xF0 {
+            ((u32::from(b & 0x0F) << 12) | (byte(1) << 6) | byte(2), 3)
+        } else {
+            let c = (u32::from(b & 0x07) << 18) | (byte(1) << 12) | (byte(2) << 6) | byte(3);
+            (c, 4)
         };
-        let n = c.len_utf8();
-        if is_alphanumeric(c as u32) {
+        if is_alphanumeric(c) {
             ascii = false;
         } else {
             end_word(text, (start, i), ascii.then_some(key), &mut run, out);
@@ -341,6 +347,18 @@ mod tests {
             content_words(&text, &mut out);
             proptest::prop_assert_eq!(out, reference(&text));
         }
+    }
+
+    #[test]
+    fn same_words_as_the_reference_around_every_char() {
+        let mut text = String::new();
+        for (k, c) in (0..0x11_0000u32).filter_map(char::from_u32).enumerate() {
+            text.push(c);
+            text.push(if k % 3 == 0 { ' ' } else { 'a' });
+        }
+        let mut out = String::new();
+        content_words(&text, &mut out);
+        assert_eq!(out, reference(&text));
     }
 
     #[test]
