@@ -76,70 +76,245 @@ fn is_emoji_like(c: char) -> bool {
 /// and not counted (they are how emoji sequences are written).
 pub fn strip_invisible(text: &str) -> (String, InvisibleReport) {
     let mut report = InvisibleReport::default();
-    // Fast path: every invisible char is outside ASCII and starts with one of these bytes.
-    if text.is_ascii()
-        || !text
-            .bytes()
-            .any(|b| matches!(b, 0xC2 | 0xCD | 0xD8 | 0xE1 | 0xE2 | 0xE3 | 0xEF | 0xF3))
-    {
+    // Every invisible char is outside ASCII.
+    let first = if text.is_ascii() {
+        None
+    } else {
+        next_invisible(text, 0)
+    };
+    if first.is_none() {
         return (text.to_string(), report);
     }
+    // `text[copied..]` is not written yet; `at` is the byte offset of an invisible char.
     let mut out = String::with_capacity(text.len());
-    let mut prev: Option<char> = None;
-    let mut iter = text.char_indices().peekable();
-    while let Some((i, c)) = iter.next() {
-        match invisible_kind(c) {
-            None => out.push(c),
-            Some(kind) => {
-                let next = iter.peek().map(|&(_, n)| n);
-                let emoji_joiner = c == '\u{200D}'
-                    && prev.is_some_and(is_emoji_like)
-                    && next.is_some_and(is_emoji_like);
-                if emoji_joiner {
-                    out.push(c);
-                } else {
-                    report.first_offset.get_or_insert(i);
-                    match kind {
-                        InvisibleKind::ZeroWidth => report.zero_width += 1,
-                        InvisibleKind::Bidi => report.bidi += 1,
-                        InvisibleKind::Tag => {
-                            report.tags += 1;
-                            let a = (c as u32).wrapping_sub(0xE0000);
-                            if (0x20..0x7F).contains(&a) && report.tag_payload.len() < 4096 {
-                                if let Some(ch) = char::from_u32(a) {
-                                    report.tag_payload.push(ch);
-                                }
+    let (mut copied, mut next) = (0usize, first);
+    while let Some(at) = next {
+        let Some(c) = text.get(at..).and_then(|t| t.chars().next()) else {
+            break;
+        };
+        let end = at + c.len_utf8();
+        if let Some(kind) = invisible_kind(c) {
+            // The chars around it in the input (invisible or not).
+            let prev = text.get(..at).and_then(|t| t.chars().next_back());
+            let next = text.get(end..).and_then(|t| t.chars().next());
+            let emoji_joiner = c == '\u{200D}'
+                && prev.is_some_and(is_emoji_like)
+                && next.is_some_and(is_emoji_like);
+            if !emoji_joiner {
+                out.push_str(text.get(copied..at).unwrap_or(""));
+                copied = end;
+                report.first_offset.get_or_insert(at);
+                match kind {
+                    InvisibleKind::ZeroWidth => report.zero_width += 1,
+                    InvisibleKind::Bidi => report.bidi += 1,
+                    InvisibleKind::Tag => {
+                        report.tags += 1;
+                        let a = (c as u32).wrapping_sub(0xE0000);
+                        if (0x20..0x7F).contains(&a) && report.tag_payload.len() < 4096 {
+                            if let Some(ch) = char::from_u32(a) {
+                                report.tag_payload.push(ch);
                             }
                         }
-                        InvisibleKind::VariationSelector => report.variation_selectors += 1,
                     }
+                    InvisibleKind::VariationSelector => report.variation_selectors += 1,
                 }
             }
         }
-        prev = Some(c);
+        next = next_invisible(text, end);
     }
+    out.push_str(text.get(copied..).unwrap_or(""));
     (out, report)
+}
+
+/// A first byte of the UTF-8 of an invisible char (of every char [`invisible_kind`] knows),
+/// as comparisons.
+#[inline(always)]
+fn is_invisible_lead(b: u8) -> bool {
+    (b == 0xC2)
+        | (b == 0xCD)
+        | (b == 0xD8)
+        | (b == 0xE1)
+        | (b == 0xE2)
+        | (b == 0xE3)
+        | (b == 0xEF)
+        | (b == 0xF3)
+}
+
+/// The byte offset of the first invisible char of `text` at or after `from` (a char
+/// boundary). Blocks of 32 bytes without a lead byte of one are skipped after a pass without
+/// branches; only chars that start with such a byte are decoded.
+fn next_invisible(text: &str, from: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut i = from;
+    loop {
+        let rest = bytes.get(i..).filter(|r| !r.is_empty())?;
+        let block = rest.get(..32).unwrap_or(rest);
+        if block
+            .iter()
+            .fold(0u8, |n, &b| n | u8::from(is_invisible_lead(b)))
+            != 0
+        {
+            for (k, &b) in block.iter().enumerate() {
+                if is_invisible_lead(b)
+                    && text
+                        .get(i + k..)
+                        .and_then(|t| t.chars().next())
+                        .is_some_and(|c| invisible_kind(c).is_some())
+                {
+                    return Some(i + k);
+                }
+            }
+        }
+        i += block.len();
+    }
 }
 
 /// NFKC with an ASCII / already-normalised fast path.
 pub fn nfkc(text: &str) -> String {
-    if text.is_ascii() || all_nfkc_stable(text) || is_nfkc_quick(text.chars()) == IsNormalized::Yes
-    {
+    if text.is_ascii() || all_nfkc_stable(text) {
         return text.to_string();
     }
-    text.nfkc().collect()
+    nfkc_segments(text)
+}
+
+/// NFKC of `text`, normalising only the segments that need it. A char with the NFKC quick
+/// check property Yes and canonical combining class 0 (a "stable" char, see
+/// [`NFKC_STABLE`]) starts a segment that normalises on its own: it is its own NFKC, nothing
+/// before it can compose with it (it is not the second char of any composition, or its
+/// property would be Maybe) and nothing after it can compose or reorder across it (it is a
+/// starter). A segment that passes the quick check as `is_nfkc_quick` runs it (every char's
+/// property Yes, nonzero combining classes not decreasing) is already normalised and copied;
+/// the others go through the crate's NFKC. When no segment needs it, this is the text
+/// itself, as `is_nfkc_quick` answering Yes would say; otherwise it is the crate's NFKC of
+/// the whole text (checked by a property test).
+fn nfkc_segments(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    // `text[..copied]` is written; the current segment starts at `seg`; `dirty` when it fails
+    // the quick check; `last_cc` is the combining class of its last char.
+    let (mut copied, mut seg, mut last_cc, mut dirty) = (0usize, 0usize, 0u8, false);
+    let flush = |out: &mut String, copied: &mut usize, seg: usize, end: usize| {
+        out.push_str(text.get(*copied..seg).unwrap_or(""));
+        out.extend(text.get(seg..end).unwrap_or("").nfkc());
+        *copied = end;
+    };
+    for (i, c) in text.char_indices() {
+        let cp = c as u32;
+        let cc = if cp < 0x80 || nfkc_bit(&NFKC_STABLE, cp, stable_block) {
+            0
+        } else if nfkc_yes(c) {
+            unicode_normalization::char::canonical_combining_class(c)
+        } else {
+            dirty = true;
+            continue;
+        };
+        if cc == 0 {
+            // A stable char: the segment before it is done.
+            if dirty {
+                flush(&mut out, &mut copied, seg, i);
+                dirty = false;
+            }
+            (seg, last_cc) = (i, 0);
+        } else {
+            dirty |= last_cc > cc;
+            last_cc = cc;
+        }
+    }
+    if dirty {
+        flush(&mut out, &mut copied, seg, text.len());
+    }
+    out.push_str(text.get(copied..).unwrap_or(""));
+    out
+}
+
+/// The bit of code point `cp` in one of the lazily built BMP tables (false outside the BMP).
+#[inline(always)]
+fn nfkc_bit(table: &[std::sync::OnceLock<u64>; 1024], cp: u32, build: fn(u32) -> u64) -> bool {
+    table
+        .get(cp as usize / 64)
+        .is_some_and(|block| block.get_or_init(|| build(cp / 64)) >> (cp % 64) & 1 == 1)
+}
+
+/// True when the NFKC quick check property of `c` is Yes.
+#[inline]
+fn nfkc_yes(c: char) -> bool {
+    if (c as u32) < 0x1_0000 {
+        nfkc_bit(&NFKC_YES, c as u32, yes_block)
+    } else {
+        is_nfkc_quick(std::iter::once(c)) == IsNormalized::Yes
+    }
+}
+
+/// One bit per BMP code point, NFKC quick check Yes (whatever the combining class), built
+/// like [`NFKC_STABLE`].
+static NFKC_YES: [std::sync::OnceLock<u64>; 1024] = [const { std::sync::OnceLock::new() }; 1024];
+
+/// The bits of [`NFKC_YES`] for code points `64 * block ..` (surrogates: false).
+fn yes_block(block: u32) -> u64 {
+    let mut w = 0u64;
+    for b in 0..64u32 {
+        if char::from_u32(block * 64 + b)
+            .is_some_and(|c| is_nfkc_quick(std::iter::once(c)) == IsNormalized::Yes)
+        {
+            w |= 1 << b;
+        }
+    }
+    w
 }
 
 /// True when every char of `text` is in the Basic Multilingual Plane, has the NFKC quick
 /// check property Yes and canonical combining class 0: then `is_nfkc_quick` answers Yes (it
 /// answers No or Maybe only for a char whose property is not Yes, or whose nonzero combining
 /// class is below the previous one). One bit look-up per char instead of the crate's tables.
+/// ASCII (stable) is skipped eight bytes at a time.
 fn all_nfkc_stable(text: &str) -> bool {
-    text.chars().all(|c| {
-        NFKC_STABLE.get(c as usize / 64).is_some_and(|block| {
-            block.get_or_init(|| stable_block(c as u32 / 64)) >> (c as u32 % 64) & 1 == 1
-        })
-    })
+    let bytes = text.as_bytes();
+    let mut i = 0usize;
+    loop {
+        i = skip_ascii(bytes, i);
+        let stable = stable_width(bytes.get(i).copied().unwrap_or(0));
+        if stable != 0 {
+            i += stable;
+            continue;
+        }
+        let Some(c) = text.get(i..).and_then(|t| t.chars().next()) else {
+            return true;
+        };
+        if !nfkc_bit(&NFKC_STABLE, c as u32, stable_block) {
+            return false;
+        }
+        i += c.len_utf8();
+    }
+}
+
+/// The length of the char a UTF-8 lead byte starts when every char it can start is stable
+/// (as in [`NFKC_STABLE`]: Latin-1 letters, parts of Latin Extended and IPA, the core
+/// Cyrillic alphabet, parts of Arabic and Syriac, CJK ideographs, Hangul syllables, private
+/// use), else 0. Checked for every code point in the tests.
+#[inline(always)]
+fn stable_width(lead: u8) -> usize {
+    match lead {
+        0xC3 | 0xC6 | 0xC8 | 0xC9 | 0xD0 | 0xD1 | 0xD3 | 0xD4 | 0xDA | 0xDE => 2,
+        0xE4..=0xE9 | 0xEB..=0xEE => 3,
+        _ => 0,
+    }
+}
+
+/// The first index at or after `i` that is not an ASCII byte (or the length): eight bytes at
+/// a time, then byte by byte.
+#[inline(always)]
+fn skip_ascii(bytes: &[u8], mut i: usize) -> usize {
+    while let Some(chunk) = bytes.get(i..i + 8) {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(chunk);
+        if u64::from_le_bytes(w) & 0x8080_8080_8080_8080 != 0 {
+            break;
+        }
+        i += 8;
+    }
+    while bytes.get(i).is_some_and(u8::is_ascii) {
+        i += 1;
+    }
+    i
 }
 
 /// One bit per BMP code point, NFKC quick check Yes and canonical combining class 0, in
@@ -200,37 +375,202 @@ pub fn fold(text: &str) -> String {
     if text.is_ascii() {
         return text.to_ascii_lowercase();
     }
-    if !text
-        .chars()
-        .any(|c| matches!(c as u32, 0x0370..=0x052F | 0x0250..=0x02AF | 0x0131))
-    {
-        return text.to_lowercase();
-    }
-    let mut out = String::with_capacity(text.len());
-    let mut word = String::new();
-    let flush = |word: &mut String, out: &mut String| {
-        let has_latin = word.chars().any(|c| c.is_ascii_alphabetic());
-        let has_conf = word.chars().any(|c| confusable(c).is_some());
-        if has_latin && has_conf {
-            for c in word.chars() {
-                out.push(confusable(c).unwrap_or(c));
-            }
-        } else {
-            out.push_str(word);
+    // `str::to_lowercase` of a text without the mixed-script chars below (which include `Σ`,
+    // the one char it lowercases by context), or the per-word fold when there are some.
+    lowercase_unmixed(text).unwrap_or_else(|| fold_mixed(text))
+}
+
+/// The chars that send [`fold`] to its per-word path (Greek and Cyrillic with their
+/// supplements, IPA extensions, dotless `ı`).
+#[inline(always)]
+fn is_mixed_trigger(c: u32) -> bool {
+    matches!(c, 0x0370..=0x052F | 0x0250..=0x02AF | 0x0131)
+}
+
+/// One bit per BMP code point: `char::to_lowercase` is not the char itself, in blocks of 64
+/// code points built from `char::to_lowercase` on first use (like [`NFKC_STABLE`]).
+static LOWER_CHANGES: [std::sync::OnceLock<u64>; 1024] =
+    [const { std::sync::OnceLock::new() }; 1024];
+
+/// The bits of [`LOWER_CHANGES`] for code points `64 * block ..` (surrogates: false).
+fn lower_block(block: u32) -> u64 {
+    let mut w = 0u64;
+    for b in 0..64u32 {
+        if char::from_u32(block * 64 + b).is_some_and(|c| c.to_lowercase().ne([c])) {
+            w |= 1 << b;
         }
-        word.clear();
+    }
+    w
+}
+
+/// True when `char::to_lowercase` of `c` is not `c` itself.
+#[inline]
+fn lower_changes(c: char) -> bool {
+    match LOWER_CHANGES.get(c as usize / 64) {
+        Some(block) => block.get_or_init(|| lower_block(c as u32 / 64)) >> (c as u32 % 64) & 1 == 1,
+        None => c.to_lowercase().ne([c]),
+    }
+}
+
+/// The length of the char a UTF-8 lead byte starts when every char it can start is left
+/// alone by the lowercase and is no [`is_mixed_trigger`] (U+0580 to U+0FFF: Armenian small
+/// letters, Hebrew, Arabic, Syriac, Thaana, N'Ko, Samaritan, the Indic scripts, Thai, Lao,
+/// Tibetan; U+3000 to U+9FFF: CJK and kana), else 0. Checked for every code point in the
+/// tests.
+#[inline(always)]
+fn caseless_width(lead: u8) -> usize {
+    match lead {
+        0xD6..=0xDF => 2,
+        0xE0 | 0xE3..=0xE9 => 3,
+        _ => 0,
+    }
+}
+
+/// `text.to_lowercase()` for non-ASCII `text` without any [`is_mixed_trigger`] char (`None`
+/// when it has one). Without `Σ`, `str::to_lowercase` is `char::to_lowercase` of every
+/// char: the text is copied with its ASCII lowercased at once, and only the non-ASCII chars
+/// that change are rewritten (in place while the lowercase has the same length).
+fn lowercase_unmixed(text: &str) -> Option<String> {
+    let mut out = text.to_owned();
+    out.make_ascii_lowercase();
+    let bytes = text.as_bytes();
+    let mut i = 0usize;
+    loop {
+        i = skip_ascii(bytes, i);
+        let caseless = caseless_width(bytes.get(i).copied().unwrap_or(0));
+        if caseless != 0 {
+            i += caseless;
+            continue;
+        }
+        let Some(c) = text.get(i..).and_then(|t| t.chars().next()) else {
+            return Some(out);
+        };
+        if is_mixed_trigger(c as u32) {
+            return None;
+        }
+        let n = c.len_utf8();
+        if lower_changes(c) {
+            let mut lower = c.to_lowercase();
+            match (lower.next(), lower.next()) {
+                (Some(l), None) if l.len_utf8() == n => {
+                    out.replace_range(i..i + n, l.encode_utf8(&mut [0u8; 4]));
+                }
+                _ => {
+                    // A lowercase of another length: the rest char by char.
+                    out.truncate(i);
+                    for c in text.get(i..).unwrap_or("").chars() {
+                        if is_mixed_trigger(c as u32) {
+                            return None;
+                        }
+                        out.extend(c.to_lowercase());
+                    }
+                    return Some(out);
+                }
+            }
+        }
+        i += n;
+    }
+}
+
+/// [`fold`] of a text with an [`is_mixed_trigger`] char: alphanumeric chars lowercased (per
+/// char), others kept, and the confusables of each word that also has an ASCII letter
+/// folded to Latin.
+fn fold_mixed(text: &str) -> String {
+    // A word with an ASCII letter and a confusable (never ASCII) has an ASCII alphanumeric
+    // char next to a non-ASCII one; without such a pair no word is folded, and the text is
+    // lowercased in place (unless a lowercase changes the length, which could also make an
+    // ASCII letter of a non-ASCII char).
+    if !ascii_next_to_non_ascii(text.as_bytes()) {
+        if let Some(out) = lowercase_alphanumeric_in_place(text) {
+            return out;
+        }
+    }
+    fold_mixed_words(text)
+}
+
+/// True when an ASCII letter or digit is next to a byte of a non-ASCII char (blocks of 64
+/// pairs without branches).
+fn ascii_next_to_non_ascii(b: &[u8]) -> bool {
+    let alnum = |x: u8| (x.wrapping_sub(b'0') < 10) | ((x | 0x20).wrapping_sub(b'a') < 26);
+    let pair = |x: u8, y: u8| (alnum(x) & (y >= 0x80)) | ((x >= 0x80) & alnum(y));
+    b.chunks(64)
+        .zip(b.get(1..).unwrap_or(&[]).chunks(64))
+        .any(|(a, c)| {
+            a.iter()
+                .zip(c)
+                .fold(0u8, |n, (&x, &y)| n | u8::from(pair(x, y)))
+                != 0
+        })
+}
+
+/// The alphanumeric chars of `text` lowercased (`char::to_lowercase`), the others kept, when
+/// every lowercase has the length of its char (`None` otherwise): a copy with its ASCII
+/// lowercased at once, then the non-ASCII chars that change rewritten in place.
+fn lowercase_alphanumeric_in_place(text: &str) -> Option<String> {
+    let mut out = text.to_owned();
+    out.make_ascii_lowercase();
+    let bytes = text.as_bytes();
+    let mut i = 0usize;
+    loop {
+        i = skip_ascii(bytes, i);
+        let caseless = caseless_width(bytes.get(i).copied().unwrap_or(0));
+        if caseless != 0 {
+            i += caseless;
+            continue;
+        }
+        let Some(c) = text.get(i..).and_then(|t| t.chars().next()) else {
+            return Some(out);
+        };
+        let n = c.len_utf8();
+        if lower_changes(c) && crate::classifier::features::is_alphanumeric(c as u32) {
+            let mut lower = c.to_lowercase();
+            match (lower.next(), lower.next()) {
+                (Some(l), None) if l.len_utf8() == n => {
+                    out.replace_range(i..i + n, l.encode_utf8(&mut [0u8; 4]));
+                }
+                _ => return None,
+            }
+        }
+        i += n;
+    }
+}
+
+/// [`fold_mixed`] word by word.
+fn fold_mixed_words(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    // The current word is `out[start..]`; `latin` when it has an ASCII letter.
+    let (mut start, mut latin) = (0usize, false);
+    let flush = |out: &mut String, start: usize, latin: bool| {
+        // Confusables are never ASCII: a word without an ASCII letter has nothing to fold.
+        let Some(word) = out.get(start..).filter(|_| latin) else {
+            return;
+        };
+        if word.chars().any(|c| confusable(c).is_some()) {
+            let folded: String = word.chars().map(|c| confusable(c).unwrap_or(c)).collect();
+            out.truncate(start);
+            out.push_str(&folded);
+        }
     };
     for c in text.chars() {
         if crate::classifier::features::is_alphanumeric(c as u32) {
-            for l in c.to_lowercase() {
-                word.push(l);
+            if c.is_ascii() {
+                latin |= c.is_ascii_alphabetic();
+                out.push(c.to_ascii_lowercase());
+            } else if !lower_changes(c) {
+                out.push(c);
+            } else {
+                for l in c.to_lowercase() {
+                    latin |= l.is_ascii_alphabetic();
+                    out.push(l);
+                }
             }
         } else {
-            flush(&mut word, &mut out);
+            flush(&mut out, start, latin);
             out.push(c);
+            (start, latin) = (out.len(), false);
         }
     }
-    flush(&mut word, &mut out);
+    flush(&mut out, start, latin);
     out
 }
 
@@ -426,10 +766,51 @@ fn has_spaced_run(text: &str) -> bool {
         // without branches).
         close_single_letters_ascii(text.as_bytes()) && has_spaced_run_ascii(text.as_bytes())
     } else {
-        has_spaced_run_chars(text)
+        close_single_chars_utf8(text.as_bytes()) && has_spaced_run_utf8(text)
     }
 }
 
+/// A necessary condition of [`has_spaced_run_utf8`]: two single-char tokens with a separator
+/// on each side at most eight bytes apart. The second and third letters of a run are such
+/// tokens (separators lie between the tokens of a run), and they start at most eight bytes
+/// apart (a char of up to four bytes, then up to four separators), so they fall in one or
+/// two consecutive blocks of 16 positions. A position counts when a separator precedes it
+/// and one follows the char that starts there (an ASCII letter, or any char of two to four
+/// bytes, by its first byte); counted per block without branches, the positions after the
+/// last block one by one.
+fn close_single_chars_utf8(text: &[u8]) -> bool {
+    let at = |i: usize| text.get(i).copied().unwrap_or(0);
+    let single = |p: u8, c: u8, d1: u8, d2: u8, d3: u8, d4: u8| {
+        is_spacing_byte(p)
+            & (((c | 0x20).wrapping_sub(b'a') < 26) & is_spacing_byte(d1)
+                | (c & 0xE0 == 0xC0) & is_spacing_byte(d2)
+                | (c & 0xF0 == 0xE0) & is_spacing_byte(d3)
+                | (c & 0xF8 == 0xF0) & is_spacing_byte(d4))
+    };
+    // Blocks of positions `j + 1 ..= j + 16`, which look at bytes `j .. j + 21`.
+    let (mut prev, mut j) = (0u8, 0usize);
+    while let Some(w) = text.get(j..j + 21) {
+        let mut k = 0u8;
+        for t in 0..16 {
+            if let Some(&[p, c, d1, d2, d3, d4]) = w.get(t..t + 6) {
+                k += u8::from(single(p, c, d1, d2, d3, d4));
+            }
+        }
+        if prev + k >= 2 {
+            return true;
+        }
+        prev = k;
+        j += 16;
+    }
+    // The positions left, one by one.
+    let rest = (j + 1..text.len())
+        .filter(|&m| single(at(m - 1), at(m), at(m + 1), at(m + 2), at(m + 3), at(m + 4)))
+        .count();
+    usize::from(prev) + rest >= 2
+}
+
+/// [`has_spaced_run`] as first written, over chars (the tests' reference).
+#[cfg(test)]
 fn has_spaced_run_chars(text: &str) -> bool {
     let is_sep = |c: char| matches!(c, ' ' | '.' | '-' | '_' | '*' | '/' | '|');
     let mut run = 0;
@@ -580,6 +961,51 @@ fn has_spaced_run_ascii(text: &[u8]) -> bool {
     token(len, first)
 }
 
+/// [`has_spaced_run`] on non-ASCII text, over bytes as [`has_spaced_run_ascii`]: the
+/// separators are ASCII, so the tokens are the same; a token is a single letter when it is
+/// one ASCII letter, or one non-ASCII char (two to four bytes starting with a lead byte and
+/// no other char) that is alphabetic.
+fn has_spaced_run_utf8(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let (mut run, mut empties) = (0u32, 0u32);
+    let mut token = |s: usize, e: usize| {
+        if e == s {
+            empties += 1;
+            if empties > 3 {
+                run = 0;
+            }
+            return false;
+        }
+        empties = 0;
+        let first = bytes.get(s).copied().unwrap_or(0);
+        let single = match e - s {
+            1 => first.is_ascii_alphabetic(),
+            2..=4 if first >= 0xC0 => text.get(s..e).is_some_and(|t| {
+                let mut cs = t.chars();
+                matches!((cs.next(), cs.next()), (Some(c), None) if c.is_alphabetic())
+            }),
+            _ => false,
+        };
+        if single {
+            run += 1;
+            run >= 4
+        } else {
+            run = 0;
+            false
+        }
+    };
+    let mut start = 0usize;
+    for (i, &b) in bytes.iter().enumerate() {
+        if is_spacing_byte(b) {
+            if token(start, i) {
+                return true;
+            }
+            start = i + 1;
+        }
+    }
+    token(start, bytes.len())
+}
+
 /// Joins runs of four or more single letters separated by one separator (`i g n o r e`,
 /// `i.g.n.o.r.e`). Two or more spaces inside a run become a word break. Returns `None` when
 /// nothing changed.
@@ -725,6 +1151,252 @@ mod tests {
                 proptest::prop_assert_eq!(is_nfkc_quick(text.chars()), IsNormalized::Yes);
                 let full: String = text.nfkc().collect();
                 proptest::prop_assert_eq!(full, text);
+            }
+        }
+    }
+
+    /// `fold` as first written: `str::to_lowercase` unless the text has a mixed-script char,
+    /// else each word lowercased per char and folded when it mixes scripts.
+    fn fold_reference(text: &str) -> String {
+        if text.is_ascii() {
+            return text.to_ascii_lowercase();
+        }
+        if !text
+            .chars()
+            .any(|c| matches!(c as u32, 0x0370..=0x052F | 0x0250..=0x02AF | 0x0131))
+        {
+            return text.to_lowercase();
+        }
+        let mut out = String::with_capacity(text.len());
+        let mut word = String::new();
+        let flush = |word: &mut String, out: &mut String| {
+            let has_latin = word.chars().any(|c| c.is_ascii_alphabetic());
+            let has_conf = word.chars().any(|c| confusable(c).is_some());
+            if has_latin && has_conf {
+                for c in word.chars() {
+                    out.push(confusable(c).unwrap_or(c));
+                }
+            } else {
+                out.push_str(word);
+            }
+            word.clear();
+        };
+        for c in text.chars() {
+            if c.is_alphanumeric() {
+                for l in c.to_lowercase() {
+                    word.push(l);
+                }
+            } else {
+                flush(&mut word, &mut out);
+                out.push(c);
+            }
+        }
+        flush(&mut word, &mut out);
+        out
+    }
+
+    /// Random text of Latin, Greek (final sigma), Cyrillic, Turkish `İ`/`ı`, combining marks,
+    /// invisible and bidi chars, CJK, Bengali, fullwidth and Kelvin/Ohm signs.
+    const MIXED: &str = "(?s)[a-zA-Z0-9 .,'\\n\u{00C0}-\u{00FF}\u{0100}-\u{017F}\u{0130}\u{0131}\u{0250}-\u{02AF}\u{0300}-\u{036F}\u{0370}-\u{03FF}\u{03A3}\u{03C2}\u{0400}-\u{052F}\u{0531}-\u{0587}\u{1E00}-\u{1EFF}\u{1F00}-\u{1FFF}\u{200B}-\u{200F}\u{202A}-\u{202E}\u{2060}-\u{2069}\u{2126}\u{212A}\u{212B}\u{2160}-\u{2188}\u{24B6}-\u{24E9}\u{2C00}-\u{2CFF}\u{A640}-\u{A7FF}\u{FF21}-\u{FF5A}\u{0980}-\u{09FF}\u{0900}-\u{097F}\u{4E00}-\u{4E2F}\u{FEFF}\u{00AD}\u{E0020}-\u{E007F}\u{E0100}-\u{E01EF}\u{10400}-\u{1044F}\u{1F600}-\u{1F64F}]{0,40}|\\PC{0,30}|\\p{Greek}{0,12}";
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2048))]
+        #[test]
+        fn fold_matches_the_reference(text in MIXED, ascii in "[a-zA-Z .]{0,20}") {
+            proptest::prop_assert_eq!(fold(&text), fold_reference(&text));
+            let long = format!("{ascii}{text}{ascii}");
+            proptest::prop_assert_eq!(fold(&long), fold_reference(&long));
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2048))]
+        #[test]
+        fn fold_of_cyrillic_and_greek_text_matches_the_reference(
+            words in proptest::collection::vec("[а-яА-ЯёЁіІσςΣαΑ]{1,6}|[a-zA-Z0-9]{1,4}|[а-яa-zΣσ0-9İıK\u{212A}\u{0301}]{1,6}|[ ,.\n\u{00A0}«»-]{1,2}", 0..16),
+        ) {
+            let text = words.concat();
+            proptest::prop_assert_eq!(fold(&text), fold_reference(&text));
+            proptest::prop_assert_eq!(fold_mixed(&text), fold_mixed_words(&text));
+        }
+    }
+
+    #[test]
+    fn stable_leads_start_only_stable_chars() {
+        for cp in 0x80..0x11_0000u32 {
+            if let Some(c) = char::from_u32(cp) {
+                let mut buf = [0u8; 4];
+                let n = stable_width(c.encode_utf8(&mut buf).as_bytes()[0]);
+                if n != 0 {
+                    assert_eq!(n, c.len_utf8(), "U+{cp:04X}");
+                    assert!(nfkc_bit(&NFKC_STABLE, cp, stable_block), "U+{cp:04X}");
+                    assert!(all_nfkc_stable(&c.to_string()), "U+{cp:04X}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn caseless_leads_start_only_caseless_chars() {
+        for cp in 0x80..0x11_0000u32 {
+            if let Some(c) = char::from_u32(cp) {
+                let mut buf = [0u8; 4];
+                let n = caseless_width(c.encode_utf8(&mut buf).as_bytes()[0]);
+                if n != 0 {
+                    assert_eq!(n, c.len_utf8(), "U+{cp:04X}");
+                    assert!(!lower_changes(c) && !is_mixed_trigger(cp), "U+{cp:04X}");
+                    assert!(c.to_lowercase().eq([c]), "U+{cp:04X}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn fold_matches_the_reference_on_every_char() {
+        let mut all = String::new();
+        for cp in 0..0x11_0000u32 {
+            if let Some(c) = char::from_u32(cp) {
+                all.push(c);
+                all.push(' ');
+                let pair: String = [c, 'A', c].into_iter().collect();
+                assert_eq!(fold(&pair), fold_reference(&pair), "U+{cp:04X}");
+            }
+        }
+        assert_eq!(fold(&all), fold_reference(&all));
+        for t in [
+            "ΣΑΣ aΣ",
+            "İstanbul İ",
+            "Straße ǅ ǈ",
+            "Kelvin \u{212A} Ohm \u{2126}",
+        ] {
+            assert_eq!(fold(t), fold_reference(t), "{t}");
+        }
+    }
+
+    /// `strip_invisible` as first written: a push per char.
+    fn strip_invisible_reference(text: &str) -> (String, InvisibleReport) {
+        let mut report = InvisibleReport::default();
+        let mut out = String::with_capacity(text.len());
+        let mut prev: Option<char> = None;
+        let mut iter = text.char_indices().peekable();
+        while let Some((i, c)) = iter.next() {
+            match invisible_kind(c) {
+                None => out.push(c),
+                Some(kind) => {
+                    let next = iter.peek().map(|&(_, n)| n);
+                    let emoji_joiner = c == '\u{200D}'
+                        && prev.is_some_and(is_emoji_like)
+                        && next.is_some_and(is_emoji_like);
+                    if emoji_joiner {
+                        out.push(c);
+                    } else {
+                        report.first_offset.get_or_insert(i);
+                        match kind {
+                            InvisibleKind::ZeroWidth => report.zero_width += 1,
+                            InvisibleKind::Bidi => report.bidi += 1,
+                            InvisibleKind::Tag => {
+                                report.tags += 1;
+                                let a = (c as u32).wrapping_sub(0xE0000);
+                                if (0x20..0x7F).contains(&a) && report.tag_payload.len() < 4096 {
+                                    if let Some(ch) = char::from_u32(a) {
+                                        report.tag_payload.push(ch);
+                                    }
+                                }
+                            }
+                            InvisibleKind::VariationSelector => report.variation_selectors += 1,
+                        }
+                    }
+                }
+            }
+            prev = Some(c);
+        }
+        (out, report)
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2048))]
+        #[test]
+        fn strip_invisible_matches_the_reference(
+            text in MIXED,
+            emoji in "[\u{1F600}\u{2600}\u{FE0F}\u{200D}a\u{E0041}\u{00AD}\u{2066}\u{00AB}\u{201C}]{0,12}",
+            ascii in "[a-z ]{0,40}",
+        ) {
+            for t in [text.clone(), format!("{ascii}{emoji}{text}{ascii}{emoji}")] {
+                proptest::prop_assert_eq!(strip_invisible(&t), strip_invisible_reference(&t));
+            }
+        }
+    }
+
+    #[test]
+    fn invisible_leads_cover_every_invisible_char() {
+        for cp in 0x80..0x11_0000u32 {
+            if let Some(c) = char::from_u32(cp).filter(|&c| invisible_kind(c).is_some()) {
+                let mut buf = [0u8; 4];
+                assert!(
+                    is_invisible_lead(c.encode_utf8(&mut buf).as_bytes()[0]),
+                    "U+{cp:04X}"
+                );
+            }
+        }
+        let long = format!("{}\u{200B}{}\u{E0041}x", "é".repeat(40), "a".repeat(70));
+        assert_eq!(strip_invisible(&long), strip_invisible_reference(&long));
+    }
+
+    /// `nfkc` as first written: the text itself when the quick check answers Yes, else the
+    /// crate's NFKC of the whole text.
+    fn nfkc_reference(text: &str) -> String {
+        if text.is_ascii() || is_nfkc_quick(text.chars()) == IsNormalized::Yes {
+            return text.to_string();
+        }
+        text.nfkc().collect()
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4096))]
+        #[test]
+        fn nfkc_matches_the_reference(
+            text in "[a-zé\u{0300}-\u{0345}\u{0591}-\u{05C7}\u{00AA}\u{00A8}\u{FB01}中文ー\u{3099}\u{309A}かが가각\u{1100}-\u{1112}\u{1161}-\u{1175}\u{11A8}-\u{11C2}Ωωй\u{0483}\u{0958}\u{093C}\u{094D}क-ह\u{0995}-\u{09B9}\u{09BC}\u{09BE}\u{09C7}\u{09CB}\u{09CD}\u{09D7}\u{09DC}-\u{09DF}\u{0F71}-\u{0F81}\u{1E00}-\u{1EFF}\u{FF21}-\u{FF5A}\u{1D400}-\u{1D41F}\u{1D165}-\u{1D16D}\u{2126}\u{212B}\u{0344}\u{0F73}\u{2000}-\u{200F}\u{FE0F}\u{E0100}\u{1F600} ]{0,24}|\\PC{0,16}",
+        ) {
+            proptest::prop_assert_eq!(nfkc(&text), nfkc_reference(&text));
+        }
+    }
+
+    #[test]
+    fn nfkc_matches_the_reference_around_every_bmp_char() {
+        for cp in 0x80..0x1_0000u32 {
+            if let Some(c) = char::from_u32(cp) {
+                for t in [
+                    format!("{c}"),
+                    format!("a{c}\u{0301}"),
+                    format!("e\u{0323}{c}\u{0302}b"),
+                    format!("\u{09C7}{c}\u{09BE}"),
+                    format!("\u{1100}{c}\u{1161}\u{11A8}"),
+                    format!("{c}{c}x{c}\u{0300}\u{0316}"),
+                ] {
+                    assert_eq!(nfkc(&t), nfkc_reference(&t), "U+{cp:04X} in {t:?}");
+                }
+            }
+        }
+        // Outside the BMP: the supplementary multilingual plane and the tag/selector block.
+        for cp in (0x1_0000..0x2_0000u32).chain(0xE_0000..0xE_0200) {
+            if let Some(c) = char::from_u32(cp) {
+                let t = format!("a{c}\u{0301}{c}\u{0316}x{c}");
+                assert_eq!(nfkc(&t), nfkc_reference(&t), "U+{cp:04X}");
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2048))]
+        #[test]
+        fn spaced_run_gate_matches_the_chars_version_on_unicode(
+            parts in proptest::collection::vec(("[a-zA-Zéß中ক\u{0301}\u{1F600}ǅ]|[a-zé]{2,3}|\\PC{1,2}|[0-9]", "[ .*/|_-]{1,5}|\u{00A0}"), 0..24),
+        ) {
+            let text: String = parts.iter().map(|(a, b)| format!("{a}{b}")).collect();
+            proptest::prop_assert_eq!(has_spaced_run(&text), has_spaced_run_chars(&text));
+            proptest::prop_assert_eq!(has_spaced_run_utf8(&text), has_spaced_run_chars(&text));
+            if has_spaced_run_chars(&text) {
+                proptest::prop_assert!(close_single_chars_utf8(text.as_bytes()));
             }
         }
     }

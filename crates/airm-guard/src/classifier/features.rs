@@ -26,7 +26,9 @@ fn finish(h: u64) -> u64 {
     h ^ (h >> 29)
 }
 
-#[inline]
+/// A char as the features see it: digits become `0`, whitespace a space (what
+/// [`push_chars`] computes, through [`ASCII_NORM`] and [`is_non_ascii_whitespace`]).
+#[cfg(test)]
 fn norm_char(c: char) -> char {
     if c.is_ascii_digit() {
         '0'
@@ -121,9 +123,9 @@ const ASCII_NORM: [u8; 128] = {
 };
 
 /// Appends the normalised chars of `text` to `chars` (runs of spaces collapsed, also across
-/// calls), as [`norm_char`] and a push per char would.
+/// calls), as `norm_char` (kept for the tests) and a push per char would.
 fn push_chars(text: &str, chars: &mut Vec<u32>) {
-    let mut last = chars.last().copied();
+    let last = chars.last().copied();
     if text.is_ascii() {
         // Blocks of 128 bytes into a stack buffer: every char is written and the end moves on
         // unless it is a space after a space (no branch, no capacity check per char).
@@ -141,12 +143,45 @@ fn push_chars(text: &str, chars: &mut Vec<u32>) {
         }
         return;
     }
-    for c in text.chars() {
-        let c = norm_char(c) as u32;
-        if !(c == 0x20 && last == Some(0x20)) {
-            chars.push(c);
-            last = Some(c);
+    // As above, per char: blocks of chars into a stack buffer, the end moving on unless the
+    // char is a space after a space. `norm_char` of a non-ASCII char is a space for the
+    // whitespace chars listed in [`is_non_ascii_whitespace`], the char itself otherwise.
+    let mut prev = last.unwrap_or(u32::MAX);
+    let mut buf = [0u32; 128];
+    let mut at = 0usize;
+    for ch in text.chars() {
+        let c = if ch.is_ascii() {
+            u32::from(ASCII_NORM[usize::from(ch as u8 & 0x7F)])
+        } else if is_non_ascii_whitespace(ch as u32) {
+            0x20
+        } else {
+            ch as u32
+        };
+        buf[at & 127] = c;
+        at += usize::from(!(c == 0x20 && prev == 0x20));
+        prev = c;
+        if at == 128 {
+            chars.extend_from_slice(&buf);
+            at = 0;
         }
+    }
+    chars.extend_from_slice(buf.get(..at).unwrap_or(&[]));
+}
+
+/// `char::is_whitespace` of a code point above ASCII: Unicode's `White_Space` chars there
+/// (checked against `char::is_whitespace` for every code point in the tests).
+#[inline(always)]
+fn is_non_ascii_whitespace(c: u32) -> bool {
+    // Two of them are below U+00A1, the others from U+1680 to U+3000: the letters of most
+    // scripts (U+00A1 to U+167F) are answered by two comparisons.
+    if c <= 0xA0 {
+        matches!(c, 0x85 | 0xA0)
+    } else {
+        (0x1680..=0x3000).contains(&c)
+            && matches!(
+                c,
+                0x1680 | 0x2000..=0x200A | 0x2028 | 0x2029 | 0x202F | 0x205F | 0x3000
+            )
     }
 }
 
@@ -694,6 +729,43 @@ mod tests {
         for cp in 0..0x11_0000u32 {
             let want = char::from_u32(cp).is_some_and(char::is_alphanumeric);
             assert_eq!(is_alphanumeric(cp), want, "U+{cp:04X}");
+        }
+    }
+
+    #[test]
+    fn non_ascii_whitespace_matches_std() {
+        for cp in 0x80..0x11_0000u32 {
+            let want = char::from_u32(cp).is_some_and(char::is_whitespace);
+            assert_eq!(is_non_ascii_whitespace(cp), want, "U+{cp:04X}");
+        }
+    }
+
+    /// `push_chars` as first written: `norm_char` and a push per char.
+    fn push_chars_reference(text: &str, chars: &mut Vec<u32>) {
+        let mut last = chars.last().copied();
+        for c in text.chars() {
+            let c = norm_char(c) as u32;
+            if !(c == 0x20 && last == Some(0x20)) {
+                chars.push(c);
+                last = Some(c);
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(1024))]
+        #[test]
+        fn push_chars_matches_the_reference(
+            start in proptest::collection::vec(proptest::sample::select(vec![0x20u32, 0x61, 0x4E2D]), 0..2),
+            text in "(?s)[a-c0-9 \t\n\u{0B}\u{0C}\r\u{85}\u{A0}\u{1680}\u{2000}-\u{200D}\u{2028}-\u{202F}\u{205F}\u{3000}\u{3001}é中ক\u{1F600}]{0,300}|\\PC{0,200}",
+        ) {
+            let (mut a, mut b) = (start.clone(), start);
+            push_chars(&text, &mut a);
+            push_chars_reference(&text, &mut b);
+            proptest::prop_assert_eq!(&a, &b);
+            push_chars(" ", &mut a);
+            push_chars_reference(" ", &mut b);
+            proptest::prop_assert_eq!(a, b);
         }
     }
 
