@@ -11,9 +11,10 @@
 //! rot13 (false alarms), and how many of their reversed and rot13 forms are recognised. The
 //! table written is built from every text.
 
+mod support;
+
 use std::collections::BTreeMap;
 
-use airm_guard::classifier::train::read_jsonl;
 use airm_guard::decode::{rot13, Decoding};
 use airm_guard::letter_pairs::{build, judge, naturalness_with};
 use airm_guard::normalize::{fold, nfkc, strip_invisible};
@@ -29,25 +30,11 @@ fn fnv1a(s: &str) -> u64 {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let mut args = std::env::args().skip(1);
-    let mut pos = Vec::new();
-    let mut exclude = Vec::new();
-    while let Some(a) = args.next() {
-        if a == "--exclude-source" {
-            exclude.push(args.next().ok_or("--exclude-source needs a value")?);
-        } else {
-            pos.push(a);
-        }
-    }
+    let (pos, exclude) = support::args()?;
     let (Some(data), Some(out)) = (pos.first(), pos.get(1)) else {
         return Err("usage: letter_pairs TRAIN.jsonl OUT.bin [--exclude-source PREFIX]...".into());
     };
-    let raw = std::fs::read_to_string(data)?;
-    let mut examples = read_jsonl(&raw)?;
-    examples.retain(|e| {
-        let src = e.source.as_deref().unwrap_or("");
-        !exclude.iter().any(|p| src.starts_with(p.as_str()))
-    });
+    let (examples, _) = support::examples(data, &exclude)?;
     let texts: Vec<String> = examples.iter().map(|e| folded(&e.text)).collect();
     let held = |t: &String| fnv1a(t) % 100 < 15;
     let fit = build(texts.iter().filter(|t| !held(t)).map(String::as_str));

@@ -38,6 +38,26 @@ pub struct InvisibleReport {
 }
 
 impl InvisibleReport {
+    /// Counts the invisible char `c` of `kind` found at byte offset `at` (tag chars also add
+    /// the ASCII they carry to the payload, up to 4 KB).
+    fn count(&mut self, kind: InvisibleKind, c: char, at: usize) {
+        self.first_offset.get_or_insert(at);
+        match kind {
+            InvisibleKind::ZeroWidth => self.zero_width += 1,
+            InvisibleKind::Bidi => self.bidi += 1,
+            InvisibleKind::Tag => {
+                self.tags += 1;
+                let a = (c as u32).wrapping_sub(0xE0000);
+                if (0x20..0x7F).contains(&a) && self.tag_payload.len() < 4096 {
+                    if let Some(ch) = char::from_u32(a) {
+                        self.tag_payload.push(ch);
+                    }
+                }
+            }
+            InvisibleKind::VariationSelector => self.variation_selectors += 1,
+        }
+    }
+
     /// Total invisible characters found.
     pub fn total(&self) -> usize {
         self.zero_width + self.bidi + self.tags + self.variation_selectors
@@ -103,21 +123,7 @@ pub fn strip_invisible(text: &str) -> (String, InvisibleReport) {
             if !emoji_joiner {
                 out.push_str(text.get(copied..at).unwrap_or(""));
                 copied = end;
-                report.first_offset.get_or_insert(at);
-                match kind {
-                    InvisibleKind::ZeroWidth => report.zero_width += 1,
-                    InvisibleKind::Bidi => report.bidi += 1,
-                    InvisibleKind::Tag => {
-                        report.tags += 1;
-                        let a = (c as u32).wrapping_sub(0xE0000);
-                        if (0x20..0x7F).contains(&a) && report.tag_payload.len() < 4096 {
-                            if let Some(ch) = char::from_u32(a) {
-                                report.tag_payload.push(ch);
-                            }
-                        }
-                    }
-                    InvisibleKind::VariationSelector => report.variation_selectors += 1,
-                }
+                report.count(kind, c, at);
             }
         }
         next = next_invisible(text, end);
@@ -1290,21 +1296,7 @@ mod tests {
                     if emoji_joiner {
                         out.push(c);
                     } else {
-                        report.first_offset.get_or_insert(i);
-                        match kind {
-                            InvisibleKind::ZeroWidth => report.zero_width += 1,
-                            InvisibleKind::Bidi => report.bidi += 1,
-                            InvisibleKind::Tag => {
-                                report.tags += 1;
-                                let a = (c as u32).wrapping_sub(0xE0000);
-                                if (0x20..0x7F).contains(&a) && report.tag_payload.len() < 4096 {
-                                    if let Some(ch) = char::from_u32(a) {
-                                        report.tag_payload.push(ch);
-                                    }
-                                }
-                            }
-                            InvisibleKind::VariationSelector => report.variation_selectors += 1,
-                        }
+                        report.count(kind, c, i);
                     }
                 }
             }

@@ -182,7 +182,7 @@ pub(crate) fn score_features(w: impl Fn(usize) -> f32, bias: f32, f: &features::
             .map(|&i| w(i as usize))
             .sum()
     };
-    let wins = f.windows();
+    let wins = f.window_ranges();
     if wins.is_empty() {
         let z = contrib(0..f.idx.len());
         return sigmoid(bias + z * features::value(f.idx.len()));
@@ -196,17 +196,7 @@ pub(crate) fn score_features(w: impl Fn(usize) -> f32, bias: f32, f: &features::
         prefix.push(acc);
     }
     let mut best = sigmoid(bias + acc * features::value(f.idx.len()));
-    // Window starts and ends only grow, so the feature index ranges are found by two
-    // cursors moving forward (the same ranges as `Features::range`, without a search each).
-    let (mut s, mut e) = (0usize, 0usize);
-    for (a, b) in wins {
-        while f.pos.get(s).is_some_and(|&p| p < a) {
-            s += 1;
-        }
-        e = e.max(s);
-        while f.pos.get(e).is_some_and(|&p| p < b) {
-            e += 1;
-        }
+    for std::ops::Range { start: s, end: e } in wins {
         let n = e - s;
         let z = prefix.get(e).copied().unwrap_or(0.0) - prefix.get(s).copied().unwrap_or(0.0);
         best = best.max(sigmoid(bias + z * features::value(n)));

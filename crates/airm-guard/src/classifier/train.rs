@@ -249,6 +249,19 @@ struct Item {
     calibration: bool,
 }
 
+impl Item {
+    /// One of airm's own benign texts (generated: never held out for threshold tuning).
+    fn own(text: String, hard: bool, calibration: bool) -> Item {
+        Item {
+            text,
+            attack: false,
+            hard,
+            generated: true,
+            calibration,
+        }
+    }
+}
+
 /// How one head is trained and its threshold chosen.
 struct HeadSpec {
     target_fpr: f32,
@@ -312,20 +325,16 @@ pub fn train_with_report(examples: &[Example], params: &TrainParams) -> (Model, 
     if params.augment && has_harmful {
         // Everyday requests are benign for the injection head too (the prompt set's
         // general-purpose questions are the part a shipped model must leave out).
-        inj.extend(template_requests().iter().map(|t| Item {
-            text: fold(t),
-            attack: false,
-            hard: false,
-            generated: true,
-            calibration: false,
-        }));
-        inj.extend(own_requests().into_iter().map(|(t, cal)| Item {
-            text: fold(&t),
-            attack: false,
-            hard: false,
-            generated: true,
-            calibration: cal,
-        }));
+        inj.extend(
+            template_requests()
+                .iter()
+                .map(|t| Item::own(fold(t), false, false)),
+        );
+        inj.extend(
+            own_requests()
+                .into_iter()
+                .map(|(t, cal)| Item::own(fold(&t), false, cal)),
+        );
     }
     let inj_spec = HeadSpec {
         target_fpr: params.target_fpr,
@@ -351,40 +360,32 @@ pub fn train_with_report(examples: &[Example], params: &TrainParams) -> (Model, 
             })
             .collect();
         if params.augment {
-            items.extend(template_requests().iter().map(|t| Item {
-                text: content(t),
-                attack: false,
-                hard: false,
-                generated: true,
-                calibration: false,
-            }));
-            items.extend(own_requests().into_iter().map(|(t, cal)| Item {
-                text: content(&t),
-                attack: false,
-                hard: false,
-                generated: true,
-                calibration: cal,
-            }));
+            items.extend(
+                template_requests()
+                    .iter()
+                    .map(|t| Item::own(content(t), false, false)),
+            );
+            items.extend(
+                own_requests()
+                    .into_iter()
+                    .map(|(t, cal)| Item::own(content(&t), false, cal)),
+            );
         }
         if params.augment && params.everyday_questions {
             // Short everyday questions, weighted like hard-benign text: without them a short
             // question is what the head learns as harmful.
-            items.extend(everyday_questions().iter().map(|t| Item {
-                text: content(t),
-                attack: false,
-                hard: true,
-                generated: true,
-                calibration: false,
-            }));
+            items.extend(
+                everyday_questions()
+                    .iter()
+                    .map(|t| Item::own(content(t), true, false)),
+            );
         }
         if params.augment && params.calibration_questions {
-            items.extend(calibration_questions().iter().map(|t| Item {
-                text: content(t),
-                attack: false,
-                hard: false,
-                generated: true,
-                calibration: true,
-            }));
+            items.extend(
+                calibration_questions()
+                    .iter()
+                    .map(|t| Item::own(content(t), false, true)),
+            );
         }
         let spec = HeadSpec {
             target_fpr: params.harmful_target_fpr,
@@ -622,6 +623,15 @@ fn fit(data: &[Prepped], skip_held: bool, bits: u8, p: &TrainParams) -> Model {
     }
 }
 
+/// Drops the examples whose `source` starts with one of `prefixes` (the prompt set's
+/// CC BY-NC sources, for instance, which a shipped detector must leave out).
+pub fn exclude_sources(examples: &mut Vec<Example>, prefixes: &[String]) {
+    examples.retain(|e| {
+        let src = e.source.as_deref().unwrap_or("");
+        !prefixes.iter().any(|p| src.starts_with(p.as_str()))
+    });
+}
+
 /// Reads the airm prompt-set JSON Lines format (`text`, `label` ∈ {`benign`, `injection`,
 /// `jailbreak`}, optional `tags` (`hard-benign`, `red-team-request`) and `source`). Blank
 /// lines are skipped.
@@ -669,6 +679,24 @@ pub fn read_jsonl(content: &str) -> Result<Vec<Example>, crate::GuardError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn excluded_sources_are_dropped_by_prefix() {
+        let with = |source: Option<&str>| Example {
+            source: source.map(str::to_string),
+            ..Example::default()
+        };
+        let mut ex = vec![
+            with(Some("tatsu-lab/alpaca_eval:helpful")),
+            with(Some("anthropics/hh-rlhf:red-team")),
+            with(None),
+        ];
+        exclude_sources(&mut ex, &["tatsu-lab/alpaca_eval".to_string()]);
+        let left: Vec<_> = ex.iter().map(|e| e.source.as_deref()).collect();
+        assert_eq!(left, vec![Some("anthropics/hh-rlhf:red-team"), None]);
+        exclude_sources(&mut ex, &[]);
+        assert_eq!(ex.len(), 2);
+    }
 
     #[test]
     fn learns_a_toy_task_deterministically() {

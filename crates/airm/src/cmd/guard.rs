@@ -49,10 +49,7 @@ pub async fn run(cmd: GuardCmd, ctx: &Context, p: &Printer) -> anyhow::Result<u8
                 .with_context(|| format!("cannot read {}", data.display()))?;
             let mut examples = airm_guard::read_jsonl(&text)
                 .with_context(|| format!("invalid training data in {}", data.display()))?;
-            examples.retain(|e| {
-                let src = e.source.as_deref().unwrap_or("");
-                !exclude_source.iter().any(|p| src.starts_with(p.as_str()))
-            });
+            airm_guard::classifier::train::exclude_sources(&mut examples, &exclude_source);
             anyhow::ensure!(
                 examples.iter().any(|e| e.attack) && examples.iter().any(|e| !e.attack),
                 "training data needs both attacks and benign examples"
