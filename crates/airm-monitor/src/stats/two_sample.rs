@@ -289,17 +289,8 @@ pub fn ks_and_wasserstein(a: &[f64], b: &[f64]) -> (f64, f64) {
 /// [`ks_and_wasserstein`] one value at a time (`nn = n_a·n_b ≤ 2^50`; finite samples).
 fn ks_and_wasserstein_steps(a: &[f64], b: &[f64], nn: u64) -> (f64, f64) {
     let (len_a, len_b) = (a.len() as u64, b.len() as u64);
-    // The CDF gap in units of 1/(n_a·n_b): |i·n_b − j·n_a|, an exact integer, so the step
-    // needs no division. Below 2^50 two different gaps differ by more than the rounding of
-    // `i/n_a − j/n_b`, so the largest integer gap is where the float statistic peaks too;
-    // ties between equal integer gaps are resolved in floating point.
     let mut i = 0u64;
-    let mut g_max = 0u64;
-    let mut d = 0.0f64;
-    let mut sum = 0.0f64;
-    let mut comp = 0.0f64;
-    let mut gap = 0.0f64;
-    let mut prev = a[0].min(b[0]);
+    let mut m = Merge::new(len_a, len_b, a[0].min(b[0]));
     let at = |s: &[f64], i: u64| {
         usize::try_from(i)
             .ok()
@@ -307,8 +298,6 @@ fn ks_and_wasserstein_steps(a: &[f64], b: &[f64], nn: u64) -> (f64, f64) {
             .copied()
             .unwrap_or(f64::INFINITY)
     };
-    #[allow(clippy::cast_precision_loss)]
-    let (n1, n2) = (len_a as f64, len_b as f64);
     // The heads of both samples; past the end of a sample, +∞ stands for "nothing left"
     // (the samples are finite). Each step loads the two new heads once.
     // No NaN here, so a comparison and a select give the minimum (`f64::min` adds NaN
@@ -318,23 +307,80 @@ fn ks_and_wasserstein_steps(a: &[f64], b: &[f64], nn: u64) -> (f64, f64) {
     for step in 1..=len_a + len_b {
         let take_a = u64::from(x <= y);
         let v = lower(x, y);
-        let term = gap * (v - prev);
-        neumaier_add(&mut sum, &mut comp, term);
+        m.area_to(v);
         i += take_a;
         let j = step - i;
         x = at(a, i);
         y = at(b, j);
-        let g = (i * len_b).abs_diff(j * len_a);
-        gap = len_f64_u64(g);
-        if g >= g_max && lower(x, y) > v {
-            g_max = g;
-            #[allow(clippy::cast_precision_loss)]
-            let diff = i as f64 / n1 - j as f64 / n2;
-            d = d.max(diff.abs());
-        }
-        prev = v;
+        // The KS maximum is taken where a run of equal values ends.
+        m.counts(i, j, lower(x, y) > v);
     }
-    (d, (sum + comp) / len_f64_u64(nn))
+    m.finish(nn)
+}
+
+/// The running state of a merge of two sorted samples: the Wasserstein integral (Neumaier
+/// sum of `gap · Δvalue`) and the KS maximum over the CDF gaps. The gap is kept in units
+/// of `1/(n_a·n_b)`, `|i·n_b − j·n_a|`, an exact integer, so a step needs no division.
+/// Below 2^50 two different gaps differ by more than the rounding of `i/n_a − j/n_b`, so the
+/// largest integer gap is where the float statistic peaks too; ties between equal integer
+/// gaps are resolved in floating point.
+struct Merge {
+    len_a: u64,
+    len_b: u64,
+    n1: f64,
+    n2: f64,
+    g_max: u64,
+    d: f64,
+    sum: f64,
+    comp: f64,
+    gap: f64,
+    prev: f64,
+}
+
+impl Merge {
+    /// Before the first value (`first`, the smaller head).
+    fn new(len_a: u64, len_b: u64, first: f64) -> Merge {
+        #[allow(clippy::cast_precision_loss)]
+        let (n1, n2) = (len_a as f64, len_b as f64);
+        Merge {
+            len_a,
+            len_b,
+            n1,
+            n2,
+            g_max: 0,
+            d: 0.0,
+            sum: 0.0,
+            comp: 0.0,
+            gap: 0.0,
+            prev: first,
+        }
+    }
+
+    /// Adds the area between the CDFs from the previous value to `v`.
+    #[inline(always)]
+    fn area_to(&mut self, v: f64) {
+        neumaier_add(&mut self.sum, &mut self.comp, self.gap * (v - self.prev));
+        self.prev = v;
+    }
+
+    /// `i` values of `a` and `j` of `b` are now behind: the new gap, and the KS maximum
+    /// when `at_run_end`.
+    #[inline(always)]
+    fn counts(&mut self, i: u64, j: u64, at_run_end: bool) {
+        let g = (i * self.len_b).abs_diff(j * self.len_a);
+        self.gap = len_f64_u64(g);
+        if g >= self.g_max && at_run_end {
+            self.g_max = g;
+            #[allow(clippy::cast_precision_loss)]
+            let diff = i as f64 / self.n1 - j as f64 / self.n2;
+            self.d = self.d.max(diff.abs());
+        }
+    }
+
+    /// The KS statistic and the Wasserstein distance (`nn = n_a·n_b`).
+    fn finish(self, nn: u64) -> (f64, f64) {
+        (self.d, (self.sum + self.comp) / len_f64_u64(nn))
+    }
 }
 
 /// Adds `term` to `sum` with Neumaier's compensation kept in `comp` (the total is
@@ -395,17 +441,11 @@ fn run_end(s: &[f64], from: usize, v: f64) -> usize {
 /// only taken at a run's end anyway. `nn = n_a·n_b ≤ 2^50`; both samples are finite.
 fn ks_and_wasserstein_runs(a: &[f64], b: &[f64], nn: u64) -> (f64, f64) {
     let (len_a, len_b) = (a.len() as u64, b.len() as u64);
-    #[allow(clippy::cast_precision_loss)]
-    let (n1, n2) = (len_a as f64, len_b as f64);
     let (mut i, mut j) = (0usize, 0usize);
-    let mut g_max = 0u64;
-    let mut d = 0.0f64;
-    let mut sum = 0.0f64;
-    let mut comp = 0.0f64;
-    let mut gap = 0.0f64;
-    let Some(mut prev) = a.first().zip(b.first()).map(|(x, y)| x.min(*y)) else {
+    let Some(first) = a.first().zip(b.first()).map(|(x, y)| x.min(*y)) else {
         return (f64::NAN, f64::NAN);
     };
+    let mut m = Merge::new(len_a, len_b, first);
     loop {
         let v = match (a.get(i), b.get(j)) {
             (Some(&x), Some(&y)) => {
@@ -419,21 +459,12 @@ fn ks_and_wasserstein_runs(a: &[f64], b: &[f64], nn: u64) -> (f64, f64) {
             (None, Some(&y)) => y,
             (None, None) => break,
         };
-        let term = gap * (v - prev);
-        neumaier_add(&mut sum, &mut comp, term);
+        m.area_to(v);
         i = run_end(a, i, v);
         j = run_end(b, j, v);
-        let g = (i as u64 * len_b).abs_diff(j as u64 * len_a);
-        gap = len_f64_u64(g);
-        if g >= g_max {
-            g_max = g;
-            #[allow(clippy::cast_precision_loss)]
-            let diff = i as f64 / n1 - j as f64 / n2;
-            d = d.max(diff.abs());
-        }
-        prev = v;
+        m.counts(i as u64, j as u64, true);
     }
-    (d, (sum + comp) / len_f64_u64(nn))
+    m.finish(nn)
 }
 
 /// A count as `f64` through the signed conversion, which is one instruction on x86-64 and
