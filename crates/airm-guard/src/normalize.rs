@@ -437,6 +437,16 @@ fn caseless_width(lead: u8) -> usize {
 /// char: the text is copied with its ASCII lowercased at once, and only the non-ASCII chars
 /// that change are rewritten (in place while the lowercase has the same length).
 fn lowercase_unmixed(text: &str) -> Option<String> {
+    lowercase_in_place::<false>(text)
+}
+
+/// The copy-and-rewrite lowercasing of [`lowercase_unmixed`] (`ALNUM_ONLY` false) and of
+/// [`lowercase_alphanumeric_in_place`] (`ALNUM_ONLY` true): a copy with its ASCII lowercased
+/// at once, then the non-ASCII chars that change rewritten in place. Unmixed: `None` at an
+/// [`is_mixed_trigger`] char, and a lowercase of another length lowercases the rest char by
+/// char. Alphanumeric only: other chars are kept, and a lowercase of another length gives
+/// `None`.
+fn lowercase_in_place<const ALNUM_ONLY: bool>(text: &str) -> Option<String> {
     let mut out = text.to_owned();
     out.make_ascii_lowercase();
     let bytes = text.as_bytes();
@@ -451,16 +461,19 @@ fn lowercase_unmixed(text: &str) -> Option<String> {
         let Some(c) = text.get(i..).and_then(|t| t.chars().next()) else {
             return Some(out);
         };
-        if is_mixed_trigger(c as u32) {
+        if !ALNUM_ONLY && is_mixed_trigger(c as u32) {
             return None;
         }
         let n = c.len_utf8();
-        if lower_changes(c) {
+        if lower_changes(c)
+            && (!ALNUM_ONLY || crate::classifier::features::is_alphanumeric(c as u32))
+        {
             let mut lower = c.to_lowercase();
             match (lower.next(), lower.next()) {
                 (Some(l), None) if l.len_utf8() == n => {
                     out.replace_range(i..i + n, l.encode_utf8(&mut [0u8; 4]));
                 }
+                _ if ALNUM_ONLY => return None,
                 _ => {
                     // A lowercase of another length: the rest char by char.
                     out.truncate(i);
@@ -513,32 +526,7 @@ fn ascii_next_to_non_ascii(b: &[u8]) -> bool {
 /// every lowercase has the length of its char (`None` otherwise): a copy with its ASCII
 /// lowercased at once, then the non-ASCII chars that change rewritten in place.
 fn lowercase_alphanumeric_in_place(text: &str) -> Option<String> {
-    let mut out = text.to_owned();
-    out.make_ascii_lowercase();
-    let bytes = text.as_bytes();
-    let mut i = 0usize;
-    loop {
-        i = skip_ascii(bytes, i);
-        let caseless = caseless_width(bytes.get(i).copied().unwrap_or(0));
-        if caseless != 0 {
-            i += caseless;
-            continue;
-        }
-        let Some(c) = text.get(i..).and_then(|t| t.chars().next()) else {
-            return Some(out);
-        };
-        let n = c.len_utf8();
-        if lower_changes(c) && crate::classifier::features::is_alphanumeric(c as u32) {
-            let mut lower = c.to_lowercase();
-            match (lower.next(), lower.next()) {
-                (Some(l), None) if l.len_utf8() == n => {
-                    out.replace_range(i..i + n, l.encode_utf8(&mut [0u8; 4]));
-                }
-                _ => return None,
-            }
-        }
-        i += n;
-    }
+    lowercase_in_place::<true>(text)
 }
 
 /// [`fold_mixed`] word by word.

@@ -84,24 +84,24 @@ impl Features {
         out
     }
 
-    /// For each of [`Features::windows`], the index range of its features (the same ranges
-    /// as [`Features::range`], found by two cursors moving forward instead of two searches
-    /// per window, since window starts and ends only grow).
-    pub fn window_ranges(&self) -> Vec<std::ops::Range<usize>> {
+    /// For each of `windows` (from [`Features::windows`]), the index range of its features:
+    /// the same ranges as [`Features::range`], found by two cursors moving forward instead
+    /// of two searches per window, since window starts and ends only grow.
+    pub fn window_ranges<'a>(
+        &'a self,
+        windows: &'a [(u32, u32)],
+    ) -> impl Iterator<Item = std::ops::Range<usize>> + 'a {
         let (mut s, mut e) = (0usize, 0usize);
-        self.windows()
-            .into_iter()
-            .map(|(a, b)| {
-                while self.pos.get(s).is_some_and(|&p| p < a) {
-                    s += 1;
-                }
-                e = e.max(s);
-                while self.pos.get(e).is_some_and(|&p| p < b) {
-                    e += 1;
-                }
-                s..e
-            })
-            .collect()
+        windows.iter().map(move |&(a, b)| {
+            while self.pos.get(s).is_some_and(|&p| p < a) {
+                s += 1;
+            }
+            e = e.max(s);
+            while self.pos.get(e).is_some_and(|&p| p < b) {
+                e += 1;
+            }
+            s..e
+        })
     }
 
     /// Index range of the features whose position is in `[a, b)`.

@@ -182,7 +182,7 @@ pub(crate) fn score_features(w: impl Fn(usize) -> f32, bias: f32, f: &features::
             .map(|&i| w(i as usize))
             .sum()
     };
-    let wins = f.window_ranges();
+    let wins = f.windows();
     if wins.is_empty() {
         let z = contrib(0..f.idx.len());
         return sigmoid(bias + z * features::value(f.idx.len()));
@@ -196,7 +196,7 @@ pub(crate) fn score_features(w: impl Fn(usize) -> f32, bias: f32, f: &features::
         prefix.push(acc);
     }
     let mut best = sigmoid(bias + acc * features::value(f.idx.len()));
-    for std::ops::Range { start: s, end: e } in wins {
+    for std::ops::Range { start: s, end: e } in f.window_ranges(&wins) {
         let n = e - s;
         let z = prefix.get(e).copied().unwrap_or(0.0) - prefix.get(s).copied().unwrap_or(0.0);
         best = best.max(sigmoid(bias + z * features::value(n)));

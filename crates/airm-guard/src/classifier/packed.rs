@@ -94,7 +94,7 @@ fn score_quantised<const H: usize>(q: &[[i16; 2]], scale: f32, bias: f32, f: &Fe
     let z = |sum: i64, n: usize| {
         sigmoid(bias + ((sum as f64 * f64::from(scale)) as f32) * features::value(n))
     };
-    let wins = f.window_ranges();
+    let wins = f.windows();
     if wins.is_empty() {
         return z(f.idx.iter().map(|&i| w(i)).sum(), f.idx.len());
     }
@@ -106,7 +106,7 @@ fn score_quantised<const H: usize>(q: &[[i16; 2]], scale: f32, bias: f32, f: &Fe
         prefix.push(acc);
     }
     let mut best = z(acc, f.idx.len());
-    for std::ops::Range { start: s, end: e } in wins {
+    for std::ops::Range { start: s, end: e } in f.window_ranges(&wins) {
         let sum = prefix.get(e).copied().unwrap_or(0) - prefix.get(s).copied().unwrap_or(0);
         best = best.max(z(sum, e - s));
     }
