@@ -262,6 +262,21 @@ impl Item {
     }
 }
 
+/// airm's own everyday requests as benign items: the templates, then the written requests
+/// (half of them calibration texts), each text passed through `text` (the head's view).
+fn own_benign(mut text: impl FnMut(&str) -> String) -> Vec<Item> {
+    let mut items: Vec<Item> = template_requests()
+        .iter()
+        .map(|t| Item::own(text(t), false, false))
+        .collect();
+    items.extend(
+        own_requests()
+            .into_iter()
+            .map(|(t, cal)| Item::own(text(&t), false, cal)),
+    );
+    items
+}
+
 /// How one head is trained and its threshold chosen.
 struct HeadSpec {
     target_fpr: f32,
@@ -325,16 +340,7 @@ pub fn train_with_report(examples: &[Example], params: &TrainParams) -> (Model, 
     if params.augment && has_harmful {
         // Everyday requests are benign for the injection head too (the prompt set's
         // general-purpose questions are the part a shipped model must leave out).
-        inj.extend(
-            template_requests()
-                .iter()
-                .map(|t| Item::own(fold(t), false, false)),
-        );
-        inj.extend(
-            own_requests()
-                .into_iter()
-                .map(|(t, cal)| Item::own(fold(&t), false, cal)),
-        );
+        inj.extend(own_benign(fold));
     }
     let inj_spec = HeadSpec {
         target_fpr: params.target_fpr,
@@ -360,16 +366,7 @@ pub fn train_with_report(examples: &[Example], params: &TrainParams) -> (Model, 
             })
             .collect();
         if params.augment {
-            items.extend(
-                template_requests()
-                    .iter()
-                    .map(|t| Item::own(content(t), false, false)),
-            );
-            items.extend(
-                own_requests()
-                    .into_iter()
-                    .map(|(t, cal)| Item::own(content(&t), false, cal)),
-            );
+            items.extend(own_benign(&mut content));
         }
         if params.augment && params.everyday_questions {
             // Short everyday questions, weighted like hard-benign text: without them a short
