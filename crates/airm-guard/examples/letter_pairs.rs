@@ -35,6 +35,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         return Err("usage: letter_pairs TRAIN.jsonl OUT.bin [--exclude-source PREFIX]...".into());
     };
     let (examples, _) = support::examples(data, &exclude)?;
+    if examples.is_empty() {
+        return Err(format!("{data}: no texts to build the table from").into());
+    }
     let texts: Vec<String> = examples.iter().map(|e| folded(&e.text)).collect();
     let held = |t: &String| fnv1a(t) % 100 < 15;
     let fit = build(texts.iter().filter(|t| !held(t)).map(String::as_str));
