@@ -80,6 +80,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 model,
                 weights: &weights,
                 output: None,
+                heads: Default::default(),
             };
             let mut out = Vec::new();
             (r.scan)(&cx, &mut out);
@@ -122,6 +123,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 model,
                 weights: &weights,
                 output: None,
+                heads: Default::default(),
             };
             let mut out = Vec::new();
             (r.scan)(&cx, &mut out);

@@ -149,6 +149,7 @@ impl Guard {
             model: &self.model,
             weights: &self.weights,
             output,
+            heads: Default::default(),
         };
         let mut findings = Vec::new();
         let mut redactions: Vec<(Span, String)> = Vec::new();

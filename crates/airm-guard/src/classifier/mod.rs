@@ -9,6 +9,7 @@ pub mod content;
 pub mod features;
 pub mod model;
 pub mod packed;
+pub mod tokens;
 pub mod train;
 
 pub use model::Model;

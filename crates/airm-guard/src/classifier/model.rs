@@ -3,16 +3,23 @@
 //! optional second head for harmful requests over the same feature space. The default model
 //! is embedded from `model/injection.bin`; its bytes are checked, never trusted.
 //!
-//! Format: `AIRMPI01` (one head) or `AIRMPI02` (two heads), then `bits: u8`, and per head
-//! `threshold, bias, scale: f32` (little-endian) followed by `2^bits` `i16` weights.
+//! Format: `AIRMPI01` (one head), `AIRMPI02` (two heads) or `AIRMPI03` (two heads and what
+//! the second one sees), then `bits: u8`, and per head `threshold, bias, scale: f32`
+//! (little-endian) followed by `2^bits` `i16` weights. `AIRMPI03` then holds `flags: u8`
+//! (bit 0: the harmful head scores the whole folded text, not its content words; bit 1: a
+//! token channel follows) and the token channel: `u32` byte length of the vocabulary, the
+//! vocabulary (tokens joined by `\n`, in id order), `scale: f32` and one `i16` weight per
+//! token.
 
 use std::sync::OnceLock;
 
 use crate::classifier::features;
+use crate::classifier::tokens::TokenWeights;
 use crate::GuardError;
 
 const MAGIC: &[u8; 8] = b"AIRMPI01";
 const MAGIC2: &[u8; 8] = b"AIRMPI02";
+const MAGIC3: &[u8; 8] = b"AIRMPI03";
 static DEFAULT_BYTES: &[u8] = include_bytes!("../../model/injection.bin");
 static DEFAULT: OnceLock<Result<Model, String>> = OnceLock::new();
 
@@ -40,6 +47,12 @@ pub struct Head {
     pub bias: f32,
     /// Decision threshold.
     pub threshold: f32,
+    /// Token channel: the mean weight of the text's WordPiece tokens, added to the logit
+    /// (see [`crate::classifier::tokens`]).
+    pub tokens: Option<TokenWeights>,
+    /// Scores the whole folded text (the injection head's features) instead of its content
+    /// words.
+    pub full_text: bool,
 }
 
 impl Model {
@@ -75,11 +88,22 @@ impl Model {
     /// Probability that `content` (the content words of a folded text, see
     /// [`crate::classifier::content`]) is a harmful request; `None` without that head.
     pub fn harmful_score_with(&self, content: &str, f: &mut features::Features) -> Option<f32> {
+        self.harmful_score_with_logit(content, 0.0, f)
+    }
+
+    /// Like [`Model::harmful_score_with`], with `extra` added to the head's logit (its token
+    /// channel's logit, see [`Head::token_logit`]).
+    pub fn harmful_score_with_logit(
+        &self,
+        content: &str,
+        extra: f32,
+        f: &mut features::Features,
+    ) -> Option<f32> {
         let h = self.harmful.as_ref()?;
         features::extract(content, self.bits, f);
         Some(score_features(
             |i| h.weights.get(i).copied().unwrap_or(0.0),
-            h.bias,
+            h.bias + extra,
             f,
         ))
     }
@@ -87,15 +111,25 @@ impl Model {
     /// Serialises (see the module docs for the format).
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(32 + self.weights.len() * 4);
-        out.extend_from_slice(if self.harmful.is_some() {
-            MAGIC2
-        } else {
-            MAGIC
+        let tokens = self.harmful.as_ref().and_then(|h| h.tokens.as_ref());
+        let full_text = self.harmful.as_ref().is_some_and(|h| h.full_text);
+        out.extend_from_slice(match &self.harmful {
+            None => MAGIC,
+            Some(_) if tokens.is_none() && !full_text => MAGIC2,
+            Some(_) => MAGIC3,
         });
         out.push(self.bits);
         write_head(&mut out, self.threshold, self.bias, &self.weights);
         if let Some(h) = &self.harmful {
             write_head(&mut out, h.threshold, h.bias, &h.weights);
+        }
+        if tokens.is_some() || full_text {
+            out.push(u8::from(full_text) | u8::from(tokens.is_some()) << 1);
+        }
+        if let Some(t) = tokens {
+            out.extend_from_slice(&(t.vocab_text.len() as u32).to_le_bytes());
+            out.extend_from_slice(t.vocab_text.as_bytes());
+            write_weights(&mut out, &t.weights);
         }
         out
     }
@@ -103,9 +137,10 @@ impl Model {
     /// Parses bytes written by [`Model::to_bytes`].
     pub fn from_bytes(b: &[u8]) -> Result<Model, GuardError> {
         let err = |m: &str| GuardError::InvalidModel(m.to_string());
-        let heads = match b.get(..8) {
-            Some(m) if m == MAGIC.as_slice() => 1,
-            Some(m) if m == MAGIC2.as_slice() => 2,
+        let (heads, with_tokens) = match b.get(..8) {
+            Some(m) if m == MAGIC.as_slice() => (1, false),
+            Some(m) if m == MAGIC2.as_slice() => (2, false),
+            Some(m) if m == MAGIC3.as_slice() => (2, true),
             _ => return Err(err("bad magic (not an airm PI model, or wrong version)")),
         };
         let bits = *b.get(8).ok_or_else(|| err("truncated header"))?;
@@ -114,15 +149,29 @@ impl Model {
         }
         let n = 1usize << bits;
         let head_len = 12 + n * 2;
-        if b.len() != 9 + heads * head_len {
+        let tables = 9 + heads * head_len;
+        if b.len() < tables || (!with_tokens && b.len() != tables) {
             return Err(err("weight table has the wrong length"));
         }
         let first = read_head(b.get(9..9 + head_len).unwrap_or(&[]))?;
-        let harmful = if heads == 2 {
-            Some(read_head(b.get(9 + head_len..).unwrap_or(&[]))?)
+        let mut harmful = if heads == 2 {
+            Some(read_head(b.get(9 + head_len..tables).unwrap_or(&[]))?)
         } else {
             None
         };
+        if let (true, Some(h)) = (with_tokens, harmful.as_mut()) {
+            let flags = *b.get(tables).ok_or_else(|| err("truncated flags"))?;
+            if flags > 3 {
+                return Err(err("unknown flags"));
+            }
+            h.full_text = flags & 1 != 0;
+            let rest = b.get(tables + 1..).unwrap_or(&[]);
+            if flags & 2 != 0 {
+                h.tokens = Some(read_tokens(rest)?);
+            } else if !rest.is_empty() {
+                return Err(err("trailing bytes after the flags"));
+            }
+        }
         Ok(Model {
             bits,
             weights: first.weights,
@@ -134,10 +183,15 @@ impl Model {
 }
 
 fn write_head(out: &mut Vec<u8>, threshold: f32, bias: f32, weights: &[f32]) {
-    let max = weights.iter().fold(0.0_f32, |m, w| m.max(w.abs()));
-    let scale = if max > 0.0 { max / 32767.0 } else { 1.0 };
     out.extend_from_slice(&threshold.to_le_bytes());
     out.extend_from_slice(&bias.to_le_bytes());
+    write_weights(out, weights);
+}
+
+/// `scale: f32`, then each weight as `i16` (`weight / scale`, rounded).
+fn write_weights(out: &mut Vec<u8>, weights: &[f32]) {
+    let max = weights.iter().fold(0.0_f32, |m, w| m.max(w.abs()));
+    let scale = if max > 0.0 { max / 32767.0 } else { 1.0 };
     out.extend_from_slice(&scale.to_le_bytes());
     for w in weights {
         let q = (w / scale).round().clamp(-32767.0, 32767.0) as i16;
@@ -167,7 +221,49 @@ fn read_head(b: &[u8]) -> Result<Head, GuardError> {
         weights,
         bias,
         threshold,
+        tokens: None,
+        full_text: false,
     })
+}
+
+/// The token channel of an `AIRMPI03` model (see the module docs).
+fn read_tokens(b: &[u8]) -> Result<TokenWeights, GuardError> {
+    let err = |m: String| GuardError::InvalidModel(m);
+    let n = b
+        .get(..4)
+        .map(|s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]) as usize)
+        .ok_or_else(|| err("truncated token channel".into()))?;
+    let vocab = b
+        .get(4..4 + n)
+        .ok_or_else(|| err("truncated token vocabulary".into()))?;
+    let vocab = std::str::from_utf8(vocab)
+        .map_err(|_| err("token vocabulary is not UTF-8".into()))?
+        .to_string();
+    let rest = b.get(4 + n..).unwrap_or(&[]);
+    let scale = rest
+        .get(..4)
+        .map(|s| f32::from_le_bytes([s[0], s[1], s[2], s[3]]))
+        .filter(|s| s.is_finite())
+        .ok_or_else(|| err("truncated or non-finite token scale".into()))?;
+    let q = rest.get(4..).unwrap_or(&[]);
+    if q.len() % 2 != 0 {
+        return Err(err("token weights have the wrong length".into()));
+    }
+    let weights = q
+        .chunks_exact(2)
+        .map(|c| f32::from(i16::from_le_bytes([c[0], c[1]])) * scale)
+        .collect();
+    TokenWeights::new(vocab, weights).map_err(|e| err(format!("token channel: {e}")))
+}
+
+impl Head {
+    /// The token channel's logit for `folded` (0 without a channel); `ids` and `word` are
+    /// reusable buffers.
+    pub fn token_logit(&self, folded: &str, ids: &mut Vec<u32>, word: &mut String) -> f32 {
+        self.tokens
+            .as_ref()
+            .map_or(0.0, |t| t.logit(folded, ids, word))
+    }
 }
 
 /// Scores extracted features with one head (whole text and windows, max); `w` gives the
@@ -238,6 +334,8 @@ mod tests {
             weights: (0..256).map(|i| (i as f32) / 100.0).collect(),
             bias: 0.25,
             threshold: 0.9,
+            tokens: None,
+            full_text: false,
         };
         let m = Model {
             bits: 8,

@@ -75,7 +75,13 @@ impl PackedWeights {
     /// The harmful-request head's score of features extracted from content words; `None`
     /// without that head.
     pub fn harmful_score_features(&self, f: &Features) -> Option<f32> {
-        Some(self.head::<1>(self.harmful_bias?, f))
+        self.harmful_score_features_with(f, 0.0)
+    }
+
+    /// [`PackedWeights::harmful_score_features`] with `extra` added to the logit (the head's
+    /// token channel, see [`crate::classifier::model::Head::token_logit`]).
+    pub fn harmful_score_features_with(&self, f: &Features, extra: f32) -> Option<f32> {
+        Some(self.head::<1>(self.harmful_bias? + extra, f))
     }
 
     fn head<const H: usize>(&self, bias: f32, f: &Features) -> f32 {
@@ -233,6 +239,8 @@ mod tests {
                 weights: (0..256).map(|i| (i as f32) / 3.0).collect(),
                 bias: -0.2,
                 threshold: 0.5,
+                tokens: None,
+                full_text: false,
             }),
         };
         let p = PackedWeights::new(&m);

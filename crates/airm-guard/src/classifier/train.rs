@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::classifier::content::{content_evidence, content_words};
 use crate::classifier::features;
 use crate::classifier::model::{sigmoid, Head, Model};
+use crate::classifier::tokens::{TokenVectors, TokenWeights, Vocab};
 use crate::decode::{prepare, DecodeLimits};
 
 /// One labelled text.
@@ -50,6 +51,18 @@ const REQUESTS: &str = include_str!("../../data/benign_requests.txt");
 /// airm's own everyday questions, negatives of the harmful-request head (see the file's
 /// header).
 const QUESTIONS: &str = include_str!("../../data/benign_questions.txt");
+
+/// Static token vectors of the harmful head's token channel (see
+/// [`crate::classifier::tokens`]; written by `tools/token_vectors.py`).
+const TOKEN_VECTORS: &[u8] = include_bytes!("../../model/token_vectors.bin");
+
+/// The parsed [`TOKEN_VECTORS`].
+fn token_vectors() -> Result<&'static TokenVectors, String> {
+    static T: std::sync::OnceLock<Result<TokenVectors, String>> = std::sync::OnceLock::new();
+    T.get_or_init(|| TokenVectors::from_bytes(TOKEN_VECTORS))
+        .as_ref()
+        .map_err(Clone::clone)
+}
 
 /// airm's everyday calibration questions of the harmful-request head (see the file's header).
 const CALIBRATION: &str = include_str!("../../data/benign_calibration.txt");
@@ -187,6 +200,16 @@ pub struct TrainParams {
     /// the calibration half of the everyday requests when setting the harmful-request head's
     /// threshold (the final fit then learns from them too). Off by default.
     pub calibration_questions: bool,
+    /// Size of the harmful head's token-channel features (the mean static vector of a text's
+    /// tokens, scaled to this root-mean-square norm over the training texts); 0 trains the
+    /// head without a token channel.
+    pub token_scale: f32,
+    /// L2 strength of the harmful-request head.
+    pub harmful_l2: f32,
+    /// Train the harmful-request head on the whole folded text instead of its content words.
+    pub harmful_full_text: bool,
+    /// L2 strength of the token channel's direction.
+    pub token_l2: f32,
 }
 
 impl Default for TrainParams {
@@ -208,8 +231,12 @@ impl Default for TrainParams {
             harmful_min_threshold: 0.5,
             calibration_fpr: 0.02,
             harmful_attack_weight: 1.0,
-            everyday_questions: false,
-            calibration_questions: false,
+            everyday_questions: true,
+            calibration_questions: true,
+            token_scale: 1.0,
+            harmful_l2: 1e-6,
+            harmful_full_text: true,
+            token_l2: 1e-5,
         }
     }
 }
@@ -227,6 +254,8 @@ struct Prepped {
     calibration: bool,
     /// Factor the rule applies to this text's score (see [`content_evidence`]).
     gate: f32,
+    /// Token-channel features (empty without a channel).
+    dense: Vec<f32>,
 }
 
 fn fnv(s: &str) -> u64 {
@@ -247,24 +276,28 @@ struct Item {
     /// One of airm's calibration requests: held out of the first fit, and the threshold is
     /// raised above all of their scores.
     calibration: bool,
+    /// WordPiece token ids of the folded text (the harmful head's token channel).
+    tokens: Vec<u32>,
 }
 
 impl Item {
     /// One of airm's own benign texts (generated: never held out for threshold tuning).
-    fn own(text: String, hard: bool, calibration: bool) -> Item {
+    fn own((text, tokens): (String, Vec<u32>), hard: bool, calibration: bool) -> Item {
         Item {
             text,
             attack: false,
             hard,
             generated: true,
             calibration,
+            tokens,
         }
     }
 }
 
 /// airm's own everyday requests as benign items: the templates, then the written requests
-/// (half of them calibration texts), each text passed through `text` (the head's view).
-fn own_benign(mut text: impl FnMut(&str) -> String) -> Vec<Item> {
+/// (half of them calibration texts), each text passed through `text` (the head's view and
+/// its token ids).
+fn own_benign(mut text: impl FnMut(&str) -> (String, Vec<u32>)) -> Vec<Item> {
     let mut items: Vec<Item> = template_requests()
         .iter()
         .map(|t| Item::own(text(t), false, false))
@@ -278,11 +311,15 @@ fn own_benign(mut text: impl FnMut(&str) -> String) -> Vec<Item> {
 }
 
 /// How one head is trained and its threshold chosen.
-struct HeadSpec {
+struct HeadSpec<'a> {
     target_fpr: f32,
     attack_weight: f32,
     /// Scale hold-out scores as PI014 does (by [`content_evidence`] of the text).
     gate: bool,
+    /// The token channel's vectors and feature size, if the head has one.
+    tokens: Option<(&'a TokenVectors, f32)>,
+    /// L2 strength.
+    l2: f32,
 }
 
 /// What the threshold tuning saw for one head (from the fit without the held-out items).
@@ -335,34 +372,55 @@ pub fn train_with_report(examples: &[Example], params: &TrainParams) -> (Model, 
             hard: e.hard,
             generated: false,
             calibration: false,
+            tokens: Vec::new(),
         })
         .collect();
     if params.augment && has_harmful {
         // Everyday requests are benign for the injection head too (the prompt set's
         // general-purpose questions are the part a shipped model must leave out).
-        inj.extend(own_benign(fold));
+        inj.extend(own_benign(|t| (fold(t), Vec::new())));
     }
     let inj_spec = HeadSpec {
         target_fpr: params.target_fpr,
         attack_weight: 1.0,
         gate: false,
+        tokens: None,
+        l2: params.l2,
     };
-    let (weights, bias, threshold, inj_report) = train_head(&inj, bits, params, &inj_spec);
+    let (weights, bias, threshold, inj_report, _) = train_head(&inj, bits, params, &inj_spec);
+    // The token channel: without its vectors (a damaged build) the head is trained without.
+    let vectors = (params.token_scale > 0.0)
+        .then(token_vectors)
+        .and_then(Result::ok);
+    let vocab = vectors.and_then(|v| Vocab::new(&v.vocab_text).ok());
     let harmful = has_harmful.then(|| {
-        let mut buf = String::new();
+        let (mut buf, mut word) = (String::new(), String::new());
         let mut content = |t: &str| {
-            content_words(&fold(t), &mut buf);
-            buf.clone()
+            let folded = fold(t);
+            if params.harmful_full_text {
+                buf.clone_from(&folded);
+            } else {
+                content_words(&folded, &mut buf);
+            }
+            let mut ids = Vec::new();
+            if let Some(v) = &vocab {
+                v.tokenize(&folded, &mut ids, &mut word);
+            }
+            (buf.clone(), ids)
         };
         let mut items: Vec<Item> = examples
             .iter()
             .filter(|e| !e.attack || e.harmful)
-            .map(|e| Item {
-                text: content(&e.text),
-                attack: e.attack,
-                hard: e.hard,
-                generated: false,
-                calibration: false,
+            .map(|e| {
+                let (text, tokens) = content(&e.text);
+                Item {
+                    text,
+                    attack: e.attack,
+                    hard: e.hard,
+                    generated: false,
+                    calibration: false,
+                    tokens,
+                }
             })
             .collect();
         if params.augment {
@@ -388,8 +446,11 @@ pub fn train_with_report(examples: &[Example], params: &TrainParams) -> (Model, 
             target_fpr: params.harmful_target_fpr,
             attack_weight: params.harmful_attack_weight,
             gate: true,
+            tokens: vectors.map(|v| (v, params.token_scale)),
+            l2: params.harmful_l2,
         };
-        let (weights, bias, threshold, mut report) = train_head(&items, bits, params, &spec);
+        let (weights, bias, threshold, mut report, tokens) =
+            train_head(&items, bits, params, &spec);
         let threshold = threshold.max(params.harmful_min_threshold).min(0.9999);
         report.threshold = threshold;
         (
@@ -397,6 +458,8 @@ pub fn train_with_report(examples: &[Example], params: &TrainParams) -> (Model, 
                 weights,
                 bias,
                 threshold,
+                tokens,
+                full_text: params.harmful_full_text,
             },
             report,
         )
@@ -424,8 +487,34 @@ fn train_head(
     items: &[Item],
     bits: u8,
     params: &TrainParams,
-    spec: &HeadSpec,
-) -> (Vec<f32>, f32, f32, HeadReport) {
+    spec: &HeadSpec<'_>,
+) -> (Vec<f32>, f32, f32, HeadReport, Option<TokenWeights>) {
+    // Token-channel features: the mean vector of each text's tokens, scaled so that their
+    // root-mean-square norm over all texts is the channel's size.
+    let mut dense: Vec<Vec<f32>> = Vec::new();
+    let mut norm = 1.0_f32;
+    if let Some((vectors, size)) = spec.tokens {
+        dense = items
+            .iter()
+            .map(|e| {
+                let mut acc = vec![0.0_f32; vectors.dims];
+                for &t in &e.tokens {
+                    vectors.add_to(t, &mut acc);
+                }
+                let n = e.tokens.len().max(1) as f32;
+                acc.iter_mut().for_each(|x| *x /= n);
+                acc
+            })
+            .collect();
+        let sq: f64 = dense
+            .iter()
+            .flat_map(|v| v.iter().map(|&x| f64::from(x) * f64::from(x)))
+            .sum();
+        let rms = (sq / dense.len().max(1) as f64).sqrt() as f32;
+        norm = if rms > 0.0 { size / rms } else { 0.0 };
+        dense.iter_mut().flatten().for_each(|x| *x *= norm);
+    }
+    let mut dense = dense.into_iter();
     let data: Vec<Prepped> = items
         .iter()
         .map(|e| {
@@ -462,17 +551,20 @@ fn train_head(
                 held: held || e.calibration,
                 calibration: e.calibration,
                 gate: if spec.gate {
-                    content_evidence(&e.text)
+                    let mut words = String::new();
+                    content_words(&e.text, &mut words);
+                    content_evidence(&words)
                 } else {
                     1.0
                 },
+                dense: dense.next().unwrap_or_default(),
             }
         })
         .collect();
     let mut threshold = params.threshold;
     let mut report = HeadReport::default();
     if params.holdout > 0.0 && data.iter().any(|d| d.held && !d.attack) {
-        let m = fit(&data, true, bits, params);
+        let m = fit(&data, true, bits, params, spec.l2);
         let mut benign: Vec<f32> = data
             .iter()
             .filter(|d| d.held && !d.attack && !d.calibration)
@@ -515,14 +607,27 @@ fn train_head(
             holdout_false_alarms: rate(&benign),
         };
     }
-    let m = fit(&data, false, bits, params);
-    (m.weights, m.bias, threshold, report)
+    let (m, v) = fit(&data, false, bits, params, spec.l2);
+    // The channel's weight of a token: the learnt direction's dot product with its vector
+    // (scaled like the features), so that the mean over a text's tokens is the logit term.
+    let tokens = spec.tokens.and_then(|(vectors, _)| {
+        let w = (0..vectors.len())
+            .map(|t| vectors.dot(t as u32, &v) * norm)
+            .collect();
+        TokenWeights::new(vectors.vocab_text.clone(), w).ok()
+    });
+    (m.weights, m.bias, threshold, report, tokens)
 }
 
-fn predict(m: &Model, d: &Prepped) -> f32 {
+fn dot(a: &[f32], b: &[f32]) -> f32 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+fn predict((m, dense): &(Model, Vec<f32>), d: &Prepped) -> f32 {
+    let extra = dot(dense, &d.dense);
     let one = |idx: &[u32], v: f32| {
         let z: f32 = idx.iter().map(|&i| m.weights[i as usize]).sum();
-        sigmoid(m.bias + z * v)
+        sigmoid(m.bias + extra + z * v)
     };
     let s = d.wins.iter().fold(one(&d.idx, d.value), |s, (r, v)| {
         s.max(one(d.idx.get(r.clone()).unwrap_or(&[]), *v))
@@ -530,9 +635,14 @@ fn predict(m: &Model, d: &Prepped) -> f32 {
     s * d.gate
 }
 
-fn fit(data: &[Prepped], skip_held: bool, bits: u8, p: &TrainParams) -> Model {
+/// Fits one head: the bucket weights (as a [`Model`]) and the token channel's direction
+/// (empty without a channel).
+fn fit(data: &[Prepped], skip_held: bool, bits: u8, p: &TrainParams, l2: f32) -> (Model, Vec<f32>) {
     let n = 1usize << bits;
     let mut w = vec![0.0_f32; n];
+    let dims = data.first().map_or(0, |d| d.dense.len());
+    let mut v = vec![0.0_f32; dims];
+    let mut avg_v = vec![0.0_f32; dims];
     let mut scale = 1.0_f32;
     let mut bias = 0.0_f32;
     let mut order: Vec<usize> = (0..data.len())
@@ -578,11 +688,14 @@ fn fit(data: &[Prepped], skip_held: bool, bits: u8, p: &TrainParams) -> Model {
                 }
             }
             for (idx, value) in inst {
-                let lr = p.learning_rate / (1.0 + p.learning_rate * p.l2 * t as f32);
+                let lr = p.learning_rate / (1.0 + p.learning_rate * l2 * t as f32);
                 t += 1;
                 let z: f32 = idx.iter().map(|&k| w[k as usize]).sum::<f32>() * scale * value;
-                let g = (d.y - sigmoid(bias + z)) * d.w;
-                scale *= 1.0 - lr * p.l2;
+                let g = (d.y - sigmoid(bias + z + dot(&v, &d.dense))) * d.w;
+                for (x, &f) in v.iter_mut().zip(&d.dense) {
+                    *x = *x * (1.0 - lr * p.token_l2) + lr * g * f;
+                }
+                scale *= 1.0 - lr * l2;
                 let step = lr * g * value / scale;
                 for &k in idx {
                     w[k as usize] += step;
@@ -601,6 +714,9 @@ fn fit(data: &[Prepped], skip_held: bool, bits: u8, p: &TrainParams) -> Model {
                 *a += x * scale;
             }
             avg_bias += bias;
+            for (a, x) in avg_v.iter_mut().zip(&v) {
+                *a += x;
+            }
             avg_n += 1.0;
         }
     }
@@ -610,14 +726,18 @@ fn fit(data: &[Prepped], skip_held: bool, bits: u8, p: &TrainParams) -> Model {
     if avg_n > 0.0 {
         w = avg.into_iter().map(|a| a / avg_n).collect();
         bias = avg_bias / avg_n;
+        v = avg_v.into_iter().map(|a| a / avg_n).collect();
     }
-    Model {
-        bits,
-        weights: w,
-        bias,
-        threshold: p.threshold,
-        harmful: None,
-    }
+    (
+        Model {
+            bits,
+            weights: w,
+            bias,
+            threshold: p.threshold,
+            harmful: None,
+        },
+        v,
+    )
 }
 
 /// Drops the examples whose `source` starts with one of `prefixes` (the prompt set's

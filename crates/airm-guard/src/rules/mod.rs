@@ -5,6 +5,7 @@
 
 use airm_core::RuleMeta;
 
+use crate::classifier::features::{extract, with_buffer};
 use crate::classifier::{Model, PackedWeights};
 use crate::decode::{Decoding, Prepared, Variant};
 use crate::output::OutputContext;
@@ -48,6 +49,48 @@ pub struct Cx<'a> {
     pub weights: &'a PackedWeights,
     /// Canaries and system prompt, for output checks.
     pub output: Option<&'a OutputContext>,
+    /// Both classifier heads' scores per variant, computed once for PI001 and PI014 (see
+    /// [`Cx::head_scores`]); empty until then.
+    pub heads: std::cell::OnceCell<Vec<HeadScores>>,
+}
+
+/// The classifier heads' scores of one variant, before the rules' evidence factors.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct HeadScores {
+    /// The injection head (PI001).
+    pub injection: f32,
+    /// The harmful-request head (PI014) when it scores the whole folded text (then from the
+    /// same features as the injection head); `None` without it, or when it scores content
+    /// words (PI014 extracts those itself).
+    pub harmful: Option<f32>,
+}
+
+impl Cx<'_> {
+    /// Per variant, the heads' scores from one feature extraction of its folded text
+    /// (computed on first use, then shared by PI001 and PI014).
+    pub fn head_scores(&self) -> &[HeadScores] {
+        self.heads.get_or_init(|| {
+            let full = self.model.harmful.as_ref().filter(|h| h.full_text);
+            let (mut ids, mut word) = (Vec::new(), String::new());
+            with_buffer(|buf| {
+                self.prepared
+                    .variants
+                    .iter()
+                    .map(|v| {
+                        extract(&v.folded, self.model.bits, buf);
+                        let harmful = full.and_then(|h| {
+                            let tokens = h.token_logit(&v.folded, &mut ids, &mut word);
+                            self.weights.harmful_score_features_with(buf, tokens)
+                        });
+                        HeadScores {
+                            injection: self.weights.score_features(buf),
+                            harmful,
+                        }
+                    })
+                    .collect()
+            })
+        })
+    }
 }
 
 /// One raw detection before the policy is applied.

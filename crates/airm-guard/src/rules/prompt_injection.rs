@@ -78,17 +78,19 @@ fn evidence_chars(text: &str) -> f32 {
 
 /// Scans.
 pub fn scan(cx: &Cx<'_>, out: &mut Vec<Hit>) {
-    let best = crate::classifier::features::with_buffer(|buf| {
-        let mut best: Option<(f32, usize)> = None;
-        for (i, v) in cx.prepared.variants.iter().enumerate() {
-            crate::classifier::features::extract(&v.folded, cx.model.bits, buf);
-            let s = cx.weights.score_features(buf) * evidence(&v.folded);
-            if best.is_none_or(|(b, _)| s > b) {
-                best = Some((s, i));
-            }
+    let mut best: Option<(f32, usize)> = None;
+    for (i, (v, h)) in cx
+        .prepared
+        .variants
+        .iter()
+        .zip(cx.head_scores())
+        .enumerate()
+    {
+        let s = h.injection * evidence(&v.folded);
+        if best.is_none_or(|(b, _)| s > b) {
+            best = Some((s, i));
         }
-        best
-    });
+    }
     if let Some((s, i)) = best {
         if s >= FLOOR {
             if let Some(v) = cx.prepared.variants.get(i) {
