@@ -39,20 +39,7 @@ pub fn scan(cx: &Cx<'_>, out: &mut Vec<Hit>) {
     if head.full_text {
         // Scored with the injection head's features; only the gate needs the content words.
         let mut words = String::new();
-        let mut best: Option<(f32, usize)> = None;
-        for (i, (v, h)) in cx
-            .prepared
-            .variants
-            .iter()
-            .zip(cx.head_scores())
-            .enumerate()
-        {
-            let Some(s) = h.harmful else { continue };
-            let s = s * gate(&v.folded, &mut words);
-            if best.is_none_or(|(b, _)| s > b) {
-                best = Some((s, i));
-            }
-        }
+        let best = cx.best_variant(|v, h| Some(h.harmful? * gate(&v.folded, &mut words)));
         report(cx, best, out);
         return;
     }

@@ -66,6 +66,28 @@ pub struct HeadScores {
 }
 
 impl Cx<'_> {
+    /// The variant with the highest `score` (given the variant and its heads' scores; `None`
+    /// skips it), with that score; the first of equals.
+    pub fn best_variant(
+        &self,
+        mut score: impl FnMut(&Variant, &HeadScores) -> Option<f32>,
+    ) -> Option<(f32, usize)> {
+        let mut best: Option<(f32, usize)> = None;
+        for (i, (v, h)) in self
+            .prepared
+            .variants
+            .iter()
+            .zip(self.head_scores())
+            .enumerate()
+        {
+            let Some(s) = score(v, h) else { continue };
+            if best.is_none_or(|(b, _)| s > b) {
+                best = Some((s, i));
+            }
+        }
+        best
+    }
+
     /// Per variant, the heads' scores from one feature extraction of its folded text
     /// (computed on first use, then shared by PI001 and PI014).
     pub fn head_scores(&self) -> &[HeadScores] {

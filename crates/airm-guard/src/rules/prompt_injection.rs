@@ -78,19 +78,7 @@ fn evidence_chars(text: &str) -> f32 {
 
 /// Scans.
 pub fn scan(cx: &Cx<'_>, out: &mut Vec<Hit>) {
-    let mut best: Option<(f32, usize)> = None;
-    for (i, (v, h)) in cx
-        .prepared
-        .variants
-        .iter()
-        .zip(cx.head_scores())
-        .enumerate()
-    {
-        let s = h.injection * evidence(&v.folded);
-        if best.is_none_or(|(b, _)| s > b) {
-            best = Some((s, i));
-        }
-    }
+    let best = cx.best_variant(|v, h| Some(h.injection * evidence(&v.folded)));
     if let Some((s, i)) = best {
         if s >= FLOOR {
             if let Some(v) = cx.prepared.variants.get(i) {
