@@ -205,7 +205,7 @@ fn nfkc_segments(text: &str) -> String {
     };
     for (i, c) in text.char_indices() {
         let cp = c as u32;
-        let cc = if cp < 0x80 || nfkc_bit(&NFKC_STABLE, cp, stable_block) {
+        let cc = if cp < 0x80 || bmp_bit(&NFKC_STABLE, cp, nfkc_stable) == Some(true) {
             0
         } else if nfkc_yes(c) {
             unicode_normalization::char::canonical_combining_class(c)
@@ -232,39 +232,50 @@ fn nfkc_segments(text: &str) -> String {
     out
 }
 
-/// The bit of code point `cp` in one of the lazily built BMP tables (false outside the BMP).
+/// A table of one bit per Basic Multilingual Plane code point, built 64 code points at a time
+/// on first use (a text touches a few blocks; building all of them would cost every process
+/// millions of instructions at start-up).
+pub(crate) type BmpBits = [std::sync::OnceLock<u64>; 1024];
+
+/// An empty [`BmpBits`], for a `static`.
+pub(crate) const fn empty_bmp_bits() -> BmpBits {
+    [const { std::sync::OnceLock::new() }; 1024]
+}
+
+/// `pred` of code point `cp`, from `table` (whose blocks are built from `pred`); `None`
+/// outside the BMP.
 #[inline(always)]
-fn nfkc_bit(table: &[std::sync::OnceLock<u64>; 1024], cp: u32, build: fn(u32) -> u64) -> bool {
-    table
-        .get(cp as usize / 64)
-        .is_some_and(|block| block.get_or_init(|| build(cp / 64)) >> (cp % 64) & 1 == 1)
+pub(crate) fn bmp_bit(table: &BmpBits, cp: u32, pred: fn(char) -> bool) -> Option<bool> {
+    let block = table.get(cp as usize / 64)?;
+    let bits = block.get_or_init(|| {
+        let mut w = 0u64;
+        for b in 0..64u32 {
+            // Surrogates are not chars: false.
+            if char::from_u32(cp / 64 * 64 + b).is_some_and(pred) {
+                w |= 1 << b;
+            }
+        }
+        w
+    });
+    Some(bits >> (cp % 64) & 1 == 1)
 }
 
 /// True when the NFKC quick check property of `c` is Yes.
 #[inline]
 fn nfkc_yes(c: char) -> bool {
     if (c as u32) < 0x1_0000 {
-        nfkc_bit(&NFKC_YES, c as u32, yes_block)
+        bmp_bit(&NFKC_YES, c as u32, quick_yes) == Some(true)
     } else {
         is_nfkc_quick(std::iter::once(c)) == IsNormalized::Yes
     }
 }
 
-/// One bit per BMP code point, NFKC quick check Yes (whatever the combining class), built
-/// like [`NFKC_STABLE`].
-static NFKC_YES: [std::sync::OnceLock<u64>; 1024] = [const { std::sync::OnceLock::new() }; 1024];
+/// One bit per BMP code point, NFKC quick check Yes (whatever the combining class).
+static NFKC_YES: BmpBits = empty_bmp_bits();
 
-/// The bits of [`NFKC_YES`] for code points `64 * block ..` (surrogates: false).
-fn yes_block(block: u32) -> u64 {
-    let mut w = 0u64;
-    for b in 0..64u32 {
-        if char::from_u32(block * 64 + b)
-            .is_some_and(|c| is_nfkc_quick(std::iter::once(c)) == IsNormalized::Yes)
-        {
-            w |= 1 << b;
-        }
-    }
-    w
+/// The NFKC quick check property of `c` is Yes.
+fn quick_yes(c: char) -> bool {
+    is_nfkc_quick(std::iter::once(c)) == IsNormalized::Yes
 }
 
 /// True when every char of `text` is in the Basic Multilingual Plane, has the NFKC quick
@@ -285,7 +296,7 @@ fn all_nfkc_stable(text: &str) -> bool {
         let Some(c) = text.get(i..).and_then(|t| t.chars().next()) else {
             return true;
         };
-        if !nfkc_bit(&NFKC_STABLE, c as u32, stable_block) {
+        if bmp_bit(&NFKC_STABLE, c as u32, nfkc_stable) != Some(true) {
             return false;
         }
         i += c.len_utf8();
@@ -323,25 +334,14 @@ fn skip_ascii(bytes: &[u8], mut i: usize) -> usize {
     i
 }
 
-/// One bit per BMP code point, NFKC quick check Yes and canonical combining class 0, in
-/// blocks of 64 code points built from `unicode_normalization` itself on first use (a text
-/// touches a few blocks; building all of them would cost every process some 20 M
-/// instructions at start-up).
-static NFKC_STABLE: [std::sync::OnceLock<u64>; 1024] = [const { std::sync::OnceLock::new() }; 1024];
+/// One bit per BMP code point, NFKC quick check Yes and canonical combining class 0, built
+/// from `unicode_normalization` itself (building all of it would cost every process some
+/// 20 M instructions at start-up).
+static NFKC_STABLE: BmpBits = empty_bmp_bits();
 
-/// The bits of [`NFKC_STABLE`] for code points `64 * block ..` (surrogates: false).
-fn stable_block(block: u32) -> u64 {
-    let mut w = 0u64;
-    for b in 0..64u32 {
-        let stable = char::from_u32(block * 64 + b).is_some_and(|c| {
-            unicode_normalization::char::canonical_combining_class(c) == 0
-                && is_nfkc_quick(std::iter::once(c)) == IsNormalized::Yes
-        });
-        if stable {
-            w |= 1 << b;
-        }
-    }
-    w
+/// `c` has the NFKC quick check property Yes and canonical combining class 0.
+fn nfkc_stable(c: char) -> bool {
+    unicode_normalization::char::canonical_combining_class(c) == 0 && quick_yes(c)
 }
 
 /// Maps a Cyrillic or Greek letter that looks like a Latin one to that Latin letter.
@@ -393,29 +393,18 @@ fn is_mixed_trigger(c: u32) -> bool {
     matches!(c, 0x0370..=0x052F | 0x0250..=0x02AF | 0x0131)
 }
 
-/// One bit per BMP code point: `char::to_lowercase` is not the char itself, in blocks of 64
-/// code points built from `char::to_lowercase` on first use (like [`NFKC_STABLE`]).
-static LOWER_CHANGES: [std::sync::OnceLock<u64>; 1024] =
-    [const { std::sync::OnceLock::new() }; 1024];
+/// One bit per BMP code point: `char::to_lowercase` is not the char itself.
+static LOWER_CHANGES: BmpBits = empty_bmp_bits();
 
-/// The bits of [`LOWER_CHANGES`] for code points `64 * block ..` (surrogates: false).
-fn lower_block(block: u32) -> u64 {
-    let mut w = 0u64;
-    for b in 0..64u32 {
-        if char::from_u32(block * 64 + b).is_some_and(|c| c.to_lowercase().ne([c])) {
-            w |= 1 << b;
-        }
-    }
-    w
+/// `char::to_lowercase` of `c` is not `c` itself (from Unicode's tables).
+fn lowercase_differs(c: char) -> bool {
+    c.to_lowercase().ne([c])
 }
 
 /// True when `char::to_lowercase` of `c` is not `c` itself.
 #[inline]
 fn lower_changes(c: char) -> bool {
-    match LOWER_CHANGES.get(c as usize / 64) {
-        Some(block) => block.get_or_init(|| lower_block(c as u32 / 64)) >> (c as u32 % 64) & 1 == 1,
-        None => c.to_lowercase().ne([c]),
-    }
+    bmp_bit(&LOWER_CHANGES, c as u32, lowercase_differs).unwrap_or_else(|| lowercase_differs(c))
 }
 
 /// The length of the char a UTF-8 lead byte starts when every char it can start is left
@@ -1223,7 +1212,10 @@ mod tests {
                 let n = stable_width(c.encode_utf8(&mut buf).as_bytes()[0]);
                 if n != 0 {
                     assert_eq!(n, c.len_utf8(), "U+{cp:04X}");
-                    assert!(nfkc_bit(&NFKC_STABLE, cp, stable_block), "U+{cp:04X}");
+                    assert!(
+                        bmp_bit(&NFKC_STABLE, cp, nfkc_stable) == Some(true),
+                        "U+{cp:04X}"
+                    );
                     assert!(all_nfkc_stable(&c.to_string()), "U+{cp:04X}");
                 }
             }

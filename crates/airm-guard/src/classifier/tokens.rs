@@ -24,6 +24,7 @@
 use unicode_normalization::char::{decompose_canonical, is_combining_mark};
 
 use crate::classifier::features::{bmp_alphanumeric, is_alphanumeric_in};
+use crate::normalize::{bmp_bit, empty_bmp_bits, BmpBits};
 
 /// Tokens of a text the channel averages (the first ones).
 pub const MAX_TOKENS: usize = 128;
@@ -295,29 +296,13 @@ fn hopeless(words: u32, whole: u32, tokens: usize) -> bool {
 }
 
 /// One bit per BMP code point: [`push_plain`] of the char pushes the char itself (its
-/// lowercase and canonical decomposition are the char, and it is not a combining mark), in
-/// blocks of 64 code points built on first use.
-static PLAIN: [std::sync::OnceLock<u64>; 1024] = [const { std::sync::OnceLock::new() }; 1024];
+/// lowercase and canonical decomposition are the char, and it is not a combining mark).
+static PLAIN: BmpBits = empty_bmp_bits();
 
 /// [`push_plain`] of `c` is `c` itself (looked up for the BMP, computed above it).
 #[inline]
 fn is_plain(c: char) -> bool {
-    let cp = c as u32;
-    match PLAIN.get(cp as usize / 64) {
-        Some(block) => {
-            let bits = block.get_or_init(|| {
-                let mut w = 0u64;
-                for b in 0..64u32 {
-                    if char::from_u32(cp / 64 * 64 + b).is_some_and(plain_by_tables) {
-                        w |= 1 << b;
-                    }
-                }
-                w
-            });
-            bits >> (cp % 64) & 1 == 1
-        }
-        None => plain_by_tables(c),
-    }
+    bmp_bit(&PLAIN, c as u32, plain_by_tables).unwrap_or_else(|| plain_by_tables(c))
 }
 
 /// What [`is_plain`] caches, from Unicode's tables.
