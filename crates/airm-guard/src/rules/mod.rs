@@ -100,13 +100,16 @@ impl Cx<'_> {
                     .iter()
                     .map(|v| {
                         extract(&v.folded, self.model.bits, buf);
-                        let harmful = full.and_then(|h| {
-                            let tokens = h.token_logit(&v.folded, &mut ids, &mut word);
-                            self.weights.harmful_score_features_with(buf, tokens)
-                        });
-                        HeadScores {
-                            injection: self.weights.score_features(buf),
-                            harmful,
+                        match full {
+                            Some(h) => {
+                                let tokens = h.token_logit(&v.folded, &mut ids, &mut word);
+                                let (injection, harmful) = self.weights.score_both(buf, tokens);
+                                HeadScores { injection, harmful }
+                            }
+                            None => HeadScores {
+                                injection: self.weights.score_features(buf),
+                                harmful: None,
+                            },
                         }
                     })
                     .collect()
