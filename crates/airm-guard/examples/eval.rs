@@ -142,6 +142,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Ok(j) => serde_json::from_str(&j)?,
         Err(_) => Policy::default(),
     };
+    // The same policy without PI015, which blocks any hidden tag text: the unicode-tags
+    // family is also measured on what the decoded text alone gets blocked for.
+    let mut without_pi015 = policy.clone();
+    without_pi015
+        .rules
+        .entry("PI015".into())
+        .or_default()
+        .enabled = Some(false);
+    let guard_without_pi015 = Guard::new(without_pi015)?;
     let guard = Guard::new(policy)?;
     let rows: Vec<serde_json::Value> = std::fs::read_to_string(&path)?
         .lines()
@@ -273,6 +282,31 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             c.add(detected(&guard.check_input(&o, Source::User)));
         }
         println!("| {name} | {} | {:.3} |", c.n, c.rate());
+        if name == "unicode-tags" {
+            // The decoded hidden text alone, and the reference on the attacks the tag
+            // encoding can carry whole (ASCII only).
+            let mut alone = Count::default();
+            let (mut plain_ascii, mut tags_ascii) = (Count::default(), Count::default());
+            for a in attacks.iter().filter(|a| a.len() <= 1500) {
+                let o = f(a);
+                alone.add(detected(&guard_without_pi015.check_input(&o, Source::User)));
+                if a.is_ascii() {
+                    plain_ascii.add(detected(&guard_without_pi015.check_input(a, Source::User)));
+                    tags_ascii.add(detected(&guard_without_pi015.check_input(&o, Source::User)));
+                }
+            }
+            println!("| {name}, PI015 off | {} | {:.3} |", alone.n, alone.rate());
+            println!(
+                "| none, ASCII attacks only, PI015 off | {} | {:.3} |",
+                plain_ascii.n,
+                plain_ascii.rate()
+            );
+            println!(
+                "| {name}, ASCII attacks only, PI015 off | {} | {:.3} |",
+                tags_ascii.n,
+                tags_ascii.rate()
+            );
+        }
     }
     println!();
     println!("| latency (single thread, release) | median µs | p99 µs |\n|---|---|---|");

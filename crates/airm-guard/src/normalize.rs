@@ -35,6 +35,8 @@ pub struct InvisibleReport {
     pub tag_payload: String,
     /// Byte offset of the first invisible character in the input.
     pub first_offset: Option<usize>,
+    /// Byte offset of the first tag character that is not part of an emoji flag.
+    pub first_tag_offset: Option<usize>,
 }
 
 impl InvisibleReport {
@@ -47,6 +49,7 @@ impl InvisibleReport {
             InvisibleKind::Bidi => self.bidi += 1,
             InvisibleKind::Tag => {
                 self.tags += 1;
+                self.first_tag_offset.get_or_insert(at);
                 let a = (c as u32).wrapping_sub(0xE0000);
                 if (0x20..0x7F).contains(&a) && self.tag_payload.len() < 4096 {
                     if let Some(ch) = char::from_u32(a) {
@@ -92,8 +95,33 @@ fn is_emoji_like(c: char) -> bool {
     matches!(c as u32, 0x1F000..=0x1FAFF | 0x2600..=0x27BF | 0x2300..=0x23FF | 0xFE0F)
 }
 
-/// Removes invisible characters, reporting them. Zero-width joiners between emoji are kept
-/// and not counted (they are how emoji sequences are written).
+/// Black flag U+1F3F4, the base of the emoji tag sequences (subdivision flags).
+const TAG_BASE: char = '\u{1F3F4}';
+/// Cancel tag U+E007F, which ends an emoji tag sequence.
+const TAG_END: char = '\u{E007F}';
+/// Most tag chars an emoji tag sequence holds before its end (RGI flags use 5 or 6).
+const MAX_FLAG_TAGS: usize = 32;
+
+/// The byte length of the tags of an emoji tag sequence (UTS #51: the black flag, then tag
+/// chars U+E0020–U+E007E, then the cancel tag) starting at `rest`, which follows a black
+/// flag; `None` when `rest` does not start one.
+fn flag_tags_len(rest: &str) -> Option<usize> {
+    let mut len = 0usize;
+    for (n, c) in rest.chars().enumerate() {
+        if c == TAG_END && n > 0 {
+            return Some(len + c.len_utf8());
+        }
+        if n >= MAX_FLAG_TAGS || !('\u{E0020}'..='\u{E007E}').contains(&c) {
+            return None;
+        }
+        len += c.len_utf8();
+    }
+    None
+}
+
+/// Removes invisible characters, reporting them. Zero-width joiners between emoji and the
+/// tags of emoji flag sequences (🏴 followed by tag letters and a cancel tag, as the flags of
+/// England, Scotland and Wales are written) are kept and not counted.
 pub fn strip_invisible(text: &str) -> (String, InvisibleReport) {
     let mut report = InvisibleReport::default();
     // Every invisible char is outside ASCII.
@@ -116,6 +144,13 @@ pub fn strip_invisible(text: &str) -> (String, InvisibleReport) {
         if let Some(kind) = invisible_kind(c) {
             // The chars around it in the input (invisible or not).
             let prev = text.get(..at).and_then(|t| t.chars().next_back());
+            if kind == InvisibleKind::Tag && prev == Some(TAG_BASE) {
+                if let Some(n) = text.get(at..).and_then(flag_tags_len) {
+                    // An emoji flag: kept, and read on after it.
+                    next = next_invisible(text, at + n);
+                    continue;
+                }
+            }
             let next = text.get(end..).and_then(|t| t.chars().next());
             let emoji_joiner = c == '\u{200D}'
                 && prev.is_some_and(is_emoji_like)
@@ -1062,6 +1097,35 @@ mod tests {
     }
 
     #[test]
+    fn emoji_flags_are_not_smuggling() {
+        // England and Scotland flags (RGI emoji tag sequences), then tags without a flag.
+        let england = "\u{1F3F4}\u{E0067}\u{E0062}\u{E0065}\u{E006E}\u{E0067}\u{E007F}";
+        let scotland = "\u{1F3F4}\u{E0067}\u{E0062}\u{E0073}\u{E0063}\u{E0074}\u{E007F}";
+        let text = format!("go {england} and {scotland}!");
+        let (s, r) = strip_invisible(&text);
+        assert_eq!(s, text);
+        assert_eq!(r.total(), 0);
+        assert_eq!(r.first_tag_offset, None);
+        // A flag base without its cancel tag, a cancel tag alone, tags after a letter: all
+        // counted.
+        for t in [
+            "\u{1F3F4}\u{E0067}\u{E0062}x",
+            "a\u{E0067}\u{E0062}\u{E007F}",
+            "\u{1F3F4}\u{E007F}",
+        ] {
+            let (_, r) = strip_invisible(t);
+            assert!(r.tags > 0, "{t:?}");
+            assert!(r.first_tag_offset.is_some(), "{t:?}");
+        }
+        let long: String = std::iter::once('\u{1F3F4}')
+            .chain(std::iter::repeat_n('\u{E0061}', MAX_FLAG_TAGS + 1))
+            .chain(std::iter::once(TAG_END))
+            .collect();
+        assert_eq!(strip_invisible(&long).1.tags, MAX_FLAG_TAGS + 2);
+        assert_eq!(strip_invisible(&long), strip_invisible_reference(&long));
+    }
+
+    #[test]
     fn decodes_tag_smuggling() {
         let hidden: String = "hi you"
             .chars()
@@ -1264,12 +1328,38 @@ mod tests {
         let mut report = InvisibleReport::default();
         let mut out = String::with_capacity(text.len());
         let mut prev: Option<char> = None;
-        let mut iter = text.char_indices().peekable();
-        while let Some((i, c)) = iter.next() {
+        let chars: Vec<(usize, char)> = text.char_indices().collect();
+        // Chars that belong to an emoji flag: 🏴, 1 to 32 tags in U+E0020..=U+E007E, a
+        // cancel tag.
+        let mut in_flag = vec![false; chars.len()];
+        for (k, &(_, c)) in chars.iter().enumerate() {
+            if c != TAG_BASE {
+                continue;
+            }
+            let tags = chars
+                .iter()
+                .skip(k + 1)
+                .take_while(|(_, t)| ('\u{E0020}'..='\u{E007E}').contains(t))
+                .count();
+            if (1..=MAX_FLAG_TAGS).contains(&tags)
+                && chars.get(k + 1 + tags).is_some_and(|&(_, t)| t == TAG_END)
+            {
+                for f in in_flag.iter_mut().skip(k + 1).take(tags + 1) {
+                    *f = true;
+                }
+            }
+        }
+        let mut iter = text.char_indices().enumerate().peekable();
+        while let Some((k, (i, c))) = iter.next() {
+            if in_flag.get(k).copied().unwrap_or(false) {
+                out.push(c);
+                prev = Some(c);
+                continue;
+            }
             match invisible_kind(c) {
                 None => out.push(c),
                 Some(kind) => {
-                    let next = iter.peek().map(|&(_, n)| n);
+                    let next = iter.peek().map(|&(_, (_, n))| n);
                     let emoji_joiner = c == '\u{200D}'
                         && prev.is_some_and(is_emoji_like)
                         && next.is_some_and(is_emoji_like);
@@ -1290,7 +1380,7 @@ mod tests {
         #[test]
         fn strip_invisible_matches_the_reference(
             text in MIXED,
-            emoji in "[\u{1F600}\u{2600}\u{FE0F}\u{200D}a\u{E0041}\u{00AD}\u{2066}\u{00AB}\u{201C}]{0,12}",
+            emoji in "[\u{1F600}\u{2600}\u{FE0F}\u{200D}a\u{E0041}\u{E0067}\u{E007F}\u{1F3F4}\u{00AD}\u{2066}\u{00AB}\u{201C}]{0,12}",
             ascii in "[a-z ]{0,40}",
         ) {
             for t in [text.clone(), format!("{ascii}{emoji}{text}{ascii}{emoji}")] {

@@ -205,7 +205,7 @@ pub fn default_action(id: &str, source: Option<Source>, anonymize: bool) -> Acti
         // PI014 blocks: a text of one content word ("go", "continue") keeps a quarter of its
         // score, below the trainer's lowest PI014 threshold (0.5), so short turns of a
         // conversation cannot be blocked by it (see `classifier::content::content_evidence`).
-        "PI001" | "PI002" | "PI003" | "PI010" | "PI011" | "PI012" | "PI013" | "PI014" => {
+        "PI001" | "PI002" | "PI003" | "PI010" | "PI011" | "PI012" | "PI013" | "PI014" | "PI015" => {
             Action::Block
         }
         "PI008" if anonymize => Action::Redact,

@@ -33,6 +33,7 @@ pub mod role_spoofing;
 pub mod secret_in_output;
 pub mod secret_in_prompt;
 pub mod system_prompt_echo;
+pub mod tag_smuggling;
 pub mod untrusted_link;
 
 /// What a rule sees.
@@ -211,6 +212,10 @@ pub const INPUT: &[RuleEntry] = &[
     RuleEntry {
         meta: &harmful_request::META,
         scan: harmful_request::scan,
+    },
+    RuleEntry {
+        meta: &tag_smuggling::META,
+        scan: tag_smuggling::scan,
     },
 ];
 
