@@ -192,13 +192,13 @@ pub struct TrainParams {
     /// Loss weight of the harmful-request head's attacks (red-team requests).
     pub harmful_attack_weight: f32,
     /// Add airm's everyday questions (`data/benign_questions.txt`, weighted like hard-benign
-    /// text) as negatives of the harmful-request head. Off by default: it raises the head's
-    /// hold-out recall at the calibration rule, but the model blocks everyday prompts of the
-    /// integration tests (see docs/guard-eval.md).
+    /// text) as negatives of the harmful-request head. On by default since session 8 (with
+    /// content words instead of the whole text it blocked everyday prompts of the
+    /// integration tests; see docs/guard-eval.md).
     pub everyday_questions: bool,
     /// Hold out airm's everyday calibration questions (`data/benign_calibration.txt`) with
     /// the calibration half of the everyday requests when setting the harmful-request head's
-    /// threshold (the final fit then learns from them too). Off by default.
+    /// threshold (the final fit then learns from them too). On by default since session 8.
     pub calibration_questions: bool,
     /// Size of the harmful head's token-channel features (the mean static vector of a text's
     /// tokens, scaled to this root-mean-square norm over the training texts); 0 trains the
