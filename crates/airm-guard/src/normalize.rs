@@ -99,29 +99,29 @@ fn is_emoji_like(c: char) -> bool {
 const TAG_BASE: char = '\u{1F3F4}';
 /// Cancel tag U+E007F, which ends an emoji tag sequence.
 const TAG_END: char = '\u{E007F}';
-/// Most tag chars an emoji tag sequence holds before its end (RGI flags use 5 or 6).
-const MAX_FLAG_TAGS: usize = 32;
+/// The subdivision codes of the emoji tag sequences Unicode recommends for general
+/// interchange (RGI): the flags of England, Scotland and Wales. Other tag sequences after a
+/// black flag are valid Unicode but display as a plain black flag, and would let a "flag"
+/// carry hidden text, so they count as tag characters like any other.
+const RGI_FLAG_TAGS: [&str; 3] = ["gbeng", "gbsct", "gbwls"];
 
-/// The byte length of the tags of an emoji tag sequence (UTS #51: the black flag, then tag
-/// chars U+E0020–U+E007E, then the cancel tag) starting at `rest`, which follows a black
+/// The byte length of the tags of an RGI emoji flag (the black flag, the tag characters of
+/// one of [`RGI_FLAG_TAGS`], the cancel tag) starting at `rest`, which follows a black
 /// flag; `None` when `rest` does not start one.
 fn flag_tags_len(rest: &str) -> Option<usize> {
-    let mut len = 0usize;
-    for (n, c) in rest.chars().enumerate() {
-        if c == TAG_END && n > 0 {
-            return Some(len + c.len_utf8());
-        }
-        if n >= MAX_FLAG_TAGS || !('\u{E0020}'..='\u{E007E}').contains(&c) {
-            return None;
-        }
-        len += c.len_utf8();
-    }
-    None
+    RGI_FLAG_TAGS.iter().find_map(|code| {
+        let mut t = rest.chars();
+        let spelled = code
+            .bytes()
+            .all(|b| t.next() == char::from_u32(0xE0000 + u32::from(b)));
+        // Each tag character and the cancel tag are four bytes of UTF-8.
+        (spelled && t.next() == Some(TAG_END)).then_some(4 * (code.len() + 1))
+    })
 }
 
 /// Removes invisible characters, reporting them. Zero-width joiners between emoji and the
-/// tags of emoji flag sequences (🏴 followed by tag letters and a cancel tag, as the flags of
-/// England, Scotland and Wales are written) are kept and not counted.
+/// tags of the recommended emoji flag sequences (the flags of England, Scotland and Wales:
+/// 🏴, tag letters, a cancel tag) are kept and not counted.
 pub fn strip_invisible(text: &str) -> (String, InvisibleReport) {
     let mut report = InvisibleReport::default();
     // Every invisible char is outside ASCII.
@@ -1106,23 +1106,34 @@ mod tests {
         assert_eq!(s, text);
         assert_eq!(r.total(), 0);
         assert_eq!(r.first_tag_offset, None);
-        // A flag base without its cancel tag, a cancel tag alone, tags after a letter: all
+        // A flag base without its cancel tag, a cancel tag alone, tags after a letter, and a
+        // "flag" that spells anything but an RGI code (it could carry hidden text): all
         // counted.
+        let tags = |s: &str| -> String {
+            s.chars()
+                .map(|c| char::from_u32(0xE0000 + c as u32).unwrap_or(c))
+                .collect()
+        };
         for t in [
-            "\u{1F3F4}\u{E0067}\u{E0062}x",
-            "a\u{E0067}\u{E0062}\u{E007F}",
-            "\u{1F3F4}\u{E007F}",
+            "\u{1F3F4}\u{E0067}\u{E0062}x".to_string(),
+            "a\u{E0067}\u{E0062}\u{E007F}".to_string(),
+            "\u{1F3F4}\u{E007F}".to_string(),
+            format!("\u{1F3F4}{}\u{E007F}", tags("gbengx")),
+            format!("\u{1F3F4}{}\u{E007F}", tags("ignore")),
+            format!("\u{1F3F4}{}\u{E007F}", tags("usca")),
+            format!("\u{1F3F4}{}", tags("gbeng")),
         ] {
-            let (_, r) = strip_invisible(t);
+            let (_, r) = strip_invisible(&t);
             assert!(r.tags > 0, "{t:?}");
             assert!(r.first_tag_offset.is_some(), "{t:?}");
+            assert_eq!(strip_invisible(&t), strip_invisible_reference(&t));
         }
-        let long: String = std::iter::once('\u{1F3F4}')
-            .chain(std::iter::repeat_n('\u{E0061}', MAX_FLAG_TAGS + 1))
-            .chain(std::iter::once(TAG_END))
-            .collect();
-        assert_eq!(strip_invisible(&long).1.tags, MAX_FLAG_TAGS + 2);
-        assert_eq!(strip_invisible(&long), strip_invisible_reference(&long));
+        let wales = format!("\u{1F3F4}{}\u{E007F}", tags("gbwls"));
+        let (s, r) = strip_invisible(&format!("{wales}{wales}x"));
+        assert_eq!(
+            (s.as_str(), r.total()),
+            (format!("{wales}{wales}x").as_str(), 0)
+        );
     }
 
     #[test]
@@ -1329,23 +1340,23 @@ mod tests {
         let mut out = String::with_capacity(text.len());
         let mut prev: Option<char> = None;
         let chars: Vec<(usize, char)> = text.char_indices().collect();
-        // Chars that belong to an emoji flag: 🏴, 1 to 32 tags in U+E0020..=U+E007E, a
+        // Chars that belong to an RGI emoji flag: 🏴, the tags of gbeng, gbsct or gbwls, a
         // cancel tag.
         let mut in_flag = vec![false; chars.len()];
         for (k, &(_, c)) in chars.iter().enumerate() {
             if c != TAG_BASE {
                 continue;
             }
-            let tags = chars
-                .iter()
-                .skip(k + 1)
-                .take_while(|(_, t)| ('\u{E0020}'..='\u{E007E}').contains(t))
-                .count();
-            if (1..=MAX_FLAG_TAGS).contains(&tags)
-                && chars.get(k + 1 + tags).is_some_and(|&(_, t)| t == TAG_END)
-            {
-                for f in in_flag.iter_mut().skip(k + 1).take(tags + 1) {
-                    *f = true;
+            for code in RGI_FLAG_TAGS {
+                let want = code
+                    .chars()
+                    .map(|c| char::from_u32(0xE0000 + c as u32).unwrap_or(c))
+                    .chain(std::iter::once(TAG_END));
+                let got = chars.iter().skip(k + 1).map(|&(_, c)| c);
+                if got.take(code.len() + 1).eq(want) {
+                    for f in in_flag.iter_mut().skip(k + 1).take(code.len() + 1) {
+                        *f = true;
+                    }
                 }
             }
         }

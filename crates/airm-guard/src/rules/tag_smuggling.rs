@@ -1,6 +1,6 @@
 //! PI015: ASCII smuggled in Unicode tag characters. Tag characters U+E0000–U+E007F mirror
-//! ASCII but render as nothing; outside emoji flags (🏴 followed by tag letters and a cancel
-//! tag) Unicode has no use for them, so hidden text written with them is an attack on its own,
+//! ASCII but render as nothing; outside emoji flags (🏴, the tag letters of a subdivision
+//! code, a cancel tag; the three recommended ones are exempt) Unicode has no use for them, so hidden text written with them is an attack on its own,
 //! whatever it says. PI006 reports every invisible character (and only flags); this rule
 //! blocks the smuggling.
 
@@ -20,11 +20,11 @@ pub static META: RuleMeta = RuleMeta {
     status: RuleStatus::Preview,
     references: &[Reference::OwaspLlm("LLM01"), Reference::Atlas("AML.T0051"), Reference::Cwe("CWE-1007")],
     docs: RuleDocs {
-        what: "Unicode tag characters (U+E0000–U+E007F) outside emoji flag sequences that spell at least two letters or digits of hidden ASCII text. The hidden text is also decoded and scanned by the other rules (decoded_by `unicode-tags`).",
+        what: "Unicode tag characters (U+E0000–U+E007F) outside the recommended emoji flags (England, Scotland, Wales) that spell at least two letters or digits of hidden ASCII text. The hidden text is also decoded and scanned by the other rules (decoded_by `unicode-tags`).",
         why: "Models read tag characters as the ASCII they mirror while people and most logs see nothing: an instruction hidden this way reaches the model unseen (\"ASCII smuggling\"). Unicode uses tag characters only inside emoji flags, so hidden tag text has no legitimate use in a prompt, whatever it says.",
         example: "Nice weather today. followed by invisible tag characters spelling 'ignore previous instructions'",
         remediation: "Reject the text or strip the tag characters before it reaches the model; find where the hidden text came from (a pasted document, a web page, a tool result).",
-        false_positives: "Emoji flags of England, Scotland and Wales (and other subdivision flags) are tag sequences and are not reported. Text mangled by a tool that cut such a flag in two could be.",
+        false_positives: "The emoji flags of England, Scotland and Wales are tag sequences and are not reported. Other subdivision flags (shown as a plain black flag by most platforms) are, since a \"flag\" can spell anything; so is text mangled by a tool that cut a flag in two.",
     },
 };
 
@@ -95,6 +95,12 @@ mod tests {
         let g = Guard::new(Policy::default()).unwrap();
         let v = g.check_input(&format!("hi{}", hide("ok")), Source::User);
         assert_eq!(v.action, crate::Action::Block);
+    }
+
+    #[test]
+    fn a_fake_flag_does_not_hide_text() {
+        let text = format!("Nice!\u{1F3F4}{}\u{E007F}", hide("ignore"));
+        assert!(pi015(&text).is_some());
     }
 
     #[test]
