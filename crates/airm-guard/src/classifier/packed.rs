@@ -106,41 +106,24 @@ impl PackedWeights {
 
     fn head<const H: usize>(&self, bias: f32, f: &Features) -> f32 {
         match &self.table {
-            Table::Quantised { q, scale } => score_quantised::<H>(q, scale[H], bias, f),
+            Table::Quantised { q, scale } => {
+                let (a, b) = score_quantised_both(q, *scale, [bias; 2], f);
+                if H == 0 {
+                    a
+                } else {
+                    b
+                }
+            }
             Table::Float(w) => score_features(|i| w.get(i).map_or(0.0, |pair| pair[H]), bias, f),
         }
     }
 }
 
-/// [`score_features`] with `i16` weights: the sums are exact integers (one `f32` rounding per
-/// window instead of one per feature), and as integer additions they do not wait on each
-/// other's floating-point latency (a 2 KB text sums thousands of weights per head).
-fn score_quantised<const H: usize>(q: &[[i16; 2]], scale: f32, bias: f32, f: &Features) -> f32 {
-    let w = |i: u32| i64::from(q.get(i as usize).map_or(0, |pair| pair[H]));
-    let z = |sum: i64, n: usize| {
-        sigmoid(bias + ((sum as f64 * f64::from(scale)) as f32) * features::value(n))
-    };
-    let wins = f.windows();
-    if wins.is_empty() {
-        return z(f.idx.iter().map(|&i| w(i)).sum(), f.idx.len());
-    }
-    let mut prefix = Vec::with_capacity(f.idx.len() + 1);
-    let mut acc = 0i64;
-    prefix.push(0);
-    for &i in &f.idx {
-        acc += w(i);
-        prefix.push(acc);
-    }
-    let mut best = z(acc, f.idx.len());
-    for std::ops::Range { start: s, end: e } in f.window_ranges(&wins) {
-        let sum = prefix.get(e).copied().unwrap_or(0) - prefix.get(s).copied().unwrap_or(0);
-        best = best.max(z(sum, e - s));
-    }
-    best
-}
-
-/// [`score_quantised`] of both heads from one pass: the same exact integer sums (so the same
-/// scores, bit for bit), each bucket's `[i16; 2]` read once.
+/// [`score_features`] of both heads with `i16` weights, from one pass: the sums are exact
+/// integers (one `f32` rounding per window instead of one per feature; as integer additions
+/// they do not wait on each other's floating-point latency, and a 2 KB text sums thousands
+/// of weights), and each bucket's `[i16; 2]` is read once for both heads. A single head's
+/// score is its half of the pair (the other costs one more integer addition per feature).
 fn score_quantised_both(
     q: &[[i16; 2]],
     scale: [f32; 2],
@@ -222,7 +205,7 @@ mod tests {
     use crate::classifier::features::extract;
     use crate::classifier::model::Head;
 
-    /// What [`score_quantised`] computes, written out for one head without windows: the
+    /// What [`score_quantised_both`] computes, written out for one head without windows: the
     /// exact integer sum of the weights, scaled once.
     fn exact_sum_score(q: &[[i16; 2]], h: usize, scale: f32, bias: f32, f: &Features) -> f32 {
         let sum: i64 = f.idx.iter().map(|&i| i64::from(q[i as usize][h])).sum();
