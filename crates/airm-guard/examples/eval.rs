@@ -288,11 +288,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let mut alone = Count::default();
             let (mut plain_ascii, mut tags_ascii) = (Count::default(), Count::default());
             for a in attacks.iter().filter(|a| a.len() <= 1500) {
-                let o = f(a);
-                alone.add(detected(&guard_without_pi015.check_input(&o, Source::User)));
+                let hidden = detected(&guard_without_pi015.check_input(&f(a), Source::User));
+                alone.add(hidden);
                 if a.is_ascii() {
                     plain_ascii.add(detected(&guard_without_pi015.check_input(a, Source::User)));
-                    tags_ascii.add(detected(&guard_without_pi015.check_input(&o, Source::User)));
+                    tags_ascii.add(hidden);
                 }
             }
             println!("| {name}, PI015 off | {} | {:.3} |", alone.n, alone.rate());
