@@ -216,7 +216,7 @@ impl Default for TrainParams {
     fn default() -> Self {
         TrainParams {
             bits: 17,
-            epochs: 30,
+            epochs: 60,
             learning_rate: 1.0,
             l2: 1e-7,
             seed: 20240917,
@@ -234,7 +234,7 @@ impl Default for TrainParams {
             everyday_questions: true,
             calibration_questions: true,
             token_scale: 1.0,
-            harmful_l2: 1e-6,
+            harmful_l2: 3e-6,
             harmful_full_text: true,
             token_l2: 1e-5,
         }
@@ -341,6 +341,11 @@ pub struct HeadReport {
     pub holdout_recall: f32,
     /// False-alarm rate on held-out benign items (training data only) at the threshold.
     pub holdout_false_alarms: f32,
+    /// How recall trades against the everyday requests: for a share of them allowed to
+    /// score at or above the threshold (1, 2, 3 and 5 %), the threshold that share sets (not
+    /// below the hold-out one) and the held-out recall there. Smoother than the one
+    /// threshold's recall for comparing two fits.
+    pub recall_curve: Vec<(f32, f32, f32)>,
 }
 
 /// [`train`] plus what the threshold tuning saw, per head.
@@ -590,9 +595,18 @@ fn train_head(
             .filter(|d| d.held && d.attack)
             .map(|d| predict(&m, d))
             .collect();
-        let rate = |v: &[f32]| {
-            v.iter().filter(|&&s| s >= threshold).count() as f32 / v.len().max(1) as f32
+        let rate_at = |v: &[f32], t: f32| {
+            v.iter().filter(|&&s| s >= t).count() as f32 / v.len().max(1) as f32
         };
+        let rate = |v: &[f32]| rate_at(v, threshold);
+        let recall_curve = [0.01f32, 0.02, 0.03, 0.05]
+            .iter()
+            .map(|&fpr| {
+                let k = ((cal.len() as f32) * fpr).floor() as usize;
+                let t = (at.max(cal.get(k).map_or(0.0, |c| c.0)) + 1e-4).clamp(0.05, 0.99);
+                (fpr, t, rate_at(&attacks, t))
+            })
+            .collect();
         report = HeadReport {
             holdout_threshold: at,
             calibration_max: everyday,
@@ -605,6 +619,7 @@ fn train_head(
             holdout_attacks: attacks.len(),
             holdout_recall: rate(&attacks),
             holdout_false_alarms: rate(&benign),
+            recall_curve,
         };
     }
     let (m, v) = fit(&data, false, bits, params, spec.l2);
