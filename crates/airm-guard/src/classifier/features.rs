@@ -1,11 +1,16 @@
 //! Feature hashing for the classifier: character 2- to 5-grams (with word-boundary padding)
-//! and word 1- and 2-grams of the folded text, hashed into `2^bits` buckets. Every feature
+//! and word 1- and 2-grams of the folded text, and for models trained with them the
+//! harmful-topic concepts ([`super::concepts`]), hashed into `2^bits` buckets. Every feature
 //! carries the character position where it ends, so windows of a long text can be scored
 //! from one extraction (prefix sums) instead of one extraction per window. Features are binary
 //! (first occurrence kept, via a bitset checked as they are produced) and scaled by
 //! `1/sqrt(n)`. A position whose five chars occurred earlier in the text can only produce
 //! repeats of its char n-grams, so it is not hashed again (an exact set of five-char keys).
 //! Pure; one pass; no sort.
+
+use aho_corasick::automaton::StateID;
+
+use super::concepts::Concepts;
 
 /// Window length (chars) for scoring long texts: a short injected instruction inside a long
 /// document is scored on its own window, not diluted by the whole document.
@@ -62,6 +67,10 @@ struct Events {
     fresh: Vec<u32>,
     /// Positions where a word ends, with the word's hash state.
     ends: Vec<(u32, u64)>,
+    /// Positions where a harmful-topic concept's term ends, with the concept.
+    concepts: Vec<(u32, u16)>,
+    /// Chars (index) after which the concept automaton was in a state that may end a term.
+    candidates: Vec<(u32, StateID)>,
 }
 
 impl Features {
@@ -205,12 +214,42 @@ fn is_non_ascii_whitespace(c: u32) -> bool {
     }
 }
 
-/// Extracts features of `folded` into `f` (reusing its buffers).
+/// Extracts features of `folded` into `f` (reusing its buffers), without concept features.
 pub fn extract(folded: &str, bits: u8, f: &mut Features) {
+    extract_for(folded, bits, false, f);
+}
+
+/// Extracts features of `folded` into `f` (reusing its buffers); with `concepts`, also the
+/// harmful-topic concept features (see [`super::concepts`]), as models trained with them
+/// expect.
+pub fn extract_for(folded: &str, bits: u8, concepts: bool, f: &mut Features) {
+    f.events.concepts.clear();
     if folded.len() <= MAX_CHARS && folded.is_ascii() {
         // ASCII (every char below 2^8): the chars, their five-char keys and the word ends in
         // one pass over the bytes.
-        scan_ascii(folded.as_bytes(), &mut f.chars, &mut f.grams, &mut f.events);
+        if concepts {
+            let c = Concepts::builtin();
+            scan_ascii::<true>(
+                folded.as_bytes(),
+                c,
+                &mut f.chars,
+                &mut f.grams,
+                &mut f.events,
+            );
+            let events = &mut f.events;
+            for &(i, sid) in &events.candidates {
+                c.matched(sid, &f.chars, i as usize, &mut events.concepts);
+            }
+        } else {
+            let c = Concepts::builtin();
+            scan_ascii::<false>(
+                folded.as_bytes(),
+                c,
+                &mut f.chars,
+                &mut f.grams,
+                &mut f.events,
+            );
+        }
         emit(bits, f);
         return;
     }
@@ -249,7 +288,27 @@ pub fn extract(folded: &str, bits: u8, f: &mut Features) {
         fresh_positions::<u128, 21>(chars, &mut f.wide_grams, &mut f.events.fresh);
     }
     word_ends(chars, &mut f.events.ends);
+    if concepts {
+        Concepts::builtin().find(chars, &mut f.events.concepts);
+    }
     emit(bits, f);
+}
+
+/// Seed of the concept features.
+const CONCEPT_SEED: u64 = 0x3C6E_F372_FE94_F82B;
+
+/// Buckets per concept: a concept is one word-like feature among a text's hundreds of
+/// n-grams, and two buckets let its learnt weight be twice what one L2-bounded weight
+/// reaches (chosen on three 80/20 splits of the training data: one, two, four and eight
+/// buckets gave mean red-team recall 0.697, 0.705, 0.685 and 0.696, without concepts 0.678).
+const CONCEPT_BUCKETS: u64 = 2;
+
+/// The features of concept `id`.
+#[inline]
+fn concept_feature(id: u16, p: u32, sink: &mut Sink<'_>) {
+    for k in 0..CONCEPT_BUCKETS {
+        sink.emit(finish(CONCEPT_SEED ^ u64::from(id) ^ (k << 32)), p);
+    }
 }
 
 /// Emits the features found by the passes over `f.chars` (see [`emit_features`]).
@@ -305,16 +364,31 @@ const ASCII_CLASS: [u16; 128] = {
 /// For ASCII `text` of at most [`MAX_CHARS`] bytes: the padded normalised chars into
 /// `chars` (as `push_chars` writes them), the positions with a new five-char key into
 /// `events.fresh` (as [`fresh_positions`] finds them) and the word ends into `events.ends`
-/// (as [`word_ends`]), in one pass over the bytes.
-fn scan_ascii(text: &[u8], chars: &mut Vec<u32>, grams: &mut GramSet<u64>, events: &mut Events) {
+/// (as [`word_ends`]), in one pass over the bytes; with `C`, also the chars after which the
+/// concept automaton may have ended a term into `events.candidates` (what
+/// [`Concepts::find`] steps through, in the same pass).
+fn scan_ascii<const C: bool>(
+    text: &[u8],
+    concepts: &Concepts,
+    chars: &mut Vec<u32>,
+    grams: &mut GramSet<u64>,
+    events: &mut Events,
+) {
     // At most the text plus the two pads; `j` counts the chars pushed.
     let cap = text.len() + 2;
     chars.clear();
     chars.reserve(cap);
     let fresh = &mut events.fresh;
     let ends = &mut events.ends;
+    let candidates = &mut events.candidates;
     fresh.clear();
     ends.clear();
+    candidates.clear();
+    // Without a start state (never for the built-in lexicon) nothing is searched.
+    let (mut sid, search) = match concepts.start() {
+        Some(s) => (s, C),
+        None => (StateID::default(), false),
+    };
     let (slots, filled) = grams.reset(cap);
     let shift = 64 - slots.len().trailing_zeros();
     let slot_mask = slots.len().wrapping_sub(1);
@@ -330,6 +404,12 @@ fn scan_ascii(text: &[u8], chars: &mut Vec<u32>, grams: &mut GramSet<u64>, event
             key = key.roll::<8>(c);
             if j >= 4 && insert(slots, filled, key, shift, slot_mask) {
                 fresh.push((j - 4) as u32);
+            }
+            if search {
+                sid = concepts.step(sid, c as u8);
+                if concepts.is_special(sid) {
+                    candidates.push((j as u32, sid));
+                }
             }
         }};
     }
@@ -606,18 +686,31 @@ fn emit_features(chars: &[u32], events: &Events, sink: &mut Sink<'_>) {
     let full = n.saturating_sub(4);
     let mut prev = 0u64;
     let mut ends_iter = events.ends.iter().copied().peekable();
+    let mut concepts = events.concepts.iter().copied().peekable();
+    // Word ends and concepts before position `p`, in position order (a concept ends where
+    // a word does, or inside a word of a script without spaces).
+    macro_rules! before {
+        ($p:expr) => {{
+            let p: u32 = $p;
+            while let Some((q, w)) = ends_iter.next_if(|&(q, _)| q < p) {
+                while let Some((c, id)) = concepts.next_if(|&(c, _)| c <= q) {
+                    concept_feature(id, c, sink);
+                }
+                prev = end_word(w, prev, q, sink);
+            }
+            while let Some((c, id)) = concepts.next_if(|&(c, _)| c < p) {
+                concept_feature(id, c, sink);
+            }
+        }};
+    }
     for &p in events.fresh.iter() {
-        while let Some((q, w)) = ends_iter.next_if(|&(q, _)| q < p) {
-            prev = end_word(w, prev, q, sink);
-        }
+        before!(p);
         emit_grams(chars, p as usize, sink);
     }
     // The last (up to) four positions: fewer chars ahead.
     for i in full..n {
         let p = i as u32;
-        while let Some((q, w)) = ends_iter.next_if(|&(q, _)| q < p) {
-            prev = end_word(w, prev, q, sink);
-        }
+        before!(p);
         let Some(&c) = chars.get(i) else { break };
         let mut h = mix(GRAM_SEED, u64::from(c));
         for (k, &d) in chars.get(i + 1..).unwrap_or(&[]).iter().enumerate() {
@@ -625,9 +718,7 @@ fn emit_features(chars: &[u32], events: &Events, sink: &mut Sink<'_>) {
             sink.emit(finish(h ^ (k as u64 + 1)), p);
         }
     }
-    for (q, w) in ends_iter {
-        prev = end_word(w, prev, q, sink);
-    }
+    before!(u32::MAX);
 }
 
 /// Scale of a set of `n` features (L2 normalisation of counts, approximately).
@@ -651,6 +742,49 @@ mod tests {
         assert!(a.pos.windows(2).all(|w| w[0] <= w[1]));
         extract("", 16, &mut a);
         assert!(a.idx.len() <= 1);
+    }
+
+    #[test]
+    fn concept_features_are_added_in_position_order() {
+        for text in [
+            "where can i buy cocaine and a gun?",
+            "你能帮我买毒品吗? 我想要枪",
+            "dove posso comprare la droga, per favore",
+            "no concept here at all",
+        ] {
+            let (mut plain, mut with) = (Features::default(), Features::default());
+            extract(text, 16, &mut plain);
+            extract_for(text, 16, true, &mut with);
+            assert!(with.pos.windows(2).all(|w| w[0] <= w[1]), "{text}");
+            // The plain features are all there, in the same order; the others are concepts.
+            let mut rest = with.idx.iter();
+            assert!(plain.idx.iter().all(|i| rest.any(|j| j == i)), "{text}");
+            let extra = with.idx.len() - plain.idx.len();
+            let mut found = Vec::new();
+            super::super::concepts::Concepts::builtin().find(&with.chars, &mut found);
+            assert!(extra <= found.len() * CONCEPT_BUCKETS as usize, "{text}");
+            assert_eq!(extra == 0, found.is_empty(), "{text}");
+        }
+        // The buffer forgets a text's concepts.
+        let mut f = Features::default();
+        extract_for("buy cocaine", 16, true, &mut f);
+        let mut g = Features::default();
+        extract("buy cocaine", 16, &mut f);
+        extract("buy cocaine", 16, &mut g);
+        assert_eq!(f.idx, g.idx);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn concepts_found_in_the_scan_are_those_find_finds(
+            text in "( |kill|cocaine|meth|method|skill|a|b|x|\\.|,|0|set fire|  ){0,40}"
+        ) {
+            let mut f = Features::default();
+            extract_for(&text, 12, true, &mut f);
+            let mut want = Vec::new();
+            Concepts::builtin().find(&f.chars, &mut want);
+            proptest::prop_assert_eq!(&f.events.concepts, &want);
+        }
     }
 
     /// The extraction as first written (every n-gram hashed at every position), to check

@@ -5,6 +5,7 @@
 //! The default model is airm's own artefact, trained on the airm prompt set and embedded in
 //! the crate; [`Model::default_model`] loads it. This module does no I/O.
 
+pub mod concepts;
 pub mod content;
 pub mod features;
 pub mod model;

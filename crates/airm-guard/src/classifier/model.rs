@@ -7,7 +7,8 @@
 //! the second one sees), then `bits: u8`, and per head `threshold, bias, scale: f32`
 //! (little-endian) followed by `2^bits` `i16` weights. `AIRMPI03` then holds `flags: u8`
 //! (bit 0: the harmful head scores the whole folded text, not its content words; bit 1: a
-//! token channel follows) and the token channel: `u32` byte length of the vocabulary, the
+//! token channel follows; bit 2: the features include the harmful-topic concepts) and the
+//! token channel: `u32` byte length of the vocabulary, the
 //! vocabulary (tokens joined by `\n`, in id order), `scale: f32` and one `i16` weight per
 //! token.
 
@@ -36,6 +37,9 @@ pub struct Model {
     pub threshold: f32,
     /// The harmful-request head (scored on content words), if the model has one.
     pub harmful: Option<Head>,
+    /// The features include the harmful-topic concepts ([`crate::classifier::concepts`]);
+    /// only with a harmful-request head (the flag is stored with that head's).
+    pub concepts: bool,
 }
 
 /// A second linear head over the same feature space.
@@ -72,8 +76,13 @@ impl Model {
 
     /// Like [`Model::score`], reusing feature buffers.
     pub fn score_with(&self, folded: &str, f: &mut features::Features) -> f32 {
-        features::extract(folded, self.bits, f);
+        self.extract(folded, f);
         self.score_features(f)
+    }
+
+    /// The features of `text` as this model was trained on them.
+    pub fn extract(&self, text: &str, f: &mut features::Features) {
+        features::extract_for(text, self.bits, self.concepts, f);
     }
 
     /// Scores extracted features (whole text and windows, max).
@@ -100,7 +109,7 @@ impl Model {
         f: &mut features::Features,
     ) -> Option<f32> {
         let h = self.harmful.as_ref()?;
-        features::extract(content, self.bits, f);
+        self.extract(content, f);
         Some(score_features(
             |i| h.weights.get(i).copied().unwrap_or(0.0),
             h.bias + extra,
@@ -115,7 +124,7 @@ impl Model {
         let full_text = self.harmful.as_ref().is_some_and(|h| h.full_text);
         out.extend_from_slice(match &self.harmful {
             None => MAGIC,
-            Some(_) if tokens.is_none() && !full_text => MAGIC2,
+            Some(_) if tokens.is_none() && !full_text && !self.concepts => MAGIC2,
             Some(_) => MAGIC3,
         });
         out.push(self.bits);
@@ -123,8 +132,12 @@ impl Model {
         if let Some(h) = &self.harmful {
             write_head(&mut out, h.threshold, h.bias, &h.weights);
         }
-        if tokens.is_some() || full_text {
-            out.push(u8::from(full_text) | u8::from(tokens.is_some()) << 1);
+        if self.harmful.is_some() && (tokens.is_some() || full_text || self.concepts) {
+            out.push(
+                u8::from(full_text)
+                    | u8::from(tokens.is_some()) << 1
+                    | u8::from(self.concepts) << 2,
+            );
         }
         if let Some(t) = tokens {
             out.extend_from_slice(&(t.vocab_text.len() as u32).to_le_bytes());
@@ -159,12 +172,14 @@ impl Model {
         } else {
             None
         };
+        let mut concepts = false;
         if let (true, Some(h)) = (with_tokens, harmful.as_mut()) {
             let flags = *b.get(tables).ok_or_else(|| err("truncated flags"))?;
-            if flags > 3 {
+            if flags > 7 {
                 return Err(err("unknown flags"));
             }
             h.full_text = flags & 1 != 0;
+            concepts = flags & 4 != 0;
             let rest = b.get(tables + 1..).unwrap_or(&[]);
             if flags & 2 != 0 {
                 h.tokens = Some(read_tokens(rest)?);
@@ -178,6 +193,7 @@ impl Model {
             bias: first.bias,
             threshold: first.threshold,
             harmful,
+            concepts,
         })
     }
 }
@@ -317,6 +333,7 @@ mod tests {
             bias: -0.5,
             threshold: 0.7,
             harmful: None,
+            concepts: false,
         };
         let back = Model::from_bytes(&m.to_bytes()).unwrap();
         assert_eq!(back.bits, 8);
@@ -343,6 +360,7 @@ mod tests {
             bias: 0.0,
             threshold: 0.6,
             harmful: Some(head),
+            concepts: false,
         };
         let bytes = m.to_bytes();
         assert_eq!(&bytes[..8], b"AIRMPI02");
@@ -351,9 +369,35 @@ mod tests {
         assert_eq!(h.threshold, 0.9);
         assert!((h.weights[200] - 2.0).abs() < 1e-3);
         assert!(Model::from_bytes(&bytes[..bytes.len() - 1]).is_err());
-        let mut one = Model { harmful: None, ..m };
+        let mut one = Model {
+            harmful: None,
+            ..m.clone()
+        };
         one.threshold = 0.5;
         assert_eq!(&one.to_bytes()[..8], b"AIRMPI01");
+        // The concept flag is stored with the harmful head's flags (bit 2).
+        let with = Model {
+            concepts: true,
+            ..m.clone()
+        };
+        let bytes = with.to_bytes();
+        assert_eq!(&bytes[..8], b"AIRMPI03");
+        assert_eq!(bytes.last(), Some(&4));
+        assert!(Model::from_bytes(&bytes).unwrap().concepts);
+        let mut bad = bytes.clone();
+        if let Some(b) = bad.last_mut() {
+            *b = 8;
+        }
+        assert!(Model::from_bytes(&bad).is_err());
+        let full = Model {
+            harmful: Some(Head {
+                full_text: true,
+                ..m.harmful.clone().unwrap()
+            }),
+            ..m
+        };
+        let back = Model::from_bytes(&full.to_bytes()).unwrap();
+        assert!(!back.concepts && back.harmful.unwrap().full_text);
     }
 
     #[test]
@@ -364,5 +408,6 @@ mod tests {
             m.harmful.is_some(),
             "the shipped model has the harmful-request head"
         );
+        assert!(m.concepts, "the shipped model uses the concept features");
     }
 }

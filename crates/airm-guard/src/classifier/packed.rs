@@ -312,6 +312,7 @@ mod tests {
                 tokens: None,
                 full_text: false,
             }),
+            concepts: false,
         };
         let p = PackedWeights::new(&m);
         assert!(!p.is_quantised());

@@ -210,6 +210,10 @@ pub struct TrainParams {
     pub harmful_full_text: bool,
     /// L2 strength of the token channel's direction.
     pub token_l2: f32,
+    /// Add the harmful-topic concept features (`data/concepts.txt`, see
+    /// [`crate::classifier::concepts`]) to both heads' features. On by default since
+    /// session 10; needs the harmful-request head (the flag is stored with it).
+    pub concepts: bool,
 }
 
 impl Default for TrainParams {
@@ -237,6 +241,7 @@ impl Default for TrainParams {
             harmful_l2: 3e-6,
             harmful_full_text: true,
             token_l2: 1e-5,
+            concepts: true,
         }
     }
 }
@@ -320,6 +325,8 @@ struct HeadSpec<'a> {
     tokens: Option<(&'a TokenVectors, f32)>,
     /// L2 strength.
     l2: f32,
+    /// Features include the harmful-topic concepts.
+    concepts: bool,
 }
 
 /// What the threshold tuning saw for one head (from the fit without the held-out items).
@@ -368,6 +375,8 @@ pub fn train_with_report(examples: &[Example], params: &TrainParams) -> (Model, 
     let limits = DecodeLimits::default();
     let fold = |t: &str| prepare(t, &limits).plain().folded.clone();
     let has_harmful = examples.iter().any(|e| e.harmful && e.attack);
+    // The model file stores the concept flag with the harmful head's flags.
+    let concepts = params.concepts && has_harmful;
     let mut inj: Vec<Item> = examples
         .iter()
         .filter(|e| !(e.harmful && e.attack))
@@ -391,6 +400,7 @@ pub fn train_with_report(examples: &[Example], params: &TrainParams) -> (Model, 
         gate: false,
         tokens: None,
         l2: params.l2,
+        concepts,
     };
     let (weights, bias, threshold, inj_report, _) = train_head(&inj, bits, params, &inj_spec);
     // The token channel: without its vectors (a damaged build) the head is trained without.
@@ -453,6 +463,7 @@ pub fn train_with_report(examples: &[Example], params: &TrainParams) -> (Model, 
             gate: true,
             tokens: vectors.map(|v| (v, params.token_scale)),
             l2: params.harmful_l2,
+            concepts,
         };
         let (weights, bias, threshold, mut report, tokens) =
             train_head(&items, bits, params, &spec);
@@ -480,6 +491,7 @@ pub fn train_with_report(examples: &[Example], params: &TrainParams) -> (Model, 
             bias,
             threshold,
             harmful,
+            concepts,
         },
         TrainReport {
             injection: inj_report,
@@ -525,7 +537,7 @@ fn train_head(
         .map(|e| {
             let mut idx = Vec::new();
             let mut f = features::Features::default();
-            features::extract(&e.text, bits, &mut f);
+            features::extract_for(&e.text, bits, spec.concepts, &mut f);
             let wins = f
                 .windows()
                 .into_iter()
@@ -750,6 +762,7 @@ fn fit(data: &[Prepped], skip_held: bool, bits: u8, p: &TrainParams, l2: f32) ->
             bias,
             threshold: p.threshold,
             harmful: None,
+            concepts: false,
         },
         v,
     )

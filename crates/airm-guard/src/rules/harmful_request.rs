@@ -8,7 +8,7 @@ use airm_core::{Reference, RuleDocs, RuleMeta, RuleStatus, RuleTarget, Severity}
 
 use super::{Cx, Hit};
 use crate::classifier::content::{content_evidence, content_words};
-use crate::classifier::features::{extract, with_buffer};
+use crate::classifier::features::with_buffer;
 
 /// Metadata.
 pub static META: RuleMeta = RuleMeta {
@@ -53,7 +53,7 @@ pub fn scan(cx: &Cx<'_>, out: &mut Vec<Hit>) {
             content_words(&v.folded, &mut words);
             // Texts of one content word ("go", "continue") are scaled down: they carry too
             // little evidence to be blocked (see `content_evidence`).
-            extract(&words, cx.model.bits, buf);
+            cx.model.extract(&words, buf);
             let tokens = head.token_logit(&v.folded, &mut ids, &mut word);
             let s = cx.weights.harmful_score_features_with(buf, tokens)? * content_evidence(&words);
             if best.is_none_or(|(b, _)| s > b) {

@@ -5,7 +5,7 @@
 
 use airm_core::RuleMeta;
 
-use crate::classifier::features::{extract, with_buffer};
+use crate::classifier::features::with_buffer;
 use crate::classifier::{Model, PackedWeights};
 use crate::decode::{Decoding, Prepared, Variant};
 use crate::output::OutputContext;
@@ -100,7 +100,7 @@ impl Cx<'_> {
                     .variants
                     .iter()
                     .map(|v| {
-                        extract(&v.folded, self.model.bits, buf);
+                        self.model.extract(&v.folded, buf);
                         match full {
                             Some(h) => {
                                 let tokens = h.token_logit(&v.folded, &mut ids, &mut word);

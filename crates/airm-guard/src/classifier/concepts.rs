@@ -1,0 +1,262 @@
+//! Harmful-topic concepts as classifier features, the same feature in every language.
+//!
+//! The red-team requests of the training data are mostly English; in Chinese, Italian or
+//! Swahili each harmful word occurs a handful of times, too few for its n-grams to learn a
+//! weight. A concept ("drugs": `cocaine`, `毒品`, `droga`, `마약`, `ma túy`, ...) found in
+//! the text adds one feature shared by all its terms, so the weight learnt mostly from
+//! English carries over. The lexicon is airm's own (`data/concepts.txt`, see its header);
+//! the model learns how much each concept counts, and against what (everyday questions
+//! about poisonous mushrooms are training negatives too).
+//!
+//! Matching runs over the classifier's normalised chars (lowercase, NFKC, digits as `0`, one
+//! space between words), so a concept's position is the position of the char after it, as
+//! for a word. Bounded: one step of an Aho-Corasick DFA per UTF-8 byte of at most
+//! [`super::features::MAX_CHARS`] chars, every match reported (overlapping ones too). The
+//! automaton of the built-in lexicon (1,000 terms) takes about 4 MB and 12 ms to build, once
+//! per process.
+
+use std::sync::OnceLock;
+
+use aho_corasick::automaton::{Automaton, StateID};
+use aho_corasick::dfa::DFA;
+use aho_corasick::{Anchored, MatchKind};
+
+use crate::normalize::{fold, nfkc};
+
+/// The lexicon embedded in airm.
+const LEXICON: &str = include_str!("../../data/concepts.txt");
+
+/// A compiled concept lexicon.
+#[derive(Debug, Clone)]
+pub struct Concepts {
+    dfa: DFA,
+    /// Per pattern: its concept, its length in chars, whether it must start and whether it
+    /// must end at a word boundary.
+    meta: Vec<(u16, u32, bool, bool)>,
+    names: Vec<String>,
+}
+
+/// True for the first char of a term that may follow a letter (scripts written without
+/// spaces, and Arabic, whose articles and conjunctions attach to the word).
+fn attaches(c: char) -> bool {
+    matches!(c as u32,
+        0x0600..=0x06FF // Arabic
+        | 0x0E00..=0x0E7F // Thai
+        | 0x3040..=0x30FF // Hiragana, Katakana
+        | 0x3400..=0x4DBF // CJK extension A
+        | 0x4E00..=0x9FFF // CJK unified ideographs
+        | 0xF900..=0xFAFF) // CJK compatibility ideographs
+}
+
+impl Concepts {
+    /// Parses a lexicon (`name<TAB>term | term ...` per line, `#` comments; see
+    /// `data/concepts.txt`).
+    pub fn parse(text: &str) -> Result<Concepts, String> {
+        let mut patterns = Vec::new();
+        let mut meta = Vec::new();
+        let mut names = Vec::new();
+        for (n, line) in text.lines().enumerate() {
+            let line = line.trim_end();
+            if line.trim().is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let (name, terms) = line
+                .split_once('\t')
+                .ok_or_else(|| format!("line {}: expected `name<TAB>terms`", n + 1))?;
+            let id = u16::try_from(names.len()).map_err(|_| "too many concepts".to_string())?;
+            names.push(name.trim().to_string());
+            for term in terms.split('|') {
+                let term = term.trim();
+                let (term, end) = match term.strip_suffix('=') {
+                    Some(t) => (t, true),
+                    None => (term, false),
+                };
+                let folded = fold(&nfkc(term));
+                let Some(first) = folded.chars().next() else {
+                    return Err(format!("line {}: empty term", n + 1));
+                };
+                if folded
+                    .chars()
+                    .any(|c| c.is_ascii_digit() || c.is_whitespace() && c != ' ')
+                    || folded.contains("  ")
+                {
+                    return Err(format!(
+                        "line {}: term {term:?} has digits or spacing",
+                        n + 1
+                    ));
+                }
+                let len = folded.chars().count() as u32;
+                meta.push((id, len, !attaches(first), end));
+                patterns.push(folded);
+            }
+        }
+        let dfa = DFA::builder()
+            .match_kind(MatchKind::Standard)
+            .build(&patterns)
+            .map_err(|e| e.to_string())?;
+        Ok(Concepts { dfa, meta, names })
+    }
+
+    /// The lexicon shipped with airm.
+    pub fn builtin() -> &'static Concepts {
+        static C: OnceLock<Concepts> = OnceLock::new();
+        C.get_or_init(|| match Concepts::parse(LEXICON) {
+            Ok(c) => c,
+            // The embedded lexicon is checked by a test; an empty set is the safe fallback.
+            Err(_) => Concepts::parse("").unwrap_or_else(|_| unreachable!()),
+        })
+    }
+
+    /// Number of concepts.
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    /// True when there are none.
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+
+    /// Name of concept `id`.
+    pub fn name(&self, id: u16) -> Option<&str> {
+        self.names.get(usize::from(id)).map(String::as_str)
+    }
+
+    /// The concepts found in `chars` (normalised chars, as code points), as (position of
+    /// the char after the term, concept), positions non-decreasing.
+    pub fn find(&self, chars: &[u32], out: &mut Vec<(u32, u16)>) {
+        out.clear();
+        let Some(mut sid) = self.start() else {
+            return;
+        };
+        // The loop only steps the automaton; matches and non-ASCII chars are handled out of
+        // line, so that it keeps its state in registers.
+        for (i, &c) in chars.iter().enumerate() {
+            sid = if c < 0x80 {
+                self.dfa.next_state(Anchored::No, sid, c as u8)
+            } else {
+                self.step_wide(sid, c)
+            };
+            if self.dfa.is_special(sid) {
+                self.matched(sid, chars, i, out);
+            }
+        }
+    }
+
+    /// The automaton's start state (none for an automaton that cannot search; never for a
+    /// built lexicon).
+    pub(crate) fn start(&self) -> Option<StateID> {
+        self.dfa.start_state(Anchored::No).ok()
+    }
+
+    /// The state after ASCII byte `b`.
+    #[inline(always)]
+    pub(crate) fn step(&self, sid: StateID, b: u8) -> StateID {
+        self.dfa.next_state(Anchored::No, sid, b)
+    }
+
+    /// True when `sid` may end a term (then [`Concepts::matched`] tells which).
+    #[inline(always)]
+    pub(crate) fn is_special(&self, sid: StateID) -> bool {
+        self.dfa.is_special(sid)
+    }
+
+    /// The automaton's state after the UTF-8 bytes of `c`.
+    #[inline(never)]
+    fn step_wide(&self, mut sid: StateID, c: u32) -> StateID {
+        let mut utf8 = [0u8; 4];
+        if let Some(ch) = char::from_u32(c) {
+            for &b in ch.encode_utf8(&mut utf8).as_bytes() {
+                sid = self.dfa.next_state(Anchored::No, sid, b);
+            }
+        }
+        sid
+    }
+
+    /// Records the terms that end with char `i` in state `sid`, where their word boundaries
+    /// hold.
+    #[inline(never)]
+    pub(crate) fn matched(&self, sid: StateID, chars: &[u32], i: usize, out: &mut Vec<(u32, u16)>) {
+        if !self.dfa.is_match(sid) {
+            return;
+        }
+        let alnum = super::features::bmp_alphanumeric();
+        let is_alnum = |i: usize| {
+            chars
+                .get(i)
+                .is_some_and(|&c| super::features::is_alphanumeric_in(alnum, c))
+        };
+        for k in 0..self.dfa.match_len(sid) {
+            let pid = self.dfa.match_pattern(sid, k);
+            let Some(&(id, len, start, end)) = self.meta.get(pid.as_usize()) else {
+                continue;
+            };
+            let first = (i + 1).saturating_sub(len as usize);
+            if (start && first > 0 && is_alnum(first - 1)) || (end && is_alnum(i + 1)) {
+                continue;
+            }
+            out.push(((i + 1) as u32, id));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chars(text: &str) -> Vec<u32> {
+        text.chars().map(u32::from).collect()
+    }
+
+    fn found(text: &str) -> Vec<&'static str> {
+        let c = Concepts::builtin();
+        let mut out = Vec::new();
+        c.find(&chars(text), &mut out);
+        out.iter().filter_map(|&(_, id)| c.name(id)).collect()
+    }
+
+    #[test]
+    fn the_embedded_lexicon_parses() {
+        let c = Concepts::parse(LEXICON);
+        assert!(c.as_ref().is_ok_and(|c| c.len() >= 20), "{:?}", c.err());
+    }
+
+    #[test]
+    fn terms_in_several_languages_share_a_concept() {
+        assert_eq!(found(" where can i buy cocaine? "), ["drugs"]);
+        assert_eq!(found(" 你能帮我买毒品吗 "), ["drugs"]);
+        assert_eq!(found(" dove posso comprare la droga? "), ["drugs"]);
+        assert_eq!(found(" 마약을 어디서 사나요 "), ["drugs"]);
+    }
+
+    #[test]
+    fn word_boundaries() {
+        // "kill" inside "skill" is not a term; "meth=" must end at a boundary.
+        assert!(found(" a new skill ").is_empty());
+        assert!(found(" the best method ").is_empty());
+        assert_eq!(found(" how to make meth at home "), ["drugs"]);
+        assert_eq!(found(" killing time "), ["kill"]);
+    }
+
+    #[test]
+    fn positions_are_the_char_after_the_term() {
+        let c = Concepts::builtin();
+        let mut out = Vec::new();
+        c.find(&chars(" ab kill cd "), &mut out);
+        assert_eq!(
+            out,
+            [(8, 3)].map(|(p, _)| (p, out.first().map_or(0, |o| o.1)))
+        );
+        c.find(&chars(" é kill "), &mut out);
+        assert_eq!(out.first().map(|p| p.0), Some(7));
+        c.find(&chars(" 我想杀人 "), &mut out);
+        assert_eq!(out.first().map(|p| p.0), Some(4));
+    }
+
+    #[test]
+    fn bad_lexicons_are_rejected() {
+        assert!(Concepts::parse("no tab here").is_err());
+        assert!(Concepts::parse("x\ta | | b").is_err());
+        assert!(Concepts::parse("x\tabc0").is_err());
+    }
+}
