@@ -227,28 +227,16 @@ pub fn extract_for(folded: &str, bits: u8, concepts: bool, f: &mut Features) {
     if folded.len() <= MAX_CHARS && folded.is_ascii() {
         // ASCII (every char below 2^8): the chars, their five-char keys and the word ends in
         // one pass over the bytes.
-        if concepts {
-            let c = Concepts::builtin();
-            scan_ascii::<true>(
-                folded.as_bytes(),
-                c,
-                &mut f.chars,
-                &mut f.grams,
-                &mut f.events,
-            );
-            let events = &mut f.events;
+        let lexicon = concepts.then(Concepts::builtin);
+        let (chars, grams, events) = (&mut f.chars, &mut f.grams, &mut f.events);
+        match lexicon {
+            Some(c) => scan_ascii::<true>(folded.as_bytes(), Some(c), chars, grams, events),
+            None => scan_ascii::<false>(folded.as_bytes(), None, chars, grams, events),
+        }
+        if let Some(c) = lexicon {
             for &(i, sid) in &events.candidates {
-                c.matched(sid, &f.chars, i as usize, &mut events.concepts);
+                c.matched(sid, chars, i as usize, &mut events.concepts);
             }
-        } else {
-            let c = Concepts::builtin();
-            scan_ascii::<false>(
-                folded.as_bytes(),
-                c,
-                &mut f.chars,
-                &mut f.grams,
-                &mut f.events,
-            );
         }
         emit(bits, f);
         return;
@@ -364,12 +352,12 @@ const ASCII_CLASS: [u16; 128] = {
 /// For ASCII `text` of at most [`MAX_CHARS`] bytes: the padded normalised chars into
 /// `chars` (as `push_chars` writes them), the positions with a new five-char key into
 /// `events.fresh` (as [`fresh_positions`] finds them) and the word ends into `events.ends`
-/// (as [`word_ends`]), in one pass over the bytes; with `C`, also the chars after which the
-/// concept automaton may have ended a term into `events.candidates` (what
-/// [`Concepts::find`] steps through, in the same pass).
+/// (as [`word_ends`]), in one pass over the bytes; with `C` and a lexicon, also the chars
+/// after which the concept automaton may have ended a term into `events.candidates` (the
+/// steps [`Concepts::find`] takes, in the same pass).
 fn scan_ascii<const C: bool>(
     text: &[u8],
-    concepts: &Concepts,
+    concepts: Option<&Concepts>,
     chars: &mut Vec<u32>,
     grams: &mut GramSet<u64>,
     events: &mut Events,
@@ -385,9 +373,10 @@ fn scan_ascii<const C: bool>(
     ends.clear();
     candidates.clear();
     // Without a start state (never for the built-in lexicon) nothing is searched.
-    let (mut sid, search) = match concepts.start() {
-        Some(s) => (s, C),
-        None => (StateID::default(), false),
+    let lexicon = if C { concepts } else { None };
+    let (lexicon, mut sid) = match lexicon.and_then(|c| Some((c, c.start()?))) {
+        Some((c, s)) => (Some(c), s),
+        None => (None, StateID::default()),
     };
     let (slots, filled) = grams.reset(cap);
     let shift = 64 - slots.len().trailing_zeros();
@@ -405,9 +394,9 @@ fn scan_ascii<const C: bool>(
             if j >= 4 && insert(slots, filled, key, shift, slot_mask) {
                 fresh.push((j - 4) as u32);
             }
-            if search {
-                sid = concepts.step(sid, c as u8);
-                if concepts.is_special(sid) {
+            if let Some(lexicon) = lexicon {
+                sid = lexicon.step(sid, c as u8);
+                if lexicon.is_special(sid) {
                     candidates.push((j as u32, sid));
                 }
             }
