@@ -97,14 +97,11 @@ impl Concepts {
         Ok(Concepts { dfa, meta, names })
     }
 
-    /// The lexicon shipped with airm.
-    pub fn builtin() -> &'static Concepts {
-        static C: OnceLock<Concepts> = OnceLock::new();
-        C.get_or_init(|| match Concepts::parse(LEXICON) {
-            Ok(c) => c,
-            // The embedded lexicon is checked by a test; an empty set is the safe fallback.
-            Err(_) => Concepts::parse("").unwrap_or_else(|_| unreachable!()),
-        })
+    /// The lexicon shipped with airm (`None` only if it failed to build, which a test rules
+    /// out; the features then go without concepts rather than panic).
+    pub fn builtin() -> Option<&'static Concepts> {
+        static C: OnceLock<Option<Concepts>> = OnceLock::new();
+        C.get_or_init(|| Concepts::parse(LEXICON).ok()).as_ref()
     }
 
     /// Number of concepts.
@@ -208,8 +205,12 @@ mod tests {
         text.chars().map(u32::from).collect()
     }
 
+    fn builtin() -> &'static Concepts {
+        Concepts::builtin().expect("the embedded lexicon builds")
+    }
+
     fn found(text: &str) -> Vec<&'static str> {
-        let c = Concepts::builtin();
+        let c = builtin();
         let mut out = Vec::new();
         c.find(&chars(text), &mut out);
         out.iter().filter_map(|&(_, id)| c.name(id)).collect()
@@ -240,7 +241,7 @@ mod tests {
 
     #[test]
     fn positions_are_the_char_after_the_term() {
-        let c = Concepts::builtin();
+        let c = builtin();
         let mut out = Vec::new();
         c.find(&chars(" ab kill cd "), &mut out);
         assert_eq!(
@@ -251,6 +252,14 @@ mod tests {
         assert_eq!(out.first().map(|p| p.0), Some(7));
         c.find(&chars(" 我想杀人 "), &mut out);
         assert_eq!(out.first().map(|p| p.0), Some(4));
+    }
+
+    #[test]
+    fn an_empty_lexicon_finds_nothing() {
+        let c = Concepts::parse("# nothing but a comment\n").unwrap();
+        let mut out = vec![(1, 1)];
+        c.find(&chars(" kill "), &mut out);
+        assert!(c.is_empty() && out.is_empty());
     }
 
     #[test]
