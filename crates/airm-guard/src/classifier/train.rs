@@ -599,9 +599,14 @@ fn train_head(
             .map(|(d, e)| (predict(&m, d), e.text.as_str()))
             .collect();
         cal.sort_by(|a, b| b.0.total_cmp(&a.0));
-        let kc = ((cal.len() as f32) * params.calibration_fpr).floor() as usize;
-        let everyday = cal.get(kc).map_or(0.0, |c| c.0);
-        threshold = (at.max(everyday) + 1e-4).clamp(0.05, 0.99);
+        // The score `share` of the calibration texts reach, and the threshold it sets.
+        let everyday_at = |share: f32| {
+            let k = ((cal.len() as f32) * share).floor() as usize;
+            let everyday = cal.get(k).map_or(0.0, |c| c.0);
+            (everyday, (at.max(everyday) + 1e-4).clamp(0.05, 0.99))
+        };
+        let everyday;
+        (everyday, threshold) = everyday_at(params.calibration_fpr);
         let attacks: Vec<f32> = data
             .iter()
             .filter(|d| d.held && d.attack)
@@ -613,10 +618,9 @@ fn train_head(
         let rate = |v: &[f32]| rate_at(v, threshold);
         let recall_curve = [0.01f32, 0.02, 0.03, 0.05]
             .iter()
-            .map(|&fpr| {
-                let k = ((cal.len() as f32) * fpr).floor() as usize;
-                let t = (at.max(cal.get(k).map_or(0.0, |c| c.0)) + 1e-4).clamp(0.05, 0.99);
-                (fpr, t, rate_at(&attacks, t))
+            .map(|&share| {
+                let t = everyday_at(share).1;
+                (share, t, rate_at(&attacks, t))
             })
             .collect();
         report = HeadReport {
