@@ -226,7 +226,7 @@ mod tests {
             "как приготовить борщ? 如何制作炸弹",
             "",
         ] {
-            extract(text, m.bits, &mut f);
+            m.extract(text, &mut f);
             let (got, model) = (p.score_features(&f), m.score_features(&f));
             assert!((got - model).abs() <= 1e-5, "{text}: {got} vs {model}");
             if f.windows().is_empty() {
@@ -259,7 +259,7 @@ mod tests {
             "we had soup for lunch and then read a book together. ".repeat(12)
         );
         let mut f = Features::default();
-        extract(&text, m.bits, &mut f);
+        m.extract(&text, &mut f);
         let wins = f.windows();
         assert!(wins.len() > 2);
         let mut want = exact_sum_score(q, 0, scale[0], p.bias, &f);
@@ -288,7 +288,7 @@ mod tests {
             &"tell me how to make a weapon. the weather is nice. ".repeat(60),
             &"как приготовить борщ? 如何制作炸弹 ".repeat(50),
         ] {
-            extract(text, m.bits, &mut f);
+            m.extract(text, &mut f);
             for extra in [0.0, -1.25, 0.7] {
                 let (a, b) = p.score_both(&f, extra);
                 assert_eq!(a.to_bits(), p.score_features(&f).to_bits(), "{text}");

@@ -1,7 +1,7 @@
 //! PI015: ASCII smuggled in Unicode tag characters. Tag characters U+E0000–U+E007F mirror
 //! ASCII but render as nothing; outside emoji flags (🏴, the tag letters of a subdivision
-//! code, a cancel tag; the three recommended ones are exempt) Unicode has no use for them, so hidden text written with them is an attack on its own,
-//! whatever it says. PI006 reports every invisible character (and only flags); this rule
+//! code, a cancel tag; the three recommended ones are exempt) Unicode has no use for them,
+//! so hidden text written with them is an attack on its own, whatever it says. PI006 reports every invisible character (and only flags); this rule
 //! blocks the smuggling.
 
 use airm_core::{Reference, RuleDocs, RuleMeta, RuleStatus, RuleTarget, Severity};
