@@ -100,29 +100,71 @@ fn assignment_re() -> Option<&'static Regex> {
 /// `access_token` has `token`, `passwd` has `passw`).
 const ASSIGNMENT_WORDS: &[&str] = &["key", "secret", "token", "passw", "pwd"];
 
-fn assignment_words() -> Option<&'static aho_corasick::AhoCorasick> {
-    static CELL: OnceLock<Option<aho_corasick::AhoCorasick>> = OnceLock::new();
-    CELL.get_or_init(|| {
+/// [`ASSIGNMENT_WORDS`] in any ASCII case, plus (for texts outside ASCII) their spellings with
+/// the Kelvin sign for a `k` and the long s for an `s`: the only chars outside ASCII that the
+/// pattern's Unicode case folding makes equal to ASCII letters.
+fn assignment_words(ascii: bool) -> Option<&'static aho_corasick::AhoCorasick> {
+    static ASCII: OnceLock<Option<aho_corasick::AhoCorasick>> = OnceLock::new();
+    static UNICODE: OnceLock<Option<aho_corasick::AhoCorasick>> = OnceLock::new();
+    let build = |words: &[String]| {
         aho_corasick::AhoCorasick::builder()
             .ascii_case_insensitive(true)
             .match_kind(aho_corasick::MatchKind::LeftmostFirst)
-            .build(ASSIGNMENT_WORDS)
+            .build(words)
             .ok()
-    })
-    .as_ref()
+    };
+    if ascii {
+        ASCII
+            .get_or_init(|| {
+                build(
+                    &ASSIGNMENT_WORDS
+                        .iter()
+                        .map(|w| w.to_string())
+                        .collect::<Vec<_>>(),
+                )
+            })
+            .as_ref()
+    } else {
+        UNICODE
+            .get_or_init(|| build(&folded_spellings(ASSIGNMENT_WORDS)))
+            .as_ref()
+    }
 }
 
-/// False when [`assignment_re`] cannot match `text`: it needs `:` or `=`, and, in ASCII text,
-/// one of [`ASSIGNMENT_WORDS`] in any case. (Outside ASCII the pattern's Unicode case folding
-/// also matches the Kelvin sign as `k` and the long s as `s`, so only the first test applies.)
+/// Every spelling of `words` with any of their `k`s as the Kelvin sign (U+212A) and any `s`
+/// as the long s (U+017F).
+fn folded_spellings(words: &[&str]) -> Vec<String> {
+    let mut out = Vec::new();
+    for w in words {
+        let mut forms = vec![String::new()];
+        for c in w.chars() {
+            let alt = match c {
+                'k' => Some('\u{212A}'),
+                's' => Some('\u{17F}'),
+                _ => None,
+            };
+            let mut next = Vec::with_capacity(forms.len() * 2);
+            for f in &forms {
+                next.push(format!("{f}{c}"));
+                if let Some(a) = alt {
+                    next.push(format!("{f}{a}"));
+                }
+            }
+            forms = next;
+        }
+        out.extend(forms);
+    }
+    out
+}
+
+/// False when [`assignment_re`] cannot match `text`: it needs `:` or `=` and one of
+/// [`ASSIGNMENT_WORDS`] in any case (outside ASCII also spelt with the Kelvin sign or the
+/// long s, see [`assignment_words`]).
 fn may_assign(text: &str) -> bool {
     if memchr::memchr2(b':', b'=', text.as_bytes()).is_none() {
         return false;
     }
-    if !text.is_ascii() {
-        return true;
-    }
-    assignment_words().is_none_or(|ac| ac.is_match(text))
+    assignment_words(text.is_ascii()).is_none_or(|ac| ac.is_match(text))
 }
 
 /// Shannon entropy in bits per character.
@@ -246,7 +288,7 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn the_assignment_gate_never_hides_a_match(
-            text in "((api|Secret|TOKEN|pass|pwd|PASSWD|key|\u{212A}ey|\u{17F}ecret)[ _-]?|[a-zA-Z0-9 :='\"]{0,6}|\\PC{0,4})*",
+            text in "((api|Secret|TOKEN|pass|pwd|PASSWD|key|\u{212A}ey|\u{17F}ecret|to\u{212A}en|TO\u{212A}EN|pa\u{17F}\u{17F}wd|Pa\u{17F}sword|\u{17F}ECRET)[ _-]?|[a-zA-Z0-9 :='\"]{0,6}|\\PC{0,4})*",
         ) {
             let re = assignment_re().unwrap();
             if re.is_match(&text) {
@@ -273,6 +315,14 @@ mod tests {
         assert!(may_assign(kelvin));
         assert!(!may_assign("the token is important for the whole project"));
         assert!(!may_assign("ratio: 3 to 4"));
+        // Outside ASCII the gate looks for the words too, in every spelling the pattern's
+        // case folding accepts.
+        assert!(!may_assign("Соотношение: 3 к 4, пароль не нужен"));
+        let long_s = "Привет! pa\u{17F}\u{17F}word = \"Zx9Qw2Er7Ty4Ui1Op3\"";
+        assert!(assignment_re().unwrap().is_match(long_s));
+        assert!(may_assign(long_s));
+        assert_eq!(find(long_s)[0].kind, "GENERIC_SECRET");
+        assert_eq!(folded_spellings(&["ks"]).len(), 4);
     }
 
     #[test]
