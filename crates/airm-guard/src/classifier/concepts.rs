@@ -129,11 +129,7 @@ impl Concepts {
         // The loop only steps the automaton; matches and non-ASCII chars are handled out of
         // line, so that it keeps its state in registers.
         for (i, &c) in chars.iter().enumerate() {
-            sid = if c < 0x80 {
-                self.dfa.next_state(Anchored::No, sid, c as u8)
-            } else {
-                self.step_wide(sid, c)
-            };
+            sid = self.step_char(sid, c);
             if self.dfa.is_special(sid) {
                 self.matched(sid, chars, i, out);
             }
@@ -156,6 +152,16 @@ impl Concepts {
     #[inline(always)]
     pub(crate) fn is_special(&self, sid: StateID) -> bool {
         self.dfa.is_special(sid)
+    }
+
+    /// The state after char `c` (its UTF-8 bytes).
+    #[inline(always)]
+    pub(crate) fn step_char(&self, sid: StateID, c: u32) -> StateID {
+        if c < 0x80 {
+            self.dfa.next_state(Anchored::No, sid, c as u8)
+        } else {
+            self.step_wide(sid, c)
+        }
     }
 
     /// The automaton's state after the UTF-8 bytes of `c`.

@@ -267,17 +267,15 @@ pub fn extract_for(folded: &str, bits: u8, concepts: bool, f: &mut Features) {
     }
     push_chars(" ", chars);
     let max = chars.iter().fold(0, |m, &c| m | c);
+    let lexicon = Concepts::builtin().filter(|_| concepts);
+    let events = &mut f.events;
     // Five-char keys packed exactly: 8, 12 or 21 bits per char, whatever the text needs.
     if max < 1 << 8 {
-        fresh_positions::<u64, 8>(chars, &mut f.grams, &mut f.events.fresh);
+        scan_chars::<u64, 8>(chars, &mut f.grams, events, lexicon);
     } else if max < 1 << 12 {
-        fresh_positions::<u64, 12>(chars, &mut f.grams, &mut f.events.fresh);
+        scan_chars::<u64, 12>(chars, &mut f.grams, events, lexicon);
     } else {
-        fresh_positions::<u128, 21>(chars, &mut f.wide_grams, &mut f.events.fresh);
-    }
-    word_ends(chars, &mut f.events.ends);
-    if let Some(c) = Concepts::builtin().filter(|_| concepts) {
-        c.find(chars, &mut f.events.concepts);
+        scan_chars::<u128, 21>(chars, &mut f.wide_grams, events, lexicon);
     }
     emit(bits, f);
 }
@@ -351,8 +349,8 @@ const ASCII_CLASS: [u16; 128] = {
 
 /// For ASCII `text` of at most [`MAX_CHARS`] bytes: the padded normalised chars into
 /// `chars` (as `push_chars` writes them), the positions with a new five-char key into
-/// `events.fresh` (as [`fresh_positions`] finds them) and the word ends into `events.ends`
-/// (as [`word_ends`]), in one pass over the bytes; with `C` and a lexicon, also the chars
+/// `events.fresh` and the word ends into `events.ends` (as [`scan_chars`] finds them), in one
+/// pass over the bytes; with `C` and a lexicon, also the chars
 /// after which the concept automaton may have ended a term into `events.candidates` (the
 /// steps [`Concepts::find`] takes, in the same pass).
 fn scan_ascii<const C: bool>(
@@ -612,43 +610,47 @@ fn end_word(word: u64, prev: u64, p: u32, sink: &mut Sink<'_>) -> u64 {
 /// Seed of the char n-gram hashes.
 const GRAM_SEED: u64 = 0x51_7CC1_B727_220A;
 
-/// The positions of `chars` (normalised and padded) with four chars ahead whose five-char key
-/// did not occur at an earlier position, into `fresh`. The four n-grams starting at a
-/// position are a function of its five chars; when those occurred earlier, all four were
-/// produced there and would be dropped as repeats, so only fresh positions are hashed.
-fn fresh_positions<K: GramKey, const B: u32>(
+/// The passes over `chars` (normalised and padded, any text) in one loop, whose three
+/// chains of dependent steps (the five-char key set, the word hash, the concept automaton)
+/// then overlap:
+/// - into `events.fresh`, the positions with four chars ahead whose five-char key (`B` bits
+///   a char) did not occur at an earlier position. The four n-grams starting at a position
+///   are a function of its five chars; when those occurred earlier, all four were produced
+///   there and would be dropped as repeats, so only fresh positions are hashed;
+/// - into `events.ends`, the positions where a word ends (a char that is not alphanumeric
+///   after one that is), with the word's hash state;
+/// - with a lexicon, into `events.concepts`, the terms found, as [`Concepts::find`] finds
+///   them.
+fn scan_chars<K: GramKey, const B: u32>(
     chars: &[u32],
     grams: &mut GramSet<K>,
-    fresh: &mut Vec<u32>,
+    events: &mut Events,
+    lexicon: Option<&Concepts>,
 ) {
+    let (fresh, ends, found) = (&mut events.fresh, &mut events.ends, &mut events.concepts);
     fresh.clear();
-    let (slots, filled) = grams.reset(chars.len());
-    let shift = 64 - slots.len().trailing_zeros();
-    let slot_mask = slots.len().wrapping_sub(1);
-    let mut key = K::default();
-    for &c in chars.iter().take(4) {
-        key = key.roll::<B>(c);
-    }
-    for (i, &d4) in chars.get(4..).unwrap_or(&[]).iter().enumerate() {
-        key = key.roll::<B>(d4);
-        if insert(slots, filled, key, shift, slot_mask) {
-            fresh.push(i as u32);
-        }
-    }
-}
-
-/// The positions where a word of `chars` ends (a char that is not alphanumeric after one
-/// that is), with the word's hash state, into `ends`. The pass emits nothing, so its loop
-/// keeps everything in registers.
-fn word_ends(chars: &[u32], ends: &mut Vec<(u32, u64)>) {
+    found.clear();
     // A word end needs a char before it, so there are at most `n / 2 + 1`: the slots are
     // made first and filled by index (no capacity check in the loop).
     ends.clear();
     ends.resize(chars.len() / 2 + 1, (0, 0));
     let mut count = 0usize;
+    let (slots, filled) = grams.reset(chars.len());
+    let shift = 64 - slots.len().trailing_zeros();
+    let slot_mask = slots.len().wrapping_sub(1);
     let alnum = bmp_alphanumeric();
+    // Without a start state (never for the built-in lexicon) nothing is searched.
+    let (lexicon, mut sid) = match lexicon.and_then(|c| Some((c, c.start()?))) {
+        Some((c, s)) => (Some(c), s),
+        None => (None, StateID::default()),
+    };
+    let mut key = K::default();
     let (mut word, mut in_word) = (WORD_START, false);
     for (i, &c) in chars.iter().enumerate() {
+        key = key.roll::<B>(c);
+        if i >= 4 && insert(slots, filled, key, shift, slot_mask) {
+            fresh.push((i - 4) as u32);
+        }
         if is_alphanumeric_in(alnum, c) {
             word = mix(word, u64::from(c));
             in_word = true;
@@ -659,6 +661,12 @@ fn word_ends(chars: &[u32], ends: &mut Vec<(u32, u64)>) {
             count += 1;
             word = WORD_START;
             in_word = false;
+        }
+        if let Some(lexicon) = lexicon {
+            sid = lexicon.step_char(sid, c);
+            if lexicon.is_special(sid) {
+                lexicon.matched(sid, chars, i, found);
+            }
         }
     }
     ends.truncate(count);
@@ -768,7 +776,7 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn concepts_found_in_the_scan_are_those_find_finds(
-            text in "( |kill|cocaine|meth|method|skill|a|b|x|\\.|,|0|set fire|  ){0,40}"
+            text in "( |kill|cocaine|meth|method|skill|a|b|x|\\.|,|0|set fire|  |毒品|枪|我想|é|uccidere|\u{2003}|\\PC){0,40}"
         ) {
             let mut f = Features::default();
             extract_for(&text, 12, true, &mut f);
