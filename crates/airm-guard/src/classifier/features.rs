@@ -349,10 +349,10 @@ const ASCII_CLASS: [u16; 128] = {
 
 /// For ASCII `text` of at most [`MAX_CHARS`] bytes: the padded normalised chars into
 /// `chars` (as `push_chars` writes them), the positions with a new five-char key into
-/// `events.fresh` and the word ends into `events.ends` (as [`scan_chars`] finds them), in one
-/// pass over the bytes; with `C` and a lexicon, also the chars
-/// after which the concept automaton may have ended a term into `events.candidates` (the
-/// steps [`Concepts::find`] takes, in the same pass).
+/// `events.fresh` and the word ends into `events.ends` (as [`scan_chars`] finds them), in
+/// one pass over the bytes; with `C` and a lexicon, also the chars after which the concept
+/// automaton may have ended a term into `events.candidates` (the steps [`Concepts::find`]
+/// takes, in the same pass).
 ///
 /// Kept out of line: inlined into [`extract_for`] next to [`scan_chars`], its loop compiled
 /// to about 7 k more instructions per 2 KB text (2 % slower on ASCII text).
