@@ -100,35 +100,19 @@ fn assignment_re() -> Option<&'static Regex> {
 /// `access_token` has `token`, `passwd` has `passw`).
 const ASSIGNMENT_WORDS: &[&str] = &["key", "secret", "token", "passw", "pwd"];
 
-/// [`ASSIGNMENT_WORDS`] in any ASCII case, plus (for texts outside ASCII) their spellings with
-/// the Kelvin sign for a `k` and the long s for an `s`: the only chars outside ASCII that the
-/// pattern's Unicode case folding makes equal to ASCII letters.
-fn assignment_words(ascii: bool) -> Option<&'static aho_corasick::AhoCorasick> {
-    static ASCII: OnceLock<Option<aho_corasick::AhoCorasick>> = OnceLock::new();
-    static UNICODE: OnceLock<Option<aho_corasick::AhoCorasick>> = OnceLock::new();
-    let build = |words: &[String]| {
+/// [`ASSIGNMENT_WORDS`] in any ASCII case, also spelt with the Kelvin sign for a `k` and the
+/// long s for an `s`: the only chars outside ASCII that the pattern's Unicode case folding
+/// makes equal to ASCII letters (in ASCII text those spellings never occur).
+fn assignment_words() -> Option<&'static aho_corasick::AhoCorasick> {
+    static CELL: OnceLock<Option<aho_corasick::AhoCorasick>> = OnceLock::new();
+    CELL.get_or_init(|| {
         aho_corasick::AhoCorasick::builder()
             .ascii_case_insensitive(true)
             .match_kind(aho_corasick::MatchKind::LeftmostFirst)
-            .build(words)
+            .build(folded_spellings(ASSIGNMENT_WORDS))
             .ok()
-    };
-    if ascii {
-        ASCII
-            .get_or_init(|| {
-                build(
-                    &ASSIGNMENT_WORDS
-                        .iter()
-                        .map(|w| w.to_string())
-                        .collect::<Vec<_>>(),
-                )
-            })
-            .as_ref()
-    } else {
-        UNICODE
-            .get_or_init(|| build(&folded_spellings(ASSIGNMENT_WORDS)))
-            .as_ref()
-    }
+    })
+    .as_ref()
 }
 
 /// Every spelling of `words` with any of their `k`s as the Kelvin sign (U+212A) and any `s`
@@ -158,13 +142,13 @@ fn folded_spellings(words: &[&str]) -> Vec<String> {
 }
 
 /// False when [`assignment_re`] cannot match `text`: it needs `:` or `=` and one of
-/// [`ASSIGNMENT_WORDS`] in any case (outside ASCII also spelt with the Kelvin sign or the
-/// long s, see [`assignment_words`]).
+/// [`ASSIGNMENT_WORDS`] in any case (also spelt with the Kelvin sign or the long s, see
+/// [`assignment_words`]).
 fn may_assign(text: &str) -> bool {
     if memchr::memchr2(b':', b'=', text.as_bytes()).is_none() {
         return false;
     }
-    assignment_words(text.is_ascii()).is_none_or(|ac| ac.is_match(text))
+    assignment_words().is_none_or(|ac| ac.is_match(text))
 }
 
 /// Shannon entropy in bits per character.
