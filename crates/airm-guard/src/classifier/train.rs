@@ -214,6 +214,12 @@ pub struct TrainParams {
     /// [`crate::classifier::concepts`]) to both heads' features. On by default since
     /// session 10; needs the harmful-request head (the flag is stored with it).
     pub concepts: bool,
+    /// Focus on the hard negatives (focal weighting of benign examples, both heads): the
+    /// gradient of a benign text the head scores `p` is scaled by `min(2p, 1)^γ` (at least
+    /// 0.05), so benign texts already scored low weigh less and those the head confuses with
+    /// attacks weigh fully. The thresholds are set among exactly those texts. 0 turns it
+    /// off. 1 since session 12 (see docs/guard-eval.md, "Hard negatives weigh more").
+    pub negative_focus: f32,
 }
 
 impl Default for TrainParams {
@@ -242,6 +248,7 @@ impl Default for TrainParams {
             harmful_full_text: true,
             token_l2: 1e-5,
             concepts: true,
+            negative_focus: 1.0,
         }
     }
 }
@@ -650,6 +657,11 @@ fn train_head(
     (m.weights, m.bias, threshold, report, tokens)
 }
 
+/// The focal factor of a benign text scored `p` (see [`TrainParams::negative_focus`]).
+fn focus(p: f32, gamma: f32) -> f32 {
+    (2.0 * p).min(1.0).powf(gamma).max(0.05)
+}
+
 fn dot(a: &[f32], b: &[f32]) -> f32 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
@@ -722,7 +734,11 @@ fn fit(data: &[Prepped], skip_held: bool, bits: u8, p: &TrainParams, l2: f32) ->
                 let lr = p.learning_rate / (1.0 + p.learning_rate * l2 * t as f32);
                 t += 1;
                 let z: f32 = idx.iter().map(|&k| w[k as usize]).sum::<f32>() * scale * value;
-                let g = (d.y - sigmoid(bias + z + dot(&v, &d.dense))) * d.w;
+                let pr = sigmoid(bias + z + dot(&v, &d.dense));
+                let mut g = (d.y - pr) * d.w;
+                if !d.attack && p.negative_focus > 0.0 {
+                    g *= focus(pr, p.negative_focus);
+                }
                 for (x, &f) in v.iter_mut().zip(&d.dense) {
                     *x = *x * (1.0 - lr * p.token_l2) + lr * g * f;
                 }
@@ -828,6 +844,17 @@ pub fn read_jsonl(content: &str) -> Result<Vec<Example>, crate::GuardError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hard_negatives_keep_their_whole_weight() {
+        // Benign texts scored 0.5 or more weigh fully; below, by (2p)^γ, never under 0.05.
+        assert_eq!(focus(0.9, 1.0), 1.0);
+        assert_eq!(focus(0.5, 2.0), 1.0);
+        assert!((focus(0.25, 1.0) - 0.5).abs() < 1e-6);
+        assert!((focus(0.25, 2.0) - 0.25).abs() < 1e-6);
+        assert_eq!(focus(0.0, 1.0), 0.05);
+        assert_eq!(focus(0.1, 0.0), 1.0);
+    }
 
     #[test]
     fn excluded_sources_are_dropped_by_prefix() {
