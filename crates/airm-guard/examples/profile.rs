@@ -1,4 +1,10 @@
 //! Development aid: time normalisation/decoding and each input rule on 2 KB prompts.
+//!
+//! `profile FILE.jsonl [N]`: the first N texts (default 500) grown to 2 KB. Prints the mean
+//! time of each normalisation step and rule, then each rule's median and 75th percentile
+//! over the texts (each text timed alone; PI001 and PI014 each extract the features
+//! themselves here, so each of them shows the cost of the shared extraction), then the
+//! slowest full checks.
 use std::time::Instant;
 
 use airm_guard::classifier::PackedWeights;
@@ -8,7 +14,10 @@ use airm_guard::rules::{Cx, INPUT};
 use airm_guard::{Model, Policy};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let path = std::env::args().nth(1).ok_or("usage: profile DEV.jsonl")?;
+    let path = std::env::args()
+        .nth(1)
+        .ok_or("usage: profile DEV.jsonl [N]")?;
+    let n: usize = std::env::args().nth(2).map_or(Ok(500), |a| a.parse())?;
     let model = Model::default_model()?;
     let policy = Policy::default();
     let compiled = Compiled::new(
@@ -18,7 +27,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     )?;
     let weights = PackedWeights::new(model);
     let mut texts = Vec::new();
-    for line in std::fs::read_to_string(path)?.lines().take(500) {
+    for line in std::fs::read_to_string(path)?.lines().take(n) {
         let v: serde_json::Value = serde_json::from_str(line)?;
         let t = v["text"].as_str().unwrap_or("").to_string();
         let mut s = String::new();
@@ -69,6 +78,33 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     println!("{kinds:?}");
+    for r in INPUT {
+        let mut times = Vec::with_capacity(texts.len());
+        for (t, p) in texts.iter().zip(&preps) {
+            let cx = Cx {
+                original: t,
+                prepared: p,
+                compiled: &compiled,
+                model,
+                weights: &weights,
+                output: None,
+                heads: Default::default(),
+            };
+            let mut out = Vec::new();
+            let t0 = Instant::now();
+            (r.scan)(&cx, &mut out);
+            times.push(t0.elapsed().as_secs_f64() * 1e6);
+        }
+        times.sort_by(f64::total_cmp);
+        let at = |q: usize| times.get(times.len() * q / 100).copied().unwrap_or(0.0);
+        println!(
+            "{} {:24} median {:.2} µs, p75 {:.2} µs",
+            r.meta.id,
+            r.meta.name,
+            at(50),
+            at(75)
+        );
+    }
     for r in INPUT {
         let t0 = Instant::now();
         let mut n = 0;
