@@ -1,7 +1,7 @@
 //! Development aid: time normalisation/decoding and each input rule on 2 KB prompts.
 //!
 //! `profile FILE.jsonl [N]`: the first N texts (default 500) grown to 2 KB. Prints the mean
-//! time of each normalisation step and rule, then each rule's median and 75th percentile
+//! time of each normalisation step, then of each rule with its median and 75th percentile
 //! over the texts (each text timed alone; PI001 and PI014 each extract the features
 //! themselves here, so each of them shows the cost of the shared extraction), then the
 //! slowest full checks.
@@ -80,6 +80,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("{kinds:?}");
     for r in INPUT {
         let mut times = Vec::with_capacity(texts.len());
+        let mut hits = 0;
         for (t, p) in texts.iter().zip(&preps) {
             let cx = Cx {
                 original: t,
@@ -94,39 +95,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let t0 = Instant::now();
             (r.scan)(&cx, &mut out);
             times.push(t0.elapsed().as_secs_f64() * 1e6);
+            hits += out.len();
         }
+        let mean = times.iter().sum::<f64>() / times.len().max(1) as f64;
         times.sort_by(f64::total_cmp);
         let at = |q: usize| times.get(times.len() * q / 100).copied().unwrap_or(0.0);
         println!(
-            "{} {:24} median {:.2} µs, p75 {:.2} µs",
+            "{} {:24} {mean:.1} µs/text ({hits} hits); median {:.2} µs, p75 {:.2} µs",
             r.meta.id,
             r.meta.name,
             at(50),
             at(75)
-        );
-    }
-    for r in INPUT {
-        let t0 = Instant::now();
-        let mut n = 0;
-        for (t, p) in texts.iter().zip(&preps) {
-            let cx = Cx {
-                original: t,
-                prepared: p,
-                compiled: &compiled,
-                model,
-                weights: &weights,
-                output: None,
-                heads: Default::default(),
-            };
-            let mut out = Vec::new();
-            (r.scan)(&cx, &mut out);
-            n += out.len();
-        }
-        println!(
-            "{} {:24} {:.1} µs/text ({n} hits)",
-            r.meta.id,
-            r.meta.name,
-            t0.elapsed().as_secs_f64() * 1e6 / texts.len() as f64
         );
     }
     let guard = airm_guard::Guard::new(Policy::default())?;
