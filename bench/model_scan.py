@@ -21,6 +21,7 @@ import pickle
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import types
 import zipfile
@@ -131,9 +132,15 @@ def gen_safetensors(path, target):
 TIMEOUT = 300
 
 
+# Tools run in a scratch directory: fickling writes `safety_results.json` into its working
+# directory, which must not be the repository.
+SCRATCH = tempfile.mkdtemp(prefix="airm-bench-scan-")
+
+
 def timed(cmd):
+    cmd = [os.path.abspath(c) if os.path.exists(c) else c for c in cmd]
     t = time.monotonic()
-    p = subprocess.run(["timeout", str(TIMEOUT), "/usr/bin/time", "-f", "%M %U %S"] + cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    p = subprocess.run(["timeout", str(TIMEOUT), "/usr/bin/time", "-f", "%M %U %S"] + cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=SCRATCH)
     wall = time.monotonic() - t
     last = p.stderr.strip().splitlines()[-1] if p.stderr.strip() else "?"
     try:
@@ -172,7 +179,7 @@ def main():
     for _, path, gen, mb in files:
         if not os.path.exists(path):
             gen(path, mb << 20)
-    tools = [("cat (read ceiling)", lambda f: ["sh", "-c", f"cat '{f}' > /dev/null"]),
+    tools = [("cat (read ceiling)", lambda f: ["sh", "-c", f"cat '{os.path.abspath(f)}' > /dev/null"]),
              ("airm scan", lambda f: [args.airm, "scan", "--no-store", "--fail-on", "none", f])]
     if args.peers:
         b = os.path.join(args.peers, "bin")
