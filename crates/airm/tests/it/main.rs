@@ -8,6 +8,7 @@ mod cli;
 mod discover;
 mod gateway;
 mod governance;
+mod guard;
 mod monitor;
 mod scan;
 mod server;
