@@ -5,21 +5,15 @@
 
 use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 
 use serde_json::Value;
 
-use crate::{airm, stderr, stdout};
+use crate::{airm, airm_command, stderr, stdout};
 
 /// `airm ARGS` with `input` on standard input.
 fn airm_stdin(dir: &Path, args: &[&str], input: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_airm"))
-        .args(args)
-        .env("AIRM_DATA_DIR", dir)
-        .env("AIRM_CACHE_DIR", dir.join("cache"))
-        .env_remove("AIRM_DATABASE_URL")
-        .env_remove("AIRM_CONFIG")
-        .current_dir(dir)
+    let mut child = airm_command(dir, args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -16,16 +16,21 @@ mod server;
 use std::path::Path;
 use std::process::{Command, Output};
 
-pub fn airm(data_dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_airm"))
-        .args(args)
+/// `airm ARGS` with its data and cache under `data_dir`, run there, without the caller's
+/// database URL or configuration.
+pub fn airm_command(data_dir: &Path, args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_airm"));
+    c.args(args)
         .env("AIRM_DATA_DIR", data_dir)
         .env("AIRM_CACHE_DIR", data_dir.join("cache"))
         .env_remove("AIRM_DATABASE_URL")
         .env_remove("AIRM_CONFIG")
-        .current_dir(data_dir)
-        .output()
-        .expect("run airm")
+        .current_dir(data_dir);
+    c
+}
+
+pub fn airm(data_dir: &Path, args: &[&str]) -> Output {
+    airm_command(data_dir, args).output().expect("run airm")
 }
 
 pub fn stdout(o: &Output) -> String {
