@@ -13,6 +13,7 @@ Usage: model_scan.py --airm target/release/airm --peers /path/to/venv --dir /tmp
        [--only small,tensors,zip,safetensors]
 """
 import argparse
+import atexit
 import io
 import json
 import os
@@ -135,6 +136,7 @@ TIMEOUT = 300
 # Tools run in a scratch directory: fickling writes `safety_results.json` into its working
 # directory, which must not be the repository.
 SCRATCH = tempfile.mkdtemp(prefix="airm-bench-scan-")
+atexit.register(shutil.rmtree, SCRATCH, ignore_errors=True)
 
 
 def timed(cmd):
