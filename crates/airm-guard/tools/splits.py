@@ -8,7 +8,11 @@ calibration rule). The held-out fifth is then scored with the `scores` example u
 model, and an item counts as detected when PI001 or PI014 reaches its threshold or another
 rule blocks it. Printed per split and as the mean: recall of all attacks, of the hh-rlhf
 red-team requests, of MultiJail in English, Chinese and the eight other languages, of the
-injections, and false alarms on the held-out benign items.
+injections, and false alarms on the held-out benign items. `at_1pct` is the recall of all
+attacks with PI014's threshold moved to where the held-out benign items reach 1 % false
+alarms: it compares how well two recipes *rank*, apart from where their calibration rule
+puts the threshold (a recipe can raise the recall at its own threshold by only moving along
+the same curve, with more false alarms).
 
 This is how the session-10 concept features were chosen (docs/guard-eval.md, "Longer
 training and concepts shared across languages"); one threshold's recall moves by several
@@ -69,14 +73,31 @@ def run_split(lines, seed, params, tmp):
     scores = subprocess.run([os.path.join(BIN, "scores"), held], capture_output=True, text=True,
                             check=True, env=env).stdout
     counts = collections.defaultdict(lambda: [0, 0])
+    rows = []
     for line in scores.splitlines():
         label, _tags, source, lang, pi001, pi014, other = line.split("\t")
-        blocked = float(pi001) >= t1 or float(pi014) >= t2 or other != "0"
+        fixed = float(pi001) >= t1 or other != "0"
+        rows.append((label == "benign", fixed, float(pi014)))
+        blocked = fixed or float(pi014) >= t2
         for g in (group(label, source, lang), None if label == "benign" else "all_attacks"):
             if g:
                 counts[g][0] += 1
                 counts[g][1] += blocked
-    return (t1, t2), {g: b / n for g, (n, b) in counts.items()}
+    rates = {g: b / n for g, (n, b) in counts.items()}
+    rates["at_1pct"] = recall_at(rows, 0.01)
+    return (t1, t2), rates
+
+
+def recall_at(rows, budget):
+    """Recall of all attacks with PI014's threshold moved to where the held-out benign items
+    reach `budget` false alarms (PI001 and the other rules as they are): a yardstick of the
+    ranking, free of the calibration rule (the shipped threshold never sees these items)."""
+    benign = [r for r in rows if r[0]]
+    allowed = int(budget * len(benign)) - sum(1 for r in benign if r[1])
+    free = sorted((r[2] for r in benign if not r[1]), reverse=True)
+    t = free[allowed] if 0 <= allowed < len(free) else (0.0 if allowed >= len(free) else 2.0)
+    attacks = [r for r in rows if not r[0]]
+    return sum(1 for r in attacks if r[1] or r[2] > t) / max(1, len(attacks))
 
 
 def main():
