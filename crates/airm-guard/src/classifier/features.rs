@@ -58,6 +58,9 @@ pub struct Features {
     grams: GramSet<u64>,
     wide_grams: GramSet<u128>,
     events: Events,
+    /// Scratch for `idx` and `pos`, as long as the most features any text may produce so far
+    /// (never shortened, so never filled again): features are written without a branch.
+    scratch: Vec<(u32, u32)>,
 }
 
 /// Positions found by the passes of `hash_grams`, reused across texts.
@@ -310,15 +313,30 @@ fn emit(bits: u8, f: &mut Features) {
     }
     let n = f.chars.len();
     f.len = n;
-    f.idx.reserve(n * 5);
-    f.pos.reserve(n * 5);
+    // At most: the always-on feature, four per fresh position, ten for the last four
+    // positions, two per word end, `CONCEPT_BUCKETS` per concept.
+    let ev = &f.events;
+    let bound = 1
+        + 4 * ev.fresh.len()
+        + 16
+        + 2 * ev.ends.len()
+        + CONCEPT_BUCKETS as usize * ev.concepts.len();
+    if f.scratch.len() < bound {
+        f.scratch.resize(bound, (0, 0));
+    }
     let mut sink = Sink {
         mask,
         seen: &mut f.seen,
-        idx: &mut f.idx,
-        pos: &mut f.pos,
+        out: &mut f.scratch,
+        len: 0,
     };
     emit_features(&f.chars, &f.events, &mut sink);
+    let len = sink.len;
+    let made = f.scratch.get(..len).unwrap_or(&[]);
+    f.idx.clear();
+    f.pos.clear();
+    f.idx.extend(made.iter().map(|&(i, _)| i));
+    f.pos.extend(made.iter().map(|&(_, p)| p));
     // Empty the bitset for the next text: word by word where features were set, or all of
     // it at once when more features than words were set (a vectorised fill is cheaper).
     if f.idx.len() > f.seen.len() {
@@ -526,8 +544,9 @@ fn insert<K: GramKey>(
 struct Sink<'a> {
     mask: u64,
     seen: &'a mut [u64],
-    idx: &'a mut Vec<u32>,
-    pos: &'a mut Vec<u32>,
+    /// Room for every feature the text can produce (see [`emit`]); the first `len` made.
+    out: &'a mut [(u32, u32)],
+    len: usize,
 }
 
 impl Sink<'_> {
@@ -536,10 +555,13 @@ impl Sink<'_> {
         let i = (h & self.mask) as usize;
         if let Some(w) = self.seen.get_mut(i / 64) {
             let b = 1u64 << (i % 64);
-            if *w & b == 0 {
-                *w |= b;
-                self.idx.push(i as u32);
-                self.pos.push(p);
+            let new = *w & b == 0;
+            *w |= b;
+            // Written every time, kept only when new: no branch on a bit that is as often
+            // set as not.
+            if let Some(slot) = self.out.get_mut(self.len) {
+                *slot = (i as u32, p);
+                self.len += usize::from(new);
             }
         }
     }
