@@ -62,7 +62,7 @@ mod tests {
     fn registry_is_valid() {
         let r = super::rules();
         airm_core::validate_registry(&r).unwrap();
-        assert_eq!(r.len(), 23);
+        assert_eq!(r.len(), 24);
         assert!(r
             .iter()
             .all(|m| m.id.starts_with("PI") || m.id.starts_with("CO")));

@@ -191,7 +191,7 @@ pub struct Resolved {
 pub fn default_action(id: &str, source: Option<Source>, anonymize: bool) -> Action {
     let instruction_rule = matches!(
         id,
-        "PI001" | "PI002" | "PI003" | "PI004" | "PI005" | "PI012" | "PI014"
+        "PI001" | "PI002" | "PI003" | "PI004" | "PI005" | "PI012" | "PI014" | "PI016"
     );
     if source == Some(Source::System) && instruction_rule {
         return Action::Allow;
@@ -205,9 +205,8 @@ pub fn default_action(id: &str, source: Option<Source>, anonymize: bool) -> Acti
         // PI014 blocks: a text of one content word ("go", "continue") keeps a quarter of its
         // score, below the trainer's lowest PI014 threshold (0.5), so short turns of a
         // conversation cannot be blocked by it (see `classifier::content::content_evidence`).
-        "PI001" | "PI002" | "PI003" | "PI010" | "PI011" | "PI012" | "PI013" | "PI014" | "PI015" => {
-            Action::Block
-        }
+        "PI001" | "PI002" | "PI003" | "PI010" | "PI011" | "PI012" | "PI013" | "PI014" | "PI015"
+        | "PI016" => Action::Block,
         "PI008" if anonymize => Action::Redact,
         "PI004" | "PI005" | "PI006" | "PI007" | "PI008" => Action::Flag,
         "PI009" => Action::Redact,

@@ -17,6 +17,7 @@ pub mod banned_content;
 pub mod canary_leak;
 pub mod encoded_payload;
 pub mod forbidden_code;
+pub mod goal_hijack;
 pub mod harmful_request;
 pub mod instruction_override;
 pub mod invisible_text;
@@ -216,6 +217,10 @@ pub const INPUT: &[RuleEntry] = &[
     RuleEntry {
         meta: &tag_smuggling::META,
         scan: tag_smuggling::scan,
+    },
+    RuleEntry {
+        meta: &goal_hijack::META,
+        scan: goal_hijack::scan,
     },
 ];
 
