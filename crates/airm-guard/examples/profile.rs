@@ -4,7 +4,8 @@
 //! time of each normalisation step, then of each rule with its median and 75th percentile
 //! over the texts (each text timed alone; PI001 and PI014 each extract the features
 //! themselves here, so each of them shows the cost of the shared extraction), then the
-//! slowest full checks.
+//! slowest full checks. With `SLOWEST=PI016` (any rule id), also that rule's five slowest
+//! texts.
 use std::time::Instant;
 
 use airm_guard::classifier::PackedWeights;
@@ -96,6 +97,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             (r.scan)(&cx, &mut out);
             times.push(t0.elapsed().as_secs_f64() * 1e6);
             hits += out.len();
+        }
+        if std::env::var("SLOWEST").is_ok_and(|id| id == r.meta.id) {
+            let mut order: Vec<usize> = (0..times.len()).collect();
+            order.sort_by(|&a, &b| times[b].total_cmp(&times[a]));
+            for &i in order.iter().take(5) {
+                let head: String = texts[i].chars().take(80).collect();
+                println!("   {:.1} µs: {head:?}", times[i]);
+            }
         }
         let mean = times.iter().sum::<f64>() / times.len().max(1) as f64;
         times.sort_by(f64::total_cmp);
