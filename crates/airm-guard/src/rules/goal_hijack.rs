@@ -169,40 +169,23 @@ const NEEDED: &[&str] = &[
     "দেবেন",
 ];
 
-fn override_re() -> Option<&'static Regex> {
-    static CELL: OnceLock<Option<Regex>> = OnceLock::new();
-    lazy_regex(&CELL, OVERRIDE)
+/// A function returning the compiled pattern, compiled on first use.
+macro_rules! cached_regex {
+    ($name:ident, $pattern:expr) => {
+        fn $name() -> Option<&'static Regex> {
+            static CELL: OnceLock<Option<Regex>> = OnceLock::new();
+            lazy_regex(&CELL, $pattern)
+        }
+    };
 }
 
-fn directive_re() -> Option<&'static Regex> {
-    static CELL: OnceLock<Option<Regex>> = OnceLock::new();
-    lazy_regex(&CELL, DIRECTIVE)
-}
-
-fn verb_re() -> Option<&'static Regex> {
-    static CELL: OnceLock<Option<Regex>> = OnceLock::new();
-    lazy_regex(&CELL, VERB)
-}
-
-fn object_re() -> Option<&'static Regex> {
-    static CELL: OnceLock<Option<Regex>> = OnceLock::new();
-    lazy_regex(&CELL, OBJECT)
-}
-
-fn override_other_re() -> Option<&'static Regex> {
-    static CELL: OnceLock<Option<Regex>> = OnceLock::new();
-    lazy_regex(&CELL, OVERRIDE_OTHER)
-}
-
-fn directive_other_re() -> Option<&'static Regex> {
-    static CELL: OnceLock<Option<Regex>> = OnceLock::new();
-    lazy_regex(&CELL, DIRECTIVE_OTHER)
-}
-
-fn cjk_directive_re() -> Option<&'static Regex> {
-    static CELL: OnceLock<Option<Regex>> = OnceLock::new();
-    lazy_regex(&CELL, CJK_DIRECTIVE)
-}
+cached_regex!(override_re, OVERRIDE);
+cached_regex!(directive_re, DIRECTIVE);
+cached_regex!(verb_re, VERB);
+cached_regex!(object_re, OBJECT);
+cached_regex!(override_other_re, OVERRIDE_OTHER);
+cached_regex!(directive_other_re, DIRECTIVE_OTHER);
+cached_regex!(cjk_directive_re, CJK_DIRECTIVE);
 
 fn gate() -> Option<&'static aho_corasick::AhoCorasick> {
     static CELL: OnceLock<Option<aho_corasick::AhoCorasick>> = OnceLock::new();
