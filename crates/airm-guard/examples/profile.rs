@@ -64,11 +64,28 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             t0.elapsed().as_secs_f64() * 1e6 / texts.len() as f64
         );
     }
-    let t0 = Instant::now();
-    let preps: Vec<_> = texts.iter().map(|t| prepare(t, &policy.decode)).collect();
+    let mut prep_times = Vec::with_capacity(texts.len());
+    let preps: Vec<_> = texts
+        .iter()
+        .map(|t| {
+            let t0 = Instant::now();
+            let p = prepare(t, &policy.decode);
+            prep_times.push(t0.elapsed().as_secs_f64() * 1e6);
+            p
+        })
+        .collect();
+    let prep_mean = prep_times.iter().sum::<f64>() / prep_times.len().max(1) as f64;
+    prep_times.sort_by(f64::total_cmp);
+    let prep_at = |q: usize| {
+        prep_times
+            .get(prep_times.len() * q / 100)
+            .copied()
+            .unwrap_or(0.0)
+    };
     println!(
-        "prepare: {:.1} µs/text",
-        t0.elapsed().as_secs_f64() * 1e6 / texts.len() as f64
+        "prepare: {prep_mean:.1} µs/text; median {:.2} µs, p75 {:.2} µs",
+        prep_at(50),
+        prep_at(75)
     );
     let nv: usize = preps.iter().map(|p| p.variants.len()).sum();
     println!("variants per text: {:.2}", nv as f64 / texts.len() as f64);
