@@ -556,12 +556,16 @@ impl Sink<'_> {
         if let Some(w) = self.seen.get_mut(i / 64) {
             let b = 1u64 << (i % 64);
             let new = *w & b == 0;
-            *w |= b;
             // Written every time, kept only when new: no branch on a bit that is as often
-            // set as not.
+            // set as not. `out` has room for every feature a text can produce (the bound in
+            // [`emit`]); were it short, the feature would be dropped with its bit left clear,
+            // so that nothing leaks into the next text.
             if let Some(slot) = self.out.get_mut(self.len) {
+                *w |= b;
                 *slot = (i as u32, p);
                 self.len += usize::from(new);
+            } else {
+                debug_assert!(false, "feature bound too small");
             }
         }
     }
