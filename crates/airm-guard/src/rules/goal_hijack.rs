@@ -18,7 +18,7 @@ use std::sync::OnceLock;
 use airm_core::{Reference, RuleDocs, RuleMeta, RuleStatus, RuleTarget, Severity};
 use regex::Regex;
 
-use super::{literals, Cx, Hit};
+use super::{literals, scan_variants, Cx, Hit};
 use crate::detect::lazy_regex;
 
 /// Metadata.
@@ -378,19 +378,13 @@ pub(crate) fn hijacks(folded: &str) -> bool {
 
 /// Scans.
 pub fn scan(cx: &Cx<'_>, out: &mut Vec<Hit>) {
-    for v in &cx.prepared.variants {
-        if hijacks(&v.folded) {
-            out.push(Hit::on(
-                v,
-                "goal-hijack instruction (set the task aside and output given text)".into(),
-                0.95,
-            ));
-            // One hit from the plain form is enough.
-            if v.chain.is_empty() {
-                return;
-            }
-        }
-    }
+    scan_variants(
+        cx,
+        hijacks,
+        "goal-hijack instruction (set the task aside and output given text)",
+        0.95,
+        out,
+    );
 }
 
 #[cfg(test)]

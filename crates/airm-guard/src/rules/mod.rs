@@ -307,11 +307,21 @@ pub fn scan_folded_if(
     out: &mut Vec<Hit>,
 ) {
     let Some(re) = re else { return };
+    scan_variants(cx, |t| may_match(t) && re.is_match(t), what, score, out);
+}
+
+/// One hit for the first variant whose folded text `matches`: the plain form, or else each
+/// decoded form that does (decoded forms are only consulted when the plain form is clean).
+pub fn scan_variants(
+    cx: &Cx<'_>,
+    matches: impl Fn(&str) -> bool,
+    what: &str,
+    score: f32,
+    out: &mut Vec<Hit>,
+) {
     for v in &cx.prepared.variants {
-        if may_match(&v.folded) && re.is_match(&v.folded) {
+        if matches(&v.folded) {
             out.push(Hit::on(v, what.to_string(), score));
-            // One hit from the plain form is enough; decoded forms are only consulted when
-            // the plain form is clean.
             if v.chain.is_empty() {
                 return;
             }
