@@ -1,8 +1,9 @@
 //! Training of the classifier: logistic regression by plain SGD with L2 (lazy scaling) and
 //! feature dropout (each step sees a random share of a text's features, see
-//! [`TrainParams::dropout`]), deterministic for a fixed seed. The decision threshold is tuned on an internal hold-out
-//! (by hash of the text) to a target false-alarm rate on benign text, then the model is
-//! retrained on everything. Called by `airm guard train` and `examples/train.rs`.
+//! [`TrainParams::dropout`]), deterministic for a fixed seed. The decision threshold is
+//! tuned on an internal hold-out (by hash of the text) to a target false-alarm rate on
+//! benign text, then the model is retrained on everything. Called by `airm guard train`
+//! and `examples/train.rs`.
 //!
 //! Two heads: the injection head learns attack *techniques* (injections and jailbreak
 //! scripts) against benign text; when the data marks plain harmful requests
@@ -774,7 +775,7 @@ fn fit(
                         }
                         n += usize::from(drng < cut);
                     }
-                    (&kept[..n], value / keep)
+                    (kept.get(..n).unwrap_or(&[]), value / keep)
                 } else {
                     (idx, value)
                 };
