@@ -178,7 +178,9 @@ pub struct TrainParams {
     pub threshold: f32,
     /// Multiple-instance learning over windows of long texts.
     pub multi_instance: bool,
-    /// Average the weights over the second half of the epochs.
+    /// Average the weights over the second half of the epochs (one snapshot per epoch). On
+    /// by default since session 15: with feature dropout the last epoch's weights are noisy,
+    /// and the thresholds the calibration rule sets on them moved by a tenth between splits.
     pub average: bool,
     /// Target false-alarm rate of the harmful-request head on held-out benign text.
     pub harmful_target_fpr: f32,
@@ -189,7 +191,9 @@ pub struct TrainParams {
     /// ever reaching it.
     pub harmful_min_threshold: f32,
     /// Share of airm's calibration requests (held out) a head's threshold may still block:
-    /// 0 puts the threshold above all of them.
+    /// 0 puts the threshold above all of them. 0.015 since session 15 (0.02 before): with the
+    /// larger everyday-text set the calibration texts score lower, and 0.02 let the held-out
+    /// false alarms of the splits reach 1 %.
     pub calibration_fpr: f32,
     /// Loss weight of the harmful-request head's attacks (red-team requests).
     pub harmful_attack_weight: f32,
@@ -227,8 +231,9 @@ pub struct TrainParams {
     /// expected logit is unchanged), so that no single n-gram carries a decision. 0 turns it
     /// off; 0.5 since session 14 (see docs/guard-eval.md, "Feature dropout"). At most 0.95.
     pub dropout: f32,
-    /// Feature dropout of the harmful-request head (0.5 since session 14; 0.7 ranked as well
-    /// on the splits but leant on the script of languages with little benign text).
+    /// Feature dropout of the harmful-request head (0.5 in session 14, when 0.7 ranked as
+    /// well on the splits but leant on the script of languages with little benign text; 0.7
+    /// since session 15, with about 2,500 more everyday texts in English and those languages).
     pub harmful_dropout: f32,
 }
 
@@ -245,11 +250,11 @@ impl Default for TrainParams {
             target_fpr: 0.005,
             threshold: 0.5,
             multi_instance: true,
-            average: false,
+            average: true,
             harmful_target_fpr: 0.004,
             augment: true,
             harmful_min_threshold: 0.5,
-            calibration_fpr: 0.02,
+            calibration_fpr: 0.015,
             harmful_attack_weight: 1.0,
             everyday_questions: true,
             calibration_questions: true,
@@ -260,7 +265,7 @@ impl Default for TrainParams {
             concepts: true,
             negative_focus: 1.0,
             dropout: 0.5,
-            harmful_dropout: 0.5,
+            harmful_dropout: 0.7,
         }
     }
 }
