@@ -726,6 +726,8 @@ fn fit(
     let mut avg_bias = 0.0_f32;
     let mut avg_n = 0.0_f32;
     let keep = (1.0 - spec.dropout).clamp(0.05, 1.0);
+    // A draw below `cut` keeps the feature (probability `keep`).
+    let cut = (f64::from(keep) * u64::MAX as f64) as u64;
     // Kept features of the current step (with dropout), and the dropout's own generator.
     let mut kept: Vec<u32> = Vec::new();
     let mut drng = p.seed.rotate_left(17) | 1;
@@ -768,7 +770,6 @@ fn fit(
                     // every feature is written, and the length moves on when it is kept.
                     kept.clear();
                     kept.resize(idx.len(), 0);
-                    let cut = (f64::from(keep) * u64::MAX as f64) as u64;
                     let mut n = 0;
                     for &k in idx {
                         drng ^= drng << 13;
