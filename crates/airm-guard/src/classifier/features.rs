@@ -300,6 +300,16 @@ fn concept_feature(id: u16, p: u32, sink: &mut Sink<'_>) {
     }
 }
 
+/// The buckets of the concept features of the built-in lexicon, for `2^bits` buckets.
+pub(crate) fn concept_buckets(bits: u8) -> Vec<u32> {
+    let mask = (1u64 << bits) - 1;
+    let n = Concepts::builtin().map_or(0, |c| c.len() as u64);
+    (0..n)
+        .flat_map(|id| (0..CONCEPT_BUCKETS).map(move |k| (id, k)))
+        .map(|(id, k)| (finish(CONCEPT_SEED ^ id ^ (k << 32)) & mask) as u32)
+        .collect()
+}
+
 /// Emits the features found by the passes over `f.chars` (see [`emit_features`]).
 fn emit(bits: u8, f: &mut Features) {
     f.idx.clear();

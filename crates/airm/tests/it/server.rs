@@ -162,7 +162,13 @@ async fn killing_the_server_mid_write_loses_no_acknowledged_data() {
                 }
             }));
         }
-        tokio::time::sleep(Duration::from_millis(700)).await;
+        // Kill once writes are flowing: after the first acknowledgement (on a loaded machine
+        // that can take longer than any fixed delay), and a little more.
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        while acked.lock().unwrap().is_empty() && std::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
         s.child.kill().unwrap(); // SIGKILL
         s.child.wait().unwrap();
         for t in tasks {
