@@ -734,16 +734,10 @@ fn fit(
     let mut avg_bias = 0.0_f32;
     let mut avg_n = 0.0_f32;
     let keep = (1.0 - spec.dropout).clamp(0.05, 1.0);
-    // Buckets kept out of dropout: the concept features, with `concepts_kept`.
-    let mut fixed_bucket = vec![
-        false;
-        if p.concepts_kept && spec.concepts {
-            n
-        } else {
-            0
-        }
-    ];
-    if !fixed_bucket.is_empty() {
+    // Buckets kept out of dropout: the concept features, with `concepts_kept` (else none).
+    let mut fixed_bucket = Vec::new();
+    if p.concepts_kept && spec.concepts {
+        fixed_bucket = vec![false; n];
         for b in features::concept_buckets(bits) {
             if let Some(x) = fixed_bucket.get_mut(b as usize) {
                 *x = true;
