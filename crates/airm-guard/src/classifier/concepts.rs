@@ -292,5 +292,11 @@ mod tests {
         assert!(Concepts::parse("no tab here").is_err());
         assert!(Concepts::parse("x\ta | | b").is_err());
         assert!(Concepts::parse("x\tabc0").is_err());
+        // A marker alone is no term: `*`, `=` and `*=` leave nothing to match.
+        for bare in ["*", "=", "*=", " * "] {
+            let lexicon = format!("x\tabc | {bare}");
+            let err = Concepts::parse(&lexicon).err();
+            assert_eq!(err.as_deref(), Some("line 1: empty term"), "{bare:?}");
+        }
     }
 }
