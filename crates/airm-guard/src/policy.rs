@@ -204,7 +204,8 @@ pub fn default_action(id: &str, source: Option<Source>, anonymize: bool) -> Acti
     match id {
         // PI014 blocks: a text of one content word ("go", "continue") keeps a quarter of its
         // score, below the trainer's lowest PI014 threshold (0.5), so short turns of a
-        // conversation cannot be blocked by it (see `classifier::content::content_evidence`).
+        // conversation cannot be blocked by it, unless that word is a harmful-topic concept
+        // term ("bomb", "heroin"; see `classifier::content::content_evidence_with`).
         "PI001" | "PI002" | "PI003" | "PI010" | "PI011" | "PI012" | "PI013" | "PI014" | "PI015"
         | "PI016" => Action::Block,
         "PI008" if anonymize => Action::Redact,

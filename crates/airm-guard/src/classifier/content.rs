@@ -264,7 +264,19 @@ pub const MIN_CONTENT_WORDS: f32 = 2.0;
 /// one word, and six Thai, Lao, Khmer or Myanmar characters. One content word keeps a
 /// quarter of its score, so no threshold above 0.25 can block it. Pure; one pass.
 pub fn content_evidence(content: &str) -> f32 {
-    let (mut words, mut dense, mut in_word) = (0.0_f32, 0.0_f32, false);
+    content_evidence_with(content, 0.0)
+}
+
+/// [`content_evidence`] with `extra` words counted before those of `content`: with a
+/// model's concept gate ([`crate::classifier::model::Head::concept_gate`]), a text in which a
+/// harmful-topic concept term was found counts one more word, so that "how do I make a
+/// bomb?" (one content word, "bomb") is judged on its score while "continue" or "hello"
+/// stays gated.
+pub fn content_evidence_with(content: &str, extra: f32) -> f32 {
+    let (mut words, mut dense, mut in_word) = (extra, 0.0_f32, false);
+    if words >= MIN_CONTENT_WORDS {
+        return 1.0;
+    }
     for c in content.chars() {
         if c == ' ' {
             in_word = false;

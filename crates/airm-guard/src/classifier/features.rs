@@ -77,6 +77,12 @@ struct Events {
 }
 
 impl Features {
+    /// True when the last extraction found a harmful-topic concept term (only when it was
+    /// asked for the concept features).
+    pub fn has_concepts(&self) -> bool {
+        !self.events.concepts.is_empty()
+    }
+
     /// Window ranges `[start, end)` in positions; empty when the text fits in one window.
     pub fn windows(&self) -> Vec<(u32, u32)> {
         let n = self.len;

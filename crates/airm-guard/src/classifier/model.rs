@@ -7,7 +7,8 @@
 //! the second one sees), then `bits: u8`, and per head `threshold, bias, scale: f32`
 //! (little-endian) followed by `2^bits` `i16` weights. `AIRMPI03` then holds `flags: u8`
 //! (bit 0: the harmful head scores the whole folded text, not its content words; bit 1: a
-//! token channel follows; bit 2: the features include the harmful-topic concepts) and the
+//! token channel follows; bit 2: the features include the harmful-topic concepts; bit 3: the
+//! harmful head's content-word gate counts a concept term as a word) and the
 //! token channel: `u32` byte length of the vocabulary, the
 //! vocabulary (tokens joined by `\n`, in id order), `scale: f32` and one `i16` weight per
 //! token.
@@ -57,6 +58,10 @@ pub struct Head {
     /// Scores the whole folded text (the injection head's features) instead of its content
     /// words.
     pub full_text: bool,
+    /// The content-word gate of PI014 counts a harmful-topic concept term found in the text
+    /// as one more content word (see [`crate::classifier::content::content_evidence_with`]); only
+    /// with the concept features.
+    pub concept_gate: bool,
 }
 
 impl Model {
@@ -122,6 +127,7 @@ impl Model {
         let mut out = Vec::with_capacity(32 + self.weights.len() * 4);
         let tokens = self.harmful.as_ref().and_then(|h| h.tokens.as_ref());
         let full_text = self.harmful.as_ref().is_some_and(|h| h.full_text);
+        let concept_gate = self.harmful.as_ref().is_some_and(|h| h.concept_gate);
         out.extend_from_slice(match &self.harmful {
             None => MAGIC,
             Some(_) if tokens.is_none() && !full_text && !self.concepts => MAGIC2,
@@ -136,7 +142,8 @@ impl Model {
             out.push(
                 u8::from(full_text)
                     | u8::from(tokens.is_some()) << 1
-                    | u8::from(self.concepts) << 2,
+                    | u8::from(self.concepts) << 2
+                    | u8::from(concept_gate) << 3,
             );
         }
         if let Some(t) = tokens {
@@ -175,11 +182,15 @@ impl Model {
         let mut concepts = false;
         if let (true, Some(h)) = (with_tokens, harmful.as_mut()) {
             let flags = *b.get(tables).ok_or_else(|| err("truncated flags"))?;
-            if flags > 7 {
+            if flags > 15 {
                 return Err(err("unknown flags"));
             }
             h.full_text = flags & 1 != 0;
             concepts = flags & 4 != 0;
+            h.concept_gate = flags & 8 != 0;
+            if h.concept_gate && !concepts {
+                return Err(err("concept gate without concept features"));
+            }
             let rest = b.get(tables + 1..).unwrap_or(&[]);
             if flags & 2 != 0 {
                 h.tokens = Some(read_tokens(rest)?);
@@ -239,6 +250,7 @@ fn read_head(b: &[u8]) -> Result<Head, GuardError> {
         threshold,
         tokens: None,
         full_text: false,
+        concept_gate: false,
     })
 }
 
@@ -353,6 +365,7 @@ mod tests {
             threshold: 0.9,
             tokens: None,
             full_text: false,
+            concept_gate: false,
         };
         let m = Model {
             bits: 8,
@@ -384,14 +397,23 @@ mod tests {
         assert_eq!(&bytes[..8], b"AIRMPI03");
         assert_eq!(bytes.last(), Some(&4));
         assert!(Model::from_bytes(&bytes).unwrap().concepts);
-        let mut bad = bytes.clone();
-        if let Some(b) = bad.last_mut() {
-            *b = 8;
+        // The concept gate (bit 3) needs the concept features; bits above it are unknown.
+        for (flags, ok) in [(8, false), (12, true), (16, false), (20, false)] {
+            let mut other = bytes.clone();
+            if let Some(b) = other.last_mut() {
+                *b = flags;
+            }
+            let back = Model::from_bytes(&other);
+            assert_eq!(back.is_ok(), ok, "flags {flags}");
+            if let Ok(back) = back {
+                assert!(back.concepts && back.harmful.as_ref().is_some_and(|h| h.concept_gate));
+                assert_eq!(back.to_bytes(), other);
+            }
         }
-        assert!(Model::from_bytes(&bad).is_err());
         let full = Model {
             harmful: Some(Head {
                 full_text: true,
+                concept_gate: false,
                 ..m.harmful.clone().unwrap()
             }),
             ..m

@@ -311,6 +311,7 @@ mod tests {
                 threshold: 0.5,
                 tokens: None,
                 full_text: false,
+                concept_gate: false,
             }),
             concepts: false,
         };

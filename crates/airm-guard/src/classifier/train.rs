@@ -15,7 +15,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::classifier::content::{content_evidence, content_words};
+use crate::classifier::content::{content_evidence_with, content_words};
 use crate::classifier::features;
 use crate::classifier::model::{sigmoid, Head, Model};
 use crate::classifier::tokens::{TokenVectors, TokenWeights, Vocab};
@@ -242,6 +242,12 @@ pub struct TrainParams {
     /// English into the other languages (six train splits: recall at 1 % held-out false
     /// alarms 0.820 → 0.830; see docs/guard-eval.md, "Concepts kept out of dropout").
     pub concepts_kept: bool,
+    /// PI014's content-word gate counts a harmful-topic concept term found in a text as one
+    /// more content word (stored in the model, [`Head::concept_gate`]): without it, "how do I
+    /// make a bomb?" has one content word and keeps a quarter of its score, so no threshold
+    /// above 0.25 blocks it. Needs `concepts`. On by default since session 17 (see
+    /// docs/guard-eval.md, "The one-word gate and concept terms").
+    pub concept_gate: bool,
 }
 
 impl Default for TrainParams {
@@ -274,6 +280,7 @@ impl Default for TrainParams {
             dropout: 0.5,
             harmful_dropout: 0.7,
             concepts_kept: true,
+            concept_gate: true,
         }
     }
 }
@@ -351,8 +358,10 @@ fn own_benign(mut text: impl FnMut(&str) -> (String, Vec<u32>)) -> Vec<Item> {
 struct HeadSpec<'a> {
     target_fpr: f32,
     attack_weight: f32,
-    /// Scale hold-out scores as PI014 does (by [`content_evidence`] of the text).
+    /// Scale hold-out scores as PI014 does (by [`content_evidence_with`] of the text).
     gate: bool,
+    /// The gate counts a concept term as one more content word (see [`Head::concept_gate`]).
+    concept_gate: bool,
     /// The token channel's vectors and feature size, if the head has one.
     tokens: Option<(&'a TokenVectors, f32)>,
     /// L2 strength.
@@ -432,6 +441,7 @@ pub fn train_with_report(examples: &[Example], params: &TrainParams) -> (Model, 
         target_fpr: params.target_fpr,
         attack_weight: 1.0,
         gate: false,
+        concept_gate: false,
         tokens: None,
         l2: params.l2,
         dropout: params.dropout,
@@ -496,6 +506,7 @@ pub fn train_with_report(examples: &[Example], params: &TrainParams) -> (Model, 
             target_fpr: params.harmful_target_fpr,
             attack_weight: params.harmful_attack_weight,
             gate: true,
+            concept_gate: concepts && params.concept_gate,
             tokens: vectors.map(|v| (v, params.token_scale)),
             l2: params.harmful_l2,
             dropout: params.harmful_dropout,
@@ -512,6 +523,7 @@ pub fn train_with_report(examples: &[Example], params: &TrainParams) -> (Model, 
                 threshold,
                 tokens,
                 full_text: params.harmful_full_text,
+                concept_gate: concepts && params.concept_gate,
             },
             report,
         )
@@ -606,7 +618,8 @@ fn train_head(
                 gate: if spec.gate {
                     let mut words = String::new();
                     content_words(&e.text, &mut words);
-                    content_evidence(&words)
+                    let concept = spec.concept_gate && f.has_concepts();
+                    content_evidence_with(&words, if concept { 1.0 } else { 0.0 })
                 } else {
                     1.0
                 },
@@ -1036,6 +1049,37 @@ mod tests {
                 .sum::<f32>()
         };
         assert!(concept_weight(&on) > concept_weight(&off));
+    }
+
+    #[test]
+    fn the_concept_gate_is_stored_with_a_concept_head() {
+        let ex = toy(
+            "where do i buy cocaine cheaply",
+            "what is a good name for a pet turtle",
+            20,
+        );
+        let ex: Vec<Example> = ex
+            .into_iter()
+            .map(|e| Example {
+                harmful: e.attack,
+                ..e
+            })
+            .collect();
+        let with = |concepts: bool, concept_gate: bool| TrainParams {
+            bits: 12,
+            epochs: 2,
+            holdout: 0.0,
+            concepts,
+            concept_gate,
+            everyday_questions: false,
+            calibration_questions: false,
+            ..TrainParams::default()
+        };
+        let gate = |p: TrainParams| train(&ex, &p).harmful.is_some_and(|h| h.concept_gate);
+        assert!(gate(with(true, true)));
+        assert!(!gate(with(true, false)));
+        // Without the concept features there is nothing for the gate to count.
+        assert!(!gate(with(false, true)));
     }
 
     #[test]

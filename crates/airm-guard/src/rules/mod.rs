@@ -65,6 +65,8 @@ pub struct HeadScores {
     /// same features as the injection head); `None` without it, or when it scores content
     /// words (PI014 extracts those itself).
     pub harmful: Option<f32>,
+    /// The features held a harmful-topic concept term (for PI014's concept gate).
+    pub concept: bool,
 }
 
 impl Cx<'_> {
@@ -106,11 +108,16 @@ impl Cx<'_> {
                             Some(h) => {
                                 let tokens = h.token_logit(&v.folded, &mut ids, &mut word);
                                 let (injection, harmful) = self.weights.score_both(buf, tokens);
-                                HeadScores { injection, harmful }
+                                HeadScores {
+                                    injection,
+                                    harmful,
+                                    concept: buf.has_concepts(),
+                                }
                             }
                             None => HeadScores {
                                 injection: self.weights.score_features(buf),
                                 harmful: None,
+                                concept: buf.has_concepts(),
                             },
                         }
                     })
