@@ -15,7 +15,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::classifier::content::{content_evidence_with, content_words};
+use crate::classifier::content::{self, content_words};
 use crate::classifier::features;
 use crate::classifier::model::{sigmoid, Head, Model};
 use crate::classifier::tokens::{TokenVectors, TokenWeights, Vocab};
@@ -358,7 +358,7 @@ fn own_benign(mut text: impl FnMut(&str) -> (String, Vec<u32>)) -> Vec<Item> {
 struct HeadSpec<'a> {
     target_fpr: f32,
     attack_weight: f32,
-    /// Scale hold-out scores as PI014 does (by [`content_evidence_with`] of the text).
+    /// Scale hold-out scores as PI014 does (by [`content::gate`] of the text).
     gate: bool,
     /// The gate counts a concept term as one more content word (see [`Head::concept_gate`]).
     concept_gate: bool,
@@ -617,9 +617,7 @@ fn train_head(
                 calibration: e.calibration,
                 gate: if spec.gate {
                     let mut words = String::new();
-                    content_words(&e.text, &mut words);
-                    let concept = spec.concept_gate && f.has_concepts();
-                    content_evidence_with(&words, if concept { 1.0 } else { 0.0 })
+                    content::gate(&e.text, &mut words, spec.concept_gate && f.has_concepts())
                 } else {
                     1.0
                 },

@@ -7,7 +7,7 @@
 use airm_core::{Reference, RuleDocs, RuleMeta, RuleStatus, RuleTarget, Severity};
 
 use super::{Cx, Hit};
-use crate::classifier::content::{content_evidence, content_evidence_with, content_words};
+use crate::classifier::content::{content_evidence, content_words, gate};
 use crate::classifier::features::with_buffer;
 
 /// Metadata.
@@ -68,33 +68,6 @@ pub fn scan(cx: &Cx<'_>, out: &mut Vec<Hit>) {
     report(cx, best, out);
 }
 
-/// Bytes of a text whose content words are tried first by [`gate`].
-const GATE_PREFIX: usize = 256;
-
-/// `content_evidence` of the content words of `folded` (`words` a reusable buffer), with one
-/// more word when `concept` (a concept term was found and the model's gate counts it; see
-/// [`content_evidence_with`]). The evidence only grows along a text (cut at a space, the
-/// content words of the start are the start of the content words), so when those of the
-/// first [`GATE_PREFIX`] bytes already give full evidence, so does the whole text, and the
-/// rest is not read.
-fn gate(folded: &str, words: &mut String, concept: bool) -> f32 {
-    let extra = if concept { 1.0 } else { 0.0 };
-    if folded.len() > GATE_PREFIX {
-        let cut = folded
-            .as_bytes()
-            .get(..GATE_PREFIX)
-            .and_then(|b| b.iter().rposition(|&b| b == b' '));
-        if let Some(head) = cut.and_then(|c| folded.get(..c)) {
-            content_words(head, words);
-            if content_evidence_with(words, extra) >= 1.0 {
-                return 1.0;
-            }
-        }
-    }
-    content_words(folded, words);
-    content_evidence_with(words, extra)
-}
-
 /// The hit of the best-scoring variant, if its score reaches [`FLOOR`].
 fn report(cx: &Cx<'_>, best: Option<(f32, usize)>, out: &mut Vec<Hit>) {
     if let Some((s, i)) = best {
@@ -114,49 +87,11 @@ fn report(cx: &Cx<'_>, best: Option<(f32, usize)>, out: &mut Vec<Hit>) {
 mod tests {
     use super::*;
 
-    fn whole(text: &str, concept: bool) -> f32 {
-        let mut w = String::new();
-        content_words(text, &mut w);
-        content_evidence_with(&w, if concept { 1.0 } else { 0.0 })
-    }
-
     #[test]
-    fn gate_reads_a_prefix_only_when_it_decides() {
+    fn one_word_texts_keep_a_quarter_unless_a_concept_term_counts() {
         let mut w = String::new();
-        for t in [
-            "",
-            "go",
-            &format!("{} kill", "the ".repeat(100)),
-            &format!("{}炸弹", "the ".repeat(100)),
-            &"how to make a bomb at home ".repeat(20),
-            &format!("{}x", "a".repeat(300)),
-        ] {
-            for concept in [false, true] {
-                assert_eq!(gate(t, &mut w, concept), whole(t, concept), "{t}");
-            }
-        }
-    }
-
-    #[test]
-    fn a_concept_term_counts_as_one_more_content_word() {
-        let mut w = String::new();
-        // One content word: a quarter of the score, or all of it with a concept term.
-        assert_eq!(gate("how do i make a bomb?", &mut w, false), 0.25);
+        // The gate PI014 applies (`content::gate`), as its docs describe it.
+        assert_eq!(gate("continue", &mut w, false), 0.25);
         assert_eq!(gate("how do i make a bomb?", &mut w, true), 1.0);
-        // No content word at all: a concept term alone still gives a quarter.
-        assert_eq!(gate("how do i?", &mut w, true), 0.25);
-        assert_eq!(gate("how do i?", &mut w, false), 0.0);
-        assert_eq!(content_evidence("bomb"), content_evidence_with("bomb", 0.0));
-    }
-
-    proptest::proptest! {
-        #[test]
-        fn gate_equals_the_evidence_of_the_whole_text(
-            text in "(the|a|of|kill|bomb|炸弹|ไทย|[a-z]{1,6}|[ ,.?\n]){0,200}"
-        ) {
-            let mut w = String::new();
-            proptest::prop_assert_eq!(gate(&text, &mut w, false), whole(&text, false));
-            proptest::prop_assert_eq!(gate(&text, &mut w, true), whole(&text, true));
-        }
     }
 }
