@@ -22,6 +22,14 @@ Usage (from the repository root, after
 `cargo build --release -p airm-guard --example train --example scores`):
 
     python3 crates/airm-guard/tools/splits.py TRAIN.jsonl [--seeds 11 12 13] [--params JSON]
+        [--extra EXTRA.jsonl] [--probe PROBE.jsonl ...]
+
+`--extra` rows (same format) are added to every training fifth and never held out, so a
+candidate data set is judged on the prompt set's own held-out items. `--probe` rows (benign
+texts a model must let through, e.g. a held-out half of such a data set) are scored under
+every split's model and reported as `probe1_fa`, `probe2_fa`, ... (one per file), the share
+that would be blocked, and as `probe1_fa_at_1pct`, ... with PI014's threshold where
+`at_1pct` puts it.
 
 Standard library only. Writes its splits and models under a temporary directory.
 """
@@ -48,7 +56,7 @@ def group(label, source, lang):
     return "injection" if label == "injection" else "jailbreak_other"
 
 
-def run_split(lines, seed, params, tmp):
+def run_split(lines, seed, params, tmp, extra=(), probe=()):
     rows = lines[:]
     random.seed(seed)
     random.shuffle(rows)
@@ -59,6 +67,7 @@ def run_split(lines, seed, params, tmp):
         f.writelines(rows[:k])
     with open(rest, "w", encoding="utf-8") as f:
         f.writelines(rows[k:])
+        f.writelines(extra)
     cmd = [os.path.join(BIN, "train"), rest, model]
     for e in EXCLUDE:
         cmd += ["--exclude-source", e]
@@ -84,7 +93,18 @@ def run_split(lines, seed, params, tmp):
                 counts[g][0] += 1
                 counts[g][1] += blocked
     rates = {g: b / n for g, (n, b) in counts.items()}
-    rates["at_1pct"] = recall_at(rows, 0.01)
+    rates["at_1pct"], t_at = recall_at(rows, 0.01)
+    for n, path in enumerate(probe or (), start=1):
+        out = subprocess.run([os.path.join(BIN, "scores"), path], capture_output=True, text=True,
+                             check=True, env=env).stdout.splitlines()
+        blocked, blocked_at = 0, 0
+        for line in out:
+            _label, _tags, _source, _lang, pi001, pi014, other = line.split("\t")
+            fixed = float(pi001) >= t1 or other != "0"
+            blocked += fixed or float(pi014) >= t2
+            blocked_at += fixed or float(pi014) > t_at
+        rates[f"probe{n}_fa"] = blocked / max(1, len(out))
+        rates[f"probe{n}_fa_at_1pct"] = blocked_at / max(1, len(out))
     return (t1, t2), rates
 
 
@@ -97,7 +117,7 @@ def recall_at(rows, budget):
     free = sorted((r[2] for r in benign if not r[1]), reverse=True)
     t = free[allowed] if 0 <= allowed < len(free) else (0.0 if allowed >= len(free) else 2.0)
     attacks = [r for r in rows if not r[0]]
-    return sum(1 for r in attacks if r[1] or r[2] > t) / max(1, len(attacks))
+    return sum(1 for r in attacks if r[1] or r[2] > t) / max(1, len(attacks)), t
 
 
 def main():
@@ -105,13 +125,19 @@ def main():
     ap.add_argument("train")
     ap.add_argument("--seeds", type=int, nargs="+", default=[11, 12, 13])
     ap.add_argument("--params", default="", help="TrainParams as JSON, as the train example takes them")
+    ap.add_argument("--extra", help="JSON Lines added to every training split, never held out")
+    ap.add_argument("--probe", nargs="+", help="benign JSON Lines scored under every split's model")
     a = ap.parse_args()
     with open(a.train, encoding="utf-8") as f:
         lines = [l for l in f if l.strip()]
+    extra = []
+    if a.extra:
+        with open(a.extra, encoding="utf-8") as f:
+            extra = [l if l.endswith("\n") else l + "\n" for l in f if l.strip()]
     total = collections.defaultdict(list)
     with tempfile.TemporaryDirectory() as tmp:
         for seed in a.seeds:
-            (t1, t2), rates = run_split(lines, seed, a.params, tmp)
+            (t1, t2), rates = run_split(lines, seed, a.params, tmp, extra, a.probe)
             print(f"seed {seed}: thresholds {t1:.3f} / {t2:.3f}  "
                   + "  ".join(f"{g} {r:.3f}" for g, r in sorted(rates.items())))
             for g, r in rates.items():
