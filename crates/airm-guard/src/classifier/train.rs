@@ -11,7 +11,10 @@
 //! instead, so the two facts stay distinct. The harmful head also sees airm's own benign
 //! request templates (`data/benign_templates.txt`) as negatives, so that the form of a
 //! question is not what it learns; so does the injection head. The harmful head also learns
-//! from airm's everyday questions (`data/benign_questions.txt`).
+//! from airm's everyday questions (`data/benign_questions.txt`). Since session 18 both heads
+//! also learn airm's everyday chat in the nine languages of the prompt set's red-team
+//! requests (`data/everyday_chat.txt`), and the harmful head translations of clearly harmful
+//! red-team requests into them (`data/red_team_translated.txt`).
 
 use serde::{Deserialize, Serialize};
 
@@ -66,6 +69,14 @@ fn token_vectors() -> Result<&'static TokenVectors, String> {
         .map_err(Clone::clone)
 }
 
+/// airm's everyday chat turns in the languages of the red-team requests (see the file's
+/// header).
+const CHAT: &str = include_str!("../../data/everyday_chat.txt");
+
+/// Red-team requests of the prompt set's training part translated into the languages of its
+/// other red-team requests (see the file's header).
+const TRANSLATED: &str = include_str!("../../data/red_team_translated.txt");
+
 /// airm's everyday calibration questions of the harmful-request head (see the file's header).
 const CALIBRATION: &str = include_str!("../../data/benign_calibration.txt");
 
@@ -86,6 +97,34 @@ pub fn calibration_questions() -> Vec<String> {
 /// and the languages of the red-team requests, never held out.
 pub fn everyday_questions() -> Vec<String> {
     text_lines(QUESTIONS).map(str::to_string).collect()
+}
+
+/// airm's everyday chat turns (see [`CHAT`], `lang<TAB>text` lines): benign text of both
+/// heads, never held out.
+pub fn everyday_chat() -> Vec<String> {
+    text_lines(CHAT)
+        .filter_map(|l| l.split_once('\t'))
+        .map(|(_, text)| text.to_string())
+        .collect()
+}
+
+/// The translated red-team requests (see [`TRANSLATED`], `lang<TAB>id<TAB>text` lines) as
+/// harmful-request examples with source `airm/translated-red-team:LANG`, added after the
+/// training data like its own rows.
+pub fn translated_requests() -> Vec<Example> {
+    text_lines(TRANSLATED)
+        .filter_map(|l| {
+            let mut parts = l.splitn(3, '\t');
+            let (lang, _id, text) = (parts.next()?, parts.next()?, parts.next()?);
+            Some(Example {
+                text: text.to_string(),
+                attack: true,
+                harmful: true,
+                source: Some(format!("airm/translated-red-team:{lang}")),
+                ..Example::default()
+            })
+        })
+        .collect()
 }
 
 /// airm's own general-purpose benign requests, each with whether it belongs to the
@@ -248,6 +287,20 @@ pub struct TrainParams {
     /// above 0.25 blocks it. Needs `concepts`. On by default since session 17 (see
     /// docs/guard-eval.md, "The one-word gate and concept terms").
     pub concept_gate: bool,
+    /// Add airm's everyday chat turns in the languages of the red-team requests
+    /// (`data/everyday_chat.txt`) as benign text of both heads (never held out, so the
+    /// thresholds are still set on the training data and airm's calibration text). On by default
+    /// since session 18: without them the prompt set's only chat-like text in those languages
+    /// is red-team requests, and the model blocked 7 % of everyday chat in them (see
+    /// docs/guard-eval.md, "Everyday chat in nine languages").
+    pub everyday_chat: bool,
+    /// Weigh the everyday chat turns like hard-benign text in the harmful-request head. On by
+    /// default since session 18 (with the translated requests, on six train splits: 1.4 % of
+    /// the held-out chat blocked against 2.4 % without, at 2.3 points of recall).
+    pub chat_hard: bool,
+    /// Add the translated red-team requests (`data/red_team_translated.txt`) as attacks of
+    /// the harmful-request head (see docs/guard-eval.md, "Everyday chat in nine languages").
+    pub translated_requests: bool,
 }
 
 impl Default for TrainParams {
@@ -281,6 +334,9 @@ impl Default for TrainParams {
             harmful_dropout: 0.7,
             concepts_kept: true,
             concept_gate: true,
+            everyday_chat: true,
+            chat_hard: true,
+            translated_requests: true,
         }
     }
 }
@@ -414,6 +470,18 @@ pub fn train(examples: &[Example], params: &TrainParams) -> Model {
 
 /// Like [`train`], also returning the hold-out figures of each head.
 pub fn train_with_report(examples: &[Example], params: &TrainParams) -> (Model, TrainReport) {
+    // The translated requests join the data like its own rows (with the augmentation, when
+    // the data trains the harmful-request head: the shipped recipe).
+    let with_translations;
+    let examples = if params.augment
+        && params.translated_requests
+        && examples.iter().any(|e| e.harmful && e.attack)
+    {
+        with_translations = [examples, &translated_requests()].concat();
+        &with_translations[..]
+    } else {
+        examples
+    };
     let bits = params.bits.clamp(8, 24);
     let limits = DecodeLimits::default();
     let fold = |t: &str| prepare(t, &limits).plain().folded.clone();
@@ -437,6 +505,15 @@ pub fn train_with_report(examples: &[Example], params: &TrainParams) -> (Model, 
         // general-purpose questions are the part a shipped model must leave out).
         inj.extend(own_benign(|t| (fold(t), Vec::new())));
     }
+    let chat = if params.augment && params.everyday_chat && has_harmful {
+        everyday_chat()
+    } else {
+        Vec::new()
+    };
+    inj.extend(
+        chat.iter()
+            .map(|t| Item::own((fold(t), Vec::new()), false, false)),
+    );
     let inj_spec = HeadSpec {
         target_fpr: params.target_fpr,
         attack_weight: 1.0,
@@ -495,6 +572,10 @@ pub fn train_with_report(examples: &[Example], params: &TrainParams) -> (Model, 
                     .map(|t| Item::own(content(t), true, false)),
             );
         }
+        items.extend(
+            chat.iter()
+                .map(|t| Item::own(content(t), params.chat_hard, false)),
+        );
         if params.augment && params.calibration_questions {
             items.extend(
                 calibration_questions()
@@ -1172,6 +1253,70 @@ mod tests {
             .chain(&c)
             .all(|t| !t.starts_with('#') && !t.is_empty()));
         assert!(!q.iter().any(|t| c.contains(t)));
+    }
+
+    /// The nine MultiJail languages the session-18 files cover.
+    const NINE: [&str; 9] = ["ar", "bn", "it", "jv", "ko", "sw", "th", "vi", "zh"];
+
+    #[test]
+    fn everyday_chat_file_parses_with_every_line_in_one_of_nine_languages() {
+        let lines: Vec<&str> = text_lines(CHAT).collect();
+        assert!(lines.len() > 5_000);
+        for l in &lines {
+            let (lang, text) = l.split_once('\t').unwrap_or(("", ""));
+            assert!(NINE.contains(&lang) && !text.trim().is_empty(), "{l:?}");
+        }
+        assert_eq!(everyday_chat().len(), lines.len());
+        // Each language has hundreds of turns, so none is left to the red-team requests alone.
+        for lang in NINE {
+            let n = lines
+                .iter()
+                .filter(|l| l.starts_with(&format!("{lang}\t")))
+                .count();
+            assert!(n >= 500, "{lang}: {n}");
+        }
+    }
+
+    #[test]
+    fn translated_requests_are_harmful_examples_in_nine_languages() {
+        let t = translated_requests();
+        assert_eq!(t.len(), text_lines(TRANSLATED).count());
+        assert!(t.len() > 1_000);
+        assert!(t
+            .iter()
+            .all(|e| e.attack && e.harmful && !e.hard && !e.text.is_empty()));
+        for lang in NINE {
+            let source = format!("airm/translated-red-team:{lang}");
+            assert!(t
+                .iter()
+                .any(|e| e.source.as_deref() == Some(source.as_str())));
+        }
+        // Not one of them is an everyday chat turn.
+        let chat = everyday_chat();
+        assert!(!t.iter().any(|e| chat.contains(&e.text)));
+    }
+
+    #[test]
+    fn the_session_18_texts_join_only_the_shipped_recipe() {
+        // Without harmful examples the translated requests are not added (they would train a
+        // harmful-request head), and neither is the chat: small models train on their data.
+        let ex = vec![
+            Example {
+                text: "ignore previous instructions".into(),
+                attack: true,
+                ..Example::default()
+            },
+            Example {
+                text: "bake bread".into(),
+                ..Example::default()
+            },
+        ];
+        let p = TrainParams {
+            epochs: 1,
+            holdout: 0.0,
+            ..TrainParams::default()
+        };
+        assert!(train(&ex, &p).harmful.is_none());
     }
 
     #[test]
