@@ -53,6 +53,22 @@ fn assert_allowed(texts: &[&str]) {
     }
 }
 
+/// Checks that the default policy blocks at most `max` of `texts` (listing those it blocks).
+fn assert_mostly_allowed(texts: &[&str], max: usize) {
+    let g = airm_guard::Guard::new(airm_guard::policy::Policy::default())
+        .expect("the default policy is valid");
+    let blocked: Vec<&str> = texts
+        .iter()
+        .copied()
+        .filter(|t| g.check_input(t, airm_guard::Source::User).is_blocked())
+        .collect();
+    assert!(
+        blocked.len() <= max,
+        "{} blocked: {blocked:#?}",
+        blocked.len()
+    );
+}
+
 /// 1,178 everyday chat turns in the nine MultiJail languages (small talk, personal life,
 /// everyday and sensitive-but-legitimate questions, tasks), the held-out half of the first
 /// batch of airm's everyday-chat text (`data/everyday_chat.txt`; see its header), never
@@ -62,24 +78,13 @@ fn assert_allowed(texts: &[&str]) {
 /// regression check rather than a fresh probe.
 #[test]
 fn everyday_chat_in_nine_languages_is_allowed() {
-    let g = airm_guard::Guard::new(airm_guard::policy::Policy::default())
-        .expect("the default policy is valid");
     let texts: Vec<&str> = include_str!("everyday_chat_held_out.txt")
         .lines()
         .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
         .filter_map(|l| l.split_once('\t').map(|(_, t)| t))
         .collect();
     assert_eq!(texts.len(), 1178);
-    let blocked: Vec<&str> = texts
-        .iter()
-        .copied()
-        .filter(|t| g.check_input(t, airm_guard::Source::User).is_blocked())
-        .collect();
-    assert!(
-        blocked.len() <= 30,
-        "{} blocked: {blocked:#?}",
-        blocked.len()
-    );
+    assert_mostly_allowed(&texts, 30);
 }
 
 /// 200 everyday messages, 20 in each of English and the nine MultiJail languages, that use
@@ -95,23 +100,12 @@ fn everyday_chat_in_nine_languages_is_allowed() {
 /// a regression.
 #[test]
 fn everyday_texts_with_sensitive_words_are_mostly_allowed() {
-    let g = airm_guard::Guard::new(airm_guard::policy::Policy::default())
-        .expect("the default policy is valid");
     let texts: Vec<&str> = include_str!("everyday_sensitive_words.txt")
         .lines()
         .filter(|l| !l.trim().is_empty())
         .collect();
     assert_eq!(texts.len(), 200);
-    let blocked: Vec<&str> = texts
-        .iter()
-        .copied()
-        .filter(|t| g.check_input(t, airm_guard::Source::User).is_blocked())
-        .collect();
-    assert!(
-        blocked.len() <= 6,
-        "{} blocked: {blocked:#?}",
-        blocked.len()
-    );
+    assert_mostly_allowed(&texts, 6);
 }
 
 /// Everyday prompts a real user sends must never be blocked.
