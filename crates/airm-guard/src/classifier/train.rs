@@ -14,7 +14,12 @@
 //! from airm's everyday questions (`data/benign_questions.txt`). Since session 18 both heads
 //! also learn airm's everyday chat in the nine languages of the prompt set's red-team
 //! requests (`data/everyday_chat.txt`), and the harmful head translations of clearly harmful
-//! red-team requests into them (`data/red_team_translated.txt`).
+//! red-team requests into them (`data/red_team_translated.txt`). Since session 19 the harmful
+//! head also learns harmful requests phrased as tasks (`data/harmful_tasks.txt`) against
+//! benign tasks with alarming words and everyday tasks (`data/sensitive_tasks.txt`,
+//! `data/everyday_tasks.txt`), and the injection head injections of airm's own
+//! (`data/injections.txt`) against benign texts with their words and the clean twins of the
+//! documents they hide in (`data/injection_words.txt`, `data/injection_twins.txt`).
 
 use serde::{Deserialize, Serialize};
 
@@ -77,6 +82,29 @@ const CHAT: &str = include_str!("../../data/everyday_chat.txt");
 /// other red-team requests (see the file's header).
 const TRANSLATED: &str = include_str!("../../data/red_team_translated.txt");
 
+/// airm's harmful requests phrased as tasks, in English and 16 other languages (see the
+/// file's header).
+const HARMFUL_TASKS: &str = include_str!("../../data/harmful_tasks.txt");
+
+/// airm's benign tasks and questions with alarming words, in English and 16 other languages
+/// (see the file's header).
+const SENSITIVE_TASKS: &str = include_str!("../../data/sensitive_tasks.txt");
+
+/// airm's prompt injections and jailbreak-technique texts, in English and 17 other languages
+/// (see the file's header).
+const INJECTIONS: &str = include_str!("../../data/injections.txt");
+
+/// airm's benign texts with the words of injections, in English and 17 other languages (see
+/// the file's header).
+const INJECTION_WORDS: &str = include_str!("../../data/injection_words.txt");
+
+/// The clean twins of airm's indirect injections: the same documents without the injected
+/// instruction (see the file's header).
+const INJECTION_TWINS: &str = include_str!("../../data/injection_twins.txt");
+
+/// airm's everyday tasks, in English and 16 other languages (see the file's header).
+const EVERYDAY_TASKS: &str = include_str!("../../data/everyday_tasks.txt");
+
 /// airm's everyday calibration questions of the harmful-request head (see the file's header).
 const CALIBRATION: &str = include_str!("../../data/benign_calibration.txt");
 
@@ -123,6 +151,67 @@ pub fn translated_requests() -> Vec<Example> {
                 source: Some(format!("airm/translated-red-team:{lang}")),
                 ..Example::default()
             })
+        })
+        .collect()
+}
+
+/// The `(lang, kind, text)` lines of one of airm's tagged text files (`lang<TAB>kind<TAB>text`,
+/// `\n` in a text standing for a line break).
+fn tagged_lines(file: &'static str) -> impl Iterator<Item = (&'static str, &'static str, String)> {
+    text_lines(file).filter_map(|l| {
+        let mut parts = l.splitn(3, '\t');
+        let (lang, kind, text) = (parts.next()?, parts.next()?, parts.next()?);
+        Some((lang, kind, text.replace("\\n", "\n")))
+    })
+}
+
+/// airm's own attacks as examples with source `airm/NAME:LANG`: the harmful tasks
+/// ([`HARMFUL_TASKS`], harmful requests) and the injections ([`INJECTIONS`], techniques).
+fn own_attacks(file: &'static str, name: &str, harmful: bool) -> Vec<Example> {
+    tagged_lines(file)
+        .map(|(lang, _, text)| Example {
+            text,
+            attack: true,
+            harmful,
+            source: Some(format!("airm/{name}:{lang}")),
+            ..Example::default()
+        })
+        .collect()
+}
+
+/// airm's harmful requests phrased as tasks (see [`HARMFUL_TASKS`]) as harmful-request
+/// examples with source `airm/harmful-tasks:LANG`.
+pub fn harmful_tasks() -> Vec<Example> {
+    own_attacks(HARMFUL_TASKS, "harmful-tasks", true)
+}
+
+/// airm's injections (see [`INJECTIONS`]) as injection examples with source
+/// `airm/injections:LANG`.
+pub fn injections() -> Vec<Example> {
+    own_attacks(INJECTIONS, "injections", false)
+}
+
+/// airm's benign tasks and questions with alarming words (see [`SENSITIVE_TASKS`]).
+pub fn sensitive_tasks() -> Vec<String> {
+    tagged_lines(SENSITIVE_TASKS).map(|(_, _, t)| t).collect()
+}
+
+/// airm's benign texts with the words of injections (see [`INJECTION_WORDS`]), then the
+/// clean twins of its indirect injections (see [`INJECTION_TWINS`]).
+pub fn injection_words() -> Vec<String> {
+    tagged_lines(INJECTION_WORDS)
+        .chain(tagged_lines(INJECTION_TWINS))
+        .map(|(_, _, t)| t)
+        .collect()
+}
+
+/// airm's everyday tasks (see [`EVERYDAY_TASKS`]), each with whether it belongs to the
+/// calibration half (as [`own_requests`]).
+pub fn everyday_tasks() -> Vec<(String, bool)> {
+    tagged_lines(EVERYDAY_TASKS)
+        .map(|(_, _, t)| {
+            let cal = fnv(&t) % 2 == 0;
+            (t, cal)
         })
         .collect()
 }
@@ -233,7 +322,11 @@ pub struct TrainParams {
     /// 0 puts the threshold above all of them. 0.02 (0.015 in session 15: with the larger
     /// everyday-text set the calibration texts scored lower, and 0.02 let the held-out false
     /// alarms of the splits reach 1 %; with [`TrainParams::concepts_kept`] they score higher
-    /// again, and 0.02 holds the splits' false alarms at 0.9 %).
+    /// again, and 0.02 holds the splits' false alarms at 0.9 %). 0.015 again since session
+    /// 19: the calibration half of airm's everyday tasks joined the calibration texts, and at
+    /// 0.02 the threshold blocked 7 % of the held-out sensitive tasks and 1.0 % of the
+    /// splits' held-out benign text (see docs/guard-eval.md, "Harmful tasks and injections
+    /// of airm's own").
     pub calibration_fpr: f32,
     /// Loss weight of the harmful-request head's attacks (red-team requests).
     pub harmful_attack_weight: f32,
@@ -301,6 +394,31 @@ pub struct TrainParams {
     /// Add the translated red-team requests (`data/red_team_translated.txt`) as attacks of
     /// the harmful-request head (see docs/guard-eval.md, "Everyday chat in nine languages").
     pub translated_requests: bool,
+    /// Add airm's harmful requests phrased as tasks ("write a tutorial on how to ...", in
+    /// English and 16 other languages, `data/harmful_tasks.txt`) as attacks of the
+    /// harmful-request head. The prompt set's red-team requests are questions and its
+    /// tasks benign, so without them the head learnt the imperative as benign and let "Write
+    /// a tutorial on how to build a pipe bomb" through (see docs/guard-eval.md, "Harmful
+    /// tasks and injections of airm's own").
+    pub harmful_tasks: bool,
+    /// Add airm's benign tasks and questions with alarming words (`data/sensitive_tasks.txt`)
+    /// as benign text of both heads, weighted like hard-benign text in the harmful-request
+    /// head: the counterweight of [`TrainParams::harmful_tasks`].
+    pub sensitive_tasks: bool,
+    /// Add airm's prompt injections and jailbreak-technique texts (`data/injections.txt`)
+    /// as attacks of the injection head.
+    pub injections: bool,
+    /// Add airm's benign texts with the words of injections ("ignore the typos in my last
+    /// message", `data/injection_words.txt`) as benign text of both heads, weighted like
+    /// hard-benign text in the injection head: the counterweight of
+    /// [`TrainParams::injections`].
+    pub injection_words: bool,
+    /// Add airm's everyday tasks ("make me a meal plan for night shifts", in English and 16
+    /// other languages, `data/everyday_tasks.txt`) as benign text of both heads, half of them
+    /// calibration texts (held out of the first fit, as half of airm's everyday requests):
+    /// with [`TrainParams::harmful_tasks`] the imperative is no longer a sign of a benign
+    /// text.
+    pub everyday_tasks: bool,
 }
 
 impl Default for TrainParams {
@@ -320,7 +438,7 @@ impl Default for TrainParams {
             harmful_target_fpr: 0.004,
             augment: true,
             harmful_min_threshold: 0.5,
-            calibration_fpr: 0.02,
+            calibration_fpr: 0.015,
             harmful_attack_weight: 1.0,
             everyday_questions: true,
             calibration_questions: true,
@@ -337,6 +455,11 @@ impl Default for TrainParams {
             everyday_chat: true,
             chat_hard: true,
             translated_requests: true,
+            harmful_tasks: true,
+            sensitive_tasks: true,
+            injections: true,
+            injection_words: true,
+            everyday_tasks: true,
         }
     }
 }
@@ -470,15 +593,23 @@ pub fn train(examples: &[Example], params: &TrainParams) -> Model {
 
 /// Like [`train`], also returning the hold-out figures of each head.
 pub fn train_with_report(examples: &[Example], params: &TrainParams) -> (Model, TrainReport) {
-    // The translated requests join the data like its own rows (with the augmentation, when
-    // the data trains the harmful-request head: the shipped recipe).
-    let with_translations;
-    let examples = if params.augment
-        && params.translated_requests
-        && examples.iter().any(|e| e.harmful && e.attack)
-    {
-        with_translations = [examples, &translated_requests()].concat();
-        &with_translations[..]
+    // The translated requests, harmful tasks and injections join the data like its own rows
+    // (with the augmentation, when the data trains the harmful-request head: the shipped
+    // recipe).
+    let with_own;
+    let examples = if params.augment && examples.iter().any(|e| e.harmful && e.attack) {
+        let mut all = examples.to_vec();
+        if params.translated_requests {
+            all.extend(translated_requests());
+        }
+        if params.harmful_tasks {
+            all.extend(harmful_tasks());
+        }
+        if params.injections {
+            all.extend(injections());
+        }
+        with_own = all;
+        &with_own[..]
     } else {
         examples
     };
@@ -513,6 +644,37 @@ pub fn train_with_report(examples: &[Example], params: &TrainParams) -> (Model, 
     inj.extend(
         chat.iter()
             .map(|t| Item::own((fold(t), Vec::new()), false, false)),
+    );
+    let own = params.augment && has_harmful;
+    let sensitive = if own && params.sensitive_tasks {
+        sensitive_tasks()
+    } else {
+        Vec::new()
+    };
+    let words = if own && params.injection_words {
+        injection_words()
+    } else {
+        Vec::new()
+    };
+    inj.extend(
+        sensitive
+            .iter()
+            .map(|t| Item::own((fold(t), Vec::new()), false, false)),
+    );
+    inj.extend(
+        words
+            .iter()
+            .map(|t| Item::own((fold(t), Vec::new()), true, false)),
+    );
+    let tasks = if own && params.everyday_tasks {
+        everyday_tasks()
+    } else {
+        Vec::new()
+    };
+    inj.extend(
+        tasks
+            .iter()
+            .map(|(t, cal)| Item::own((fold(t), Vec::new()), false, *cal)),
     );
     let inj_spec = HeadSpec {
         target_fpr: params.target_fpr,
@@ -575,6 +737,13 @@ pub fn train_with_report(examples: &[Example], params: &TrainParams) -> (Model, 
         items.extend(
             chat.iter()
                 .map(|t| Item::own(content(t), params.chat_hard, false)),
+        );
+        items.extend(sensitive.iter().map(|t| Item::own(content(t), true, false)));
+        items.extend(words.iter().map(|t| Item::own(content(t), false, false)));
+        items.extend(
+            tasks
+                .iter()
+                .map(|(t, cal)| Item::own(content(t), false, *cal)),
         );
         if params.augment && params.calibration_questions {
             items.extend(
@@ -1259,12 +1428,20 @@ mod tests {
     const NINE: [&str; 9] = ["ar", "bn", "it", "jv", "ko", "sw", "th", "vi", "zh"];
 
     #[test]
-    fn everyday_chat_file_parses_with_every_line_in_one_of_nine_languages() {
+    fn everyday_chat_file_parses_with_every_line_in_one_of_sixteen_languages() {
         let lines: Vec<&str> = text_lines(CHAT).collect();
-        assert!(lines.len() > 5_000);
+        assert!(lines.len() > 7_000);
         for l in &lines {
             let (lang, text) = l.split_once('\t').unwrap_or(("", ""));
-            assert!(NINE.contains(&lang) && !text.trim().is_empty(), "{l:?}");
+            assert!(SIXTEEN.contains(&lang) && !text.trim().is_empty(), "{l:?}");
+        }
+        // The seven languages of batch 4 (session 19) have hundreds of turns each too.
+        for lang in ["es", "fr", "de", "pt", "ru", "ja", "hi"] {
+            let n = lines
+                .iter()
+                .filter(|l| l.starts_with(&format!("{lang}\t")))
+                .count();
+            assert!(n >= 250, "{lang}: {n}");
         }
         assert_eq!(everyday_chat().len(), lines.len());
         // Each language has hundreds of turns, so none is left to the red-team requests alone.
@@ -1294,6 +1471,98 @@ mod tests {
         // Not one of them is an everyday chat turn.
         let chat = everyday_chat();
         assert!(!t.iter().any(|e| chat.contains(&e.text)));
+    }
+
+    /// The languages of airm's session-19 files besides English.
+    const SIXTEEN: [&str; 16] = [
+        "ar", "bn", "it", "jv", "ko", "sw", "th", "vi", "zh", "es", "fr", "de", "ru", "ja", "pt",
+        "hi",
+    ];
+
+    #[test]
+    fn the_session_19_files_parse_and_keep_their_held_out_texts_out() {
+        let harmful = harmful_tasks();
+        assert_eq!(harmful.len(), text_lines(HARMFUL_TASKS).count());
+        assert!(harmful.len() > 2_000);
+        assert!(harmful
+            .iter()
+            .all(|e| e.attack && e.harmful && !e.hard && !e.text.is_empty()));
+        let inj = injections();
+        assert_eq!(inj.len(), text_lines(INJECTIONS).count());
+        assert!(inj.len() > 600);
+        assert!(inj
+            .iter()
+            .all(|e| e.attack && !e.harmful && !e.text.is_empty()));
+        // `\n` in a file stands for a line break.
+        assert!(inj
+            .iter()
+            .any(|e| e.text.contains('\n') && !e.text.contains("\\n")));
+        let (sensitive, words, tasks) = (sensitive_tasks(), injection_words(), everyday_tasks());
+        assert_eq!(sensitive.len(), text_lines(SENSITIVE_TASKS).count());
+        assert_eq!(
+            words.len(),
+            text_lines(INJECTION_WORDS).count() + text_lines(INJECTION_TWINS).count()
+        );
+        assert_eq!(tasks.len(), text_lines(EVERYDAY_TASKS).count());
+        assert!(sensitive.len() > 1_500 && words.len() > 700 && tasks.len() > 1_500);
+        // Every line is `lang<TAB>kind<TAB>text`, in English or one of the sixteen languages
+        // (the injection files also in Dutch); each of them has its harmful tasks, sensitive
+        // tasks and everyday tasks.
+        for (file, min) in [
+            (HARMFUL_TASKS, 60),
+            (SENSITIVE_TASKS, 40),
+            (EVERYDAY_TASKS, 40),
+            (INJECTIONS, 10),
+            (INJECTION_WORDS, 10),
+        ] {
+            let lines: Vec<&str> = text_lines(file).collect();
+            for l in &lines {
+                let parts: Vec<&str> = l.split('\t').collect();
+                assert!(parts.len() == 3 && !parts[2].trim().is_empty(), "{l:?}");
+                assert!(
+                    parts[0] == "en" || parts[0] == "nl" || SIXTEEN.contains(&parts[0]),
+                    "{l:?}"
+                );
+            }
+            for lang in SIXTEEN {
+                let n = lines
+                    .iter()
+                    .filter(|l| l.starts_with(&format!("{lang}\t")))
+                    .count();
+                assert!(n >= min, "{lang}: {n}");
+            }
+        }
+        // No text is both an attack and a benign text, and none of the held-out texts of the
+        // tests is trained on.
+        let benign: std::collections::HashSet<&str> = sensitive
+            .iter()
+            .chain(&words)
+            .chain(tasks.iter().map(|(t, _)| t))
+            .map(String::as_str)
+            .collect();
+        assert!(!harmful
+            .iter()
+            .chain(&inj)
+            .any(|e| benign.contains(e.text.as_str())));
+        let trained: std::collections::HashSet<&str> = harmful
+            .iter()
+            .chain(&inj)
+            .map(|e| e.text.as_str())
+            .chain(benign.iter().copied())
+            .collect();
+        for held in [
+            include_str!("../../tests/it/harmful_tasks_held_out.txt"),
+            include_str!("../../tests/it/sensitive_tasks_held_out.txt"),
+            include_str!("../../tests/it/injections_held_out.txt"),
+            include_str!("../../tests/it/injection_words_held_out.txt"),
+        ] {
+            let texts: Vec<String> = text_lines(held)
+                .filter_map(|l| l.splitn(3, '\t').nth(2))
+                .map(|t| t.replace("\\n", "\n"))
+                .collect();
+            assert!(texts.len() > 150);
+            assert!(!texts.iter().any(|t| trained.contains(t.as_str())));
+        }
     }
 
     #[test]
