@@ -26,9 +26,9 @@ Usage (from the repository root, after
 
 `--extra` rows (same format) are added to every training fifth and never held out, so a
 candidate data set is judged on the prompt set's own held-out items. `--probe` rows (benign
-texts a model must let through, e.g. a held-out half of such a data set) are scored under
-every split's model and reported as `probe1_fa`, `probe2_fa`, ... (one per file), the share
-that would be blocked, and as `probe1_fa_at_1pct`, ... with PI014's threshold where
+texts a model must let through, e.g. a held-out half of such a data set, or attacks, whose
+share blocked is then a recall) are scored under every split's model and reported as
+`probe1_fa`, `probe2_fa`, ... (one per file), the share that would be blocked, and as `probe1_fa_at_1pct`, ... with PI014's threshold where
 `at_1pct` puts it.
 
 Standard library only. Writes its splits and models under a temporary directory.

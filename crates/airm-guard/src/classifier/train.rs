@@ -216,6 +216,53 @@ pub fn everyday_tasks() -> Vec<(String, bool)> {
         .collect()
 }
 
+/// One of airm's session-19 benign texts as both heads learn it.
+struct OwnBenign {
+    text: String,
+    /// Weighted like hard-benign text in the injection head.
+    hard_injection: bool,
+    /// Weighted like hard-benign text in the harmful-request head.
+    hard_harmful: bool,
+    /// One of the calibration texts (see [`own_requests`]).
+    calibration: bool,
+}
+
+/// The benign texts of session 19 that `params` asks for (none unless `on`), in training
+/// order: the sensitive tasks (hard in the harmful head), the texts with injection words
+/// and the clean twins (hard in the injection head), the everyday tasks (half of them
+/// calibration texts).
+fn own_benign_texts(params: &TrainParams, on: bool) -> Vec<OwnBenign> {
+    let text = |text, hard_injection, hard_harmful, calibration| OwnBenign {
+        text,
+        hard_injection,
+        hard_harmful,
+        calibration,
+    };
+    let mut out = Vec::new();
+    if on && params.sensitive_tasks {
+        out.extend(
+            sensitive_tasks()
+                .into_iter()
+                .map(|t| text(t, false, true, false)),
+        );
+    }
+    if on && params.injection_words {
+        out.extend(
+            injection_words()
+                .into_iter()
+                .map(|t| text(t, true, false, false)),
+        );
+    }
+    if on && params.everyday_tasks {
+        out.extend(
+            everyday_tasks()
+                .into_iter()
+                .map(|(t, cal)| text(t, false, false, cal)),
+        );
+    }
+    out
+}
+
 /// airm's own general-purpose benign requests, each with whether it belongs to the
 /// calibration half (held out of the first fit; the threshold is raised until none of them
 /// is blocked).
@@ -645,36 +692,10 @@ pub fn train_with_report(examples: &[Example], params: &TrainParams) -> (Model, 
         chat.iter()
             .map(|t| Item::own((fold(t), Vec::new()), false, false)),
     );
-    let own = params.augment && has_harmful;
-    let sensitive = if own && params.sensitive_tasks {
-        sensitive_tasks()
-    } else {
-        Vec::new()
-    };
-    let words = if own && params.injection_words {
-        injection_words()
-    } else {
-        Vec::new()
-    };
+    let own = own_benign_texts(params, params.augment && has_harmful);
     inj.extend(
-        sensitive
-            .iter()
-            .map(|t| Item::own((fold(t), Vec::new()), false, false)),
-    );
-    inj.extend(
-        words
-            .iter()
-            .map(|t| Item::own((fold(t), Vec::new()), true, false)),
-    );
-    let tasks = if own && params.everyday_tasks {
-        everyday_tasks()
-    } else {
-        Vec::new()
-    };
-    inj.extend(
-        tasks
-            .iter()
-            .map(|(t, cal)| Item::own((fold(t), Vec::new()), false, *cal)),
+        own.iter()
+            .map(|b| Item::own((fold(&b.text), Vec::new()), b.hard_injection, b.calibration)),
     );
     let inj_spec = HeadSpec {
         target_fpr: params.target_fpr,
@@ -738,12 +759,9 @@ pub fn train_with_report(examples: &[Example], params: &TrainParams) -> (Model, 
             chat.iter()
                 .map(|t| Item::own(content(t), params.chat_hard, false)),
         );
-        items.extend(sensitive.iter().map(|t| Item::own(content(t), true, false)));
-        items.extend(words.iter().map(|t| Item::own(content(t), false, false)));
         items.extend(
-            tasks
-                .iter()
-                .map(|(t, cal)| Item::own(content(t), false, *cal)),
+            own.iter()
+                .map(|b| Item::own(content(&b.text), b.hard_harmful, b.calibration)),
         );
         if params.augment && params.calibration_questions {
             items.extend(
@@ -1427,6 +1445,17 @@ mod tests {
     /// The nine MultiJail languages the session-18 files cover.
     const NINE: [&str; 9] = ["ar", "bn", "it", "jv", "ko", "sw", "th", "vi", "zh"];
 
+    /// Checks that `lines` (`lang<TAB>...`) hold at least `min` lines in each of `langs`.
+    fn assert_lines_per_language(lines: &[&str], langs: &[&str], min: usize) {
+        for lang in langs {
+            let n = lines
+                .iter()
+                .filter(|l| l.starts_with(&format!("{lang}\t")))
+                .count();
+            assert!(n >= min, "{lang}: {n}");
+        }
+    }
+
     #[test]
     fn everyday_chat_file_parses_with_every_line_in_one_of_sixteen_languages() {
         let lines: Vec<&str> = text_lines(CHAT).collect();
@@ -1436,22 +1465,10 @@ mod tests {
             assert!(SIXTEEN.contains(&lang) && !text.trim().is_empty(), "{l:?}");
         }
         // The seven languages of batch 4 (session 19) have hundreds of turns each too.
-        for lang in ["es", "fr", "de", "pt", "ru", "ja", "hi"] {
-            let n = lines
-                .iter()
-                .filter(|l| l.starts_with(&format!("{lang}\t")))
-                .count();
-            assert!(n >= 250, "{lang}: {n}");
-        }
+        assert_lines_per_language(&lines, &["es", "fr", "de", "pt", "ru", "ja", "hi"], 250);
         assert_eq!(everyday_chat().len(), lines.len());
         // Each language has hundreds of turns, so none is left to the red-team requests alone.
-        for lang in NINE {
-            let n = lines
-                .iter()
-                .filter(|l| l.starts_with(&format!("{lang}\t")))
-                .count();
-            assert!(n >= 500, "{lang}: {n}");
-        }
+        assert_lines_per_language(&lines, &NINE, 500);
     }
 
     #[test]
@@ -1524,13 +1541,7 @@ mod tests {
                     "{l:?}"
                 );
             }
-            for lang in SIXTEEN {
-                let n = lines
-                    .iter()
-                    .filter(|l| l.starts_with(&format!("{lang}\t")))
-                    .count();
-                assert!(n >= min, "{lang}: {n}");
-            }
+            assert_lines_per_language(&lines, &SIXTEEN, min);
         }
         // No text is both an attack and a benign text, and none of the held-out texts of the
         // tests is trained on.
