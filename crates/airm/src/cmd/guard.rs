@@ -44,6 +44,7 @@ pub async fn run(cmd: GuardCmd, ctx: &Context, p: &Printer) -> anyhow::Result<u8
             epochs,
             seed,
             exclude_source,
+            threshold_folds,
         } => {
             let text = std::fs::read_to_string(&data)
                 .with_context(|| format!("cannot read {}", data.display()))?;
@@ -60,6 +61,9 @@ pub async fn run(cmd: GuardCmd, ctx: &Context, p: &Printer) -> anyhow::Result<u8
             }
             if let Some(s) = seed {
                 params.seed = s;
+            }
+            if let Some(k) = threshold_folds {
+                params.threshold_folds = usize::from(k);
             }
             let start = Instant::now();
             let model = airm_guard::train(&examples, &params);

@@ -218,6 +218,18 @@ fn train_writes_a_deterministic_model_that_check_loads() {
     );
     assert!(!a.is_empty());
     assert_eq!(a, b, "same data and seed, same model");
+    // Thresholds by cross-fitting: the same weights, thresholds of their own.
+    let mut args = vec!["guard", "train", "--data", "data.jsonl", "-o", "c.bin"];
+    args.extend(["--epochs", "3", "--seed", "7", "--threshold-folds", "3"]);
+    let o = airm(d, &args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let c = std::fs::read(d.join("c.bin")).unwrap();
+    assert_eq!(c.len(), a.len());
+    assert_ne!(c, a, "the thresholds move");
+    args.pop();
+    args.push("1");
+    let o = airm(d, &args);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
 
     // The trained model is used by `check --model`: an injection like the training ones
     // scores above an everyday request on the injection head.
