@@ -18,6 +18,12 @@
 //! the median 2 KB check about 6 % slower (the DFA: about 1 %, against the 1,058-term
 //! lexicon of session 10); see docs/guard-eval.md, "A wider concept lexicon". The session-19
 //! terms cost about 0.4 µs of the 2 KB median (28.4 → 28.8 µs in two alternating runs).
+//!
+//! Since session 20 the search is a pass of its own after the n-gram scan: four searches in
+//! lockstep over four parts of the text (see [`Concepts::find_with`]), each part entered the
+//! longest term's length in chars early (37; in bytes it is 66), a non-ASCII char's UTF-8
+//! bytes stepped through inline. The 2 KB median of the `latency` example (`--passes 5`,
+//! three alternating runs) went from 40.0 to 38.6 µs; see docs/benchmarks.md, "Session 20".
 
 use std::sync::OnceLock;
 
@@ -38,7 +44,15 @@ pub struct Concepts {
     /// must end at a word boundary.
     meta: Vec<(u16, u32, bool, bool)>,
     names: Vec<String>,
+    /// Chars of the longest term: after that many chars from the start state, a search's
+    /// state no longer depends on where it started.
+    max_chars: usize,
 }
+
+/// Searches [`Concepts::find_with`] runs side by side over parts of a text. One step of the
+/// automaton needs the state of the step before, so a single search waits on each load in
+/// turn; four independent ones keep the CPU busy (about 3 ns a char alone).
+const STREAMS: usize = 4;
 
 /// True for the first char of a term that may follow a letter (scripts written without
 /// spaces, and Arabic, whose articles and conjunctions attach to the word).
@@ -102,7 +116,16 @@ impl Concepts {
             .match_kind(MatchKind::Standard)
             .build(&patterns)
             .map_err(|e| e.to_string())?;
-        Ok(Concepts { dfa, meta, names })
+        Ok(Concepts {
+            dfa,
+            meta,
+            names,
+            max_chars: patterns
+                .iter()
+                .map(|p| p.chars().count())
+                .max()
+                .unwrap_or(0),
+        })
     }
 
     /// The lexicon shipped with airm (`None` only if it failed to build, which a test rules
@@ -130,35 +153,84 @@ impl Concepts {
     /// The concepts found in `chars` (normalised chars, as code points), as (position of
     /// the char after the term, concept), positions non-decreasing.
     pub fn find(&self, chars: &[u32], out: &mut Vec<(u32, u16)>) {
+        self.find_with(chars, &mut Vec::new(), out);
+    }
+
+    /// [`Concepts::find`] with a reusable buffer for the states that may end a term.
+    ///
+    /// Long texts are cut into [`STREAMS`] parts searched in lockstep. Each part but the
+    /// first is entered `max_chars` chars early, from the start state: by its first char the
+    /// search is in the state one search from the text's start would be in (the state only
+    /// remembers the longest suffix read that begins a term; that suffix starts where a char
+    /// does, as a term does, so it spans at most `max_chars` chars), and what it finds before
+    /// that char belongs to the part before.
+    pub(crate) fn find_with(
+        &self,
+        chars: &[u32],
+        candidates: &mut Vec<(u32, StateID)>,
+        out: &mut Vec<(u32, u16)>,
+    ) {
         out.clear();
-        let Some(mut sid) = self.start() else {
+        candidates.clear();
+        let Some(start) = self.start() else {
             return;
         };
-        // The loop only steps the automaton; matches and non-ASCII chars are handled out of
-        // line, so that it keeps its state in registers.
-        for (i, &c) in chars.iter().enumerate() {
-            sid = self.step_char(sid, c);
-            if self.dfa.is_special(sid) {
-                self.matched(sid, chars, i, out);
+        let n = chars.len();
+        let part = n / STREAMS;
+        let mut done = 0;
+        if part > self.max_chars {
+            let from: [usize; STREAMS] =
+                std::array::from_fn(|s| (s * part).saturating_sub(self.max_chars));
+            let own: [usize; STREAMS] = std::array::from_fn(|s| s * part);
+            // Every part has at least `part` chars to search: in lockstep for that many.
+            let lanes: [&[u32]; STREAMS] =
+                std::array::from_fn(|s| chars.get(from[s]..from[s] + part).unwrap_or(&[]));
+            let mut sid = [start; STREAMS];
+            for k in 0..part {
+                for s in 0..STREAMS {
+                    let c = lanes[s].get(k).copied().unwrap_or(0x20);
+                    sid[s] = self.step_char(sid[s], c);
+                    if self.is_special(sid[s]) && from[s] + k >= own[s] {
+                        candidates.push(((from[s] + k) as u32, sid[s]));
+                    }
+                }
             }
+            // The rest of each part, one after the other.
+            for s in 0..STREAMS {
+                let end = if s + 1 == STREAMS { n } else { own[s + 1] };
+                let mut state = sid[s];
+                for i in from[s] + part..end {
+                    state = self.step_char(state, chars.get(i).copied().unwrap_or(0x20));
+                    if self.is_special(state) && i >= own[s] {
+                        candidates.push((i as u32, state));
+                    }
+                }
+            }
+            candidates.sort_unstable_by_key(|c| c.0);
+            done = n;
+        }
+        // Short texts: one search.
+        let mut sid = start;
+        for (i, &c) in chars.iter().enumerate().skip(done) {
+            sid = self.step_char(sid, c);
+            if self.is_special(sid) {
+                candidates.push((i as u32, sid));
+            }
+        }
+        for &(i, sid) in candidates.iter() {
+            self.matched(sid, chars, i as usize, out);
         }
     }
 
     /// The automaton's start state (none for an automaton that cannot search; never for a
     /// built lexicon).
-    pub(crate) fn start(&self) -> Option<StateID> {
+    fn start(&self) -> Option<StateID> {
         self.dfa.start_state(Anchored::No).ok()
-    }
-
-    /// The state after ASCII byte `b`.
-    #[inline(always)]
-    pub(crate) fn step(&self, sid: StateID, b: u8) -> StateID {
-        self.dfa.next_state(Anchored::No, sid, b)
     }
 
     /// True when `sid` may end a term (then [`Concepts::matched`] tells which).
     #[inline(always)]
-    pub(crate) fn is_special(&self, sid: StateID) -> bool {
+    fn is_special(&self, sid: StateID) -> bool {
         self.dfa.is_special(sid)
     }
 
@@ -172,22 +244,30 @@ impl Concepts {
         }
     }
 
-    /// The automaton's state after the UTF-8 bytes of `c`.
-    #[inline(never)]
-    fn step_wide(&self, mut sid: StateID, c: u32) -> StateID {
-        let mut utf8 = [0u8; 4];
-        if let Some(ch) = char::from_u32(c) {
-            for &b in ch.encode_utf8(&mut utf8).as_bytes() {
-                sid = self.dfa.next_state(Anchored::No, sid, b);
-            }
+    /// The automaton's state after the UTF-8 bytes of `c` (none for a code point that is
+    /// not a char), written out rather than encoded into a buffer and looped over.
+    #[inline(always)]
+    fn step_wide(&self, sid: StateID, c: u32) -> StateID {
+        let step = |s: StateID, b: u32| self.dfa.next_state(Anchored::No, s, b as u8);
+        let cont = |shift: u32| 0x80 | (c >> shift & 0x3F);
+        if c < 0x800 {
+            step(step(sid, 0xC0 | c >> 6), cont(0))
+        } else if c < 0x1_0000 && !(0xD800..0xE000).contains(&c) {
+            step(step(step(sid, 0xE0 | c >> 12), cont(6)), cont(0))
+        } else if (0x1_0000..0x11_0000).contains(&c) {
+            step(
+                step(step(step(sid, 0xF0 | c >> 18), cont(12)), cont(6)),
+                cont(0),
+            )
+        } else {
+            sid
         }
-        sid
     }
 
     /// Records the terms that end with char `i` in state `sid`, where their word boundaries
     /// hold.
     #[inline(never)]
-    pub(crate) fn matched(&self, sid: StateID, chars: &[u32], i: usize, out: &mut Vec<(u32, u16)>) {
+    fn matched(&self, sid: StateID, chars: &[u32], i: usize, out: &mut Vec<(u32, u16)>) {
         if !self.dfa.is_match(sid) {
             return;
         }
@@ -279,6 +359,71 @@ mod tests {
         assert_eq!(out.first().map(|p| p.0), Some(7));
         c.find(&chars(" 我想杀人 "), &mut out);
         assert_eq!(out.first().map(|p| p.0), Some(4));
+    }
+
+    /// `find` as first written: one search over the whole text.
+    fn one_search(c: &Concepts, chars: &[u32]) -> Vec<(u32, u16)> {
+        let mut out = Vec::new();
+        let Some(mut sid) = c.start() else {
+            return out;
+        };
+        for (i, &ch) in chars.iter().enumerate() {
+            sid = c.step_char(sid, ch);
+            if c.is_special(sid) {
+                c.matched(sid, chars, i, &mut out);
+            }
+        }
+        out
+    }
+
+    proptest::proptest! {
+        /// Texts long enough for the parallel searches, with terms across their seams.
+        #[test]
+        fn parallel_searches_find_what_one_search_finds(
+            words in proptest::collection::vec(
+                "(kill|skill|meth|method|bomba|iba|nimeibia|毒品|droga|ma túy|x|é|  )",
+                0..120,
+            ),
+        ) {
+            let c = Concepts::parse(
+                "drugs\tmeth= | 毒品 | droga | ma túy\nkill\tkill | bomba\nsteal\tiba= | *ibia\n",
+            )
+            .expect("lexicon");
+            let text = format!(" {} ", words.join(" "));
+            let chars = chars(&text);
+            let mut out = Vec::new();
+            c.find(&chars, &mut out);
+            proptest::prop_assert_eq!(&out, &one_search(&c, &chars));
+        }
+    }
+
+    #[test]
+    fn a_wide_char_steps_through_its_utf8_bytes() {
+        let c = builtin();
+        let start = c.start().expect("start state");
+        // From the start and from a state inside a term ("ma t" of "ma túy").
+        let inside = " ma t"
+            .chars()
+            .fold(start, |s, ch| c.step_char(s, ch as u32));
+        let points = (0x80..0x3000)
+            .step_by(7)
+            .chain((0x3000..0x11_0000).step_by(331))
+            .chain([
+                0xFA, 0x7FF, 0x800, 0xD7FF, 0xD800, 0xDFFF, 0xE000, 0xFFFF, 0x1_0000,
+            ])
+            .chain([0x10_FFFF, 0x11_0000, u32::MAX]);
+        for cp in points {
+            for sid in [start, inside] {
+                let mut want = sid;
+                if let Some(ch) = char::from_u32(cp) {
+                    let mut utf8 = [0u8; 4];
+                    for &b in ch.encode_utf8(&mut utf8).as_bytes() {
+                        want = c.dfa.next_state(Anchored::No, want, b);
+                    }
+                }
+                assert_eq!(c.step_wide(sid, cp), want, "{cp:#x}");
+            }
+        }
     }
 
     #[test]

@@ -238,14 +238,9 @@ pub fn extract_for(folded: &str, bits: u8, concepts: bool, f: &mut Features) {
         // one pass over the bytes.
         let lexicon = if concepts { Concepts::builtin() } else { None };
         let (chars, grams, events) = (&mut f.chars, &mut f.grams, &mut f.events);
-        match lexicon {
-            Some(c) => scan_ascii::<true>(folded.as_bytes(), Some(c), chars, grams, events),
-            None => scan_ascii::<false>(folded.as_bytes(), None, chars, grams, events),
-        }
+        scan_ascii(folded.as_bytes(), chars, grams, events);
         if let Some(c) = lexicon {
-            for &(i, sid) in &events.candidates {
-                c.matched(sid, chars, i as usize, &mut events.concepts);
-            }
+            c.find_with(chars, &mut events.candidates, &mut events.concepts);
         }
         emit(bits, f);
         return;
@@ -280,11 +275,14 @@ pub fn extract_for(folded: &str, bits: u8, concepts: bool, f: &mut Features) {
     let events = &mut f.events;
     // Five-char keys packed exactly: 8, 12 or 21 bits per char, whatever the text needs.
     if max < 1 << 8 {
-        scan_chars::<u64, 8>(chars, &mut f.grams, events, lexicon);
+        scan_chars::<u64, 8>(chars, &mut f.grams, events);
     } else if max < 1 << 12 {
-        scan_chars::<u64, 12>(chars, &mut f.grams, events, lexicon);
+        scan_chars::<u64, 12>(chars, &mut f.grams, events);
     } else {
-        scan_chars::<u128, 21>(chars, &mut f.wide_grams, events, lexicon);
+        scan_chars::<u128, 21>(chars, &mut f.wide_grams, events);
+    }
+    if let Some(c) = lexicon {
+        c.find_with(chars, &mut events.candidates, &mut events.concepts);
     }
     emit(bits, f);
 }
@@ -391,36 +389,21 @@ const ASCII_CLASS: [u16; 128] = {
 /// For ASCII `text` of at most [`MAX_CHARS`] bytes: the padded normalised chars into
 /// `chars` (as `push_chars` writes them), the positions with a new five-char key into
 /// `events.fresh` and the word ends into `events.ends` (as [`scan_chars`] finds them), in
-/// one pass over the bytes; with `C` and a lexicon, also the chars after which the concept
-/// automaton may have ended a term into `events.candidates` (the steps [`Concepts::find`]
-/// takes, in the same pass).
+/// one pass over the bytes. The concept terms are searched after it, over `chars`
+/// ([`Concepts::find_with`]: four searches in lockstep, faster than one in this loop).
 ///
 /// Kept out of line: inlined into [`extract_for`] next to [`scan_chars`], its loop compiled
 /// to about 7 k more instructions per 2 KB text (2 % slower on ASCII text).
 #[inline(never)]
-fn scan_ascii<const C: bool>(
-    text: &[u8],
-    concepts: Option<&Concepts>,
-    chars: &mut Vec<u32>,
-    grams: &mut GramSet<u64>,
-    events: &mut Events,
-) {
+fn scan_ascii(text: &[u8], chars: &mut Vec<u32>, grams: &mut GramSet<u64>, events: &mut Events) {
     // At most the text plus the two pads; `j` counts the chars pushed.
     let cap = text.len() + 2;
     chars.clear();
     chars.reserve(cap);
     let fresh = &mut events.fresh;
     let ends = &mut events.ends;
-    let candidates = &mut events.candidates;
     fresh.clear();
     ends.clear();
-    candidates.clear();
-    // Without a start state (never for the built-in lexicon) nothing is searched.
-    let lexicon = if C { concepts } else { None };
-    let (lexicon, mut sid) = match lexicon.and_then(|c| Some((c, c.start()?))) {
-        Some((c, s)) => (Some(c), s),
-        None => (None, StateID::default()),
-    };
     let (slots, filled) = grams.reset(cap);
     let shift = 64 - slots.len().trailing_zeros();
     let slot_mask = slots.len().wrapping_sub(1);
@@ -436,12 +419,6 @@ fn scan_ascii<const C: bool>(
             key = key.roll::<8>(c);
             if j >= 4 && insert(slots, filled, key, shift, slot_mask) {
                 fresh.push((j - 4) as u32);
-            }
-            if let Some(lexicon) = lexicon {
-                sid = lexicon.step(sid, c as u8);
-                if lexicon.is_special(sid) {
-                    candidates.push((j as u32, sid));
-                }
             }
         }};
     }
@@ -663,26 +640,22 @@ fn end_word(word: u64, prev: u64, p: u32, sink: &mut Sink<'_>) -> u64 {
 /// Seed of the char n-gram hashes.
 const GRAM_SEED: u64 = 0x51_7CC1_B727_220A;
 
-/// The passes over `chars` (normalised and padded, any text) in one loop, whose three
-/// chains of dependent steps (the five-char key set, the word hash, the concept automaton)
-/// then overlap:
+/// The passes over `chars` (normalised and padded, any text) in one loop, whose two chains
+/// of dependent steps (the five-char key set, the word hash) then overlap (the concept
+/// terms are searched after it, see [`scan_ascii`]):
 /// - into `events.fresh`, the positions with four chars ahead whose five-char key (`B` bits
 ///   a char) did not occur at an earlier position. The four n-grams starting at a position
 ///   are a function of its five chars; when those occurred earlier, all four were produced
 ///   there and would be dropped as repeats, so only fresh positions are hashed;
 /// - into `events.ends`, the positions where a word ends (a char that is not alphanumeric
-///   after one that is), with the word's hash state;
-/// - with a lexicon, into `events.concepts`, the terms found, as [`Concepts::find`] finds
-///   them.
+///   after one that is), with the word's hash state.
 fn scan_chars<K: GramKey, const B: u32>(
     chars: &[u32],
     grams: &mut GramSet<K>,
     events: &mut Events,
-    lexicon: Option<&Concepts>,
 ) {
-    let (fresh, ends, found) = (&mut events.fresh, &mut events.ends, &mut events.concepts);
+    let (fresh, ends) = (&mut events.fresh, &mut events.ends);
     fresh.clear();
-    found.clear();
     // A word end needs a char before it, so there are at most `n / 2 + 1`: the slots are
     // made first and filled by index (no capacity check in the loop).
     ends.clear();
@@ -692,11 +665,6 @@ fn scan_chars<K: GramKey, const B: u32>(
     let shift = 64 - slots.len().trailing_zeros();
     let slot_mask = slots.len().wrapping_sub(1);
     let alnum = bmp_alphanumeric();
-    // Without a start state (never for the built-in lexicon) nothing is searched.
-    let (lexicon, mut sid) = match lexicon.and_then(|c| Some((c, c.start()?))) {
-        Some((c, s)) => (Some(c), s),
-        None => (None, StateID::default()),
-    };
     let mut key = K::default();
     let (mut word, mut in_word) = (WORD_START, false);
     for (i, &c) in chars.iter().enumerate() {
@@ -714,12 +682,6 @@ fn scan_chars<K: GramKey, const B: u32>(
             count += 1;
             word = WORD_START;
             in_word = false;
-        }
-        if let Some(lexicon) = lexicon {
-            sid = lexicon.step_char(sid, c);
-            if lexicon.is_special(sid) {
-                lexicon.matched(sid, chars, i, found);
-            }
         }
     }
     ends.truncate(count);
