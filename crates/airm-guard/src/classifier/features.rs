@@ -236,15 +236,20 @@ pub fn extract_for(folded: &str, bits: u8, concepts: bool, f: &mut Features) {
     if folded.len() <= MAX_CHARS && folded.is_ascii() {
         // ASCII (every char below 2^8): the chars, their five-char keys and the word ends in
         // one pass over the bytes.
-        let lexicon = if concepts { Concepts::builtin() } else { None };
-        let (chars, grams, events) = (&mut f.chars, &mut f.grams, &mut f.events);
-        scan_ascii(folded.as_bytes(), chars, grams, events);
-        if let Some(c) = lexicon {
-            c.find_with(chars, &mut events.candidates, &mut events.concepts);
-        }
-        emit(bits, f);
-        return;
+        scan_ascii(folded.as_bytes(), &mut f.chars, &mut f.grams, &mut f.events);
+    } else {
+        scan_text(folded, f);
     }
+    if let Some(c) = Concepts::builtin().filter(|_| concepts) {
+        let events = &mut f.events;
+        c.find_with(&f.chars, &mut events.candidates, &mut events.concepts);
+    }
+    emit(bits, f);
+}
+
+/// The passes of [`scan_chars`] over any text: its normalised chars (head and tail of a
+/// text over [`MAX_CHARS`]) into `f.chars` first.
+fn scan_text(folded: &str, f: &mut Features) {
     f.chars.clear();
     let chars = &mut f.chars;
     chars.push(0x20);
@@ -271,7 +276,6 @@ pub fn extract_for(folded: &str, bits: u8, concepts: bool, f: &mut Features) {
     }
     push_chars(" ", chars);
     let max = chars.iter().fold(0, |m, &c| m | c);
-    let lexicon = Concepts::builtin().filter(|_| concepts);
     let events = &mut f.events;
     // Five-char keys packed exactly: 8, 12 or 21 bits per char, whatever the text needs.
     if max < 1 << 8 {
@@ -281,10 +285,6 @@ pub fn extract_for(folded: &str, bits: u8, concepts: bool, f: &mut Features) {
     } else {
         scan_chars::<u128, 21>(chars, &mut f.wide_grams, events);
     }
-    if let Some(c) = lexicon {
-        c.find_with(chars, &mut events.candidates, &mut events.concepts);
-    }
-    emit(bits, f);
 }
 
 /// Seed of the concept features.
